@@ -1,0 +1,3 @@
+from opendata_sozial.cli import main
+
+main()

@@ -1,0 +1,130 @@
+"""Command line of the publisher: validate, init, list, info (and publish/serve)."""
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from opendata_sozial.catalog import CatalogInfo, load_catalog
+from opendata_sozial.config import Settings
+from opendata_sozial.errors import OpendataError
+from opendata_sozial.ingest.package import DescriptorError, find_packages, read_package
+from opendata_sozial.ingest.validate import validate_paths
+from opendata_sozial.report import print_report, report_to_json
+
+logger = logging.getLogger(__name__)
+
+
+class _Context:
+    """Settings and consoles shared by the commands."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.out = Console(soft_wrap=True)
+        self.err = Console(stderr=True, soft_wrap=True)
+
+    def catalog(self) -> CatalogInfo:
+        return load_catalog(self.settings.catalog_file)
+
+
+pass_context = click.make_pass_decorator(_Context)
+
+
+@click.group()
+@click.option("--catalog", "catalog_file", type=click.Path(path_type=Path), help="Katalogdatei (Standard: ODS_CATALOG_FILE oder catalog/catalog.yaml).")
+@click.version_option(package_name="opendata-sozial")
+@click.pass_context
+def cli(ctx: click.Context, catalog_file: Path | None) -> None:
+    """Opendata-sozial: Datenpakete der Sozialberichterstattung NRW prüfen, anlegen und veröffentlichen."""
+    settings = Settings()
+    if catalog_file is not None:
+        settings = settings.model_copy(update={"catalog_file": catalog_file})
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+    ctx.obj = _Context(settings)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_context
+def validate(context: _Context, paths: tuple[Path, ...], output: str) -> None:
+    """Prüft Datenpakete (Standard: alle unter datapackages/). Exit 0 = gültig, 1 = Fehler."""
+    targets = list(paths) or [context.settings.datapackages_dir]
+    report = validate_paths(targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir])
+    if output == "json":
+        click.echo(report_to_json(report))
+    else:
+        print_report(report, context.out)
+    sys.exit(0 if report.is_valid else 1)
+
+
+@cli.command(name="list")
+@pass_context
+def list_packages(context: _Context) -> None:
+    """Listet die Datenpakete unter datapackages/ mit Zeitraum und Zeilenzahl."""
+    from rich.table import Table
+
+    table = Table("Name", "Titel", "Zeitraum", "Kapitel")
+    for folder in find_packages([context.settings.datapackages_dir]):
+        try:
+            pkg = read_package(folder)
+        except DescriptorError as exc:
+            table.add_row(folder.name, f"[red]{exc.issue.message}[/]", "", "")
+            continue
+        temporal = pkg.descriptor.get("x_temporal") or {}
+        table.add_row(pkg.name, str(pkg.descriptor.get("title", "")), f"{temporal.get('start', '?')}–{temporal.get('end', '?')}", str(pkg.descriptor.get("x_chapter", "")))
+    context.out.print(table)
+
+
+@cli.command()
+@click.argument("name")
+@pass_context
+def info(context: _Context, name: str) -> None:
+    """Zeigt Metadaten, Ressourcen und Felder eines Pakets."""
+    from opendata_sozial.info import print_info
+
+    folders = {folder.name: folder for folder in find_packages([context.settings.datapackages_dir])}
+    if name not in folders:
+        raise OpendataError(f"Paket {name!r} nicht gefunden; vorhanden: {', '.join(sorted(folders))}")
+    print_info(read_package(folders[name]), context.out)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning expected errors into one clear line and exit 1."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except DescriptorError as exc:
+        Console(stderr=True).print(f"[red]Fehler:[/] {exc.issue.location()}: {exc.issue.message}")
+        sys.exit(1)
+    except OpendataError as exc:
+        Console(stderr=True).print(f"[red]Fehler ({exc.code}):[/] {exc}")
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--name", help="Paketname (Standard: aus dem Dateinamen).")
+@click.option("--out", type=click.Path(path_type=Path), help="Zielordner (Standard: datapackages/NAME).")
+@click.option("--sheet", help="XLSX: Name oder Nummer (ab 1) des Tabellenblatts.")
+@click.option("--skip-rows", type=int, default=0, show_default=True, help="Titelzeilen vor der Kopfzeile überspringen.")
+@click.option("--delimiter", help="CSV-Trennzeichen (Standard: erkennen; ';' bei deutschen Excel-Exporten).")
+@click.option("--decimal", type=click.Choice([",", "."]), default=",", show_default=True, help="Dezimaltrennzeichen der Quelle.")
+@click.option("--encoding", help="Zeichenkodierung der Quelle (Standard: UTF-8 mit/ohne BOM, sonst Windows-1252).")
+@click.option("--force", is_flag=True, help="Vorhandenen Zielordner überschreiben.")
+@pass_context
+def init(context: _Context, source: Path, name: str | None, out: Path | None, sheet: str | None, skip_rows: int, delimiter: str | None, decimal: str, encoding: str | None, force: bool) -> None:  # noqa: PLR0913
+    """Legt aus einer Rohtabelle (CSV oder XLSX) ein neues Datenpaket an."""
+    from opendata_sozial.ingest.scaffold import ScaffoldOptions, scaffold_package
+
+    options = ScaffoldOptions(name=name, sheet=sheet, skip_rows=skip_rows, delimiter=delimiter, decimal=decimal, encoding=encoding, force=force)
+    folder = scaffold_package(source, out, options, packages_dir=context.settings.datapackages_dir)
+    context.out.print(f"Paket angelegt: {folder}. Nächster Schritt: fehlende Metadaten ergänzen, dann `opendata-sozial validate {folder}`.")

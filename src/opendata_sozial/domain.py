@@ -1,0 +1,95 @@
+"""Plain values shared by every layer: code lists and validation issues. No I/O here."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+LICENSE_NAME: Final = "dl-de-by-2.0"
+LICENSE_PATH: Final = "https://www.govdata.de/dl-de/by-2-0"
+LICENSE_TITLE: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+DATAPACKAGE_PROFILE: Final = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLESCHEMA_PROFILE: Final = "https://datapackage.org/profiles/2.0/tableschema.json"
+TABLEDIALECT_PROFILE: Final = "https://datapackage.org/profiles/2.0/tabledialect.json"
+
+STATUS_CODES: Final[dict[str, str]] = {
+    "0": "Mehr als nichts, aber weniger als die Hälfte der kleinsten dargestellten Einheit",
+    "-": "Nichts vorhanden (genau null) oder keine Veränderung",
+    "...": "Angabe liegt noch nicht vor",
+    "/": "Keine Angabe, da der Zahlenwert nicht sicher genug ist",
+    ".": "Zahlenwert unbekannt oder geheim zu halten",
+    "x": "Tabellenfach gesperrt, weil eine Angabe nicht sinnvoll ist",
+    "()": "Aussagewert eingeschränkt, da der Zahlenwert statistisch unsicher ist",
+    "p": "Vorläufige Zahl",
+    "r": "Berichtigte Zahl",
+    "s": "Geschätzte Zahl",
+}
+"""The statistical cell symbols and their meaning (German labels shipped in every package)."""
+
+WITHHELD_STATUS: Final = frozenset({"-", "...", "/", ".", "x"})
+"""Symbols that may stand without a value (the cell shows only the symbol)."""
+
+EU_THEMES: Final[dict[str, str]] = {
+    "AGRI": "Landwirtschaft, Fischerei, Forstwirtschaft und Nahrungsmittel",
+    "ECON": "Wirtschaft und Finanzen",
+    "EDUC": "Bildung, Kultur und Sport",
+    "ENER": "Energie",
+    "ENVI": "Umwelt",
+    "GOVE": "Regierung und öffentlicher Sektor",
+    "HEAL": "Gesundheit",
+    "INTR": "Internationale Themen",
+    "JUST": "Justiz, Rechtssystem und öffentliche Sicherheit",
+    "REGI": "Regionen und Städte",
+    "SOCI": "Bevölkerung und Gesellschaft",
+    "TECH": "Wissenschaft und Technologie",
+    "TRAN": "Verkehr",
+}
+"""EU data themes (publications.europa.eu authority table data-theme) with German labels."""
+
+GEOCODING_LEVELS: Final[dict[str, str]] = {
+    "federal": "Bund",
+    "state": "Land",
+    "administrativeDistrict": "Kreis / kreisfreie Stadt",
+    "municipality": "Gemeinde",
+}
+"""DCAT-AP.de political geocoding levels used for spatial coverage."""
+
+FREQUENCIES: Final[dict[str, str]] = {
+    "ANNUAL": "jährlich",
+    "MONTHLY": "monatlich",
+    "QUARTERLY": "vierteljährlich",
+    "IRREG": "unregelmäßig",
+    "NEVER": "keine Aktualisierung (abgeschlossen)",
+}
+"""EU frequency codes allowed for ``x_accrual_periodicity``."""
+
+
+class Severity(StrEnum):
+    """How bad an issue is: errors block publishing, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One finding of validation, precise enough to fix without guessing."""
+
+    code: str
+    message: str
+    package: str
+    resource: str | None = None
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    value: str | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    def location(self) -> str:
+        """Return a compact 'file, row, field' location for humans."""
+        parts = [self.file or self.resource or self.package]
+        if self.row is not None:
+            parts.append(f"Zeile {self.row}")
+        if self.field is not None:
+            parts.append(f"Feld {self.field!r}")
+        return ", ".join(part for part in parts if part)

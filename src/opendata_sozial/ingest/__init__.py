@@ -1,0 +1,1 @@
+"""Reading, checking and scaffolding data packages (the only home of ``frictionless``)."""

@@ -1,0 +1,107 @@
+"""Locate packages and read their descriptors strictly (no silent duplicate keys)."""
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from opendata_sozial.domain import Issue
+
+DESCRIPTOR_NAME = "datapackage.json"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSource:
+    """A package folder and its parsed descriptor."""
+
+    folder: Path
+    descriptor: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The package name, or the folder name when the descriptor lacks one."""
+        name = self.descriptor.get("name")
+        return name if isinstance(name, str) and name else self.folder.name
+
+    @property
+    def descriptor_path(self) -> Path:
+        """Path of ``datapackage.json``."""
+        return self.folder / DESCRIPTOR_NAME
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The resource descriptors that are objects (others are reported by the rules)."""
+        resources = self.descriptor.get("resources")
+        if not isinstance(resources, list):
+            return []
+        return [res for res in resources if isinstance(res, dict)]
+
+
+class DescriptorError(ValueError):
+    """The descriptor file cannot be turned into a JSON object."""
+
+    def __init__(self, issue: Issue) -> None:
+        """Carry the issue that explains the failure."""
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def find_packages(paths: Iterable[Path]) -> Iterator[Path]:
+    """Yield package folders: a folder with a descriptor, or each sub-folder that has one.
+
+    A path to a ``datapackage.json`` file stands for its folder. A path that is none of these
+    is yielded as is, so that reading it reports the missing descriptor.
+    """
+    for path in paths:
+        if path.name == DESCRIPTOR_NAME:
+            yield path.parent
+        elif (path / DESCRIPTOR_NAME).exists() or not path.is_dir():
+            yield path
+        else:
+            children = sorted(child for child in path.iterdir() if child.is_dir())
+            packages = [child for child in children if (child / DESCRIPTOR_NAME).exists()]
+            yield from packages if packages else [path]
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKeyError(key)
+        seen[key] = value
+    return seen
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def read_package(folder: Path) -> PackageSource:
+    """Read ``folder/datapackage.json``; raise ``DescriptorError`` with a precise issue."""
+    path = folder / DESCRIPTOR_NAME
+    label = folder.name or str(folder)
+
+    def fail(code: str, message: str, hint: str, row: int | None = None) -> DescriptorError:
+        return DescriptorError(
+            Issue(code=code, message=message, package=label, file=str(path), row=row, hint=hint)
+        )
+
+    if not path.is_file():
+        raise fail("descriptor-missing", f"{path} fehlt", "Jedes Paket braucht datapackage.json")
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise fail("descriptor-encoding", "datapackage.json beginnt mit einem BOM", "Als UTF-8 ohne BOM speichern")
+    try:
+        text = raw.decode("utf-8")
+        descriptor = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except UnicodeDecodeError as exc:
+        raise fail("descriptor-encoding", f"kein gültiges UTF-8 (Byte {exc.start})", "Als UTF-8 speichern") from exc
+    except _DuplicateKeyError as exc:
+        raise fail("descriptor-duplicate-key", f"Schlüssel {exc.key!r} kommt mehrfach vor", "Jeden Schlüssel nur einmal angeben") from exc
+    except json.JSONDecodeError as exc:
+        raise fail("descriptor-invalid-json", f"kein gültiges JSON: {exc.msg} (Spalte {exc.colno})", "JSON-Syntax prüfen", row=exc.lineno) from exc
+    if not isinstance(descriptor, dict):
+        raise fail("descriptor-invalid-json", "die oberste Ebene ist kein JSON-Objekt", "Ein Objekt { … } erwartet")
+    return PackageSource(folder=folder, descriptor=descriptor)

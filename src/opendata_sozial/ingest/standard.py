@@ -1,0 +1,54 @@
+"""Frictionless's own validation of a package (descriptor profile and typed data)."""
+
+from typing import Any
+
+import frictionless
+
+from opendata_sozial.domain import Issue
+from opendata_sozial.ingest.package import PackageSource
+
+_HINTS = {
+    "type-error": "Wert passend zum Feldtyp schreiben (Zahlen mit Punkt als Dezimaltrennzeichen, ohne Tausenderzeichen)",
+    "constraint-error": "Wert an die Feldbedingungen anpassen",
+    "primary-key": "Zeilen mit gleichem Schlüssel zusammenführen oder Schlüsselspalten ergänzen",
+    "missing-label": "Spaltenkopf passend zu den Feldern im Schema schreiben",
+    "extra-label": "Spalte aus der Datei entfernen oder im Schema ergänzen",
+    "incorrect-label": "Spaltenkopf oder Feldnamen im Schema angleichen",
+    "blank-row": "Leerzeile entfernen",
+    "extra-cell": "Zeile hat mehr Zellen als der Kopf: Trennzeichen in Texten in Anführungszeichen setzen",
+    "missing-cell": "Zeile hat weniger Zellen als der Kopf",
+    "encoding-error": "Datei als UTF-8 speichern",
+    "hash-count": "Datei prüfen; bei gewollter Änderung 'hash' und 'bytes' aktualisieren",
+    "byte-count": "Datei prüfen; bei gewollter Änderung 'bytes' aktualisieren",
+}
+
+_OURS = frozenset({"hash-count", "byte-count"})
+"""Reported by our own rules with the expected values; skipped here to avoid duplicates."""
+
+
+def check_standard(pkg: PackageSource) -> list[Issue]:
+    """Run ``frictionless`` on the package and translate its report into issues."""
+    try:
+        report = frictionless.Package(str(pkg.descriptor_path)).validate()
+    except frictionless.FrictionlessException as exc:
+        return [_from_error(pkg, None, exc.error.to_descriptor())]
+    issues = [_from_error(pkg, None, err.to_descriptor()) for err in report.errors]
+    for task in report.tasks:
+        issues.extend(_from_error(pkg, task, err.to_descriptor()) for err in task.errors)
+    return [issue for issue in issues if issue.code not in _OURS]
+
+
+def _from_error(pkg: PackageSource, task: Any, error: dict[str, Any]) -> Issue:
+    code = str(error.get("type", "frictionless-error"))
+    cell = error.get("cell")
+    return Issue(
+        code=code,
+        message=str(error.get("message", code)),
+        package=pkg.name,
+        resource=getattr(task, "name", None),
+        file=str(getattr(task, "place", "") or pkg.descriptor_path),
+        row=error.get("rowNumber"),
+        field=error.get("fieldName"),
+        value=None if cell is None else str(cell),
+        hint=_HINTS.get(code, "Beschreibung von frictionless beachten"),
+    )

@@ -1,0 +1,146 @@
+"""Validate packages: descriptor syntax, frictionless, and our house rules, across packages."""
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.domain import Issue, Severity
+from opendata_sozial.ingest.data_rules import KeySets, check_data
+from opendata_sozial.ingest.metadata_rules import check_metadata
+from opendata_sozial.ingest.package import DescriptorError, PackageSource, find_packages, read_package
+from opendata_sozial.ingest.resource_rules import check_file, check_schema, resource_file
+from opendata_sozial.ingest.standard import check_standard
+
+
+@dataclass(frozen=True, slots=True)
+class PackageResult:
+    """The outcome for one package."""
+
+    name: str
+    folder: Path
+    issues: list[Issue] = field(default_factory=list)
+    source: PackageSource | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        """True when no issue is an error."""
+        return not any(issue.severity is Severity.ERROR for issue in self.issues)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Results for every package that was checked."""
+
+    packages: list[PackageResult]
+
+    @property
+    def is_valid(self) -> bool:
+        """True when every package is valid."""
+        return all(result.is_valid for result in self.packages)
+
+    def errors(self) -> list[Issue]:
+        """All error issues, in package order."""
+        return [i for r in self.packages for i in r.issues if i.severity is Severity.ERROR]
+
+
+def validate_paths(paths: Iterable[Path], catalog: CatalogInfo, *, reference_dirs: Sequence[Path] = ()) -> ValidationReport:
+    """Validate every package under ``paths``.
+
+    Foreign keys may point into packages under ``reference_dirs`` (usually ``datapackages/``)
+    as well as into the packages being validated.
+    """
+    sources: list[PackageSource] = []
+    results: list[PackageResult] = []
+    for folder in find_packages(paths):
+        try:
+            sources.append(read_package(folder))
+        except DescriptorError as exc:
+            results.append(PackageResult(name=exc.issue.package, folder=folder, issues=[exc.issue]))
+    known = _reference_packages(sources, reference_dirs)
+    key_sets = _key_sets(known)
+    duplicates = _duplicate_names(sources)
+    for pkg in sources:
+        issues = _validate_one(pkg, catalog, key_sets, known)
+        if pkg.name in duplicates:
+            issues.insert(0, Issue(code="duplicate-package-name", message=f"Paketname {pkg.name!r} kommt in {duplicates[pkg.name]} Paketen vor", package=pkg.name, file=str(pkg.descriptor_path), field="name", hint="jedem Paket einen eigenen Namen geben"))
+        results.append(PackageResult(name=pkg.name, folder=pkg.folder, issues=issues, source=pkg))
+    return ValidationReport(packages=results)
+
+
+def _validate_one(pkg: PackageSource, catalog: CatalogInfo, key_sets: KeySets, known: dict[str, PackageSource]) -> list[Issue]:
+    issues = check_metadata(pkg, catalog)
+    resources = pkg.resources()
+    if not resources:
+        issues.append(Issue(code="resources-missing", message="das Paket hat keine Ressourcen", package=pkg.name, file=str(pkg.descriptor_path), field="resources", hint="mindestens eine CSV-Ressource angeben"))
+    issues.extend(_foreign_targets(pkg, known))
+    file_ok = True
+    for res in resources:
+        file_issues = list(check_file(pkg, res))
+        file_ok = file_ok and not any(i.code in {"unsafe-path", "file-missing", "resource-path-missing"} for i in file_issues)
+        issues.extend(file_issues)
+        issues.extend(check_schema(pkg, res))
+    if not file_ok:
+        return issues  # frictionless and the data rules need every file in place
+    issues.extend(check_standard(pkg))
+    for res in resources:
+        file = resource_file(pkg, res)
+        if file is not None:
+            issues.extend(check_data(pkg, res, file, key_sets))
+    return issues
+
+
+def _foreign_targets(pkg: PackageSource, known: dict[str, PackageSource]) -> list[Issue]:
+    issues = []
+    for fk in pkg.descriptor.get("x_foreign_keys", []) or []:
+        ref = fk.get("reference", {}) if isinstance(fk, dict) else {}
+        target = known.get(str(ref.get("package")))
+        names = {str(r.get("name")) for r in target.resources()} if target else set()
+        if str(ref.get("resource")) not in names:
+            issues.append(Issue(code="foreign-package-missing", message=f"Fremdschlüssel verweist auf {ref.get('package')!r}/{ref.get('resource')!r}, das nicht vorhanden ist", package=pkg.name, file=str(pkg.descriptor_path), field="x_foreign_keys", hint="Referenzpaket (z. B. nrw-regionen) mitveröffentlichen oder Verweis korrigieren"))
+    return issues
+
+
+def _reference_packages(sources: list[PackageSource], reference_dirs: Sequence[Path]) -> dict[str, PackageSource]:
+    known: dict[str, PackageSource] = {}
+    for folder in find_packages(d for d in reference_dirs if d.is_dir()):
+        try:
+            pkg = read_package(folder)
+        except DescriptorError:
+            continue
+        known[pkg.name] = pkg
+    known.update({pkg.name: pkg for pkg in sources})
+    return known
+
+
+def _key_sets(known: dict[str, PackageSource]) -> dict[tuple[str, str, str], frozenset[str]]:
+    """Collect the values of every column that a foreign key points at."""
+    wanted = {
+        (str(fk["reference"].get("package")), str(fk["reference"].get("resource")), str(field_name))
+        for pkg in known.values()
+        for fk in pkg.descriptor.get("x_foreign_keys", []) or []
+        if isinstance(fk, dict) and isinstance(fk.get("reference"), dict)
+        for field_name in fk["reference"].get("fields") or []
+    }
+    sets: dict[tuple[str, str, str], frozenset[str]] = {}
+    for package, resource, column in wanted:
+        target = known.get(package)
+        res = next((r for r in target.resources() if r.get("name") == resource), None) if target else None
+        file = resource_file(target, res) if target and res else None
+        if file is not None and file.is_file():
+            sets[(package, resource, column)] = _column_values(file, column)
+    return sets
+
+
+def _column_values(file: Path, column: str) -> frozenset[str]:
+    try:
+        with file.open(encoding="utf-8", newline="") as handle:
+            return frozenset(row.get(column, "") for row in csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return frozenset()
+
+
+def _duplicate_names(sources: list[PackageSource]) -> dict[str, int]:
+    names = [pkg.name for pkg in sources]
+    return {name: names.count(name) for name in set(names) if names.count(name) > 1}
