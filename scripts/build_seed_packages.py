@@ -126,6 +126,11 @@ def field_descriptor(spec: dict[str, Any], name: str, values: list[str]) -> dict
         given = {"title": "Amtlicher Regionalschlüssel", "description": "Amtlicher Gemeinde- bzw. Kreisschlüssel (AGS) der Region, über die Namenstabelle des Pakets nrw-regionen zugeordnet."}
     if not given:
         raise RecipeError(f"{spec['name']}: Feld {name!r} fehlt in 'fields'")
+    stray = set(given) - {"title", "description", "type", "constraints"}
+    if stray or not isinstance(given.get("description"), str):
+        raise RecipeError(f"{spec['name']}: Feld {name!r} hat unbekannte Schlüssel {sorted(stray)} (Beschreibung mit Komma in Anführungszeichen setzen?)")
+    if name in (spec.get("date_fields") or {}):
+        given = {**given, "type": "date"}
     ftype = given.get("type") or ("string" if name in {"ags", "fussnote"} or name.endswith("_status") else infer_type(name, values))
     field: dict[str, Any] = {"name": name, "type": ftype, "title": given["title"], "description": given["description"]}
     if name == value:
@@ -197,7 +202,7 @@ def build_resource(spec: dict[str, Any], folder: Path, source: Path, names: dict
     if spec.get("foreign_keys"):
         schema["foreignKeys"] = spec["foreign_keys"]
     resource = {
-        "name": spec["name"], "type": "table", "path": relative, "scheme": "file", "format": "csv",
+        "name": spec["name"], "x_source_file": source.name, "type": "table", "path": relative, "scheme": "file", "format": "csv",
         "mediatype": "text/csv", "encoding": "utf-8", "bytes": size, "hash": digest,
         "dialect": {"$schema": TABLEDIALECT_PROFILE, "header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\n"},
         "schema": schema,

@@ -1,0 +1,83 @@
+"""The shipped packages: valid, complete, and every value equal to the collected source tables."""
+
+import csv
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import frictionless
+import pytest
+
+from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.ingest.package import find_packages, read_package
+from opendata_sozial.ingest.validate import validate_paths
+
+from .conftest import DATAPACKAGES, ROOT
+
+PACKAGES = sorted(p.name for p in find_packages([DATAPACKAGES]))
+ADDED_COLUMNS = {"wert_status", "anteil_an_summe_status", "ags"}
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        return next(reader), list(reader)
+
+
+def _same(field: dict[str, Any], ours: str, theirs: str) -> bool:
+    if field.get("x_source_format"):
+        return ours == datetime.strptime(theirs, field["x_source_format"]).date().isoformat()  # noqa: DTZ007
+    if field["type"] in {"number", "integer"} and ours and theirs:
+        return math.isclose(float(ours), float(theirs), rel_tol=0, abs_tol=0)
+    return ours == theirs
+
+
+def test_every_source_table_has_a_package(shared_data: Path) -> None:
+    sources = {p.name for p in (shared_data / "sources").glob("*.csv")}
+    covered = {f for name in PACKAGES for f in read_package(DATAPACKAGES / name).descriptor["x_source_files"]}
+    assert len(sources) == 26
+    assert sources <= covered
+    assert len(PACKAGES) == 27
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_package_values_equal_source(name: str, shared_data: Path) -> None:
+    pkg = read_package(DATAPACKAGES / name)
+    search = [shared_data / "sources", shared_data / "regions", ROOT / "scripts" / "seed"]
+    for res in pkg.resources():
+        source = next(d / res["x_source_file"] for d in search if (d / res["x_source_file"]).exists())
+        src_header, src_rows = _rows(source)
+        header, rows = _rows(pkg.folder / res["path"])
+        fields = {f["name"]: f for f in res["schema"]["fields"]}
+        assert [h for h in header if h not in src_header] == [h for h in header if h in ADDED_COLUMNS and h not in src_header]
+        assert set(src_header) <= set(header), f"{name}: source columns missing"
+        assert len(rows) == len(src_rows), f"{name}: row count differs"
+        for number, (row, src) in enumerate(zip(rows, src_rows, strict=True), start=2):
+            mine = dict(zip(header, row, strict=True))
+            for column, theirs in zip(src_header, src, strict=True):
+                assert _same(fields[column], mine[column], theirs), f"{name} row {number} {column}: {mine[column]!r} != {theirs!r}"
+
+
+def test_all_packages_valid_under_house_rules(catalog: CatalogInfo) -> None:
+    report = validate_paths([DATAPACKAGES], catalog, reference_dirs=[DATAPACKAGES])
+    assert [(i.package, i.code, i.message) for i in report.errors()] == []
+    assert len(report.packages) == 27
+    warnings = [(i.package, i.code, i.message) for r in report.packages for i in r.issues]
+    assert warnings == []
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_frictionless_accepts_package(name: str) -> None:
+    report = frictionless.validate(str(DATAPACKAGES / name / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_regional_packages_link_every_row_to_a_region_key() -> None:
+    regions = {row[0] for row in _rows(DATAPACKAGES / "nrw-regionen" / "data" / "regionen.csv")[1]}
+    regional = [n for n in PACKAGES if read_package(DATAPACKAGES / n).descriptor.get("x_foreign_keys")]
+    assert sorted(regional) == ["altersstruktur-kreisfreie-staedte", "grundsicherung-sitz-des-traegers", "sgb2-hilfequoten-kinder-kreise"]
+    for name in regional:
+        header, rows = _rows(DATAPACKAGES / name / "data" / f"{name}.csv")
+        keys = {row[header.index("ags")] for row in rows}
+        assert keys <= regions
