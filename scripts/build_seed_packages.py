@@ -52,7 +52,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        return header, [row for row in reader]
+        return header, list(reader)
 
 
 def region_names() -> dict[str, str]:
@@ -79,7 +79,9 @@ def infer_type(name: str, values: list[str]) -> str:
 
 
 def _is_int(value: str) -> bool:
-    return value.lstrip("-").isdigit() and not (value.lstrip("-").startswith("0") and len(value.lstrip("-")) > 1)
+    return value.lstrip("-").isdigit() and not (
+        value.lstrip("-").startswith("0") and len(value.lstrip("-")) > 1
+    )
 
 
 def _is_float(value: str) -> bool:
@@ -90,7 +92,9 @@ def _is_float(value: str) -> bool:
     return "e" not in value.lower() and value.strip() == value
 
 
-def transform(spec: dict[str, Any], header: list[str], rows: list[list[str]], names: dict[str, str]) -> tuple[list[str], list[list[str]]]:
+def transform(
+    spec: dict[str, Any], header: list[str], rows: list[list[str]], names: dict[str, str]
+) -> tuple[list[str], list[list[str]]]:
     """Apply date conversion, status column and AGS column to the source rows."""
     header, rows = list(header), [list(r) for r in rows]
     for column, fmt in (spec.get("date_fields") or {}).items():
@@ -109,7 +113,9 @@ def transform(spec: dict[str, Any], header: list[str], rows: list[list[str]], na
         i = header.index(region["name_field"])
         missing = sorted({row[i] for row in rows if row[i] not in names})
         if missing:
-            raise RecipeError(f"{spec['name']}: Regionsnamen ohne Eintrag in region_names.csv: {missing}")
+            raise RecipeError(
+                f"{spec['name']}: Regionsnamen ohne Eintrag in region_names.csv: {missing}"
+            )
         header.insert(i + 1, "ags")
         for row in rows:
             row.insert(i + 1, names[row[i]])
@@ -121,26 +127,49 @@ def field_descriptor(spec: dict[str, Any], name: str, values: list[str]) -> dict
     given = (spec.get("fields") or {}).get(name, {})
     value = spec.get("value_field")
     if name == f"{value}_status" and name not in (spec.get("fields") or {}):
-        given = {"title": "Status des Werts", "description": "Zeichen der amtlichen Statistik zum Wert (Zeichenerklärung in den Kategorien); leer bei einem gewöhnlichen Wert."}
+        given = {
+            "title": "Status des Werts",
+            "description": "Zeichen der amtlichen Statistik zum Wert (Zeichenerklärung in den Kategorien); leer bei einem gewöhnlichen Wert.",
+        }
     if name == "ags" and spec.get("region"):
-        given = {"title": "Amtlicher Regionalschlüssel", "description": "Amtlicher Gemeinde- bzw. Kreisschlüssel (AGS) der Region, über die Namenstabelle des Pakets nrw-regionen zugeordnet."}
+        given = {
+            "title": "Amtlicher Regionalschlüssel",
+            "description": "Amtlicher Gemeinde- bzw. Kreisschlüssel (AGS) der Region, über die Namenstabelle des Pakets nrw-regionen zugeordnet.",
+        }
     if not given:
         raise RecipeError(f"{spec['name']}: Feld {name!r} fehlt in 'fields'")
     stray = set(given) - {"title", "description", "type", "constraints"}
     if stray or not isinstance(given.get("description"), str):
-        raise RecipeError(f"{spec['name']}: Feld {name!r} hat unbekannte Schlüssel {sorted(stray)} (Beschreibung mit Komma in Anführungszeichen setzen?)")
+        raise RecipeError(
+            f"{spec['name']}: Feld {name!r} hat unbekannte Schlüssel {sorted(stray)} (Beschreibung mit Komma in Anführungszeichen setzen?)"
+        )
     if name in (spec.get("date_fields") or {}):
         given = {**given, "type": "date"}
-    ftype = given.get("type") or ("string" if name in {"ags", "fussnote"} or name.endswith("_status") else infer_type(name, values))
-    field: dict[str, Any] = {"name": name, "type": ftype, "title": given["title"], "description": given["description"]}
+    ftype = given.get("type") or (
+        "string"
+        if name in {"ags", "fussnote"} or name.endswith("_status")
+        else infer_type(name, values)
+    )
+    field: dict[str, Any] = {
+        "name": name,
+        "type": ftype,
+        "title": given["title"],
+        "description": given["description"],
+    }
     if name == value:
         if spec.get("unit_field"):
             field["x_unit_field"] = spec["unit_field"]
         else:
             field["x_unit"] = spec["unit"]
     if name.endswith("_status"):
-        field["categories"] = [{"value": code, "label": label} for code, label in STATUS_CODES.items()]
-    elif ftype == "string" and (name in spec["primary_key"] or name == spec.get("unit_field") or name in (spec.get("categorical") or [])):
+        field["categories"] = [
+            {"value": code, "label": label} for code, label in STATUS_CODES.items()
+        ]
+    elif ftype == "string" and (
+        name in spec["primary_key"]
+        or name == spec.get("unit_field")
+        or name in (spec.get("categorical") or [])
+    ):
         field["categories"] = list(dict.fromkeys(v for v in values if v != ""))
     if name in (spec.get("date_fields") or {}):
         field["x_source_format"] = spec["date_fields"][name]
@@ -149,7 +178,9 @@ def field_descriptor(spec: dict[str, Any], name: str, values: list[str]) -> dict
     return field
 
 
-def temporal(spec: dict[str, Any], header: list[str], rows: list[list[str]], fields: list[dict[str, Any]]) -> dict[str, str]:
+def temporal(
+    spec: dict[str, Any], header: list[str], rows: list[list[str]], fields: list[dict[str, Any]]
+) -> dict[str, str]:
     """First and last period, from the recipe or the time column."""
     if spec.get("temporal"):
         return {"start": str(spec["temporal"]["start"]), "end": str(spec["temporal"]["end"])}
@@ -162,14 +193,19 @@ def temporal(spec: dict[str, Any], header: list[str], rows: list[list[str]], fie
     if ftype not in {"year", "date"}:
         periods = sorted(p for p in periods if p.isdigit() and len(p) == 4)
     if not periods:
-        raise RecipeError(f"{spec['name']}: kein Zeitraum aus {time_fields} ableitbar; 'temporal' angeben")
+        raise RecipeError(
+            f"{spec['name']}: kein Zeitraum aus {time_fields} ableitbar; 'temporal' angeben"
+        )
     return {"start": periods[0], "end": periods[-1]}
 
 
 def spatial(spec: dict[str, Any], header: list[str], rows: list[list[str]]) -> dict[str, Any]:
     """Spatial coverage from the recipe or from the AGS column."""
     if spec.get("spatial"):
-        return {"level": spec["spatial"]["level"], "keys": [str(k) for k in spec["spatial"].get("keys", [])]}
+        return {
+            "level": spec["spatial"]["level"],
+            "keys": [str(k) for k in spec["spatial"].get("keys", [])],
+        }
     i = header.index("ags")
     keys = sorted({row[i] for row in rows})
     levels = {LEVEL_BY_KEY_LENGTH[len(k)] for k in keys}
@@ -185,26 +221,52 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-def build_resource(spec: dict[str, Any], folder: Path, source: Path, names: dict[str, str]) -> tuple[dict[str, Any], list[str], list[list[str]]]:
+def build_resource(
+    spec: dict[str, Any], folder: Path, source: Path, names: dict[str, str]
+) -> tuple[dict[str, Any], list[str], list[list[str]]]:
     """Write one resource's CSV and return its descriptor with the transformed rows."""
     header, rows = transform(spec, *read_rows(source), names)
     unknown = set(spec.get("fields") or {}) - set(header)
     if unknown:
-        raise RecipeError(f"{spec['name']}: 'fields' nennt Spalten, die es nicht gibt: {sorted(unknown)}")
+        raise RecipeError(
+            f"{spec['name']}: 'fields' nennt Spalten, die es nicht gibt: {sorted(unknown)}"
+        )
     keys = [tuple(row[header.index(k)] for k in spec["primary_key"]) for row in rows]
     if len(set(keys)) != len(keys):
         raise RecipeError(f"{spec['name']}: primary_key {spec['primary_key']} ist nicht eindeutig")
-    fields = [field_descriptor(spec, name, [row[i] for row in rows]) for i, name in enumerate(header)]
+    fields = [
+        field_descriptor(spec, name, [row[i] for row in rows]) for i, name in enumerate(header)
+    ]
     relative = f"data/{spec['name']}.csv"
     write_csv(folder / relative, header, rows)
     digest, size = file_digest(folder / relative)
-    schema: dict[str, Any] = {"$schema": TABLESCHEMA_PROFILE, "fields": fields, "missingValues": [""], "primaryKey": spec["primary_key"]}
+    schema: dict[str, Any] = {
+        "$schema": TABLESCHEMA_PROFILE,
+        "fields": fields,
+        "missingValues": [""],
+        "primaryKey": spec["primary_key"],
+    }
     if spec.get("foreign_keys"):
         schema["foreignKeys"] = spec["foreign_keys"]
     resource = {
-        "name": spec["name"], "x_source_file": source.name, "type": "table", "path": relative, "scheme": "file", "format": "csv",
-        "mediatype": "text/csv", "encoding": "utf-8", "bytes": size, "hash": digest,
-        "dialect": {"$schema": TABLEDIALECT_PROFILE, "header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\n"},
+        "name": spec["name"],
+        "x_source_file": source.name,
+        "type": "table",
+        "path": relative,
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": size,
+        "hash": digest,
+        "dialect": {
+            "$schema": TABLEDIALECT_PROFILE,
+            "header": True,
+            "delimiter": ",",
+            "quoteChar": '"',
+            "doubleQuote": True,
+            "lineTerminator": "\n",
+        },
         "schema": schema,
     }
     if spec.get("resource_title"):
@@ -212,13 +274,19 @@ def build_resource(spec: dict[str, Any], folder: Path, source: Path, names: dict
     return resource, header, rows
 
 
-def footnotes(recipe: dict[str, Any], header: list[str], rows: list[list[str]]) -> list[dict[str, str]]:
+def footnotes(
+    recipe: dict[str, Any], header: list[str], rows: list[list[str]]
+) -> list[dict[str, str]]:
     """Footnotes with their texts; a marker no row carries belongs to the table title or header."""
     column = header.index("fussnote") if "fussnote" in header else None
     used = {m for row in rows for m in row[column].split(";")} if column is not None else set()
     notes = []
     for note in recipe.get("footnotes") or []:
-        entry = {"marker": note["marker"], "text": note["text"] or "Der Fußnotentext ist in der ausgewerteten Quelle nicht erhalten."}
+        entry = {
+            "marker": note["marker"],
+            "text": note["text"]
+            or "Der Fußnotentext ist in der ausgewerteten Quelle nicht erhalten.",
+        }
         if note["marker"] not in used:
             entry["scope"] = "table"
         notes.append(entry)
@@ -227,7 +295,10 @@ def footnotes(recipe: dict[str, Any], header: list[str], rows: list[list[str]]) 
 
 def unwrap(text: str) -> str:
     """Join hard-wrapped lines of a YAML block into paragraphs separated by blank lines."""
-    paragraphs = [" ".join(line.strip() for line in block.splitlines()) for block in text.strip().split("\n\n")]
+    paragraphs = [
+        " ".join(line.strip() for line in block.splitlines())
+        for block in text.strip().split("\n\n")
+    ]
     return "\n\n".join(paragraphs)
 
 
@@ -239,39 +310,73 @@ def attribution(contributors: list[dict[str, Any]]) -> str:
     return f"Datenquelle: {named}; Lizenz: {LICENSE_TITLE} ({LICENSE_PATH})"
 
 
-def build_package(recipe: dict[str, Any], out: Path, source_dirs: Sequence[Path], names: dict[str, str]) -> None:
+def build_package(
+    recipe: dict[str, Any], out: Path, source_dirs: Sequence[Path], names: dict[str, str]
+) -> None:
     """Build one package folder from its recipe."""
     folder = out / recipe["name"]
     resource_specs = recipe.get("resources") or [recipe]
     resources, first = [], None
     for spec in resource_specs:
-        source = next((d / spec["source_file"] for d in source_dirs if (d / spec["source_file"]).exists()), None)
+        source = next(
+            (d / spec["source_file"] for d in source_dirs if (d / spec["source_file"]).exists()),
+            None,
+        )
         if source is None:
-            raise RecipeError(f"{recipe['name']}: Quelle {spec['source_file']} nicht gefunden in {[str(d) for d in source_dirs]}")
+            raise RecipeError(
+                f"{recipe['name']}: Quelle {spec['source_file']} nicht gefunden in {[str(d) for d in source_dirs]}"
+            )
         built = build_resource({"name": recipe["name"], **spec}, folder, source, names)
         resources.append(built[0])
         first = first or built
     assert first is not None
     contributors = recipe.get("contributors") or [MAGS, ITNRW]
     descriptor: dict[str, Any] = {
-        "$schema": DATAPACKAGE_PROFILE, "name": recipe["name"], "title": recipe["title"],
-        "description": unwrap(recipe["description"]), "version": VERSION, "created": CREATED,
-        "homepage": recipe["homepage"], "keywords": recipe["keywords"],
+        "$schema": DATAPACKAGE_PROFILE,
+        "name": recipe["name"],
+        "title": recipe["title"],
+        "description": unwrap(recipe["description"]),
+        "version": VERSION,
+        "created": CREATED,
+        "homepage": recipe["homepage"],
+        "keywords": recipe["keywords"],
         "licenses": [{"name": LICENSE_NAME, "path": LICENSE_PATH, "title": LICENSE_TITLE}],
-        "sources": recipe["sources"], "contributors": contributors,
+        "sources": recipe["sources"],
+        "contributors": contributors,
         "x_attribution": recipe.get("attribution") or attribution(contributors),
-        "x_source_files": recipe.get("x_source_files") or [s["source_file"] for s in resource_specs],
-        "x_temporal": temporal(recipe if recipe.get("temporal") else resource_specs[0], first[1], first[2], first[0]["schema"]["fields"]),
-        "x_spatial": spatial(resource_specs[0] if not recipe.get("spatial") else recipe, first[1], first[2]),
-        "x_themes": recipe["themes"], "x_chapter": str(recipe["chapter"]),
-        "x_completeness": recipe["completeness"], "x_accrual_periodicity": recipe["accrual_periodicity"],
+        "x_source_files": recipe.get("x_source_files")
+        or [s["source_file"] for s in resource_specs],
+        "x_temporal": temporal(
+            recipe if recipe.get("temporal") else resource_specs[0],
+            first[1],
+            first[2],
+            first[0]["schema"]["fields"],
+        ),
+        "x_spatial": spatial(
+            resource_specs[0] if not recipe.get("spatial") else recipe, first[1], first[2]
+        ),
+        "x_themes": recipe["themes"],
+        "x_chapter": str(recipe["chapter"]),
+        "x_completeness": recipe["completeness"],
+        "x_accrual_periodicity": recipe["accrual_periodicity"],
         "x_footnotes": footnotes(recipe, first[1], first[2]),
-        "x_breaks": [{"period": str(b["period"]), "description": unwrap(b["description"])} for b in recipe.get("breaks") or []],
+        "x_breaks": [
+            {"period": str(b["period"]), "description": unwrap(b["description"])}
+            for b in recipe.get("breaks") or []
+        ],
         "resources": resources,
     }
     if recipe.get("region"):
-        descriptor["x_foreign_keys"] = [{"resource": recipe["name"], "fields": ["ags"], "reference": {"package": "nrw-regionen", "resource": "regionen", "fields": ["ags"]}}]
-    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        descriptor["x_foreign_keys"] = [
+            {
+                "resource": recipe["name"],
+                "fields": ["ags"],
+                "reference": {"package": "nrw-regionen", "resource": "regionen", "fields": ["ags"]},
+            }
+        ]
+    (folder / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,8 +12,7 @@ import pytest
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.ingest.package import find_packages, read_package
 from opendata_sozial.ingest.validate import validate_paths
-
-from .conftest import DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES, ROOT
 
 PACKAGES = sorted(p.name for p in find_packages([DATAPACKAGES]))
 ADDED_COLUMNS = {"wert_status", "anteil_an_summe_status", "ags"}
@@ -35,7 +34,11 @@ def _same(field: dict[str, Any], ours: str, theirs: str) -> bool:
 
 def test_every_source_table_has_a_package(shared_data: Path) -> None:
     sources = {p.name for p in (shared_data / "sources").glob("*.csv")}
-    covered = {f for name in PACKAGES for f in read_package(DATAPACKAGES / name).descriptor["x_source_files"]}
+    covered = {
+        f
+        for name in PACKAGES
+        for f in read_package(DATAPACKAGES / name).descriptor["x_source_files"]
+    }
     assert len(sources) == 26
     assert sources <= covered
     assert len(PACKAGES) == 27
@@ -46,17 +49,23 @@ def test_package_values_equal_source(name: str, shared_data: Path) -> None:
     pkg = read_package(DATAPACKAGES / name)
     search = [shared_data / "sources", shared_data / "regions", ROOT / "scripts" / "seed"]
     for res in pkg.resources():
-        source = next(d / res["x_source_file"] for d in search if (d / res["x_source_file"]).exists())
+        source = next(
+            d / res["x_source_file"] for d in search if (d / res["x_source_file"]).exists()
+        )
         src_header, src_rows = _rows(source)
         header, rows = _rows(pkg.folder / res["path"])
         fields = {f["name"]: f for f in res["schema"]["fields"]}
-        assert [h for h in header if h not in src_header] == [h for h in header if h in ADDED_COLUMNS and h not in src_header]
+        assert [h for h in header if h not in src_header] == [
+            h for h in header if h in ADDED_COLUMNS and h not in src_header
+        ]
         assert set(src_header) <= set(header), f"{name}: source columns missing"
         assert len(rows) == len(src_rows), f"{name}: row count differs"
         for number, (row, src) in enumerate(zip(rows, src_rows, strict=True), start=2):
             mine = dict(zip(header, row, strict=True))
             for column, theirs in zip(src_header, src, strict=True):
-                assert _same(fields[column], mine[column], theirs), f"{name} row {number} {column}: {mine[column]!r} != {theirs!r}"
+                assert _same(fields[column], mine[column], theirs), (
+                    f"{name} row {number} {column}: {mine[column]!r} != {theirs!r}"
+                )
 
 
 def test_all_packages_valid_under_house_rules(catalog: CatalogInfo) -> None:
@@ -75,8 +84,14 @@ def test_frictionless_accepts_package(name: str) -> None:
 
 def test_regional_packages_link_every_row_to_a_region_key() -> None:
     regions = {row[0] for row in _rows(DATAPACKAGES / "nrw-regionen" / "data" / "regionen.csv")[1]}
-    regional = [n for n in PACKAGES if read_package(DATAPACKAGES / n).descriptor.get("x_foreign_keys")]
-    assert sorted(regional) == ["altersstruktur-kreisfreie-staedte", "grundsicherung-sitz-des-traegers", "sgb2-hilfequoten-kinder-kreise"]
+    regional = [
+        n for n in PACKAGES if read_package(DATAPACKAGES / n).descriptor.get("x_foreign_keys")
+    ]
+    assert sorted(regional) == [
+        "altersstruktur-kreisfreie-staedte",
+        "grundsicherung-sitz-des-traegers",
+        "sgb2-hilfequoten-kinder-kreise",
+    ]
     for name in regional:
         header, rows = _rows(DATAPACKAGES / name / "data" / f"{name}.csv")
         keys = {row[header.index("ags")] for row in rows}

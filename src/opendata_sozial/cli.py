@@ -33,7 +33,12 @@ pass_context = click.make_pass_decorator(_Context)
 
 
 @click.group()
-@click.option("--catalog", "catalog_file", type=click.Path(path_type=Path), help="Katalogdatei (Standard: ODS_CATALOG_FILE oder catalog/catalog.yaml).")
+@click.option(
+    "--catalog",
+    "catalog_file",
+    type=click.Path(path_type=Path),
+    help="Katalogdatei (Standard: ODS_CATALOG_FILE oder catalog/catalog.yaml).",
+)
 @click.version_option(package_name="opendata-sozial")
 @click.pass_context
 def cli(ctx: click.Context, catalog_file: Path | None) -> None:
@@ -42,17 +47,22 @@ def cli(ctx: click.Context, catalog_file: Path | None) -> None:
     if catalog_file is not None:
         settings = settings.model_copy(update={"catalog_file": catalog_file})
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = _Context(settings)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_context
 def validate(context: _Context, paths: tuple[Path, ...], output: str) -> None:
     """Prüft Datenpakete (Standard: alle unter datapackages/). Exit 0 = gültig, 1 = Fehler."""
     targets = list(paths) or [context.settings.datapackages_dir]
-    report = validate_paths(targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir])
+    report = validate_paths(
+        targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+    )
     if output == "json":
         click.echo(report_to_json(report))
     else:
@@ -74,7 +84,12 @@ def list_packages(context: _Context) -> None:
             table.add_row(folder.name, f"[red]{exc.issue.message}[/]", "", "")
             continue
         temporal = pkg.descriptor.get("x_temporal") or {}
-        table.add_row(pkg.name, str(pkg.descriptor.get("title", "")), f"{temporal.get('start', '?')}–{temporal.get('end', '?')}", str(pkg.descriptor.get("x_chapter", "")))
+        table.add_row(
+            pkg.name,
+            str(pkg.descriptor.get("title", "")),
+            f"{temporal.get('start', '?')}–{temporal.get('end', '?')}",
+            str(pkg.descriptor.get("x_chapter", "")),
+        )
     context.out.print(table)
 
 
@@ -87,7 +102,9 @@ def info(context: _Context, name: str) -> None:
 
     folders = {folder.name: folder for folder in find_packages([context.settings.datapackages_dir])}
     if name not in folders:
-        raise OpendataError(f"Paket {name!r} nicht gefunden; vorhanden: {', '.join(sorted(folders))}")
+        raise OpendataError(
+            f"Paket {name!r} nicht gefunden; vorhanden: {', '.join(sorted(folders))}"
+        )
     print_info(read_package(folders[name]), context.out)
 
 
@@ -113,18 +130,125 @@ def main() -> None:
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--name", help="Paketname (Standard: aus dem Dateinamen).")
-@click.option("--out", type=click.Path(path_type=Path), help="Zielordner (Standard: datapackages/NAME).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Zielordner (Standard: datapackages/NAME)."
+)
 @click.option("--sheet", help="XLSX: Name oder Nummer (ab 1) des Tabellenblatts.")
-@click.option("--skip-rows", type=int, default=0, show_default=True, help="Titelzeilen vor der Kopfzeile überspringen.")
-@click.option("--delimiter", help="CSV-Trennzeichen (Standard: erkennen; ';' bei deutschen Excel-Exporten).")
-@click.option("--decimal", type=click.Choice([",", "."]), default=",", show_default=True, help="Dezimaltrennzeichen der Quelle.")
-@click.option("--encoding", help="Zeichenkodierung der Quelle (Standard: UTF-8 mit/ohne BOM, sonst Windows-1252).")
+@click.option(
+    "--skip-rows",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Titelzeilen vor der Kopfzeile überspringen.",
+)
+@click.option(
+    "--delimiter", help="CSV-Trennzeichen (Standard: erkennen; ';' bei deutschen Excel-Exporten)."
+)
+@click.option(
+    "--decimal",
+    type=click.Choice([",", "."]),
+    default=",",
+    show_default=True,
+    help="Dezimaltrennzeichen der Quelle.",
+)
+@click.option(
+    "--encoding",
+    help="Zeichenkodierung der Quelle (Standard: UTF-8 mit/ohne BOM, sonst Windows-1252).",
+)
 @click.option("--force", is_flag=True, help="Vorhandenen Zielordner überschreiben.")
 @pass_context
-def init(context: _Context, source: Path, name: str | None, out: Path | None, sheet: str | None, skip_rows: int, delimiter: str | None, decimal: str, encoding: str | None, force: bool) -> None:  # noqa: PLR0913
+def init(  # noqa: PLR0913  # one parameter per CLI option
+    context: _Context,
+    source: Path,
+    name: str | None,
+    out: Path | None,
+    sheet: str | None,
+    skip_rows: int,
+    delimiter: str | None,
+    decimal: str,
+    encoding: str | None,
+    force: bool,
+) -> None:
     """Legt aus einer Rohtabelle (CSV oder XLSX) ein neues Datenpaket an."""
     from opendata_sozial.ingest.scaffold import ScaffoldOptions, scaffold_package
 
-    options = ScaffoldOptions(name=name, sheet=sheet, skip_rows=skip_rows, delimiter=delimiter, decimal=decimal, encoding=encoding, force=force)
+    options = ScaffoldOptions(
+        name=name,
+        sheet=sheet,
+        skip_rows=skip_rows,
+        delimiter=delimiter,
+        decimal=decimal,
+        encoding=encoding,
+        force=force,
+    )
     folder = scaffold_package(source, out, options, packages_dir=context.settings.datapackages_dir)
-    context.out.print(f"Paket angelegt: {folder}. Nächster Schritt: fehlende Metadaten ergänzen, dann `opendata-sozial validate {folder}`.")
+    context.out.print(
+        f"Paket angelegt: {folder}. Nächster Schritt: fehlende Metadaten ergänzen, dann `opendata-sozial validate {folder}`."
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--notes", default="", help="Notiz zum Release (Änderungen, Anlass).")
+@pass_context
+def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
+    """Prüft und veröffentlicht Datenpakete als neues Release (nichts ändert sich bei Fehlern)."""
+    from rich.progress import Progress
+
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.errors import PackageInvalid
+    from opendata_sozial.services.publish import publish as run_publish
+
+    targets = list(paths) or [context.settings.datapackages_dir]
+    engine = create_db_engine(context.settings.database_url)
+    with Progress(console=context.err, transient=True) as bar:
+        task = bar.add_task("Laden", total=None)
+        try:
+            result = run_publish(
+                targets,
+                engine=engine,
+                catalog=context.catalog(),
+                reference_dirs=[context.settings.datapackages_dir],
+                notes=notes,
+                progress=lambda name, rows: bar.update(
+                    task, description=f"{name}: {rows} Zeilen", advance=1
+                ),
+            )
+        except PackageInvalid as exc:
+            bar.stop()
+            report = validate_paths(
+                targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+            )
+            print_report(report, context.err)
+            context.err.print(
+                f"[red]Nicht veröffentlicht:[/] {exc}. Das bisherige Release bleibt in Betrieb."
+            )
+            sys.exit(1)
+        finally:
+            engine.dispose()
+    if result.is_unchanged:
+        context.out.print(
+            f"Unverändert: {result.datasets} Datensätze, kein neues Release ({result.seconds:.1f} s)."
+        )
+    else:
+        context.out.print(
+            f"Release {result.release}: {result.datasets} Datensätze ({len(result.changed)} geändert), {result.rows} Zeilen geladen in {result.seconds:.1f} s."
+        )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Startet den API-Server (uvicorn) für das veröffentlichte Release."""
+    import uvicorn
+
+    uvicorn.run(
+        "opendata_sozial.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

@@ -39,10 +39,21 @@ def print_report(report: ValidationReport, console: Console) -> None:
             for column in ("Stufe", "Code", "Ort", "Wert", "Meldung", "Hinweis"):
                 table.add_column(column, overflow="fold")
             for issue in issues:
-                level = "[red]Fehler[/]" if issue.severity is Severity.ERROR else "[yellow]Warnung[/]"
-                table.add_row(level, issue.code, issue.location(), issue.value or "", issue.message, issue.hint or "")
+                level = (
+                    "[red]Fehler[/]" if issue.severity is Severity.ERROR else "[yellow]Warnung[/]"
+                )
+                table.add_row(
+                    level,
+                    issue.code,
+                    issue.location(),
+                    issue.value or "",
+                    issue.message,
+                    issue.hint or "",
+                )
             console.print(table)
     errors = len(report.errors())
     valid = sum(result.is_valid for result in report.packages)
     colour = "green" if report.is_valid else "red"
-    console.print(f"[{colour}]{valid} von {len(report.packages)} Paketen gültig, {errors} Fehler.[/]")
+    console.print(
+        f"[{colour}]{valid} von {len(report.packages)} Paketen gültig, {errors} Fehler.[/]"
+    )

@@ -1,9 +1,24 @@
-"""File facts of a resource: safe paths, sha256 hash and byte counts."""
+"""File facts of a resource: safe paths, sha256 hash, byte counts and UTF-8 well-formedness."""
 
+import codecs
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 _CHUNK = 1 << 20
+UTF8_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True, slots=True)
+class Utf8Fault:
+    """Where a file stops being valid UTF-8."""
+
+    offset: int
+    """Byte offset of the first invalid byte (from 0)."""
+    line: int
+    """Line of that byte (from 1, as CSV row numbers count when no cell spans lines)."""
+    data: bytes
+    """The invalid byte sequence."""
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -35,3 +50,32 @@ def unsafe_path_reason(base: Path, relative: str) -> str | None:
     if not resolved.is_relative_to(root):
         return "der Pfad zeigt (über einen symbolischen Link) aus dem Paketordner heraus"
     return None
+
+
+def starts_with_bom(path: Path) -> bool:
+    """True when the file begins with the UTF-8 byte order mark."""
+    with path.open("rb") as handle:
+        return handle.read(len(UTF8_BOM)) == UTF8_BOM
+
+
+def utf8_fault(path: Path) -> Utf8Fault | None:
+    """Locate the first byte sequence that is not valid UTF-8, reading in chunks; else ``None``."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    lines = 1
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's carried-over partial sequence (no newline) + chunk
+                start = offset + len(chunk) - len(exc.object) + exc.start
+                line = lines + exc.object.count(b"\n", 0, exc.start)
+                return Utf8Fault(
+                    offset=start, line=line, data=bytes(exc.object[exc.start : exc.end])
+                )
+            if not chunk:
+                return None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")

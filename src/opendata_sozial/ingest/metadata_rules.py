@@ -23,34 +23,74 @@ _AGS = re.compile(r"^05(\d|\d{3}|\d{6})?$|^00$")
 Rule = Callable[[PackageSource, CatalogInfo], Iterator[Issue]]
 
 
-def _issue(pkg: PackageSource, field: str, message: str, hint: str, code: str = "metadata-missing") -> Issue:
-    return Issue(code=code, message=message, package=pkg.name, file=str(pkg.descriptor_path), field=field, hint=hint)
+def _issue(
+    pkg: PackageSource, field: str, message: str, hint: str, code: str = "metadata-missing"
+) -> Issue:
+    return Issue(
+        code=code,
+        message=message,
+        package=pkg.name,
+        file=str(pkg.descriptor_path),
+        field=field,
+        hint=hint,
+    )
 
 
 def _text(pkg: PackageSource, key: str, min_length: int = 1) -> Iterator[Issue]:
     value = pkg.descriptor.get(key)
     if not isinstance(value, str) or len(value.strip()) < min_length:
-        yield _issue(pkg, key, f"'{key}' fehlt oder ist zu kurz (mindestens {min_length} Zeichen)", f"'{key}' als deutschen Text angeben")
+        yield _issue(
+            pkg,
+            key,
+            f"'{key}' fehlt oder ist zu kurz (mindestens {min_length} Zeichen)",
+            f"'{key}' als deutschen Text angeben",
+        )
 
 
 def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     """Profile, name, title, description, homepage, version, created, keywords."""
     d = pkg.descriptor
     if d.get("$schema") != DATAPACKAGE_PROFILE:
-        yield _issue(pkg, "$schema", f"'$schema' ist {d.get('$schema')!r}", f"'{DATAPACKAGE_PROFILE}' (Data Package v2) angeben", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "$schema",
+            f"'$schema' ist {d.get('$schema')!r}",
+            f"'{DATAPACKAGE_PROFILE}' (Data Package v2) angeben",
+            "metadata-invalid",
+        )
     name = d.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        yield _issue(pkg, "name", f"'name' {name!r} ist kein gültiger Name", "Kleinbuchstaben, Ziffern und Bindestriche, z. B. 'armutsrisikoquoten-merkmale'", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "name",
+            f"'name' {name!r} ist kein gültiger Name",
+            "Kleinbuchstaben, Ziffern und Bindestriche, z. B. 'armutsrisikoquoten-merkmale'",
+            "metadata-invalid",
+        )
     yield from _text(pkg, "title", 5)
     yield from _text(pkg, "description", 80)
     yield from _text(pkg, "homepage", 8)
     yield from _text(pkg, "version", 1)
     created = d.get("created")
     if not isinstance(created, str) or not _is_datetime(created):
-        yield _issue(pkg, "created", f"'created' {created!r} ist kein ISO-8601-Zeitpunkt", "z. B. '2026-11-27T00:00:00Z'")
+        yield _issue(
+            pkg,
+            "created",
+            f"'created' {created!r} ist kein ISO-8601-Zeitpunkt",
+            "z. B. '2026-11-27T00:00:00Z'",
+        )
     keywords = d.get("keywords")
-    if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k.strip() for k in keywords):
-        yield _issue(pkg, "keywords", "'keywords' fehlt oder enthält leere Einträge", "Liste deutscher Schlagwörter angeben")
+    if (
+        not isinstance(keywords, list)
+        or not keywords
+        or not all(isinstance(k, str) and k.strip() for k in keywords)
+    ):
+        yield _issue(
+            pkg,
+            "keywords",
+            "'keywords' fehlt oder enthält leere Einträge",
+            "Liste deutscher Schlagwörter angeben",
+        )
 
 
 def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
@@ -58,11 +98,23 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     d = pkg.descriptor
     licenses = d.get("licenses")
     if not isinstance(licenses, list) or not licenses:
-        yield _issue(pkg, "licenses", "'licenses' fehlt", f"[{{'name': '{LICENSE_NAME}', 'path': '{LICENSE_PATH}', 'title': …}}] angeben")
+        yield _issue(
+            pkg,
+            "licenses",
+            "'licenses' fehlt",
+            f"[{{'name': '{LICENSE_NAME}', 'path': '{LICENSE_PATH}', 'title': …}}] angeben",
+        )
     else:
         for index, lic in enumerate(licenses):
-            if not isinstance(lic, dict) or not all(isinstance(lic.get(k), str) and lic.get(k) for k in ("name", "path", "title")):
-                yield _issue(pkg, f"licenses[{index}]", "Lizenz ohne 'name', 'path' und 'title'", "alle drei Angaben machen")
+            if not isinstance(lic, dict) or not all(
+                isinstance(lic.get(k), str) and lic.get(k) for k in ("name", "path", "title")
+            ):
+                yield _issue(
+                    pkg,
+                    f"licenses[{index}]",
+                    "Lizenz ohne 'name', 'path' und 'title'",
+                    "alle drei Angaben machen",
+                )
     yield from _text(pkg, "x_attribution", 5)
     yield from _list_of_objects(pkg, "sources", ("title", "path"))
     contributors = d.get("contributors")
@@ -70,52 +122,111 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     if isinstance(contributors, list) and not any(
         isinstance(c, dict) and "publisher" in (c.get("roles") or []) for c in contributors
     ):
-        yield _issue(pkg, "contributors", "kein Beitragender mit der Rolle 'publisher'", "die veröffentlichende Stelle mit roles: ['publisher'] angeben")
+        yield _issue(
+            pkg,
+            "contributors",
+            "kein Beitragender mit der Rolle 'publisher'",
+            "die veröffentlichende Stelle mit roles: ['publisher'] angeben",
+        )
     files = d.get("x_source_files")
     if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
-        yield _issue(pkg, "x_source_files", "'x_source_files' fehlt", "Dateinamen der Quelltabellen angeben")
+        yield _issue(
+            pkg, "x_source_files", "'x_source_files' fehlt", "Dateinamen der Quelltabellen angeben"
+        )
 
 
 def _list_of_objects(pkg: PackageSource, key: str, required: tuple[str, ...]) -> Iterator[Issue]:
     items = pkg.descriptor.get(key)
     if not isinstance(items, list) or not items:
-        yield _issue(pkg, key, f"'{key}' fehlt oder ist leer", f"Liste von Objekten mit {', '.join(required)}")
+        yield _issue(
+            pkg,
+            key,
+            f"'{key}' fehlt oder ist leer",
+            f"Liste von Objekten mit {', '.join(required)}",
+        )
         return
     for index, item in enumerate(items):
-        missing = [k for k in required if not (isinstance(item, dict) and isinstance(item.get(k), str) and item[k])]
+        missing = [
+            k
+            for k in required
+            if not (isinstance(item, dict) and isinstance(item.get(k), str) and item[k])
+        ]
         if missing:
-            yield _issue(pkg, f"{key}[{index}]", f"Eintrag ohne {', '.join(missing)}", f"{', '.join(required)} angeben")
+            yield _issue(
+                pkg,
+                f"{key}[{index}]",
+                f"Eintrag ohne {', '.join(missing)}",
+                f"{', '.join(required)} angeben",
+            )
 
 
 def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
     """Temporal and spatial coverage, themes, chapter, completeness and periodicity."""
     d = pkg.descriptor
     temporal = d.get("x_temporal")
-    if not isinstance(temporal, dict) or not all(isinstance(temporal.get(k), str) and _PERIOD.match(temporal[k]) for k in ("start", "end")):
-        yield _issue(pkg, "x_temporal", f"'x_temporal' {temporal!r} ungültig", "{'start': '2005', 'end': '2019'} mit ISO-Perioden JJJJ, JJJJ-MM oder JJJJ-MM-TT")
+    if not isinstance(temporal, dict) or not all(
+        isinstance(temporal.get(k), str) and _PERIOD.match(temporal[k]) for k in ("start", "end")
+    ):
+        yield _issue(
+            pkg,
+            "x_temporal",
+            f"'x_temporal' {temporal!r} ungültig",
+            "{'start': '2005', 'end': '2019'} mit ISO-Perioden JJJJ, JJJJ-MM oder JJJJ-MM-TT",
+        )
     elif temporal["start"] > temporal["end"]:
-        yield _issue(pkg, "x_temporal", "Beginn liegt nach dem Ende", "start ≤ end angeben", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "x_temporal",
+            "Beginn liegt nach dem Ende",
+            "start ≤ end angeben",
+            "metadata-invalid",
+        )
     yield from _check_spatial(pkg)
     themes = d.get("x_themes")
     if not isinstance(themes, list) or not themes or not set(themes) <= set(EU_THEMES):
-        yield _issue(pkg, "x_themes", f"'x_themes' {themes!r} ungültig", f"EU-Datenthemen aus {sorted(EU_THEMES)}")
+        yield _issue(
+            pkg,
+            "x_themes",
+            f"'x_themes' {themes!r} ungültig",
+            f"EU-Datenthemen aus {sorted(EU_THEMES)}",
+        )
     chapter = d.get("x_chapter")
     if chapter not in catalog.chapter_ids():
-        yield _issue(pkg, "x_chapter", f"'x_chapter' {chapter!r} ist kein Kapitel des Katalogs", f"eines von {sorted(catalog.chapter_ids(), key=int)} (catalog/catalog.yaml)")
+        yield _issue(
+            pkg,
+            "x_chapter",
+            f"'x_chapter' {chapter!r} ist kein Kapitel des Katalogs",
+            f"eines von {sorted(catalog.chapter_ids(), key=int)} (catalog/catalog.yaml)",
+        )
     if d.get("x_completeness") not in ("complete", "partial"):
         yield _issue(pkg, "x_completeness", "'x_completeness' fehlt", "'complete' oder 'partial'")
     if d.get("x_accrual_periodicity") not in FREQUENCIES:
-        yield _issue(pkg, "x_accrual_periodicity", f"'x_accrual_periodicity' {d.get('x_accrual_periodicity')!r} ungültig", f"eines von {sorted(FREQUENCIES)}")
+        yield _issue(
+            pkg,
+            "x_accrual_periodicity",
+            f"'x_accrual_periodicity' {d.get('x_accrual_periodicity')!r} ungültig",
+            f"eines von {sorted(FREQUENCIES)}",
+        )
 
 
 def _check_spatial(pkg: PackageSource) -> Iterator[Issue]:
     spatial = pkg.descriptor.get("x_spatial")
     if not isinstance(spatial, dict) or spatial.get("level") not in GEOCODING_LEVELS:
-        yield _issue(pkg, "x_spatial", f"'x_spatial' {spatial!r} ungültig", f"{{'level': L, 'keys': [AGS…]}} mit L aus {sorted(GEOCODING_LEVELS)}")
+        yield _issue(
+            pkg,
+            "x_spatial",
+            f"'x_spatial' {spatial!r} ungültig",
+            f"{{'level': L, 'keys': [AGS…]}} mit L aus {sorted(GEOCODING_LEVELS)}",
+        )
         return
     keys = spatial.get("keys")
     if not isinstance(keys, list) or not all(isinstance(k, str) and _AGS.match(k) for k in keys):
-        yield _issue(pkg, "x_spatial.keys", f"Regionalschlüssel {keys!r} ungültig", "Liste amtlicher Schlüssel (AGS) als Text, z. B. ['05']")
+        yield _issue(
+            pkg,
+            "x_spatial.keys",
+            f"Regionalschlüssel {keys!r} ungültig",
+            "Liste amtlicher Schlüssel (AGS) als Text, z. B. ['05']",
+        )
 
 
 def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
@@ -123,20 +234,51 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     footnotes = pkg.descriptor.get("x_footnotes", [])
     markers: list[str] = []
     if not isinstance(footnotes, list):
-        yield _issue(pkg, "x_footnotes", "'x_footnotes' ist keine Liste", "[{'marker': '1)', 'text': …}]", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "x_footnotes",
+            "'x_footnotes' ist keine Liste",
+            "[{'marker': '1)', 'text': …}]",
+            "metadata-invalid",
+        )
     else:
         for index, note in enumerate(footnotes):
-            if not (isinstance(note, dict) and isinstance(note.get("marker"), str) and isinstance(note.get("text"), str)):
-                yield _issue(pkg, f"x_footnotes[{index}]", "Fußnote ohne 'marker' oder 'text'", "beide als Text angeben", "metadata-invalid")
+            if not (
+                isinstance(note, dict)
+                and isinstance(note.get("marker"), str)
+                and isinstance(note.get("text"), str)
+            ):
+                yield _issue(
+                    pkg,
+                    f"x_footnotes[{index}]",
+                    "Fußnote ohne 'marker' oder 'text'",
+                    "beide als Text angeben",
+                    "metadata-invalid",
+                )
             else:
                 markers.append(note["marker"])
     for marker in sorted({m for m in markers if markers.count(m) > 1}):
-        yield _issue(pkg, "x_footnotes", f"Fußnotenmarker {marker!r} mehrfach definiert", "jeden Marker einmal angeben", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "x_footnotes",
+            f"Fußnotenmarker {marker!r} mehrfach definiert",
+            "jeden Marker einmal angeben",
+            "metadata-invalid",
+        )
     breaks = pkg.descriptor.get("x_breaks", [])
     if not isinstance(breaks, list) or not all(
-        isinstance(b, dict) and isinstance(b.get("period"), str) and isinstance(b.get("description"), str) for b in breaks
+        isinstance(b, dict)
+        and isinstance(b.get("period"), str)
+        and isinstance(b.get("description"), str)
+        for b in breaks
     ):
-        yield _issue(pkg, "x_breaks", "'x_breaks' ungültig", "[{'period': '2020', 'description': …}]", "metadata-invalid")
+        yield _issue(
+            pkg,
+            "x_breaks",
+            "'x_breaks' ungültig",
+            "[{'period': '2020', 'description': …}]",
+            "metadata-invalid",
+        )
 
 
 def _is_datetime(value: str) -> bool:

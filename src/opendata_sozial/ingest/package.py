@@ -92,16 +92,35 @@ def read_package(folder: Path) -> PackageSource:
         raise fail("descriptor-missing", f"{path} fehlt", "Jedes Paket braucht datapackage.json")
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise fail("descriptor-encoding", "datapackage.json beginnt mit einem BOM", "Als UTF-8 ohne BOM speichern")
+        raise fail(
+            "descriptor-encoding",
+            "datapackage.json beginnt mit einem BOM",
+            "Als UTF-8 ohne BOM speichern",
+        )
     try:
         text = raw.decode("utf-8")
         descriptor = json.loads(text, object_pairs_hook=_reject_duplicates)
     except UnicodeDecodeError as exc:
-        raise fail("descriptor-encoding", f"kein gültiges UTF-8 (Byte {exc.start})", "Als UTF-8 speichern") from exc
+        raise fail(
+            "descriptor-encoding", f"kein gültiges UTF-8 (Byte {exc.start})", "Als UTF-8 speichern"
+        ) from exc
     except _DuplicateKeyError as exc:
-        raise fail("descriptor-duplicate-key", f"Schlüssel {exc.key!r} kommt mehrfach vor", "Jeden Schlüssel nur einmal angeben") from exc
+        raise fail(
+            "descriptor-duplicate-key",
+            f"Schlüssel {exc.key!r} kommt mehrfach vor",
+            "Jeden Schlüssel nur einmal angeben",
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise fail("descriptor-invalid-json", f"kein gültiges JSON: {exc.msg} (Spalte {exc.colno})", "JSON-Syntax prüfen", row=exc.lineno) from exc
+        raise fail(
+            "descriptor-invalid-json",
+            f"kein gültiges JSON: {exc.msg} (Spalte {exc.colno})",
+            "JSON-Syntax prüfen",
+            row=exc.lineno,
+        ) from exc
     if not isinstance(descriptor, dict):
-        raise fail("descriptor-invalid-json", "die oberste Ebene ist kein JSON-Objekt", "Ein Objekt { … } erwartet")
+        raise fail(
+            "descriptor-invalid-json",
+            "die oberste Ebene ist kein JSON-Objekt",
+            "Ein Objekt { … } erwartet",
+        )
     return PackageSource(folder=folder, descriptor=descriptor)

@@ -5,7 +5,12 @@ from pathlib import Path
 from typing import Any
 
 from opendata_sozial.domain import STATUS_CODES, Issue
-from opendata_sozial.ingest.files import file_digest, unsafe_path_reason
+from opendata_sozial.ingest.files import (
+    file_digest,
+    starts_with_bom,
+    unsafe_path_reason,
+    utf8_fault,
+)
 from opendata_sozial.ingest.package import PackageSource
 
 TYPES = frozenset({"string", "integer", "number", "year", "yearmonth", "date", "boolean"})
@@ -14,8 +19,28 @@ STATUS_SUFFIX = "_status"
 FOOTNOTE_FIELD = "fussnote"
 
 
-def _issue(pkg: PackageSource, res: dict[str, Any], message: str, hint: str, code: str, field: str | None = None) -> Issue:
-    return Issue(code=code, message=message, package=pkg.name, resource=str(res.get("name")), file=str(res.get("path")), field=field, hint=hint)
+def _issue(
+    pkg: PackageSource,
+    res: dict[str, Any],
+    message: str,
+    hint: str,
+    code: str,
+    field: str | None = None,
+    *,
+    row: int | None = None,
+    value: str | None = None,
+) -> Issue:
+    return Issue(
+        code=code,
+        message=message,
+        package=pkg.name,
+        resource=str(res.get("name")),
+        file=str(res.get("path")),
+        row=row,
+        field=field,
+        value=value,
+        hint=hint,
+    )
 
 
 def resource_file(pkg: PackageSource, res: dict[str, Any]) -> Path | None:
@@ -30,73 +55,234 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Path safety, presence, format facts, byte count and hash."""
     path = res.get("path")
     if not isinstance(path, str):
-        yield _issue(pkg, res, "Ressource ohne 'path' (Text)", "relativen Pfad wie 'data/tabelle.csv' angeben", "resource-path-missing")
+        yield _issue(
+            pkg,
+            res,
+            "Ressource ohne 'path' (Text)",
+            "relativen Pfad wie 'data/tabelle.csv' angeben",
+            "resource-path-missing",
+        )
         return
     reason = unsafe_path_reason(pkg.folder, path)
     if reason:
-        yield _issue(pkg, res, f"unsicherer Pfad {path!r}: {reason}", "relativen Pfad innerhalb des Paketordners angeben", "unsafe-path")
+        yield _issue(
+            pkg,
+            res,
+            f"unsicherer Pfad {path!r}: {reason}",
+            "relativen Pfad innerhalb des Paketordners angeben",
+            "unsafe-path",
+        )
         return
-    expected = {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "scheme": "file", "type": "table"}
+    expected = {
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "scheme": "file",
+        "type": "table",
+    }
     for key, value in expected.items():
         if res.get(key) != value:
-            yield _issue(pkg, res, f"'{key}' ist {res.get(key)!r}", f"'{key}': '{value}' angeben", "resource-metadata", field=key)
+            yield _issue(
+                pkg,
+                res,
+                f"'{key}' ist {res.get(key)!r}",
+                f"'{key}': '{value}' angeben",
+                "resource-metadata",
+                field=key,
+            )
     if not isinstance(res.get("dialect"), dict):
-        yield _issue(pkg, res, "'dialect' fehlt", "Tabellendialekt (v2) mit delimiter und header angeben", "resource-metadata", field="dialect")
+        yield _issue(
+            pkg,
+            res,
+            "'dialect' fehlt",
+            "Tabellendialekt (v2) mit delimiter und header angeben",
+            "resource-metadata",
+            field="dialect",
+        )
     file = pkg.folder / path
     if not file.is_file():
-        yield _issue(pkg, res, f"Datei {file} fehlt", "Datei anlegen oder 'path' korrigieren", "file-missing")
+        yield _issue(
+            pkg, res, f"Datei {file} fehlt", "Datei anlegen oder 'path' korrigieren", "file-missing"
+        )
         return
     digest, size = file_digest(file)
     if size == 0:
-        yield _issue(pkg, res, "die Datei ist leer (0 Byte)", "mindestens Kopfzeile und eine Datenzeile liefern", "file-empty")
+        yield _issue(
+            pkg,
+            res,
+            "die Datei ist leer (0 Byte)",
+            "mindestens Kopfzeile und eine Datenzeile liefern",
+            "file-empty",
+        )
     if res.get("bytes") != size:
-        yield _issue(pkg, res, f"'bytes' ist {res.get('bytes')!r}, die Datei hat {size} Byte", "'bytes' korrigieren, falls die Änderung gewollt ist", "bytes-mismatch", field="bytes")
+        yield _issue(
+            pkg,
+            res,
+            f"'bytes' ist {res.get('bytes')!r}, die Datei hat {size} Byte",
+            "'bytes' korrigieren, falls die Änderung gewollt ist",
+            "bytes-mismatch",
+            field="bytes",
+        )
     if res.get("hash") != digest:
-        yield _issue(pkg, res, f"'hash' ist {res.get('hash')!r}, die Datei hat {digest}", "Datei prüfen; bei gewollter Änderung 'hash' aktualisieren", "hash-mismatch", field="hash")
+        yield _issue(
+            pkg,
+            res,
+            f"'hash' ist {res.get('hash')!r}, die Datei hat {digest}",
+            "Datei prüfen; bei gewollter Änderung 'hash' aktualisieren",
+            "hash-mismatch",
+            field="hash",
+        )
+    yield from _check_encoding(pkg, res, file)
+
+
+def _check_encoding(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterator[Issue]:
+    """UTF-8 without BOM; an invalid byte is located exactly (frictionless only says 'somewhere')."""
+    if starts_with_bom(file):
+        yield _issue(
+            pkg,
+            res,
+            "die Datei beginnt mit einem Byte Order Mark (BOM, EF BB BF)",
+            "als UTF-8 ohne BOM speichern (frictionless übergeht das BOM, andere Leser nicht)",
+            "encoding-bom",
+            row=1,
+        )
+    fault = utf8_fault(file)
+    if fault is not None:
+        shown = " ".join(f"0x{byte:02X}" for byte in fault.data)
+        yield _issue(
+            pkg,
+            res,
+            f"kein gültiges UTF-8: Byte {shown} an Position {fault.offset} (Zeile {fault.line})",
+            "Datei als UTF-8 ohne BOM speichern (0xE4, 0xF6, 0xFC, 0xDF sind Umlaute in Windows-1252)",
+            "encoding-error",
+            row=fault.line,
+            value=shown,
+        )
 
 
 def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Typed, titled fields; units; status columns; primary key; missing values."""
     schema = res.get("schema")
-    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
-        yield _issue(pkg, res, "Table Schema mit 'fields' fehlt", "Schema mit typisierten Feldern angeben", "schema-missing")
+    if (
+        not isinstance(schema, dict)
+        or not isinstance(schema.get("fields"), list)
+        or not schema["fields"]
+    ):
+        yield _issue(
+            pkg,
+            res,
+            "Table Schema mit 'fields' fehlt",
+            "Schema mit typisierten Feldern angeben",
+            "schema-missing",
+        )
         return
     fields = [f for f in schema["fields"] if isinstance(f, dict)]
     names = [str(f.get("name")) for f in fields]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        yield _issue(pkg, res, f"Feldname {name!r} mehrfach", "Feldnamen eindeutig machen", "schema-invalid", field=name)
+        yield _issue(
+            pkg,
+            res,
+            f"Feldname {name!r} mehrfach",
+            "Feldnamen eindeutig machen",
+            "schema-invalid",
+            field=name,
+        )
     key = schema.get("primaryKey")
     if not isinstance(key, list) or not key or not set(key) <= set(names):
-        yield _issue(pkg, res, f"'primaryKey' {key!r} fehlt oder nennt unbekannte Felder", f"Dimensionsspalten aus {names} angeben", "schema-invalid", field="primaryKey")
+        yield _issue(
+            pkg,
+            res,
+            f"'primaryKey' {key!r} fehlt oder nennt unbekannte Felder",
+            f"Dimensionsspalten aus {names} angeben",
+            "schema-invalid",
+            field="primaryKey",
+        )
         key = []
     if schema.get("missingValues") != [""]:
-        yield _issue(pkg, res, f"'missingValues' ist {schema.get('missingValues')!r}", "[\"\"] angeben: fehlende Werte sind leere Zellen, Symbole stehen in der Statusspalte", "schema-invalid", field="missingValues")
+        yield _issue(
+            pkg,
+            res,
+            f"'missingValues' ist {schema.get('missingValues')!r}",
+            '[""] angeben: fehlende Werte sind leere Zellen, Symbole stehen in der Statusspalte',
+            "schema-invalid",
+            field="missingValues",
+        )
     for field in fields:
         yield from _check_field(pkg, res, field, set(names), key)
 
 
-def _check_field(pkg: PackageSource, res: dict[str, Any], field: dict[str, Any], names: set[str], key: list[str]) -> Iterator[Issue]:
+def _check_field(
+    pkg: PackageSource, res: dict[str, Any], field: dict[str, Any], names: set[str], key: list[str]
+) -> Iterator[Issue]:
     name = str(field.get("name"))
     ftype = field.get("type")
     if ftype not in TYPES:
-        yield _issue(pkg, res, f"Typ {ftype!r} nicht unterstützt", f"einer von {sorted(TYPES)}", "schema-invalid", field=name)
+        yield _issue(
+            pkg,
+            res,
+            f"Typ {ftype!r} nicht unterstützt",
+            f"einer von {sorted(TYPES)}",
+            "schema-invalid",
+            field=name,
+        )
     for prop in ("title", "description"):
         if not isinstance(field.get(prop), str) or not field[prop].strip():
-            yield _issue(pkg, res, f"Feld ohne '{prop}'", f"deutschen Text für '{prop}' angeben", "field-metadata", field=name)
+            yield _issue(
+                pkg,
+                res,
+                f"Feld ohne '{prop}'",
+                f"deutschen Text für '{prop}' angeben",
+                "field-metadata",
+                field=name,
+            )
     if ftype in NUMERIC and name not in key:
         unit_field = field.get("x_unit_field")
         if not isinstance(field.get("x_unit"), str) and unit_field not in names:
-            yield _issue(pkg, res, "Wertspalte ohne Einheit", "'x_unit' (z. B. '%') oder 'x_unit_field' (Name der Einheitenspalte) angeben", "unit-missing", field=name)
+            yield _issue(
+                pkg,
+                res,
+                "Wertspalte ohne Einheit",
+                "'x_unit' (z. B. '%') oder 'x_unit_field' (Name der Einheitenspalte) angeben",
+                "unit-missing",
+                field=name,
+            )
         if f"{name}{STATUS_SUFFIX}" not in names:
-            yield _issue(pkg, res, f"Statusspalte '{name}{STATUS_SUFFIX}' fehlt", "Spalte für Zeichen wie 'x' oder '()' ergänzen", "status-column-missing", field=name)
+            yield _issue(
+                pkg,
+                res,
+                f"Statusspalte '{name}{STATUS_SUFFIX}' fehlt",
+                "Spalte für Zeichen wie 'x' oder '()' ergänzen",
+                "status-column-missing",
+                field=name,
+            )
     if name.endswith(STATUS_SUFFIX):
         yield from _check_status_categories(pkg, res, field)
     elif ftype == "string" and name in key and not isinstance(field.get("categories"), list):
-        yield _issue(pkg, res, "Dimensionsspalte ohne 'categories'", "alle zulässigen Ausprägungen als 'categories' angeben", "categories-missing", field=name)
+        yield _issue(
+            pkg,
+            res,
+            "Dimensionsspalte ohne 'categories'",
+            "alle zulässigen Ausprägungen als 'categories' angeben",
+            "categories-missing",
+            field=name,
+        )
 
 
-def _check_status_categories(pkg: PackageSource, res: dict[str, Any], field: dict[str, Any]) -> Iterator[Issue]:
+def _check_status_categories(
+    pkg: PackageSource, res: dict[str, Any], field: dict[str, Any]
+) -> Iterator[Issue]:
     categories = field.get("categories")
-    values = [c.get("value") if isinstance(c, dict) else c for c in categories] if isinstance(categories, list) else None
+    values = (
+        [c.get("value") if isinstance(c, dict) else c for c in categories]
+        if isinstance(categories, list)
+        else None
+    )
     if values is None or not set(values) <= set(STATUS_CODES):
-        yield _issue(pkg, res, "Statusspalte ohne gültige Codeliste", f"'categories' aus {list(STATUS_CODES)} mit Bezeichnung", "status-codes", field=str(field.get("name")))
+        yield _issue(
+            pkg,
+            res,
+            "Statusspalte ohne gültige Codeliste",
+            f"'categories' aus {list(STATUS_CODES)} mit Bezeichnung",
+            "status-codes",
+            field=str(field.get("name")),
+        )

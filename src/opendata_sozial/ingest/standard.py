@@ -5,6 +5,7 @@ from typing import Any
 import frictionless
 
 from opendata_sozial.domain import Issue
+from opendata_sozial.ingest.data_rules import clip
 from opendata_sozial.ingest.package import PackageSource
 
 _HINTS = {
@@ -22,8 +23,8 @@ _HINTS = {
     "byte-count": "Datei prüfen; bei gewollter Änderung 'bytes' aktualisieren",
 }
 
-_OURS = frozenset({"hash-count", "byte-count"})
-"""Reported by our own rules with the expected values; skipped here to avoid duplicates."""
+_OURS = frozenset({"hash-count", "byte-count", "encoding-error"})
+"""Reported by our own rules with the expected values or the exact position; skipped here."""
 
 
 def check_standard(pkg: PackageSource) -> list[Issue]:
@@ -38,17 +39,22 @@ def check_standard(pkg: PackageSource) -> list[Issue]:
     return [issue for issue in issues if issue.code not in _OURS]
 
 
-def _from_error(pkg: PackageSource, task: Any, error: dict[str, Any]) -> Issue:
+def _from_error(pkg: PackageSource, task: object, error: dict[str, Any]) -> Issue:
     code = str(error.get("type", "frictionless-error"))
-    cell = error.get("cell")
+    cell = error.get("cell", error.get("label"))  # the offending cell, or header label
+    value = None if cell is None else str(cell)
+    message = str(error.get("message", code))
+    if value is not None and clip(value) != value:  # a huge cell must not flood the report
+        message = message.replace(value, clip(value))
+        value = clip(value)
     return Issue(
         code=code,
-        message=str(error.get("message", code)),
+        message=message,
         package=pkg.name,
         resource=getattr(task, "name", None),
         file=str(getattr(task, "place", "") or pkg.descriptor_path),
         row=error.get("rowNumber"),
-        field=error.get("fieldName"),
-        value=None if cell is None else str(cell),
+        field=error.get("fieldName") or None,  # extra cells have no field: "" would read as one
+        value=value,
         hint=_HINTS.get(code, "Beschreibung von frictionless beachten"),
     )

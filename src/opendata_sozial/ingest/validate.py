@@ -9,7 +9,12 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import Issue, Severity
 from opendata_sozial.ingest.data_rules import KeySets, check_data
 from opendata_sozial.ingest.metadata_rules import check_metadata
-from opendata_sozial.ingest.package import DescriptorError, PackageSource, find_packages, read_package
+from opendata_sozial.ingest.package import (
+    DescriptorError,
+    PackageSource,
+    find_packages,
+    read_package,
+)
 from opendata_sozial.ingest.resource_rules import check_file, check_schema, resource_file
 from opendata_sozial.ingest.standard import check_standard
 
@@ -45,7 +50,9 @@ class ValidationReport:
         return [i for r in self.packages for i in r.issues if i.severity is Severity.ERROR]
 
 
-def validate_paths(paths: Iterable[Path], catalog: CatalogInfo, *, reference_dirs: Sequence[Path] = ()) -> ValidationReport:
+def validate_paths(
+    paths: Iterable[Path], catalog: CatalogInfo, *, reference_dirs: Sequence[Path] = ()
+) -> ValidationReport:
     """Validate every package under ``paths``.
 
     Foreign keys may point into packages under ``reference_dirs`` (usually ``datapackages/``)
@@ -64,21 +71,44 @@ def validate_paths(paths: Iterable[Path], catalog: CatalogInfo, *, reference_dir
     for pkg in sources:
         issues = _validate_one(pkg, catalog, key_sets, known)
         if pkg.name in duplicates:
-            issues.insert(0, Issue(code="duplicate-package-name", message=f"Paketname {pkg.name!r} kommt in {duplicates[pkg.name]} Paketen vor", package=pkg.name, file=str(pkg.descriptor_path), field="name", hint="jedem Paket einen eigenen Namen geben"))
+            issues.insert(
+                0,
+                Issue(
+                    code="duplicate-package-name",
+                    message=f"Paketname {pkg.name!r} kommt in {duplicates[pkg.name]} Paketen vor",
+                    package=pkg.name,
+                    file=str(pkg.descriptor_path),
+                    field="name",
+                    hint="jedem Paket einen eigenen Namen geben",
+                ),
+            )
         results.append(PackageResult(name=pkg.name, folder=pkg.folder, issues=issues, source=pkg))
     return ValidationReport(packages=results)
 
 
-def _validate_one(pkg: PackageSource, catalog: CatalogInfo, key_sets: KeySets, known: dict[str, PackageSource]) -> list[Issue]:
+def _validate_one(
+    pkg: PackageSource, catalog: CatalogInfo, key_sets: KeySets, known: dict[str, PackageSource]
+) -> list[Issue]:
     issues = check_metadata(pkg, catalog)
     resources = pkg.resources()
     if not resources:
-        issues.append(Issue(code="resources-missing", message="das Paket hat keine Ressourcen", package=pkg.name, file=str(pkg.descriptor_path), field="resources", hint="mindestens eine CSV-Ressource angeben"))
+        issues.append(
+            Issue(
+                code="resources-missing",
+                message="das Paket hat keine Ressourcen",
+                package=pkg.name,
+                file=str(pkg.descriptor_path),
+                field="resources",
+                hint="mindestens eine CSV-Ressource angeben",
+            )
+        )
     issues.extend(_foreign_targets(pkg, known))
     file_ok = True
     for res in resources:
         file_issues = list(check_file(pkg, res))
-        file_ok = file_ok and not any(i.code in {"unsafe-path", "file-missing", "resource-path-missing"} for i in file_issues)
+        file_ok = file_ok and not any(
+            i.code in {"unsafe-path", "file-missing", "resource-path-missing"} for i in file_issues
+        )
         issues.extend(file_issues)
         issues.extend(check_schema(pkg, res))
     if not file_ok:
@@ -98,11 +128,22 @@ def _foreign_targets(pkg: PackageSource, known: dict[str, PackageSource]) -> lis
         target = known.get(str(ref.get("package")))
         names = {str(r.get("name")) for r in target.resources()} if target else set()
         if str(ref.get("resource")) not in names:
-            issues.append(Issue(code="foreign-package-missing", message=f"Fremdschlüssel verweist auf {ref.get('package')!r}/{ref.get('resource')!r}, das nicht vorhanden ist", package=pkg.name, file=str(pkg.descriptor_path), field="x_foreign_keys", hint="Referenzpaket (z. B. nrw-regionen) mitveröffentlichen oder Verweis korrigieren"))
+            issues.append(
+                Issue(
+                    code="foreign-package-missing",
+                    message=f"Fremdschlüssel verweist auf {ref.get('package')!r}/{ref.get('resource')!r}, das nicht vorhanden ist",
+                    package=pkg.name,
+                    file=str(pkg.descriptor_path),
+                    field="x_foreign_keys",
+                    hint="Referenzpaket (z. B. nrw-regionen) mitveröffentlichen oder Verweis korrigieren",
+                )
+            )
     return issues
 
 
-def _reference_packages(sources: list[PackageSource], reference_dirs: Sequence[Path]) -> dict[str, PackageSource]:
+def _reference_packages(
+    sources: list[PackageSource], reference_dirs: Sequence[Path]
+) -> dict[str, PackageSource]:
     known: dict[str, PackageSource] = {}
     for folder in find_packages(d for d in reference_dirs if d.is_dir()):
         try:
@@ -126,7 +167,11 @@ def _key_sets(known: dict[str, PackageSource]) -> dict[tuple[str, str, str], fro
     sets: dict[tuple[str, str, str], frozenset[str]] = {}
     for package, resource, column in wanted:
         target = known.get(package)
-        res = next((r for r in target.resources() if r.get("name") == resource), None) if target else None
+        res = (
+            next((r for r in target.resources() if r.get("name") == resource), None)
+            if target
+            else None
+        )
         file = resource_file(target, res) if target and res else None
         if file is not None and file.is_file():
             sets[(package, resource, column)] = _column_values(file, column)

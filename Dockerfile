@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t opendata-sozial .   Run: docker run -p 8000:8000 opendata-sozial
+# The commands below are the ones the test suite exercises (publish, serve, /health/ready).
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
+ && /opt/venv/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim AS runtime
+RUN useradd --create-home --uid 10001 ods
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=ods:ods catalog ./catalog
+COPY --chown=ods:ods datapackages ./datapackages
+ENV PATH=/opt/venv/bin:$PATH \
+    ODS_DATABASE_URL=sqlite:////app/var/opendata-sozial.sqlite \
+    ODS_BASE_URL=http://localhost:8000
+USER ods
+# Publish the shipped packages into the embedded database at build time (validates first).
+RUN opendata-sozial publish datapackages
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"
+CMD ["opendata-sozial", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

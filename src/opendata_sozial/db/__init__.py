@@ -1,0 +1,1 @@
+"""Persistence: catalog tables (SQLModel), typed data tables (SQLAlchemy Core), engines."""

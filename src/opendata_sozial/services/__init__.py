@@ -1,0 +1,1 @@
+"""Use cases: publish packages into a release, read the catalog, query rows."""

@@ -1,0 +1,359 @@
+"""Publish validated packages as a new release; the switch is one transaction."""
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, inspect, select, update
+
+from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.db.data_tables import (
+    build_table,
+    load_rows,
+    physical_name,
+    table_content_hash,
+    typed_rows,
+)
+from opendata_sozial.db.files import store_file
+from opendata_sozial.db.models import (
+    CATALOG_STATE,
+    DATA_TABLE,
+    DATASET,
+    FIELD,
+    KEYWORD,
+    PUBLISH_RUN,
+    RELEASE,
+    RESOURCE,
+    THEME,
+)
+from opendata_sozial.db.schema import publish_lock, upgrade_schema
+from opendata_sozial.errors import PackageInvalid
+from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.validate import validate_paths
+from opendata_sozial.services.search_text import search_document
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]
+"""Called with (dataset name, rows loaded) after each resource."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What a publish did."""
+
+    release: int | None
+    is_unchanged: bool
+    datasets: int
+    changed: list[str]
+    rows: int
+    seconds: float
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dataset_hash(pkg: PackageSource) -> str:
+    """Content identity of a package: its descriptor (which holds every file hash)."""
+    canonical = json.dumps(pkg.descriptor, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def publish(
+    paths: Sequence[Path],
+    *,
+    engine: Engine,
+    catalog: CatalogInfo,
+    reference_dirs: Sequence[Path] = (),
+    notes: str = "",
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Validate ``paths``, then load them as a new release, or do nothing if nothing changed.
+
+    Refuses with ``PackageInvalid`` before touching the database when any package is invalid.
+    """
+    started = time.perf_counter()
+    report = validate_paths(paths, catalog, reference_dirs=reference_dirs)
+    if not report.is_valid:
+        raise PackageInvalid(report.errors())
+    sources = [r.source for r in report.packages if r.source is not None]
+    upgrade_schema(engine)
+    with publish_lock(engine):
+        clean_up_interrupted(engine)
+        current = _current_hashes(engine)
+        hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
+        if hashes == current:
+            _record_run(
+                engine,
+                status="unchanged",
+                release_id=None,
+                datasets=len(sources),
+                rows=0,
+                message="keine Änderung",
+            )
+            return PublishResult(None, True, len(sources), [], 0, time.perf_counter() - started)
+        changed = sorted(name for name, digest in hashes.items() if current.get(name) != digest)
+        release_id, number = _create_release(engine, notes)
+        rows = 0
+        for pkg in sources:
+            rows += _load_package(engine, pkg, release_id, hashes[pkg.name], progress)
+        _switch(engine, release_id)
+        _record_run(
+            engine,
+            status="succeeded",
+            release_id=release_id,
+            datasets=len(sources),
+            rows=rows,
+            message=", ".join(changed),
+        )
+    logger.info(
+        "publish.finished", extra={"release": number, "datasets": len(sources), "rows": rows}
+    )
+    return PublishResult(number, False, len(sources), changed, rows, time.perf_counter() - started)
+
+
+def clean_up_interrupted(engine: Engine) -> None:
+    """Remove what an interrupted publish left: unfinished releases and half-loaded tables."""
+    with engine.begin() as conn:
+        stale = (
+            conn.execute(select(RELEASE.c.id).where(RELEASE.c.status != "complete")).scalars().all()
+        )
+        if stale:
+            datasets = select(DATASET.c.id).where(DATASET.c.release_id.in_(stale))
+            resources = select(RESOURCE.c.id).where(RESOURCE.c.dataset_id.in_(datasets))
+            conn.execute(delete(FIELD).where(FIELD.c.resource_id.in_(resources)))
+            conn.execute(delete(RESOURCE).where(RESOURCE.c.dataset_id.in_(datasets)))
+            conn.execute(delete(KEYWORD).where(KEYWORD.c.dataset_id.in_(datasets)))
+            conn.execute(delete(THEME).where(THEME.c.dataset_id.in_(datasets)))
+            conn.execute(delete(DATASET).where(DATASET.c.release_id.in_(stale)))
+            conn.execute(
+                update(PUBLISH_RUN)
+                .where(PUBLISH_RUN.c.release_id.in_(stale))
+                .values(release_id=None)
+            )
+            conn.execute(delete(RELEASE).where(RELEASE.c.id.in_(stale)))
+        loading = (
+            conn.execute(select(DATA_TABLE.c.name).where(DATA_TABLE.c.status != "ready"))
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            update(PUBLISH_RUN)
+            .where(PUBLISH_RUN.c.status == "running")
+            .values(status="failed", message="abgebrochen", finished_at=_now())
+        )
+    existing = set(inspect(engine).get_table_names())
+    with engine.begin() as conn:
+        for name in loading:
+            if name in existing:
+                build_table(name, {"fields": []}).drop(conn)
+            conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == name))
+
+
+def _current_hashes(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        current = conn.execute(
+            select(CATALOG_STATE.c.current_release_id).where(CATALOG_STATE.c.id == 1)
+        ).scalar()
+        if current is None:
+            return {}
+        rows = conn.execute(
+            select(DATASET.c.name, DATASET.c.content_hash).where(DATASET.c.release_id == current)
+        ).all()
+    return {str(name): str(digest) for name, digest in rows}
+
+
+def _create_release(engine: Engine, notes: str) -> tuple[int, int]:
+    with engine.begin() as conn:
+        number = (conn.execute(select(func.max(RELEASE.c.number))).scalar() or 0) + 1
+        release_id = conn.execute(
+            RELEASE.insert()
+            .values(number=number, status="loading", created_at=_now(), notes=notes)
+            .returning(RELEASE.c.id)
+        ).scalar_one()
+    return int(release_id), int(number)
+
+
+def _switch(engine: Engine, release_id: int) -> None:
+    """The one transaction that makes the new release visible."""
+    with engine.begin() as conn:
+        conn.execute(update(RELEASE).where(RELEASE.c.id == release_id).values(status="complete"))
+        if conn.execute(select(CATALOG_STATE.c.id)).first() is None:
+            conn.execute(CATALOG_STATE.insert().values(id=1, current_release_id=release_id))
+        else:
+            conn.execute(
+                update(CATALOG_STATE)
+                .where(CATALOG_STATE.c.id == 1)
+                .values(current_release_id=release_id)
+            )
+
+
+def _record_run(
+    engine: Engine, *, status: str, release_id: int | None, datasets: int, rows: int, message: str
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            PUBLISH_RUN.insert().values(
+                started_at=_now(),
+                finished_at=_now(),
+                status=status,
+                release_id=release_id,
+                datasets=datasets,
+                rows=rows,
+                message=message,
+            )
+        )
+
+
+def _load_package(
+    engine: Engine,
+    pkg: PackageSource,
+    release_id: int,
+    content_hash: str,
+    progress: Progress | None,
+) -> int:
+    rows = 0
+    with engine.begin() as conn:
+        first_issued = _first_issued(conn, pkg.name, content_hash)
+        dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
+    for position, res in enumerate(pkg.resources()):
+        table_name, count = _ensure_data_table(engine, pkg, res)
+        with engine.begin() as conn:
+            _insert_resource(conn, dataset_id, position, res, table_name, count)
+        rows += count
+        if progress is not None:
+            progress(pkg.name, count)
+    return rows
+
+
+def _first_issued(conn: Connection, name: str, content_hash: str) -> tuple[datetime, datetime]:
+    """(issued, modified): first release with this name, first release with this content."""
+    issued = conn.execute(
+        select(func.min(RELEASE.c.created_at))
+        .join(DATASET, DATASET.c.release_id == RELEASE.c.id)
+        .where(DATASET.c.name == name, RELEASE.c.status == "complete")
+    ).scalar()
+    modified = conn.execute(
+        select(func.min(RELEASE.c.created_at))
+        .join(DATASET, DATASET.c.release_id == RELEASE.c.id)
+        .where(
+            DATASET.c.name == name,
+            DATASET.c.content_hash == content_hash,
+            RELEASE.c.status == "complete",
+        )
+    ).scalar()
+    now = _now()
+    return issued or now, modified or now
+
+
+def _insert_dataset(
+    conn: Connection,
+    pkg: PackageSource,
+    release_id: int,
+    content_hash: str,
+    dates: tuple[datetime, datetime],
+) -> int:
+    d = pkg.descriptor
+    publisher = next(
+        (c["title"] for c in d["contributors"] if "publisher" in c.get("roles", [])), ""
+    )
+    values: dict[str, Any] = {
+        "release_id": release_id,
+        "name": pkg.name,
+        "title": d["title"],
+        "description": d["description"],
+        "content_hash": content_hash,
+        "chapter": d["x_chapter"],
+        "publisher": publisher,
+        "period_start": d["x_temporal"]["start"],
+        "period_end": d["x_temporal"]["end"],
+        "region_level": d["x_spatial"]["level"],
+        "issued": dates[0],
+        "modified": dates[1],
+        "descriptor": d,
+        "search_text": search_document(d["title"], d["description"], " ".join(d["keywords"])),
+    }
+    dataset_id = int(
+        conn.execute(DATASET.insert().values(**values).returning(DATASET.c.id)).scalar_one()
+    )
+    keywords = [
+        {"dataset_id": dataset_id, "keyword": k, "normalized": k.casefold()} for k in d["keywords"]
+    ]
+    conn.execute(KEYWORD.insert(), keywords)
+    themes = [{"dataset_id": dataset_id, "code": t, "kind": "eu"} for t in d["x_themes"]]
+    themes.append({"dataset_id": dataset_id, "code": d["x_chapter"], "kind": "chapter"})
+    conn.execute(THEME.insert(), themes)
+    return dataset_id
+
+
+def _ensure_data_table(engine: Engine, pkg: PackageSource, res: dict[str, Any]) -> tuple[str, int]:
+    """Create and fill the physical table unless a table with the same content exists."""
+    content = table_content_hash(res["hash"], res["schema"])
+    name = physical_name(content)
+    path = pkg.folder / res["path"]
+    with engine.begin() as conn:
+        existing = conn.execute(
+            select(DATA_TABLE.c.status, DATA_TABLE.c.row_count).where(DATA_TABLE.c.name == name)
+        ).first()
+        if existing is not None and existing[0] == "ready":
+            return name, int(existing[1])
+        conn.execute(
+            DATA_TABLE.insert().values(
+                name=name, content_hash=content, status="loading", row_count=0, created_at=_now()
+            )
+        )
+    table = build_table(name, res["schema"])
+    with engine.begin() as conn:
+        table.create(conn)
+        count = load_rows(conn, table, typed_rows(path, res["schema"]))
+        store_file(conn, res["hash"], path)
+        conn.execute(
+            update(DATA_TABLE)
+            .where(DATA_TABLE.c.name == name)
+            .values(status="ready", row_count=count)
+        )
+    return name, count
+
+
+def _insert_resource(
+    conn: Connection,
+    dataset_id: int,
+    position: int,
+    res: dict[str, Any],
+    table_name: str,
+    count: int,
+) -> None:
+    values = {
+        "dataset_id": dataset_id,
+        "name": res["name"],
+        "position": position,
+        "table_name": table_name,
+        "row_count": count,
+        "bytes": res["bytes"],
+        "hash": res["hash"],
+        "path": res["path"],
+        "schema": res["schema"],
+    }
+    resource_id = int(
+        conn.execute(RESOURCE.insert().values(**values).returning(RESOURCE.c.id)).scalar_one()
+    )
+    key = set(res["schema"].get("primaryKey") or [])
+    fields = [
+        {
+            "resource_id": resource_id,
+            "position": i,
+            "name": f["name"],
+            "type": f["type"],
+            "title": f.get("title", f["name"]),
+            "unit": f.get("x_unit"),
+            "is_dimension": f["name"] in key,
+        }
+        for i, f in enumerate(res["schema"]["fields"])
+    ]
+    conn.execute(FIELD.insert(), fields)

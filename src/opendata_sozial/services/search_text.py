@@ -1,0 +1,32 @@
+"""Normalisation for German full-text search: case, umlauts and cheap stemming."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[0-9a-zäöüß]+")
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("german")
+
+
+def _fold(word: str) -> str:
+    word = word.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    return unicodedata.normalize("NFKD", word.translate(_FOLD)).encode("ascii", "ignore").decode()
+
+
+def search_terms(text: str) -> list[str]:
+    """Stems of the words in ``text``, folded so that Ä/ae/a and ß/ss compare equal."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text.lower()))
+    return [_fold(stem) for stem in _stemmer().stemWords(words) if stem]
+
+
+def search_document(*texts: str) -> str:
+    """The searchable form of several texts: space-separated stems with sentinels."""
+    terms = {term for text in texts for term in search_terms(text)}
+    return " " + " ".join(sorted(terms)) + " "

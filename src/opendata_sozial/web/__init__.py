@@ -1,0 +1,1 @@
+"""HTTP edge (the only home of ``litestar``)."""

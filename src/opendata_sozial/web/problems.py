@@ -1,0 +1,55 @@
+"""RFC 9457 problem details for every expected error."""
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+
+from opendata_sozial.errors import OpendataError
+
+logger = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def _problem(
+    request: Request[Any, Any, Any], status: int, code: str, title: str, detail: str
+) -> Response[dict[str, object]]:
+    base = str(request.app.state.settings.base_url).rstrip("/")
+    body: dict[str, object] = {
+        "type": f"{base}/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def opendata_error(
+    request: Request[Any, Any, Any], exc: OpendataError
+) -> Response[dict[str, object]]:
+    """Map our error hierarchy to problem+json."""
+    return _problem(request, exc.status, exc.code, exc.title, str(exc))
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
+    """Litestar's own 4xx (routing, validation) as problem+json."""
+    code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
+    return _problem(request, exc.status_code, code, str(exc.detail), str(exc.extra or exc.detail))
+
+
+def database_unavailable(
+    request: Request[Any, Any, Any], exc: OperationalError
+) -> Response[dict[str, object]]:
+    """A database outage is a 503 with Retry-After, never an empty answer."""
+    logger.warning("database.unavailable", extra={"error": str(exc.orig)})
+    return _problem(
+        request,
+        503,
+        "database-unavailable",
+        "Datenbank nicht erreichbar",
+        "Die Datenbank antwortet nicht; bitte später erneut versuchen.",
+    )
