@@ -37,7 +37,7 @@ def print_report(report: ValidationReport, console: Console) -> None:
         for resource, issues in groupby(result.issues, key=lambda i: i.resource or "(Paket)"):
             table = Table(title=f"{result.name} / {resource}", title_justify="left", expand=False)
             for column in ("Stufe", "Code", "Ort", "Wert", "Meldung", "Hinweis"):
-                table.add_column(column, overflow="fold")
+                table.add_column(column, overflow="fold", no_wrap=column == "Code")
             for issue in issues:
                 level = (
                     "[red]Fehler[/]" if issue.severity is Severity.ERROR else "[yellow]Warnung[/]"
