@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata_sozial.domain import STATUS_CODES, WITHHELD_STATUS, Issue, Severity
-from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.package import PackageSource, objects_in
 from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
 
 MAX_ISSUES_PER_RESOURCE = 200
@@ -57,11 +57,10 @@ def check_data(
     pkg: PackageSource, res: dict[str, Any], file: Path, key_sets: KeySets
 ) -> list[Issue]:
     """Check every row of one CSV resource; stop after ``MAX_ISSUES_PER_RESOURCE`` findings."""
-    fields = [f for f in (res.get("schema") or {}).get("fields", []) if isinstance(f, dict)]
+    schema = res.get("schema")
+    fields = objects_in(schema.get("fields")) if isinstance(schema, dict) else []
     notes = [
-        n
-        for n in pkg.descriptor.get("x_footnotes", [])
-        if isinstance(n, dict) and isinstance(n.get("marker"), str)
+        n for n in objects_in(pkg.descriptor.get("x_footnotes")) if isinstance(n.get("marker"), str)
     ]
     markers = {n["marker"] for n in notes}
     row_markers = {n["marker"] for n in notes if n.get("scope") != "table"}
@@ -89,10 +88,10 @@ def check_data(
     header = [str(f.get("name")) for f in fields]
     with file.open(encoding="utf-8-sig", newline="") as handle:  # a BOM is reported by check_file
         reader = csv.reader(handle)
-        if next(reader, []) != header:
-            return []  # reported by frictionless (label checks) with the exact difference
-        plan = _plan(header, fields, foreign)
         try:
+            if next(reader, []) != header:
+                return []  # reported by frictionless (label checks) with the exact difference
+            plan = _plan(header, fields, foreign)
             complete = _scan(reader, header, plan, markers, used, report, issues)
         except UnicodeDecodeError:
             complete = False  # check_file reports the first invalid byte with its line
@@ -103,7 +102,7 @@ def check_data(
                 None,
                 None,
                 "source-error",
-                f"CSV ab Zeile {reader.line_num} nicht lesbar: {exc}",
+                f"CSV in Zeile {reader.line_num} nicht lesbar: {exc}",
                 "Anführungszeichen schließen und überlange Zellen kürzen",
             )
     if not complete:
@@ -166,7 +165,7 @@ def _check_cells(row: list[str], number: int, header: list[str], report: Reporte
             report(
                 number,
                 name,
-                clip(cell),
+                clip(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)),  # printable
                 "control-character",
                 f"Steuerzeichen {match.group()!r} an Stelle {match.start() + 1} der Zelle",
                 "Steuerzeichen (z. B. NUL-Bytes aus Exporten) entfernen",
@@ -253,10 +252,10 @@ def _foreign_lookup(
     pkg: PackageSource, resource: str, key_sets: KeySets
 ) -> dict[str, tuple[str, frozenset[str]]]:
     lookup: dict[str, tuple[str, frozenset[str]]] = {}
-    for fk in pkg.descriptor.get("x_foreign_keys", []) or []:
-        if not isinstance(fk, dict) or fk.get("resource") != resource:
+    for fk in pkg.foreign_keys():
+        if fk.get("resource") != resource:
             continue
-        ref = fk.get("reference") or {}
+        ref = fk["reference"]
         for own, theirs in zip(fk.get("fields") or [], ref.get("fields") or [], strict=False):
             target = (str(ref.get("package")), str(ref.get("resource")), str(theirs))
             if target in key_sets:

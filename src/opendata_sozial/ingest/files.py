@@ -40,6 +40,8 @@ def unsafe_path_reason(base: Path, relative: str) -> str | None:
     """
     if not relative or relative.strip() != relative:
         return "der Pfad ist leer oder hat Leerzeichen am Rand"
+    if any(ord(char) < 32 for char in relative):
+        return "der Pfad enthält Steuerzeichen (z. B. NUL)"
     candidate = Path(relative)
     if candidate.is_absolute() or relative.startswith(("/", "\\")) or ":" in relative:
         return "absolute Pfade und URLs sind nicht erlaubt"

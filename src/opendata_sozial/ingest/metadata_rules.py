@@ -1,5 +1,6 @@
 """House rules on descriptor metadata: what DCAT-AP.de and our catalog need from a package."""
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from opendata_sozial.domain import (
     LICENSE_PATH,
     Issue,
 )
-from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.package import PackageSource, is_foreign_key
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PERIOD = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -24,7 +25,12 @@ Rule = Callable[[PackageSource, CatalogInfo], Iterator[Issue]]
 
 
 def _issue(
-    pkg: PackageSource, field: str, message: str, hint: str, code: str = "metadata-missing"
+    pkg: PackageSource,
+    field: str,
+    message: str,
+    hint: str,
+    code: str = "metadata-missing",
+    value: str | None = None,
 ) -> Issue:
     return Issue(
         code=code,
@@ -32,8 +38,18 @@ def _issue(
         package=pkg.name,
         file=str(pkg.descriptor_path),
         field=field,
+        value=value,
         hint=hint,
     )
+
+
+def _bad(pkg: PackageSource, key: str, message: str, hint: str) -> Issue:
+    """'metadata-missing' when ``key`` is absent, else 'metadata-invalid' with the given value."""
+    value = pkg.descriptor.get(key)
+    if value is None:
+        return _issue(pkg, key, message, hint)
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return _issue(pkg, key, message, hint, "metadata-invalid", shown)
 
 
 def _text(pkg: PackageSource, key: str, min_length: int = 1) -> Iterator[Issue]:
@@ -120,7 +136,8 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     contributors = d.get("contributors")
     yield from _list_of_objects(pkg, "contributors", ("title",))
     if isinstance(contributors, list) and not any(
-        isinstance(c, dict) and "publisher" in (c.get("roles") or []) for c in contributors
+        isinstance(c, dict) and isinstance(c.get("roles"), list) and "publisher" in c["roles"]
+        for c in contributors
     ):
         yield _issue(
             pkg,
@@ -167,7 +184,7 @@ def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
     if not isinstance(temporal, dict) or not all(
         isinstance(temporal.get(k), str) and _PERIOD.match(temporal[k]) for k in ("start", "end")
     ):
-        yield _issue(
+        yield _bad(
             pkg,
             "x_temporal",
             f"'x_temporal' {temporal!r} ungültig",
@@ -180,28 +197,41 @@ def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
             "Beginn liegt nach dem Ende",
             "start ≤ end angeben",
             "metadata-invalid",
+            json.dumps(temporal, ensure_ascii=False),
         )
     yield from _check_spatial(pkg)
     themes = d.get("x_themes")
-    if not isinstance(themes, list) or not themes or not set(themes) <= set(EU_THEMES):
-        yield _issue(
+    if (
+        not isinstance(themes, list)
+        or not themes
+        or not all(isinstance(t, str) and t in EU_THEMES for t in themes)
+    ):
+        yield _bad(
             pkg,
             "x_themes",
             f"'x_themes' {themes!r} ungültig",
             f"EU-Datenthemen aus {sorted(EU_THEMES)}",
         )
     chapter = d.get("x_chapter")
-    if chapter not in catalog.chapter_ids():
-        yield _issue(
+    if not isinstance(chapter, str) or chapter not in catalog.chapter_ids():
+        yield _bad(
             pkg,
             "x_chapter",
             f"'x_chapter' {chapter!r} ist kein Kapitel des Katalogs",
             f"eines von {sorted(catalog.chapter_ids(), key=int)} (catalog/catalog.yaml)",
         )
     if d.get("x_completeness") not in ("complete", "partial"):
-        yield _issue(pkg, "x_completeness", "'x_completeness' fehlt", "'complete' oder 'partial'")
-    if d.get("x_accrual_periodicity") not in FREQUENCIES:
-        yield _issue(
+        yield _bad(
+            pkg,
+            "x_completeness",
+            f"'x_completeness' {d.get('x_completeness')!r} ungültig",
+            "'complete' oder 'partial'",
+        )
+    if (
+        not isinstance(d.get("x_accrual_periodicity"), str)
+        or d["x_accrual_periodicity"] not in FREQUENCIES
+    ):
+        yield _bad(
             pkg,
             "x_accrual_periodicity",
             f"'x_accrual_periodicity' {d.get('x_accrual_periodicity')!r} ungültig",
@@ -211,8 +241,8 @@ def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
 
 def _check_spatial(pkg: PackageSource) -> Iterator[Issue]:
     spatial = pkg.descriptor.get("x_spatial")
-    if not isinstance(spatial, dict) or spatial.get("level") not in GEOCODING_LEVELS:
-        yield _issue(
+    if not isinstance(spatial, dict) or str(spatial.get("level")) not in GEOCODING_LEVELS:
+        yield _bad(
             pkg,
             "x_spatial",
             f"'x_spatial' {spatial!r} ungültig",
@@ -281,6 +311,30 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         )
 
 
+def check_foreign_keys(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
+    """Each ``x_foreign_keys`` entry names resource, fields and a reference (targets: validate)."""
+    entries = pkg.descriptor.get("x_foreign_keys", [])
+    if not isinstance(entries, list):
+        yield _issue(
+            pkg,
+            "x_foreign_keys",
+            "'x_foreign_keys' ist keine Liste",
+            "Liste von Fremdschlüsseln angeben oder weglassen",
+            "metadata-invalid",
+        )
+        return
+    for index, fk in enumerate(entries):
+        if not (isinstance(fk, dict) and is_foreign_key(fk)):
+            yield _issue(
+                pkg,
+                f"x_foreign_keys[{index}]",
+                "Fremdschlüssel unvollständig",
+                "{'resource': R, 'fields': ['ags'], 'reference': "
+                "{'package': 'nrw-regionen', 'resource': 'regionen', 'fields': ['ags']}}",
+                "metadata-invalid",
+            )
+
+
 def _is_datetime(value: str) -> bool:
     try:
         datetime.fromisoformat(value)
@@ -292,7 +346,13 @@ def _is_datetime(value: str) -> bool:
     return True
 
 
-METADATA_RULES: tuple[Rule, ...] = (check_basics, check_rights, check_coverage, check_notes)
+METADATA_RULES: tuple[Rule, ...] = (
+    check_basics,
+    check_rights,
+    check_coverage,
+    check_notes,
+    check_foreign_keys,
+)
 
 
 def check_metadata(pkg: PackageSource, catalog: CatalogInfo) -> list[Issue]:

@@ -31,10 +31,35 @@ class PackageSource:
 
     def resources(self) -> list[dict[str, Any]]:
         """The resource descriptors that are objects (others are reported by the rules)."""
-        resources = self.descriptor.get("resources")
-        if not isinstance(resources, list):
-            return []
-        return [res for res in resources if isinstance(res, dict)]
+        return objects_in(self.descriptor.get("resources"))
+
+    def foreign_keys(self) -> list[dict[str, Any]]:
+        """The well-formed entries of ``x_foreign_keys`` (the metadata rules report the others)."""
+        return [
+            fk for fk in objects_in(self.descriptor.get("x_foreign_keys")) if is_foreign_key(fk)
+        ]
+
+
+def objects_in(value: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - any JSON value
+    """The objects in a JSON list; ``[]`` for anything that is not a list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> bool:  # noqa: ANN401 - any JSON value
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def is_foreign_key(fk: dict[str, Any]) -> bool:
+    """True for ``{"resource", "fields", "reference": {"package", "resource", "fields"}}``."""
+    ref = fk.get("reference")
+    return (
+        isinstance(fk.get("resource"), str)
+        and _strings(fk.get("fields"))
+        and isinstance(ref, dict)
+        and isinstance(ref.get("package"), str)
+        and isinstance(ref.get("resource"), str)
+        and _strings(ref.get("fields"))
+    )
 
 
 class DescriptorError(ValueError):
@@ -83,9 +108,19 @@ def read_package(folder: Path) -> PackageSource:
     path = folder / DESCRIPTOR_NAME
     label = folder.name or str(folder)
 
-    def fail(code: str, message: str, hint: str, row: int | None = None) -> DescriptorError:
+    def fail(
+        code: str, message: str, hint: str, row: int | None = None, value: str | None = None
+    ) -> DescriptorError:
         return DescriptorError(
-            Issue(code=code, message=message, package=label, file=str(path), row=row, hint=hint)
+            Issue(
+                code=code,
+                message=message,
+                package=label,
+                file=str(path),
+                row=row,
+                value=value,
+                hint=hint,
+            )
         )
 
     if not path.is_file():
@@ -107,8 +142,9 @@ def read_package(folder: Path) -> PackageSource:
     except _DuplicateKeyError as exc:
         raise fail(
             "descriptor-duplicate-key",
-            f"Schlüssel {exc.key!r} kommt mehrfach vor",
+            f"Schlüssel {exc.key!r} kommt in einem Objekt mehrfach vor",
             "Jeden Schlüssel nur einmal angeben",
+            value=exc.key,
         ) from exc
     except json.JSONDecodeError as exc:
         raise fail(

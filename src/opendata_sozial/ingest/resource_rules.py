@@ -188,7 +188,11 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             field=name,
         )
     key = schema.get("primaryKey")
-    if not isinstance(key, list) or not key or not set(key) <= set(names):
+    if (
+        not isinstance(key, list)
+        or not key
+        or not all(isinstance(k, str) and k in names for k in key)
+    ):
         yield _issue(
             pkg,
             res,
@@ -277,7 +281,7 @@ def _check_status_categories(
         if isinstance(categories, list)
         else None
     )
-    if values is None or not set(values) <= set(STATUS_CODES):
+    if values is None or not all(isinstance(v, str) and v in STATUS_CODES for v in values):
         yield _issue(
             pkg,
             res,

@@ -60,7 +60,11 @@ def validate_paths(
     """
     sources: list[PackageSource] = []
     results: list[PackageResult] = []
+    seen: set[Path] = set()
     for folder in find_packages(paths):
+        if folder.resolve() in seen:
+            continue  # the same folder named twice is one package, not a duplicate name
+        seen.add(folder.resolve())
         try:
             sources.append(read_package(folder))
         except DescriptorError as exc:
@@ -86,6 +90,10 @@ def validate_paths(
     return ValidationReport(packages=results)
 
 
+_UNREADABLE = frozenset({"unsafe-path", "file-missing", "resource-path-missing", "file-empty"})
+"""File issues after which frictionless and the data rules would only repeat the problem."""
+
+
 def _validate_one(
     pkg: PackageSource, catalog: CatalogInfo, key_sets: KeySets, known: dict[str, PackageSource]
 ) -> list[Issue]:
@@ -106,9 +114,7 @@ def _validate_one(
     file_ok = True
     for res in resources:
         file_issues = list(check_file(pkg, res))
-        file_ok = file_ok and not any(
-            i.code in {"unsafe-path", "file-missing", "resource-path-missing"} for i in file_issues
-        )
+        file_ok = file_ok and not any(i.code in _UNREADABLE for i in file_issues)
         issues.extend(file_issues)
         issues.extend(check_schema(pkg, res))
     if not file_ok:
@@ -123,8 +129,8 @@ def _validate_one(
 
 def _foreign_targets(pkg: PackageSource, known: dict[str, PackageSource]) -> list[Issue]:
     issues = []
-    for fk in pkg.descriptor.get("x_foreign_keys", []) or []:
-        ref = fk.get("reference", {}) if isinstance(fk, dict) else {}
+    for fk in pkg.foreign_keys():
+        ref = fk["reference"]
         target = known.get(str(ref.get("package")))
         names = {str(r.get("name")) for r in target.resources()} if target else set()
         if str(ref.get("resource")) not in names:
@@ -160,9 +166,8 @@ def _key_sets(known: dict[str, PackageSource]) -> dict[tuple[str, str, str], fro
     wanted = {
         (str(fk["reference"].get("package")), str(fk["reference"].get("resource")), str(field_name))
         for pkg in known.values()
-        for fk in pkg.descriptor.get("x_foreign_keys", []) or []
-        if isinstance(fk, dict) and isinstance(fk.get("reference"), dict)
-        for field_name in fk["reference"].get("fields") or []
+        for fk in pkg.foreign_keys()
+        for field_name in fk["reference"]["fields"]
     }
     sets: dict[tuple[str, str, str], frozenset[str]] = {}
     for package, resource, column in wanted:
@@ -180,7 +185,7 @@ def _key_sets(known: dict[str, PackageSource]) -> dict[tuple[str, str, str], fro
 
 def _column_values(file: Path, column: str) -> frozenset[str]:
     try:
-        with file.open(encoding="utf-8", newline="") as handle:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
             return frozenset(row.get(column, "") for row in csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error):
         return frozenset()
