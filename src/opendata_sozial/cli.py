@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from opendata_sozial.catalog import CatalogInfo, load_catalog
 from opendata_sozial.config import Settings
@@ -120,10 +121,14 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except DescriptorError as exc:
-        Console(stderr=True).print(f"[red]Fehler:[/] {exc.issue.location()}: {exc.issue.message}")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]Fehler:[/] {escape(exc.issue.location())}: {escape(exc.issue.message)}"
+        )
         sys.exit(1)
     except OpendataError as exc:
-        Console(stderr=True).print(f"[red]Fehler ({exc.code}):[/] {exc}")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]Fehler ({exc.code}):[/] {escape(str(exc))}"
+        )
         sys.exit(1)
 
 

@@ -1,0 +1,535 @@
+"""`opendata-sozial init`: raw German statistics tables become packages that `validate` guides.
+
+The CLI runs as a subprocess (`python -m opendata_sozial`, the same `main()` as the console
+script), with the working directory in `tmp_path`, so that nothing is written elsewhere.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.german_numbers import CellReading, read_cell
+from tests.conftest import CATALOG_FILE, DATAPACKAGES
+
+FIXTURES = Path(__file__).parent / "fixtures" / "init"
+EXAMPLE = DATAPACKAGES / "armutsrisikoquoten-merkmale" / "datapackage.json"
+STATUS_CODES_ORDER = ["0", "-", "...", "/", ".", "x", "()", "p", "r", "s"]
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command line; wide COLUMNS keep rich from wrapping messages."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
+    env["COLUMNS"] = "1000"
+    return subprocess.run(
+        [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def init(tmp_path: Path, source: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(tmp_path, "init", str(source), *options)
+
+
+def read_descriptor(folder: Path) -> dict[str, Any]:
+    descriptor: dict[str, Any] = json.loads(
+        (folder / "datapackage.json").read_text(encoding="utf-8")
+    )
+    return descriptor
+
+
+def read_rows(folder: Path, name: str) -> list[list[str]]:
+    with (folder / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def fields(descriptor: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {field["name"]: field for field in descriptor["resources"][0]["schema"]["fields"]}
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a failed run (log lines before it are INFO/WARNING)."""
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Fehler")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def write_xlsx(path: Path) -> Path:
+    """A workbook like the statistical offices ship: notes sheet, title row, typed cells."""
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "Hinweise"
+    notes.append(["Zeichenerklärung: x = Tabellenfach gesperrt"])
+    sheet = workbook.create_sheet("Daten")
+    sheet.append(["Tabelle 5: Mindestsicherung in NRW"])
+    sheet.append(["Kreis", "Jahr", "Stichtag", "Empfänger", "Quote in %"])
+    sheet.append(["Köln", 2021, date(2021, 12, 31), 12345, 7.5])
+    sheet.append(["Bonn", 2021, date(2021, 12, 31), "x", "(3,2)"])
+    sheet.append([])
+    sheet.append(["Köln", 2022, date(2022, 12, 31), "1.234 p", 8.25])
+    workbook.save(path)
+    return path
+
+
+def fill_metadata(folder: Path) -> None:
+    """Write what a data steward adds after `init`: texts, coverage, units, footnotes."""
+    descriptor = read_descriptor(folder)
+    name = descriptor["name"]
+    markers = sorted({row[-1] for row in read_rows(folder, name)[1:] if row[-1]})
+    descriptor.update(
+        {
+            "title": "Empfängerinnen und Empfänger von Sozialhilfe in ausgewählten Städten NRW 2022",
+            "description": "Testpaket: Anzahl und Anteil der Empfängerinnen und Empfänger von Leistungen "
+            "nach Region und Geschlecht am Jahresende, mit Veränderung zum Vorjahr.",
+            "keywords": ["sozialhilfe", "mindestsicherung"],
+            "homepage": "https://www.sozialberichte.nrw.de",
+            "sources": [{"title": "IT.NRW, Sozialhilfestatistik", "path": "https://www.it.nrw"}],
+            "contributors": [
+                {"title": "MAGS NRW", "roles": ["publisher"], "path": "https://www.mags.nrw"},
+                {"title": "IT.NRW", "roles": ["producer"], "path": "https://www.it.nrw"},
+            ],
+            "x_attribution": "Datenquelle: IT.NRW; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0",
+            "x_temporal": {"start": "2022", "end": "2022"},
+            "x_spatial": {"level": "state", "keys": ["05"]},
+            "x_themes": ["SOCI"],
+            "x_chapter": "7",
+            "x_completeness": "complete",
+            "x_accrual_periodicity": "ANNUAL",
+            "x_footnotes": [{"marker": marker, "text": f"Fußnote {marker}"} for marker in markers],
+        }
+    )
+    for field in descriptor["resources"][0]["schema"]["fields"]:
+        field.setdefault("description", f"{field['title']} (Beschreibung).")
+        if field["type"] in {"integer", "number"}:
+            field["x_unit"] = "Anzahl" if field["type"] == "integer" else "%"
+    text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
+    (folder / "datapackage.json").write_text(text, encoding="utf-8")
+
+
+# German cells
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "expected"),
+    [
+        ("12.345", ",", CellReading(Decimal(12345))),
+        ("13\u00a0456", ",", CellReading(Decimal(13456))),
+        ("1\u202f234\u202f567", ",", CellReading(Decimal(1234567))),
+        ("1.234,5", ",", CellReading(Decimal("1234.5"))),
+        ("7,5 %", ",", CellReading(Decimal("7.5"))),
+        ("+1,2", ",", CellReading(Decimal("1.2"))),
+        ("–0,4", ",", CellReading(Decimal("-0.4"))),
+        ("(17 890 100)", ",", CellReading(Decimal(17890100), "()")),
+        ("987 p", ",", CellReading(Decimal(987), "p")),
+        ("12,0 r", ",", CellReading(Decimal("12.0"), "r")),
+        ("5s", ",", CellReading(Decimal(5), "s")),
+        ("x", ",", CellReading(None, "x")),
+        ("X", ",", CellReading(None, "x")),
+        ("–", ",", CellReading(None, "-")),
+        ("-", ",", CellReading(None, "-")),
+        (".", ",", CellReading(None, ".")),
+        ("...", ",", CellReading(None, "...")),
+        ("…", ",", CellReading(None, "...")),
+        ("/", ",", CellReading(None, "/")),
+        ("", ",", CellReading(None)),
+        ("1,234", ".", CellReading(Decimal(1234))),
+        ("1,234.5", ".", CellReading(Decimal("1234.5"))),
+        ("1.234", ".", CellReading(Decimal("1.234"))),
+        ("0", ",", CellReading(Decimal(0))),
+        ("1.23.4", ",", None),
+        ("1.2345", ",", None),
+        ("1,23", ".", None),
+        ("05", ",", None),
+        ("05111000", ",", None),
+        ("Köln", ",", None),
+        ("123 1)", ",", None),
+        ("p", ",", None),
+    ],
+)
+def test_read_cell_splits_number_and_symbol(
+    text: str, decimal: str, expected: CellReading | None
+) -> None:
+    assert read_cell(text, decimal) == expected
+
+
+# A German Excel CSV: BOM, ';', decimal comma, thousands separators, symbols
+
+
+def test_init_writes_canonical_csv(tmp_path: Path) -> None:
+    result = init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--name", "sozialhilfe")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "datapackages" / "sozialhilfe"
+    raw = (folder / "data" / "sozialhilfe.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert b"\r" not in raw
+    assert read_rows(folder, "sozialhilfe") == [
+        [
+            "region",
+            "geschlecht",
+            "jahr",
+            "stichtag",
+            "empfaenger_innen_insgesamt",
+            "empfaenger_innen_insgesamt_status",
+            "anteil_in_prozent",
+            "anteil_in_prozent_status",
+            "veraenderung_zum_vorjahr_in_prozent",
+            "veraenderung_zum_vorjahr_in_prozent_status",
+            "fussnote",
+        ],
+        ["Düsseldorf", "männlich", "2022", "2022-12-31", "12345", "", "7.5", "", "1.2", "", ""],
+        ["Düsseldorf", "weiblich", "2022", "2022-12-31", "13456", "", "8.1", "", "-0.4", "", "1)"],
+        ["Köln", "männlich", "2022", "2022-12-31", "17890100", "()", "", "x", "", "-", ""],
+        ["Köln", "weiblich", "2022", "2022-12-31", "1234567", "", "", "/", "", ".", ""],
+        ["Münster", "männlich", "2022", "2022-12-31", "", "-", "", "...", "", "...", "2)"],
+        ["Münster", "weiblich", "2022", "2022-12-31", "987", "p", "12.0", "", "-3.5", "", ""],
+    ]
+
+
+def test_init_infers_types_categories_and_key(tmp_path: Path) -> None:
+    init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--name", "sozialhilfe")
+    descriptor = read_descriptor(tmp_path / "datapackages" / "sozialhilfe")
+    schema = descriptor["resources"][0]["schema"]
+    by_name = fields(descriptor)
+    assert {name: field["type"] for name, field in by_name.items()} == {
+        "region": "string",
+        "geschlecht": "string",
+        "jahr": "year",
+        "stichtag": "date",
+        "empfaenger_innen_insgesamt": "integer",
+        "empfaenger_innen_insgesamt_status": "string",
+        "anteil_in_prozent": "number",
+        "anteil_in_prozent_status": "string",
+        "veraenderung_zum_vorjahr_in_prozent": "number",
+        "veraenderung_zum_vorjahr_in_prozent_status": "string",
+        "fussnote": "string",
+    }
+    assert by_name["region"]["categories"] == ["Düsseldorf", "Köln", "Münster"]
+    assert by_name["geschlecht"]["categories"] == ["männlich", "weiblich"]
+    assert by_name["empfaenger_innen_insgesamt"]["title"] == "Empfänger/-innen insgesamt"
+    assert by_name["stichtag"]["x_source_format"] == "%d.%m.%Y"
+    status = by_name["anteil_in_prozent_status"]
+    assert [c["value"] for c in status["categories"]] == STATUS_CODES_ORDER
+    assert "categories" not in by_name["fussnote"]
+    assert schema["primaryKey"] == ["region", "geschlecht", "jahr", "stichtag"]
+    assert schema["missingValues"] == [""]
+
+
+def test_init_leaves_out_human_metadata(tmp_path: Path) -> None:
+    source = FIXTURES / "sozialhilfe_2022.csv"
+    init(tmp_path, source, "--name", "sozialhilfe")
+    folder = tmp_path / "datapackages" / "sozialhilfe"
+    descriptor = read_descriptor(folder)
+    assert set(descriptor) == {
+        "$schema",
+        "name",
+        "version",
+        "created",
+        "licenses",
+        "x_source_files",
+        "resources",
+    }
+    assert descriptor["x_source_files"] == [source.name]
+    resource = descriptor["resources"][0]
+    digest, size = file_digest(folder / "data" / "sozialhilfe.csv")
+    assert (resource["hash"], resource["bytes"]) == (digest, size)
+    assert resource["path"] == "data/sozialhilfe.csv"
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    assert resource["dialect"] == example["resources"][0]["dialect"]
+    assert descriptor["licenses"] == example["licenses"]
+    value_fields = [f for f in resource["schema"]["fields"] if not f["name"].endswith("_status")]
+    assert all("description" not in f and "x_unit" not in f for f in value_fields)
+
+
+def test_validate_names_missing_metadata(tmp_path: Path) -> None:
+    init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--name", "sozialhilfe")
+    result = run_cli(tmp_path, "validate", "--format", "json", "datapackages/sozialhilfe")
+    assert result.returncode == 1
+    issues = json.loads(result.stdout)["packages"][0]["issues"]
+    package_level = {"title", "description", "homepage", "keywords", "x_attribution", "sources"}
+    package_level |= {"contributors", "x_temporal", "x_spatial", "x_themes", "x_chapter"}
+    package_level |= {"x_completeness", "x_accrual_periodicity"}
+    described = {"region", "geschlecht", "jahr", "stichtag", "fussnote"}
+    values = {
+        "empfaenger_innen_insgesamt",
+        "anteil_in_prozent",
+        "veraenderung_zum_vorjahr_in_prozent",
+    }
+    assert {(issue["code"], issue["field"]) for issue in issues} == {
+        *(("metadata-missing", name) for name in package_level),
+        *(("field-metadata", name) for name in described | values),
+        *(("unit-missing", name) for name in values),
+        ("footnote-unresolved", "fussnote"),
+    }
+
+
+def test_validate_passes_once_metadata_is_filled(tmp_path: Path) -> None:
+    init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--name", "sozialhilfe")
+    fill_metadata(tmp_path / "datapackages" / "sozialhilfe")
+    result = run_cli(tmp_path, "validate", "datapackages/sozialhilfe")
+    assert result.returncode == 0, result.stdout
+
+
+# Windows-1252, title rows, decimal option, delimiters, malformed numbers
+
+
+def test_init_reads_cp1252_after_title_rows(tmp_path: Path) -> None:
+    result = init(tmp_path, FIXTURES / "bevoelkerung_cp1252.csv", "--skip-rows", "2")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "datapackages" / "bevoelkerung-cp1252"
+    assert read_rows(folder, "bevoelkerung-cp1252") == [
+        [
+            "geschlecht",
+            "berichtsjahr",
+            "bevoelkerung",
+            "bevoelkerung_status",
+            "anteil_an_der_bevoelkerung",
+            "anteil_an_der_bevoelkerung_status",
+        ],
+        ["Männer", "2021", "8812345", "", "49.1", ""],
+        ["Frauen", "2021", "9112000", "", "50.9", ""],
+        ["Männer", "2022", "8801234", "", "49.0", ""],
+        ["Frauen", "2022", "9134567", "", "51.0", ""],
+    ]
+    by_name = fields(read_descriptor(folder))
+    assert by_name["bevoelkerung"]["title"] == "Bevölkerung"
+    assert by_name["berichtsjahr"]["type"] == "year"
+    assert by_name["geschlecht"]["categories"] == ["Männer", "Frauen"]
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "expected_values", "expected_type"),
+    [
+        ("Jahr;Wert\n2020;1.234\n2021;2.500\n", (), ["1234", "2500"], "integer"),
+        (
+            'jahr,wert\n2020,"1,234"\n2021,"2,500.5"\n',
+            ("--decimal", "."),
+            ["1234", "2500.5"],
+            "number",
+        ),
+        ("jahr,wert\n2020,1.234\n2021,2.5\n", ("--decimal", "."), ["1.234", "2.5"], "number"),
+    ],
+)
+def test_init_follows_decimal_option(
+    tmp_path: Path,
+    content: str,
+    options: tuple[str, ...],
+    expected_values: list[str],
+    expected_type: str,
+) -> None:
+    source = tmp_path / "werte.csv"
+    source.write_text(content, encoding="utf-8")
+    assert init(tmp_path, source, *options).returncode == 0
+    folder = tmp_path / "datapackages" / "werte"
+    assert [row[1] for row in read_rows(folder, "werte")[1:]] == expected_values
+    assert fields(read_descriptor(folder))["wert"]["type"] == expected_type
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", ","])
+def test_init_detects_delimiter(tmp_path: Path, delimiter: str) -> None:
+    lines = [
+        ["Merkmal", "Jahr", "Anzahl"],
+        ["Männer, gesamt", "2020", "5"],
+        ["Frauen", "2020", "7"],
+    ]
+    quoted = [[f'"{cell}"' if "," in cell else cell for cell in line] for line in lines]
+    source = tmp_path / "tabelle.csv"
+    source.write_text("\n".join(delimiter.join(line) for line in quoted) + "\n", encoding="utf-8")
+    assert init(tmp_path, source).returncode == 0
+    assert read_rows(tmp_path / "datapackages" / "tabelle", "tabelle")[1:] == [
+        ["Männer, gesamt", "2020", "5", ""],
+        ["Frauen", "2020", "7", ""],
+    ]
+
+
+def test_init_keeps_malformed_number_as_text(tmp_path: Path) -> None:
+    source = tmp_path / "kaputt.csv"
+    source.write_text("Kreis;Anzahl\nA;1.234\nB;1.23.4\nC;17\n", encoding="utf-8")
+    result = init(tmp_path, source)
+    assert result.returncode == 0
+    folder = tmp_path / "datapackages" / "kaputt"
+    anzahl = fields(read_descriptor(folder))["anzahl"]
+    assert anzahl["type"] == "string"
+    assert anzahl["categories"] == ["1.234", "1.23.4", "17"]
+    assert "Zeile 3" in result.stderr
+    assert "'1.23.4'" in result.stderr
+
+
+def test_init_keeps_official_keys_with_leading_zero(tmp_path: Path) -> None:
+    source = tmp_path / "kreise.csv"
+    source.write_text("AGS;Kreis;Anzahl\n05111;Düsseldorf;3\n05315;Köln;4\n", encoding="utf-8")
+    assert init(tmp_path, source).returncode == 0
+    folder = tmp_path / "datapackages" / "kreise"
+    assert fields(read_descriptor(folder))["ags"]["categories"] == ["05111", "05315"]
+    assert [row[0] for row in read_rows(folder, "kreise")[1:]] == ["05111", "05315"]
+
+
+def test_init_takes_over_given_status_column(tmp_path: Path) -> None:
+    source = tmp_path / "fertig.csv"
+    source.write_text(
+        "jahr,wert,wert_status\n2020,5,\n2021,,x\n2022,(3),\n2023,4,p\n", encoding="utf-8"
+    )
+    assert init(tmp_path, source, "--decimal", ".").returncode == 0
+    folder = tmp_path / "datapackages" / "fertig"
+    assert read_rows(folder, "fertig") == [
+        ["jahr", "wert", "wert_status"],
+        ["2020", "5", ""],
+        ["2021", "", "x"],
+        ["2022", "3", "()"],
+        ["2023", "4", "p"],
+    ]
+    assert list(fields(read_descriptor(folder))) == ["jahr", "wert", "wert_status"]
+
+
+# XLSX
+
+
+@pytest.mark.parametrize("sheet", ["Daten", "2"])
+def test_init_reads_xlsx_sheet(tmp_path: Path, sheet: str) -> None:
+    source = write_xlsx(tmp_path / "mindestsicherung.xlsx")
+    result = init(tmp_path, source, "--sheet", sheet, "--skip-rows", "1")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "datapackages" / "mindestsicherung"
+    assert read_rows(folder, "mindestsicherung") == [
+        [
+            "kreis",
+            "jahr",
+            "stichtag",
+            "empfaenger",
+            "empfaenger_status",
+            "quote_in_prozent",
+            "quote_in_prozent_status",
+        ],
+        ["Köln", "2021", "2021-12-31", "12345", "", "7.5", ""],
+        ["Bonn", "2021", "2021-12-31", "", "x", "3.2", "()"],
+        ["Köln", "2022", "2022-12-31", "1234", "p", "8.25", ""],
+    ]
+    by_name = fields(read_descriptor(folder))
+    assert [by_name[name]["type"] for name in ("kreis", "jahr", "stichtag")] == [
+        "string",
+        "year",
+        "date",
+    ]
+    assert by_name["empfaenger"]["type"] == "integer"
+    assert by_name["quote_in_prozent"]["type"] == "number"
+    assert "x_source_format" not in by_name["stichtag"]
+
+
+def test_init_unknown_sheet_lists_sheets(tmp_path: Path) -> None:
+    source = write_xlsx(tmp_path / "mindestsicherung.xlsx")
+    result = init(tmp_path, source, "--sheet", "Tabelle1")
+    assert result.returncode == 1
+    line = error_line(result)
+    assert "'Tabelle1' nicht gefunden" in line
+    assert "1 'Hinweise', 2 'Daten'" in line
+
+
+def test_init_xlsx_skip_rows_beyond_end(tmp_path: Path) -> None:
+    source = write_xlsx(tmp_path / "mindestsicherung.xlsx")
+    result = init(tmp_path, source, "--sheet", "Daten", "--skip-rows", "50")
+    assert result.returncode == 1
+    assert "--skip-rows 50 überspringt alle 6 Zeilen" in error_line(result)
+
+
+# Target folder
+
+
+def test_init_refuses_existing_folder_without_force(tmp_path: Path) -> None:
+    source = FIXTURES / "sozialhilfe_2022.csv"
+    assert init(tmp_path, source, "--out", "paket").returncode == 0
+    refused = init(tmp_path, source, "--out", "paket")
+    assert refused.returncode == 1
+    assert "existiert bereits" in error_line(refused)
+    assert "--force" in error_line(refused)
+    assert init(tmp_path, source, "--out", "paket", "--force").returncode == 0
+    assert read_descriptor(tmp_path / "paket")["name"] == "sozialhilfe-2022"
+
+
+# Bad input: exit 1, one clear line naming the problem, no folder
+
+
+@pytest.mark.parametrize(
+    ("file_name", "content", "options", "expected"),
+    [
+        ("leer.csv", b"", (), ["leer.csv", "die Datei ist leer"]),
+        ("nur_leerzeilen.csv", b"\r\n\r\n", (), ["die Datei ist leer"]),
+        ("kopf.csv", b"Jahr;Wert\n", (), ["keine Datenzeilen", "Zeile 1"]),
+        ("zahlen.csv", b"2019;12,5\n2020;13,1\n", (), ["Zeile 1", "keine Kopfzeile", "nur Zahlen"]),
+        (
+            "ragged.csv",
+            b"Kreis;Jahr;Wert\nA;2020;1\nB;2020\n",
+            (),
+            ["Zeile 3", "nur 2 Zellen", "hat 3"],
+        ),
+        ("breit.csv", b"Kreis;Jahr;Wert\nA;2020;1;9\n", (), ["Zeile 2", "'9' in Spalte 4"]),
+        (
+            "titel.csv",
+            b"Tabelle 1;;\nKreis;Jahr;Wert\nA;2020;1\n",
+            (),
+            ["Spalte 2 hat keine Überschrift", "--skip-rows"],
+        ),
+        (
+            "kurz.csv",
+            b"Kreis;Wert\nA;1\n",
+            ("--skip-rows", "9"),
+            ["--skip-rows 9 überspringt alle 2 Zeilen"],
+        ),
+        ("binaer.csv", b"PK\x03\x04\x00\x00garbage", (), ["NUL", ".xlsx"]),
+        ("alt.xls", b"\xd0\xcf\x11\xe0", (), ["XLS", "nicht unterstützt"]),
+        ("kaputt.xlsx", b"not a zip file", (), ["kaputt.xlsx", "nicht als XLSX lesbar"]),
+        ("blatt.csv", b"Kreis;Wert\nA;1\n", ("--sheet", "Daten"), ["--sheet gilt nur für XLSX"]),
+        ("name.csv", b"Kreis;Wert\nA;1\n", ("--name", "Mein Paket"), ["Paketname 'Mein Paket'"]),
+        (
+            "kodierung.csv",
+            "Kreis;Wert\nA;1\nKöln;2\n".encode("cp1252"),
+            ("--encoding", "utf-8"),
+            ["Zeile 3", "0xf6", "--encoding"],
+        ),
+        (
+            "status.csv",
+            b"Jahr;Wert;Wert Status\n2020;x;/\n2021;5;\n",
+            (),
+            ["Zeile 2", "Spalte 'Wert Status' enthält '/'", "aber 'x'"],
+        ),
+        (
+            "statuscode.csv",
+            b"Jahr;Wert;Wert_Status\n2020;1;geheim\n",
+            (),
+            ["Zeile 2", "'geheim'", "gültig sind"],
+        ),
+        (
+            "unbekannt.csv",
+            b"Kreis;Wert\nA;1\n",
+            ("--encoding", "klingonisch"),
+            ["unbekannte Zeichenkodierung"],
+        ),
+    ],
+)
+def test_init_rejects_bad_input(
+    tmp_path: Path, file_name: str, content: bytes, options: tuple[str, ...], expected: list[str]
+) -> None:
+    source = tmp_path / "quellen" / file_name
+    source.parent.mkdir()
+    source.write_bytes(content)
+    result = init(tmp_path, source, *options)
+    assert result.returncode == 1
+    line = error_line(result)
+    assert line.startswith("Fehler (source-unreadable):")
+    for fragment in expected:
+        assert fragment in line
+    assert not (tmp_path / "datapackages").exists()
