@@ -20,10 +20,9 @@ from opendata_sozial.domain import (
     LICENSE_PATH,
     LICENSE_TITLE,
     STATUS_CODES,
-    TABLEDIALECT_PROFILE,
     TABLESCHEMA_PROFILE,
 )
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.files import csv_resource
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scripts" / "seed"
@@ -239,7 +238,6 @@ def build_resource(
     ]
     relative = f"data/{spec['name']}.csv"
     write_csv(folder / relative, header, rows)
-    digest, size = file_digest(folder / relative)
     schema: dict[str, Any] = {
         "$schema": TABLESCHEMA_PROFILE,
         "fields": fields,
@@ -248,27 +246,8 @@ def build_resource(
     }
     if spec.get("foreign_keys"):
         schema["foreignKeys"] = spec["foreign_keys"]
-    resource = {
-        "name": spec["name"],
-        "x_source_file": source.name,
-        "type": "table",
-        "path": relative,
-        "scheme": "file",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "bytes": size,
-        "hash": digest,
-        "dialect": {
-            "$schema": TABLEDIALECT_PROFILE,
-            "header": True,
-            "delimiter": ",",
-            "quoteChar": '"',
-            "doubleQuote": True,
-            "lineTerminator": "\n",
-        },
-        "schema": schema,
-    }
+    resource = csv_resource(spec["name"], folder, relative, schema)
+    resource["x_source_file"] = source.name
     if spec.get("resource_title"):
         resource["title"] = spec["resource_title"]
     return resource, header, rows

@@ -47,3 +47,27 @@ class SourceError(OpendataError):
     code = "source-unreadable"
     status = 400
     title = "Quelltabelle nicht lesbar"
+
+
+class NotPublished(OpendataError):
+    """Nothing has been published into the database yet."""
+
+    code = "not-published"
+    status = 503
+    title = "Noch nichts veröffentlicht"
+
+
+class DatasetNotFound(OpendataError):
+    """The named dataset is not in the current release."""
+
+    code = "dataset-not-found"
+    status = 404
+    title = "Datensatz nicht gefunden"
+
+
+class ResourceNotFound(OpendataError):
+    """The named resource is not part of the dataset."""
+
+    code = "resource-not-found"
+    status = 404
+    title = "Ressource nicht gefunden"

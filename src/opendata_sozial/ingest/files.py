@@ -4,6 +4,9 @@ import codecs
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from opendata_sozial.domain import TABLEDIALECT_PROFILE
 
 _CHUNK = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
@@ -81,3 +84,33 @@ def utf8_fault(path: Path) -> Utf8Fault | None:
                 return None
             offset += len(chunk)
             lines += chunk.count(b"\n")
+
+
+def canonical_dialect() -> dict[str, Any]:
+    """The v2 dialect of every canonical CSV (UTF-8, comma, double quotes, LF, header)."""
+    return {
+        "$schema": TABLEDIALECT_PROFILE,
+        "header": True,
+        "delimiter": ",",
+        "quoteChar": '"',
+        "doubleQuote": True,
+        "lineTerminator": "\n",
+    }
+
+
+def csv_resource(name: str, folder: Path, relative: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """Descriptor of a canonical CSV resource in ``folder``, with its hash and byte count."""
+    digest, size = file_digest(folder / relative)
+    return {
+        "name": name,
+        "type": "table",
+        "path": relative,
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": size,
+        "hash": digest,
+        "dialect": canonical_dialect(),
+        "schema": schema,
+    }

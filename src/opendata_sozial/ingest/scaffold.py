@@ -29,11 +29,10 @@ from opendata_sozial.domain import (
     LICENSE_PATH,
     LICENSE_TITLE,
     STATUS_CODES,
-    TABLEDIALECT_PROFILE,
     TABLESCHEMA_PROFILE,
 )
 from opendata_sozial.errors import SourceError
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.files import csv_resource
 from opendata_sozial.ingest.german_numbers import (
     DECIMAL_SIGNS,
     Cell,
@@ -59,14 +58,6 @@ DELIMITERS: Final = (";", "\t", ",")
 DELIMITER_NAMES: Final = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 SAMPLE_ROWS: Final = 50
 SCAFFOLD_VERSION: Final = "0.1.0"
-DIALECT: Final[dict[str, Any]] = {
-    "$schema": TABLEDIALECT_PROFILE,
-    "header": True,
-    "delimiter": ",",
-    "quoteChar": '"',
-    "doubleQuote": True,
-    "lineTerminator": "\n",
-}
 STATUS_DESCRIPTION: Final = "Zeichen der amtlichen Statistik zum Wert (Zeichenerklärung in den Kategorien); leer bei einem gewöhnlichen Wert."
 _XLSX_ERRORS: Final = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, ParseError)
 
@@ -361,20 +352,7 @@ def _write_package(folder: Path, name: str, source_name: str, columns: list[Colu
     with data_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerows(_canonical_rows(columns))
-    digest, size = file_digest(data_path)
-    resource = {
-        "name": name,
-        "type": "table",
-        "path": f"data/{name}.csv",
-        "scheme": "file",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "bytes": size,
-        "hash": digest,
-        "dialect": dict(DIALECT),
-        "schema": _schema(columns),
-    }
+    resource = csv_resource(name, folder, f"data/{name}.csv", _schema(columns))
     descriptor = {
         "$schema": DATAPACKAGE_PROFILE,
         "name": name,

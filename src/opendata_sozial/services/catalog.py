@@ -7,32 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from opendata_sozial.db.files import iter_file
-from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
-from opendata_sozial.errors import OpendataError
-
-
-class NotPublished(OpendataError):
-    """Nothing has been published into the database yet."""
-
-    code = "not-published"
-    status = 503
-    title = "Noch nichts veröffentlicht"
-
-
-class DatasetNotFound(OpendataError):
-    """The named dataset is not in the current release."""
-
-    code = "dataset-not-found"
-    status = 404
-    title = "Datensatz nicht gefunden"
-
-
-class ResourceNotFound(OpendataError):
-    """The named resource is not part of the dataset."""
-
-    code = "resource-not-found"
-    status = 404
-    title = "Ressource nicht gefunden"
+from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE
+from opendata_sozial.errors import DatasetNotFound, NotPublished, ResourceNotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +70,21 @@ class CatalogService:
 
     def get_dataset(self, name: str) -> DatasetRecord:
         """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""
-        for record in self.list_datasets():
-            if record.name == name:
-                return record
-        names = ", ".join(r.name for r in self.list_datasets())
-        raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
+        release_id, number = self.current_release()
+        columns = (DATASET.c.name, DATASET.c.title, DATASET.c.modified, DATASET.c.descriptor)
+        query = select(*columns).where(DATASET.c.release_id == release_id, DATASET.c.name == name)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            names = ", ".join(r.name for r in self.list_datasets())
+            raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
+        return DatasetRecord(
+            name=row[0],
+            title=row[1],
+            release=number,
+            modified=row[2].isoformat(),
+            descriptor=row[3],
+        )
 
     def original_file(self, name: str, resource: str) -> FileRecord:
         """The original CSV of a resource of the current release."""
@@ -117,14 +103,3 @@ class CatalogService:
         """Stream the stored chunks of an original file."""
         with self._engine.connect() as conn:
             yield from iter_file(conn, file_hash)
-
-    def resource_tables(self, name: str) -> dict[str, str]:
-        """Physical table name per resource of a dataset in the current release."""
-        release_id, _ = self.current_release()
-        query = (
-            select(RESOURCE.c.name, RESOURCE.c.table_name)
-            .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
-            .where(DATASET.c.release_id == release_id, DATASET.c.name == name)
-        )
-        with self._engine.connect() as conn:
-            return {str(r[0]): str(r[1]) for r in conn.execute(query).all()}
