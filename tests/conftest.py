@@ -1,11 +1,17 @@
 """Shared fixtures: repository paths, the catalog, the collected source data."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from opendata_sozial.catalog import CatalogInfo, load_catalog
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar.testing import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 DATAPACKAGES = ROOT / "datapackages"
@@ -52,12 +58,71 @@ def _fresh_postgres(base: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _drop_postgres(base: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database (dropped after)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ods.sqlite'}"
+        yield f"sqlite:///{tmp_path / 'ods.sqlite'}"
+        return
     base = _postgres_url()
     if base is None:
         pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)")
-    return _fresh_postgres(base, f"ods_test_{os.getpid()}")
+    name = f"ods_test_{os.getpid()}"
+    yield _fresh_postgres(base, name)
+    _drop_postgres(base, name)
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def published_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database with every shipped package published once (read-only tests share it)."""
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.services.publish import publish
+
+    base: str | None = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('published') / 'ods.sqlite'}"
+    else:
+        base = _postgres_url()
+        if base is None:
+            pytest.skip(
+                "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
+            )
+        url = _fresh_postgres(base, f"ods_published_{os.getpid()}")
+    engine = create_db_engine(url)
+    try:
+        publish(
+            [DATAPACKAGES],
+            engine=engine,
+            catalog=load_catalog(CATALOG_FILE),
+            reference_dirs=[DATAPACKAGES],
+        )
+    finally:
+        engine.dispose()
+    yield url
+    if base is not None:
+        _drop_postgres(base, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
+    """An in-process HTTP client over the published database."""
+    from litestar.testing import TestClient
+
+    from opendata_sozial.config import Settings
+    from opendata_sozial.web.app import create_app
+
+    with TestClient(
+        create_app(Settings(database_url=published_url, base_url="http://testserver.local"))
+    ) as client:
+        yield client

@@ -10,6 +10,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import frictionless
+
 from tests.conftest import ROOT
 
 
@@ -42,6 +44,7 @@ def test_publish_and_serve_commands(tmp_path: Path) -> None:
     assert published.returncode == 0, published.stderr
     assert "Release 1: 27 Datensätze" in published.stdout
     port = _free_port()
+    env["ODS_BASE_URL"] = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=ROOT,
@@ -61,6 +64,15 @@ def test_publish_and_serve_commands(tmp_path: Path) -> None:
         status, body = _get(f"http://127.0.0.1:{port}/api/v1/datasets")
         assert status == 200
         assert json.loads(body)["total"] == 27
+        for item in json.loads(body)["datasets"]:
+            remote = frictionless.Package(
+                f"http://127.0.0.1:{port}/api/v1/datasets/{item['name']}/datapackage.json"
+            )
+            report = remote.validate()
+            assert report.valid, (
+                item["name"],
+                report.flatten(["rowNumber", "fieldName", "type", "note"]),
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -39,3 +39,9 @@ class Settings(BaseSettings):
         default=10_000, ge=1, description="Largest `_size` a rows query accepts."
     )
     log_level: str = Field(default="INFO", description="Python log level.")
+    release_poll_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a server process reuses its lookup of the current release (for "
+        "ETag and Last-Modified) before asking the database again; 0 asks on every request.",
+    )

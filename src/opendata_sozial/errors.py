@@ -71,3 +71,11 @@ class ResourceNotFound(OpendataError):
     code = "resource-not-found"
     status = 404
     title = "Ressource nicht gefunden"
+
+
+class InvalidParameter(OpendataError):
+    """A query parameter is malformed or out of range; the message says what is valid."""
+
+    code = "invalid-parameter"
+    status = 400
+    title = "Ungültiger Parameter"

@@ -1,14 +1,25 @@
 """Read the served catalog: the current release, its datasets and their original files."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from opendata_sozial.db.files import iter_file
-from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE
+from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ResourceNotFound
+from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseInfo:
+    """The served release: identity and when it was published (UTC)."""
+
+    id: int
+    number: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +31,17 @@ class DatasetRecord:
     release: int
     modified: str
     descriptor: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRecord:
+    """A table resource of the current release and where its rows live."""
+
+    dataset: DatasetRecord
+    name: str
+    table_name: str
+    row_count: int
+    schema: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +62,12 @@ class CatalogService:
 
     def current_release(self) -> tuple[int, int]:
         """(release id, release number) of the served release; ``NotPublished`` if none."""
-        query = select(RELEASE.c.id, RELEASE.c.number).join(
+        info = self.current_release_info()
+        return info.id, info.number
+
+    def current_release_info(self) -> ReleaseInfo:
+        """The served release with its creation time; ``NotPublished`` if none."""
+        query = select(RELEASE.c.id, RELEASE.c.number, RELEASE.c.created_at).join(
             CATALOG_STATE, CATALOG_STATE.c.current_release_id == RELEASE.c.id
         )
         with self._engine.connect() as conn:
@@ -49,7 +76,9 @@ class CatalogService:
             raise NotPublished(
                 "Es ist noch kein Release veröffentlicht; `opendata-sozial publish datapackages` ausführen."
             )
-        return int(row[0]), int(row[1])
+        created: datetime = row[2]  # SQLite hands back naive datetimes; they were written as UTC
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        return ReleaseInfo(id=int(row[0]), number=int(row[1]), created_at=created)
 
     def list_datasets(self) -> list[DatasetRecord]:
         """Every dataset of the current release, ordered by name."""
@@ -67,6 +96,12 @@ class CatalogService:
             )
             for r in rows
         ]
+
+    def search(self, query: SearchQuery, *, chapters: Mapping[str, str], url: str) -> SearchResult:
+        """Search, filter, facet and page the current release (see ``services.search``)."""
+        release = self.current_release()
+        with self._engine.connect() as conn:
+            return search_datasets(conn, query, release=release, chapters=chapters, url=url)
 
     def get_dataset(self, name: str) -> DatasetRecord:
         """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""
@@ -103,3 +138,31 @@ class CatalogService:
         """Stream the stored chunks of an original file."""
         with self._engine.connect() as conn:
             yield from iter_file(conn, file_hash)
+
+    def get_resource(self, name: str, resource: str) -> ResourceRecord:
+        """A resource of a dataset of the current release, with its physical table."""
+        dataset = self.get_dataset(name)
+        release_id, _ = self.current_release()
+        query = (
+            select(RESOURCE.c.table_name, RESOURCE.c.row_count, RESOURCE.c.schema)
+            .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
+            .where(
+                DATASET.c.release_id == release_id,
+                DATASET.c.name == name,
+                RESOURCE.c.name == resource,
+            )
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
+            raise ResourceNotFound(
+                f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
+            )
+        return ResourceRecord(
+            dataset=dataset,
+            name=resource,
+            table_name=str(row[0]),
+            row_count=int(row[1]),
+            schema=row[2],
+        )

@@ -5,10 +5,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
 
+from opendata_sozial.domain import GEOCODING_LEVELS
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
+from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 
 NameParam = Annotated[
     str, PathParameter(description="Name des Datensatzes, z. B. armutsrisikoquoten-merkmale")
@@ -43,29 +45,80 @@ class DatasetController(Controller):
     @get(
         "/",
         operation_id="ListDatasets",
-        summary="Alle Datensätze des aktuellen Release",
+        summary="Datensätze des aktuellen Release suchen, filtern und blättern",
         sync_to_thread=True,
     )
-    def list_datasets(
-        self, request: Request[Any, Any, Any], catalog: NamedDependency[CatalogService]
-    ) -> dict[str, Any]:
-        """Names, titles and links of every dataset."""
-        records = catalog.list_datasets()
-        base = _base(request)
-        items = [
-            {
-                "name": r.name,
-                "title": r.title,
-                "modified": r.modified,
-                "url": _dataset_url(base, r.name),
-            }
-            for r in records
-        ]
-        return {
-            "release": records[0].release if records else None,
-            "total": len(items),
-            "datasets": items,
-        }
+    def list_datasets(  # noqa: PLR0913  # every query parameter is an argument, for OpenAPI
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        catalog: NamedDependency[CatalogService],
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="Volltext über Titel, Beschreibung und Schlagworte; jedes Wort muss "
+                "vorkommen (Groß-/Kleinschreibung und Umlaute egal, Wortstämme, Präfixe)."
+            ),
+        ] = None,
+        theme: Annotated[
+            list[str] | None,
+            QueryParameter(
+                description="EU-Thema (z. B. SOCI) oder Kapitel-Nummer des Sozialberichts "
+                "(z. B. 7); wiederholbar, dann genügt eines."
+            ),
+        ] = None,
+        keyword: Annotated[
+            list[str] | None,
+            QueryParameter(
+                description="Schlagwort, genau (Groß-/Kleinschreibung egal); wiederholbar, "
+                "dann genügt eines."
+            ),
+        ] = None,
+        publisher: Annotated[
+            str | None,
+            QueryParameter(description="Herausgeber, genau wie im Facett `publisher`."),
+        ] = None,
+        period_from: Annotated[
+            str | None,
+            QueryParameter(description="Zeitraum überschneidet sich mit ab …: 2010, 2010-05."),
+        ] = None,
+        period_to: Annotated[
+            str | None,
+            QueryParameter(description="Zeitraum überschneidet sich mit bis …: 2020, 2020-12."),
+        ] = None,
+        region_level: Annotated[
+            str | None,
+            QueryParameter(description=f"Räumliche Ebene: {', '.join(GEOCODING_LEVELS)}."),
+        ] = None,
+        # Named like the wire names: Litestar's own 400 (e.g. `_size=abc`) names the argument.
+        _sort: Annotated[
+            str | None,
+            QueryParameter(
+                description=f"Sortierung: {', '.join(SORTS)} (Standard: relevance mit q, "
+                "sonst name).",
+            ),
+        ] = None,
+        _size: Annotated[
+            int,
+            QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}."),
+        ] = DEFAULT_SIZE,
+        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+    ) -> SearchResult:
+        """Full-text search with facet filters, facet counts, sorting and paging."""
+        query = SearchQuery(
+            q=q or "",
+            themes=tuple(theme or ()),
+            keywords=tuple(keyword or ()),
+            publisher=publisher,
+            period_from=period_from,
+            period_to=period_to,
+            region_level=region_level,
+            sort=_sort,
+            size=_size,
+            page=page,
+        )
+        chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
+        return catalog.search(query, chapters=chapters, url=f"{_base(request)}{self.path}")
 
     @get(
         "/{name:str}",
@@ -113,7 +166,7 @@ class DatasetController(Controller):
     def get_original(
         self, catalog: NamedDependency[CatalogService], name: NameParam, filename: FromPath[str]
     ) -> Stream:
-        """The package's CSV, byte-identical, with its hash as strong ETag."""
+        """The package's CSV, byte-identical (caching headers come from web/http.py)."""
         resource = (
             filename.removesuffix(".csv")
             if filename.endswith(".csv")
@@ -121,12 +174,7 @@ class DatasetController(Controller):
         )
         record = catalog.original_file(name, resource)
         chunks: Iterator[bytes] = catalog.file_chunks(record.hash)
-        headers = {
-            "ETag": f'"{record.hash.removeprefix("sha256:")}"',
-            "Content-Length": str(record.bytes),
-            "Content-Disposition": f'attachment; filename="{name}.csv"',
-            "Cache-Control": "public, max-age=300",
-        }
+        headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
         return Stream(chunks, media_type="text/csv", headers=headers)
 
 

@@ -8,12 +8,16 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy.exc import OperationalError
 
 from opendata_sozial import __version__
+from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.api import DatasetController, live, ready
+from opendata_sozial.web.http import HeadAsGetLitestar, HttpPlugin
 from opendata_sozial.web.problems import database_unavailable, http_error, opendata_error
+from opendata_sozial.web.rows import RowsController
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -22,22 +26,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_db_engine(settings.database_url)
     catalog = CatalogService(engine)
 
+    rows = RowService(
+        engine, catalog, default_size=settings.default_page_size, max_size=settings.max_page_size
+    )
+
     def provide_catalog() -> CatalogService:
         return catalog
 
-    return Litestar(
-        route_handlers=[DatasetController, live, ready],
-        dependencies={"catalog": Provide(provide_catalog, sync_to_thread=False)},
+    def provide_rows() -> RowService:
+        return rows
+
+    return HeadAsGetLitestar(  # a Litestar whose GET routes also answer HEAD (web/http.py)
+        route_handlers=[DatasetController, RowsController, live, ready],
+        dependencies={
+            "catalog": Provide(provide_catalog, sync_to_thread=False),
+            "rows": Provide(provide_rows, sync_to_thread=False),
+        },
         exception_handlers={
             OpendataError: opendata_error,
             HTTPException: http_error,
             OperationalError: database_unavailable,
         },
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "catalog_info": load_catalog(settings.catalog_file)}),
         openapi_config=OpenAPIConfig(
             title="opendata-sozial",
             version=__version__,
             description="Offene Daten der Sozialberichterstattung NRW",
         ),
+        plugins=[HttpPlugin(catalog, release_poll_seconds=settings.release_poll_seconds)],
         on_shutdown=[engine.dispose],
     )

@@ -1,0 +1,188 @@
+"""Build SQL from a ``RowQuery``: bound parameters only, total order, keyset paging."""
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, and_, false, func, or_, select, true
+from sqlalchemy.sql.elements import UnaryExpression
+
+from opendata_sozial.db.data_tables import ROW_COLUMN
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.query.filters import Filter, Op, RowQuery, SortKey
+
+Condition = ColumnElement[bool]
+
+
+def _contains(column: ColumnElement[Any], value: str, dialect: str) -> Condition:
+    """Case-sensitive substring test, identical on SQLite and PostgreSQL."""
+    if dialect == "postgresql":
+        return func.strpos(column, value) > 0
+    return func.instr(column, value) > 0
+
+
+def _startswith(column: ColumnElement[Any], value: str) -> Condition:
+    return func.substr(column, 1, len(value)) == value
+
+
+def _condition(table: Table, flt: Filter, dialect: str) -> Condition:
+    column = table.c[flt.field]
+    builders: dict[Op, Callable[[], Condition]] = {
+        Op.EXACT: lambda: column == flt.value,
+        Op.NOT: lambda: or_(column != flt.value, column.is_(None)),
+        Op.IN: lambda: column.in_(flt.value),
+        Op.NOTIN: lambda: or_(column.not_in(flt.value), column.is_(None)),
+        Op.GT: lambda: column > flt.value,
+        Op.GTE: lambda: column >= flt.value,
+        Op.LT: lambda: column < flt.value,
+        Op.LTE: lambda: column <= flt.value,
+        Op.CONTAINS: lambda: _contains(column, flt.value, dialect),
+        Op.STARTSWITH: lambda: _startswith(column, flt.value),
+        Op.ISNULL: lambda: column.is_(None) if flt.value else column.is_not(None),
+    }
+    return builders[flt.op]()
+
+
+def where_clause(table: Table, filters: Sequence[Filter], dialect: str) -> Condition:
+    """AND of every filter."""
+    return and_(true(), *(_condition(table, f, dialect) for f in filters))
+
+
+def total_order(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
+    """A total order: file order by default; a requested sort is tie-broken by the primary key.
+
+    The hidden file position ``_row`` closes every order, so it is total even where key
+    columns hold NULL.
+    """
+    if not query.sort:
+        return (SortKey(ROW_COLUMN),)
+    seen = {k.field for k in query.sort}
+    keys = list(query.sort) + [SortKey(k) for k in primary_key if k not in seen]
+    return (*keys, SortKey(ROW_COLUMN))
+
+
+def order_by(table: Table, keys: Sequence[SortKey]) -> list[UnaryExpression[Any]]:
+    """ORDER BY with NULL as the smallest value in both databases."""
+    return [
+        table.c[k.field].desc().nulls_last()
+        if k.is_descending
+        else table.c[k.field].asc().nulls_first()
+        for k in keys
+    ]
+
+
+def _after(column: ColumnElement[Any], value: Any, is_descending: bool) -> Condition:  # noqa: ANN401  # typed by field
+    """Rows that come strictly after ``value`` in this column's order (NULL smallest)."""
+    if is_descending:
+        return false() if value is None else or_(column < value, column.is_(None))
+    return column.is_not(None) if value is None else column > value
+
+
+def _equal(column: ColumnElement[Any], value: Any) -> Condition:  # noqa: ANN401  # typed by field
+    return column.is_(None) if value is None else column == value
+
+
+def keyset_condition(table: Table, keys: Sequence[SortKey], values: Sequence[Any]) -> Condition:
+    """Lexicographic "after the last row" condition over the total order."""
+    alternatives = []
+    for i, key in enumerate(keys):
+        equal = [_equal(table.c[k.field], v) for k, v in zip(keys[:i], values[:i], strict=True)]
+        alternatives.append(and_(*equal, _after(table.c[key.field], values[i], key.is_descending)))
+    return or_(*alternatives)
+
+
+def fingerprint(query: RowQuery, table_name: str) -> str:
+    """Identity of a query's filters and order (a cursor is only valid for the same query)."""
+    spec = {
+        "t": table_name,
+        "f": [[f.field, f.op.value, _jsonable(f.value)] for f in query.filters],
+        "s": [[k.field, k.is_descending] for k in query.sort],
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def encode_cursor(values: Sequence[Any], print_: str) -> str:
+    """Encode the last row's sort values as an opaque URL-safe token."""
+    raw = json.dumps({"v": [_jsonable(v) for v in values], "q": print_}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(
+    token: str, keys: Sequence[SortKey], types: dict[str, str], print_: str
+) -> list[Any]:
+    """Decode a token made by ``encode_cursor`` for the same query, or raise ``InvalidParameter``."""
+    problem = InvalidParameter(
+        "_cursor ist ungültig oder gehört zu einer anderen Abfrage; den Link 'next' der vorigen Seite unverändert verwenden oder ohne _cursor neu beginnen"
+    )
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise problem from None
+    if (
+        not isinstance(data, dict)
+        or data.get("q") != print_
+        or not isinstance(data.get("v"), list)
+        or len(data["v"]) != len(keys)
+    ):
+        raise problem
+    try:
+        return [
+            _restore(v, types.get(k.field, "integer")) for k, v in zip(keys, data["v"], strict=True)
+        ]
+    except (TypeError, ValueError):
+        raise problem from None
+
+
+def _restore(value: Any, field_type: str) -> Any:  # noqa: ANN401
+    if value is None:
+        return None
+    if field_type == "date":
+        return date.fromisoformat(value)
+    if field_type in {"integer", "year"}:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(value)
+        return value
+    if field_type == "number":
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise TypeError(value)
+        return float(value)
+    if field_type == "boolean":
+        return bool(value)
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def rows_select(
+    table: Table, columns: Sequence[str], condition: Condition, keys: Sequence[SortKey]
+) -> Select[Any]:
+    """SELECT the columns (plus sort keys) WHERE condition ORDER BY the total order."""
+    wanted = list(dict.fromkeys([*columns, *(k.field for k in keys)]))
+    return select(*(table.c[c] for c in wanted)).where(condition).order_by(*order_by(table, keys))
+
+
+def count_select(table: Table, condition: Condition) -> Select[Any]:
+    """SELECT count(*) for the filter."""
+    return select(func.count()).select_from(table).where(condition)
+
+
+def values_select(table: Table, column: str, condition: Condition) -> Select[Any]:
+    """Distinct values of a column with their counts, most frequent first."""
+    col = table.c[column]
+    return (
+        select(col, func.count().label("n"))
+        .where(condition)
+        .group_by(col)
+        .order_by(func.count().desc(), col.asc().nulls_first())
+    )

@@ -1,0 +1,149 @@
+"""Render a rows stream as CSV (plain or Excel-German), JSON, NDJSON or XLSX, chunk by chunk."""
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from opendata_sozial.domain import STATUS_CODES
+from opendata_sozial.services.rows import Row, RowsStream
+
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+_ENCODER = msgspec.json.Encoder()
+
+
+def _plain(value: Any) -> str:  # noqa: ANN401  # a cell of any field type
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def neutralise(text: str) -> str:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
+    if len(text) > 1 and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _excel_de(value: Any) -> str:  # noqa: ANN401
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    if isinstance(value, str):
+        return neutralise(value)
+    return _plain(value)
+
+
+PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
+    "rfc4180": (",", "\r\n", b"", _plain),
+    "excel-de": (";", "\r\n", b"\xef\xbb\xbf", _excel_de),
+}
+"""CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
+
+
+def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
+    """RFC 4180 CSV in UTF-8, or the Excel-German profile (``;``, decimal comma, BOM, CRLF)."""
+    separator, line_end, prefix, render = PROFILES[profile]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator=line_end)
+    writer.writerow(stream.columns)
+    yield prefix + buffer.getvalue().encode("utf-8")
+    for batch in stream.batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([render(v) for v in row] for row in batch)
+        yield buffer.getvalue().encode("utf-8")
+
+
+def _objects(columns: list[str], batch: list[Row]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in batch]
+
+
+def json_chunks(stream: RowsStream) -> Iterator[bytes]:
+    """A JSON array of row objects, streamed."""
+    yield b"["
+    first = True
+    for batch in stream.batches:
+        if not batch:
+            continue
+        body = _ENCODER.encode(_objects(stream.columns, batch))[1:-1]
+        yield body if first else b"," + body
+        first = False
+    yield b"]\n"
+
+
+def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
+    """One JSON object per line."""
+    for batch in stream.batches:
+        yield b"".join(_ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch))
+
+
+def _sheet_value(value: Any) -> Any:  # noqa: ANN401
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
+    d = stream.resource.dataset.descriptor
+    yield ["Titel", str(d.get("title", ""))]
+    yield ["Datensatz", stream.resource.dataset.name]
+    yield ["Release", str(stream.resource.dataset.release)]
+    for source in d.get("sources", []):
+        yield ["Quelle", f"{source.get('title', '')} – {source.get('path', '')}"]
+    for lic in d.get("licenses", []):
+        yield ["Lizenz", f"{lic.get('title', '')} ({lic.get('path', '')})"]
+    yield ["Namensnennung", str(d.get("x_attribution", ""))]
+    for note in d.get("x_footnotes", []):
+        yield [f"Fußnote {note.get('marker', '')}", str(note.get("text", ""))]
+    for brk in d.get("x_breaks", []):
+        yield [f"Zeitreihenbruch {brk.get('period', '')}", str(brk.get("description", ""))]
+    for symbol, label in STATUS_CODES.items():
+        yield [f"Zeichen {symbol}", label]
+
+
+def xlsx_file(stream: RowsStream) -> Path:
+    """Write a workbook (typed cells, frozen header, metadata sheet) to a temporary file."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Daten")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in stream.columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for batch in stream.batches:
+        for row in batch:
+            sheet.append([_sheet_value(v) for v in row])
+    meta = workbook.create_sheet("Metadaten")
+    for line in _metadata_rows(stream):
+        meta.append([_sheet_value(v) for v in line])
+    handle = tempfile.NamedTemporaryFile(prefix="ods-", suffix=".xlsx", delete=False)  # noqa: SIM115  # closed below, removed after streaming
+    handle.close()
+    path = Path(handle.name)
+    workbook.save(path)
+    return path
+
+
+def file_chunks(path: Path, *, remove: bool) -> Iterator[bytes]:
+    """Stream a file in 1 MiB chunks, removing it afterwards when asked."""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+    finally:
+        if remove:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,158 @@
+"""Row queries over a resource's data table: pages, full streams and distinct values."""
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table
+
+from opendata_sozial.db.data_tables import ROW_COLUMN, build_table
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.query.builder import (
+    count_select,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    keyset_condition,
+    rows_select,
+    total_order,
+    values_select,
+    where_clause,
+)
+from opendata_sozial.query.filters import FieldSpec, RowQuery, parse_row_query
+from opendata_sozial.services.catalog import CatalogService, ResourceRecord
+
+STREAM_BATCH = 5_000
+Row = tuple[Any, ...]
+
+
+@lru_cache(maxsize=512)
+def _table(name: str, schema_json: str) -> Table:
+    import json
+
+    return build_table(name, json.loads(schema_json), MetaData())
+
+
+def data_table(record: ResourceRecord) -> Table:
+    """The SQLAlchemy table of a resource (cached per physical table)."""
+    import json
+
+    return _table(record.table_name, json.dumps(record.schema, sort_keys=True))
+
+
+def field_specs(schema: dict[str, Any]) -> list[FieldSpec]:
+    """The query layer's view of a Table Schema."""
+    return [FieldSpec(name=f["name"], type=f["type"]) for f in schema["fields"]]
+
+
+@dataclass(frozen=True, slots=True)
+class RowsPage:
+    """One page of a rows query."""
+
+    resource: ResourceRecord
+    columns: list[str]
+    rows: list[Row]
+    total: int
+    next_cursor: str | None
+    query: RowQuery
+
+
+@dataclass(frozen=True, slots=True)
+class RowsStream:
+    """Every row of a query, streamed in batches, with the exact count up front."""
+
+    resource: ResourceRecord
+    columns: list[str]
+    total: int
+    batches: Iterator[list[Row]]
+
+
+class RowService:
+    """Rows of the current release."""
+
+    def __init__(
+        self, engine: Engine, catalog: CatalogService, *, default_size: int, max_size: int
+    ) -> None:
+        """Read through ``engine``; page sizes from the settings."""
+        self._engine = engine
+        self._catalog = catalog
+        self._default_size = default_size
+        self._max_size = max_size
+
+    def _prepare(
+        self, name: str, resource: str, params: Mapping[str, Sequence[str]]
+    ) -> tuple[ResourceRecord, Table, RowQuery]:
+        record = self._catalog.get_resource(name, resource)
+        query = parse_row_query(params, field_specs(record.schema), max_size=self._max_size)
+        return record, data_table(record), query
+
+    def page(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsPage:
+        """One page (``_size`` rows after ``_cursor``) with the exact total for the filter."""
+        record, table, query = self._prepare(name, resource, params)
+        size = query.size or self._default_size
+        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
+        keys = total_order(query, record.schema.get("primaryKey") or [])
+        dialect = self._engine.dialect.name
+        condition = where_clause(table, query.filters, dialect)
+        print_ = fingerprint(query, record.table_name)
+        paged = condition
+        if query.cursor:
+            types = {f["name"]: f["type"] for f in record.schema["fields"]}
+            paged = condition & keyset_condition(
+                table, keys, decode_cursor(query.cursor, keys, types, print_)
+            )
+        statement = rows_select(table, columns, paged, keys).limit(size + 1)
+        with self._engine.connect() as conn:
+            total = int(conn.execute(count_select(table, condition)).scalar_one())
+            fetched = conn.execute(statement).all()
+        has_more = len(fetched) > size
+        fetched = fetched[:size]
+        width = len(columns)
+        key_index = [list(statement.selected_columns.keys()).index(k.field) for k in keys]
+        next_cursor = (
+            encode_cursor([fetched[-1][i] for i in key_index], print_)
+            if has_more and fetched
+            else None
+        )
+        return RowsPage(
+            record, columns, [tuple(r[:width]) for r in fetched], total, next_cursor, query
+        )
+
+    def stream(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsStream:
+        """All rows of the query (or one page when ``_size``/``_cursor`` are given)."""
+        record, table, query = self._prepare(name, resource, params)
+        if query.size is not None or query.cursor is not None:
+            page = self.page(name, resource, params)
+            return RowsStream(record, page.columns, len(page.rows), iter([page.rows]))
+        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
+        keys = total_order(query, record.schema.get("primaryKey") or [])
+        condition = where_clause(table, query.filters, self._engine.dialect.name)
+        with self._engine.connect() as conn:
+            total = int(conn.execute(count_select(table, condition)).scalar_one())
+        statement = rows_select(table, columns, condition, keys)
+        return RowsStream(record, columns, total, self._batches(statement, len(columns)))
+
+    def _batches(self, statement: Any, width: int) -> Iterator[list[Row]]:  # noqa: ANN401  # Select
+        with self._engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+                statement
+            )
+            for partition in result.partitions(STREAM_BATCH):
+                yield [tuple(r[:width]) for r in partition]
+
+    def values(
+        self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]
+    ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
+        """Distinct values of ``field`` with counts, under the same filters as rows."""
+        record, table, query = self._prepare(name, resource, params)
+        names = [f["name"] for f in record.schema["fields"]]
+        if field not in names or field == ROW_COLUMN:
+            raise InvalidParameter(
+                f"Feld {field!r} gibt es in {name}/{resource} nicht; Felder: {', '.join(names)}"
+            )
+        statement = values_select(
+            table, field, where_clause(table, query.filters, self._engine.dialect.name)
+        )
+        with self._engine.connect() as conn:
+            return record, [(row[0], int(row[1])) for row in conn.execute(statement).all()]

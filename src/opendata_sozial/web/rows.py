@@ -1,0 +1,249 @@
+"""Rows of a resource: JSON pages, distinct values and streamed exports."""
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Response, Stream
+
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.export import (
+    csv_chunks,
+    file_chunks,
+    json_chunks,
+    ndjson_chunks,
+    xlsx_file,
+)
+from opendata_sozial.services.rows import RowService, RowsPage
+
+Name = Annotated[str, PathParameter(description="Name des Datensatzes, z. B. lebensformen")]
+ResourceName = Annotated[
+    str, PathParameter(description="Name der Ressource (Tabelle) im Datensatz")
+]
+Select = Annotated[
+    str | None,
+    QueryParameter(name="_select", description="Spalten, kommagetrennt, z. B. jahr,wert"),
+]
+Sort = Annotated[
+    str | None,
+    QueryParameter(
+        name="_sort",
+        description="Sortierung, kommagetrennt; '-' davor = absteigend, z. B. -jahr,merkmal. Gleichstand wird über den Primärschlüssel aufgelöst.",
+    ),
+]
+Size = Annotated[
+    str | None,
+    QueryParameter(
+        name="_size",
+        description="Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
+    ),
+]
+CursorParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="_cursor", description="Undurchsichtige Position aus 'next' der vorigen Seite"
+    ),
+]
+Shape = Annotated[
+    str | None, QueryParameter(name="_shape", description="'objects' (Standard) oder 'arrays'")
+]
+Profile = Annotated[
+    str | None,
+    QueryParameter(
+        name="profile",
+        description="'rfc4180' (Standard) oder 'excel-de' (Semikolon, Dezimalkomma, BOM, CRLF)",
+    ),
+]
+
+FILTER_HELP = "Filter: feld=wert oder feld__op=wert mit op aus exact, not, in, notin, gt, gte, lt, lte, contains, startswith, isnull; Werte nach Feldtyp (Zahlen mit Punkt); in/notin kommagetrennt oder als JSON-Liste."
+MEDIA = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "ndjson": "application/x-ndjson",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    return {key: list(values) for key, values in request.query_params.dict().items()}
+
+
+def _next_url(request: Request[Any, Any, Any], cursor: str) -> str:
+    base = str(request.app.state.settings.base_url).rstrip("/")
+    params = [(k, v) for k, values in _params(request).items() if k != "_cursor" for v in values]
+    return f"{base}{request.url.path}?{urlencode([*params, ('_cursor', cursor)])}"
+
+
+def _page_body(page: RowsPage, next_url: str | None) -> dict[str, Any]:
+    rows: list[Any] = (
+        [list(r) for r in page.rows]
+        if page.query.shape == "arrays"
+        else [dict(zip(page.columns, r, strict=True)) for r in page.rows]
+    )
+    return {
+        "dataset": page.resource.dataset.name,
+        "resource": page.resource.name,
+        "release": page.resource.dataset.release,
+        "columns": page.columns,
+        "total": page.total,
+        "size": len(page.rows),
+        "rows": rows,
+        "next": next_url,
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _download(
+    name: str, resource: str, suffix: str, chunks: Iterator[bytes], media: str, total: int
+) -> Stream:
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
+        "X-Row-Count": str(total),
+    }
+    return Stream(chunks, media_type=media, headers=headers)
+
+
+class RowsController(Controller):
+    """Row queries and exports of one resource."""
+
+    path = "/api/v1/datasets/{name:str}/resources/{resource:str}"
+    tags = ["Zeilen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+
+    @get(
+        "/rows",
+        operation_id="GetRows",
+        summary="Zeilen abfragen (Filter, Sortierung, Seiten)",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def get_rows(  # noqa: PLR0913  # the documented query parameters
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+        select: Select = None,
+        sort: Sort = None,
+        size: Size = None,
+        cursor: CursorParam = None,
+        shape: Shape = None,
+    ) -> Response[dict[str, Any]]:  # documented query parameters, read from the raw query
+        """A page of rows with the exact total for the filter and a ``next`` link."""
+        page = rows.page(name, resource, _params(request))
+        next_url = _next_url(request, page.next_cursor) if page.next_cursor else None
+        headers = {"X-Total-Count": str(page.total)}
+        if next_url:
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        return Response(_page_body(page, next_url), headers=headers)
+
+    @get(
+        "/rows.csv",
+        operation_id="ExportCsv",
+        summary="Zeilen als CSV (RFC 4180 oder excel-de)",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def export_csv(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+        profile: Profile = None,
+    ) -> Stream:
+        """The whole query result as CSV, streamed."""
+        chosen = profile or "rfc4180"
+        if chosen not in {"rfc4180", "excel-de"}:
+            raise InvalidParameter(f"profile: {chosen!r} ist ungültig; 'rfc4180' oder 'excel-de'")
+        stream = rows.stream(name, resource, _params(request))
+        suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
+        return _download(
+            name, resource, suffix, csv_chunks(stream, chosen), MEDIA["csv"], stream.total
+        )
+
+    @get(
+        "/rows.json",
+        operation_id="ExportJson",
+        summary="Zeilen als JSON-Array",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def export_json(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+    ) -> Stream:
+        """The whole query result as a JSON array of objects, streamed."""
+        stream = rows.stream(name, resource, _params(request))
+        return _download(name, resource, ".json", json_chunks(stream), MEDIA["json"], stream.total)
+
+    @get(
+        "/rows.ndjson",
+        operation_id="ExportNdjson",
+        summary="Zeilen als NDJSON",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def export_ndjson(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+    ) -> Stream:
+        """The whole query result, one JSON object per line, streamed."""
+        stream = rows.stream(name, resource, _params(request))
+        return _download(
+            name, resource, ".ndjson", ndjson_chunks(stream), MEDIA["ndjson"], stream.total
+        )
+
+    @get(
+        "/rows.xlsx",
+        operation_id="ExportXlsx",
+        summary="Zeilen als Excel-Arbeitsmappe",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def export_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+    ) -> Stream:
+        """Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."""
+        stream = rows.stream(name, resource, _params(request))
+        path = xlsx_file(stream)
+        return _download(
+            name, resource, ".xlsx", file_chunks(path, remove=True), MEDIA["xlsx"], stream.total
+        )
+
+    @get(
+        "/values/{field:str}",
+        operation_id="GetValues",
+        summary="Ausprägungen eines Felds mit Häufigkeit",
+        description=FILTER_HELP,
+        sync_to_thread=True,
+    )
+    def get_values(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+        field: Annotated[str, PathParameter(description="Feldname")],
+    ) -> dict[str, Any]:
+        """Distinct values with counts (for filter menus), under the same filters as rows."""
+        record, values = rows.values(name, resource, field, _params(request))
+        return {
+            "dataset": name,
+            "resource": resource,
+            "release": record.dataset.release,
+            "field": field,
+            "values": [{"value": v, "count": n} for v, n in values],
+        }
