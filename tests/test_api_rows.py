@@ -366,3 +366,58 @@ def test_unknown_resource_and_field(api: Client) -> None:
         ).status_code
         == 400
     )
+
+
+def test_dataset_detail_links_every_download(api: Client) -> None:
+    detail = api.get("/api/v1/datasets/lebensformen").json()
+    assert {s["value"] for s in detail["status_codes"]} >= {"x", "()", "-", "."}
+    assert detail["links"]["datapackage"].endswith("/lebensformen/datapackage.json")
+    (resource,) = detail["links"]["resources"]
+    for kind, link in resource["downloads"].items():
+        response = api.get(link["url"].removeprefix("http://testserver.local"))
+        assert response.status_code == 200, kind
+        assert response.headers["content-type"].startswith(link["media_type"]), kind
+    assert resource["downloads"]["original"]["bytes"] == len(
+        api.get(
+            resource["downloads"]["original"]["url"].removeprefix("http://testserver.local")
+        ).content
+    )
+
+
+printable = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.one_of(
+        st.sampled_from(
+            [
+                "jahr",
+                "wert",
+                "lebensform",
+                "_sort",
+                "_size",
+                "_cursor",
+                "_select",
+                "_shape",
+                "profile",
+                "jahr__in",
+                "wert__gt",
+                "lebensform__contains",
+                "jahr__isnull",
+            ]
+        ),
+        printable,
+    ),
+    value=printable,
+    path=st.sampled_from(["rows", "rows.csv", "rows.json", "values/jahr"]),
+)
+def test_no_input_produces_a_server_error(api: Client, key: str, value: str, path: str) -> None:
+    response = api.get(
+        f"/api/v1/datasets/lebensformen/resources/lebensformen/{path}", params={key: value}
+    )
+    assert response.status_code < 500, (key, value, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")

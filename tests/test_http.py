@@ -251,7 +251,7 @@ def test_binary_responses_stay_uncompressed(tmp_path: Path) -> None:
         return "x" * 2000
 
     catalog = CatalogService(create_db_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}"))
-    plugin = HttpPlugin(catalog, release_poll_seconds=0)
+    plugin = HttpPlugin(catalog)
     with create_test_client(route_handlers=[blob, text], plugins=[plugin]) as client:
         assert "content-encoding" not in client.get("/blob", headers=GZIP).headers
         assert client.get("/text", headers=GZIP).headers["content-encoding"] == "gzip"

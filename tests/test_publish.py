@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
@@ -91,3 +92,20 @@ def test_unknown_names_get_problem_details(tmp_path: Path, catalog: CatalogInfo)
         assert "lebensformen" in problem["detail"]
         assert client.get("/api/v1/datasets/lebensformen/resources/x.csv").status_code == 404
         assert client.get("/health/live").json() == {"status": "ok"}
+
+
+def test_backend_fault_is_a_problem_without_internals(
+    database_url: str, catalog: CatalogInfo
+) -> None:
+    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    engine = create_db_engine(database_url)
+    with engine.begin() as conn:
+        (table,) = conn.execute(text("SELECT table_name FROM resource")).scalars()
+        conn.execute(text(f'DROP TABLE "{table}"'))
+    engine.dispose()
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        response = client.get("/api/v1/datasets/lebensformen/resources/lebensformen/rows")
+    assert response.status_code in {500, 503}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert table not in response.text
+    assert "SELECT" not in response.text

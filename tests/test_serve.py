@@ -29,8 +29,8 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def test_publish_and_serve_commands(tmp_path: Path) -> None:
-    env = {**os.environ, "ODS_DATABASE_URL": f"sqlite:///{tmp_path / 'ods.sqlite'}"}
+def test_publish_and_serve_commands(database_url: str) -> None:
+    env = {**os.environ, "ODS_DATABASE_URL": database_url}
     cli = [sys.executable, "-m", "opendata_sozial"]
     published = subprocess.run(
         [*cli, "publish", "datapackages"],

@@ -1,5 +1,6 @@
 """Read the served catalog: the current release, its datasets and their original files."""
 
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from opendata_sozial.db.files import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ResourceNotFound
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
+
+_RECORD_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,22 @@ class FileRecord:
 class CatalogService:
     """Queries against the release that is currently served."""
 
-    def __init__(self, engine: Engine) -> None:
-        """Use ``engine`` for every read."""
+    def __init__(self, engine: Engine, *, release_poll_seconds: float = 0.0) -> None:
+        """Use ``engine`` for every read; trust a looked-up release for ``release_poll_seconds``.
+
+        Releases are immutable, so dataset and resource metadata are cached per release id.
+        """
         self._engine = engine
+        self._poll_seconds = release_poll_seconds
+        self._release: tuple[float, ReleaseInfo] | None = None
+        self._records: dict[tuple[int, str, str], DatasetRecord | ResourceRecord] = {}
+
+    def fresh_release(self) -> ReleaseInfo | None:
+        """The release looked up less than ``release_poll_seconds`` ago, without I/O."""
+        cached = self._release
+        if cached is not None and time.monotonic() - cached[0] < self._poll_seconds:
+            return cached[1]
+        return None
 
     def current_release(self) -> tuple[int, int]:
         """(release id, release number) of the served release; ``NotPublished`` if none."""
@@ -67,6 +83,10 @@ class CatalogService:
 
     def current_release_info(self) -> ReleaseInfo:
         """The served release with its creation time; ``NotPublished`` if none."""
+        fresh = self.fresh_release()
+        if fresh is not None:
+            return fresh
+        checked_at = time.monotonic()
         query = select(RELEASE.c.id, RELEASE.c.number, RELEASE.c.created_at).join(
             CATALOG_STATE, CATALOG_STATE.c.current_release_id == RELEASE.c.id
         )
@@ -78,7 +98,16 @@ class CatalogService:
             )
         created: datetime = row[2]  # SQLite hands back naive datetimes; they were written as UTC
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        return ReleaseInfo(id=int(row[0]), number=int(row[1]), created_at=created)
+        info = ReleaseInfo(id=int(row[0]), number=int(row[1]), created_at=created)
+        self._release = (checked_at, info)
+        return info
+
+    def _remember(
+        self, key: tuple[int, str, str], record: "DatasetRecord | ResourceRecord"
+    ) -> None:
+        if len(self._records) >= _RECORD_CACHE_SIZE:
+            self._records.clear()
+        self._records[key] = record
 
     def list_datasets(self) -> list[DatasetRecord]:
         """Every dataset of the current release, ordered by name."""
@@ -105,21 +134,28 @@ class CatalogService:
 
     def get_dataset(self, name: str) -> DatasetRecord:
         """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""
-        release_id, number = self.current_release()
+        return self._dataset(self.current_release_info(), name)
+
+    def _dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
+        cached = self._records.get((release.id, name, ""))
+        if isinstance(cached, DatasetRecord):
+            return cached
         columns = (DATASET.c.name, DATASET.c.title, DATASET.c.modified, DATASET.c.descriptor)
-        query = select(*columns).where(DATASET.c.release_id == release_id, DATASET.c.name == name)
+        query = select(*columns).where(DATASET.c.release_id == release.id, DATASET.c.name == name)
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
             names = ", ".join(r.name for r in self.list_datasets())
             raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
-        return DatasetRecord(
+        record = DatasetRecord(
             name=row[0],
             title=row[1],
-            release=number,
+            release=release.number,
             modified=row[2].isoformat(),
             descriptor=row[3],
         )
+        self._remember((release.id, name, ""), record)
+        return record
 
     def original_file(self, name: str, resource: str) -> FileRecord:
         """The original CSV of a resource of the current release."""
@@ -141,13 +177,16 @@ class CatalogService:
 
     def get_resource(self, name: str, resource: str) -> ResourceRecord:
         """A resource of a dataset of the current release, with its physical table."""
-        dataset = self.get_dataset(name)
-        release_id, _ = self.current_release()
+        release = self.current_release_info()
+        cached = self._records.get((release.id, name, resource))
+        if isinstance(cached, ResourceRecord):
+            return cached
+        dataset = self._dataset(release, name)
         query = (
             select(RESOURCE.c.table_name, RESOURCE.c.row_count, RESOURCE.c.schema)
             .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
             .where(
-                DATASET.c.release_id == release_id,
+                DATASET.c.release_id == release.id,
                 DATASET.c.name == name,
                 RESOURCE.c.name == resource,
             )
@@ -159,10 +198,12 @@ class CatalogService:
             raise ResourceNotFound(
                 f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
             )
-        return ResourceRecord(
+        record = ResourceRecord(
             dataset=dataset,
             name=resource,
             table_name=str(row[0]),
             row_count=int(row[1]),
             schema=row[2],
         )
+        self._remember((release.id, name, resource), record)
+        return record

@@ -8,9 +8,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
 
-from opendata_sozial.domain import GEOCODING_LEVELS
+from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
+from opendata_sozial.web.rows import MEDIA
 
 NameParam = Annotated[
     str, PathParameter(description="Name des Datensatzes, z. B. armutsrisikoquoten-merkmale")
@@ -34,6 +35,45 @@ def _absolute_descriptor(record: DatasetRecord, base: str) -> dict[str, Any]:
         for res in record.descriptor["resources"]
     ]
     return descriptor
+
+
+def _resource_links(url: str, resource: dict[str, Any]) -> dict[str, Any]:
+    base = f"{url}/resources/{resource['name']}"
+    return {
+        "name": resource["name"],
+        "rows": f"{base}/rows",
+        "values": f"{base}/values/{{field}}",
+        "downloads": {
+            "original": {
+                "url": f"{base}.csv",
+                "bytes": resource.get("bytes"),
+                "media_type": "text/csv",
+            },
+            "csv": {"url": f"{base}/rows.csv", "media_type": "text/csv"},
+            "csv_excel_de": {"url": f"{base}/rows.csv?profile=excel-de", "media_type": "text/csv"},
+            "json": {"url": f"{base}/rows.json", "media_type": MEDIA["json"]},
+            "ndjson": {"url": f"{base}/rows.ndjson", "media_type": MEDIA["ndjson"]},
+            "xlsx": {"url": f"{base}/rows.xlsx", "media_type": MEDIA["xlsx"]},
+        },
+    }
+
+
+def _dataset_detail(record: DatasetRecord, base: str) -> dict[str, Any]:
+    """Metadata plus every link a client needs, and the status symbol legend."""
+    descriptor = _absolute_descriptor(record, base)
+    return {
+        "release": record.release,
+        "modified": record.modified,
+        "links": {
+            "self": descriptor["id"],
+            "datapackage": f"{descriptor['id']}/datapackage.json",
+            "resources": [
+                _resource_links(descriptor["id"], r) for r in record.descriptor["resources"]
+            ],
+        },
+        "status_codes": [{"value": code, "label": label} for code, label in STATUS_CODES.items()],
+        **descriptor,
+    }
 
 
 class DatasetController(Controller):
@@ -133,14 +173,7 @@ class DatasetController(Controller):
         name: NameParam,
     ) -> dict[str, Any]:
         """Full metadata with absolute download links."""
-        record = catalog.get_dataset(name)
-        descriptor = _absolute_descriptor(record, _base(request))
-        return {
-            "release": record.release,
-            "modified": record.modified,
-            "datapackage": f"{descriptor['id']}/datapackage.json",
-            **descriptor,
-        }
+        return _dataset_detail(catalog.get_dataset(name), _base(request))
 
     @get(
         "/{name:str}/datapackage.json",

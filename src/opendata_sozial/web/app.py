@@ -16,7 +16,12 @@ from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.api import DatasetController, live, ready
 from opendata_sozial.web.http import HeadAsGetLitestar, HttpPlugin
-from opendata_sozial.web.problems import database_unavailable, http_error, opendata_error
+from opendata_sozial.web.problems import (
+    database_unavailable,
+    http_error,
+    internal_error,
+    opendata_error,
+)
 from opendata_sozial.web.rows import RowsController
 
 
@@ -24,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (default: environment variables ``ODS_*``)."""
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url)
-    catalog = CatalogService(engine)
+    catalog = CatalogService(engine, release_poll_seconds=settings.release_poll_seconds)
 
     rows = RowService(
         engine, catalog, default_size=settings.default_page_size, max_size=settings.max_page_size
@@ -46,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OpendataError: opendata_error,
             HTTPException: http_error,
             OperationalError: database_unavailable,
+            Exception: internal_error,
         },
         state=State({"settings": settings, "catalog_info": load_catalog(settings.catalog_file)}),
         openapi_config=OpenAPIConfig(
@@ -53,6 +59,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Offene Daten der Sozialberichterstattung NRW",
         ),
-        plugins=[HttpPlugin(catalog, release_poll_seconds=settings.release_poll_seconds)],
+        plugins=[HttpPlugin(catalog)],
         on_shutdown=[engine.dispose],
     )

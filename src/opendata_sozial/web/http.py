@@ -15,7 +15,6 @@ need nothing of their own. The layers, outermost first:
 import hashlib
 import logging
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -166,30 +165,25 @@ class Validators:
 
 
 class ReleaseClock:
-    """The served release, looked up at most once per ``poll_seconds`` in this process."""
+    """The served release as the catalog service sees it (it caches for ``poll_seconds``)."""
 
-    def __init__(self, catalog: CatalogService, *, poll_seconds: float) -> None:
-        """Ask ``catalog``; reuse an answer for ``poll_seconds``."""
+    def __init__(self, catalog: CatalogService) -> None:
+        """Ask ``catalog``, which shares its cached release with the handlers."""
         self._catalog = catalog
-        self._poll_seconds = poll_seconds
-        self._cached: ReleaseInfo | None = None
-        self._checked_at = 0.0
 
     async def current(self) -> ReleaseInfo | None:
         """The current release; ``None`` when none is served or the database fails.
 
         The handler then answers with the proper problem response by itself.
         """
-        now = time.monotonic()
-        if self._cached is not None and now - self._checked_at < self._poll_seconds:
-            return self._cached
+        fresh = self._catalog.fresh_release()
+        if fresh is not None:
+            return fresh
         try:
-            info = await to_thread.run_sync(self._catalog.current_release_info)
+            return await to_thread.run_sync(self._catalog.current_release_info)
         except (NotPublished, SQLAlchemyError) as exc:
             logger.debug("release.unknown", extra={"error": str(exc)})
             return None
-        self._cached, self._checked_at = info, now
-        return info
 
 
 # ASGI layers
@@ -343,9 +337,9 @@ class HeadAsGetLitestar(Litestar):
 class HttpPlugin(InitPlugin):
     """Wires this module into the app: compression, CORS, validators, policy headers."""
 
-    def __init__(self, catalog: CatalogService, *, release_poll_seconds: float) -> None:
+    def __init__(self, catalog: CatalogService) -> None:
         """Look the current release up through ``catalog``, cached per process."""
-        self._releases = ReleaseClock(catalog, poll_seconds=release_poll_seconds)
+        self._releases = ReleaseClock(catalog)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Add the HTTP configuration to the app being built."""

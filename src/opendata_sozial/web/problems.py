@@ -53,3 +53,15 @@ def database_unavailable(
         "Datenbank nicht erreichbar",
         "Die Datenbank antwortet nicht; bitte später erneut versuchen.",
     )
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
+    """Anything unexpected: logged once with its traceback, answered without internals."""
+    logger.error("request.failed", exc_info=exc, extra={"path": request.url.path})
+    return _problem(
+        request,
+        500,
+        "internal-error",
+        "Interner Fehler",
+        "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
+    )

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Response, Stream
 
@@ -19,19 +20,34 @@ from opendata_sozial.services.export import (
 )
 from opendata_sozial.services.rows import RowService, RowsPage
 
-Name = Annotated[str, PathParameter(description="Name des Datensatzes, z. B. lebensformen")]
+Name = Annotated[
+    str,
+    PathParameter(
+        description="Name des Datensatzes",
+        examples=[Example(summary="Lebensformen", value="lebensformen")],
+    ),
+]
 ResourceName = Annotated[
-    str, PathParameter(description="Name der Ressource (Tabelle) im Datensatz")
+    str,
+    PathParameter(
+        description="Name der Ressource (Tabelle) im Datensatz",
+        examples=[Example(summary="Lebensformen", value="lebensformen")],
+    ),
 ]
 Select = Annotated[
     str | None,
-    QueryParameter(name="_select", description="Spalten, kommagetrennt, z. B. jahr,wert"),
+    QueryParameter(
+        name="_select",
+        description="Spalten, kommagetrennt",
+        examples=[Example(summary="Jahr und Wert", value="jahr,wert")],
+    ),
 ]
 Sort = Annotated[
     str | None,
     QueryParameter(
         name="_sort",
-        description="Sortierung, kommagetrennt; '-' davor = absteigend, z. B. -jahr,merkmal. Gleichstand wird über den Primärschlüssel aufgelöst.",
+        description="Sortierung, kommagetrennt; '-' davor = absteigend. Gleichstand wird über den Primärschlüssel aufgelöst.",
+        examples=[Example(summary="Neueste zuerst", value="-jahr,lebensform")],
     ),
 ]
 Size = Annotated[
@@ -39,6 +55,7 @@ Size = Annotated[
     QueryParameter(
         name="_size",
         description="Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
+        examples=[Example(summary="50 Zeilen", value="50")],
     ),
 ]
 CursorParam = Annotated[
@@ -48,13 +65,19 @@ CursorParam = Annotated[
     ),
 ]
 Shape = Annotated[
-    str | None, QueryParameter(name="_shape", description="'objects' (Standard) oder 'arrays'")
+    str | None,
+    QueryParameter(
+        name="_shape",
+        description="'objects' (Standard) oder 'arrays'",
+        examples=[Example(summary="Arrays", value="arrays")],
+    ),
 ]
 Profile = Annotated[
     str | None,
     QueryParameter(
         name="profile",
         description="'rfc4180' (Standard) oder 'excel-de' (Semikolon, Dezimalkomma, BOM, CRLF)",
+        examples=[Example(summary="Für deutsches Excel", value="excel-de")],
     ),
 ]
 
