@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install lint fmt test validate seed serve clean
+.PHONY: help install lint fmt test browser-deps validate seed serve clean audit soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -15,24 +15,41 @@ help: ## Show the targets
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
 lint: $(STAMP) ## ruff, mypy --strict, import-linter
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fmt: $(STAMP) ## Format and autofix
-	$(BIN)/ruff format src tests scripts
-	$(BIN)/ruff check --fix src tests scripts
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
-test: $(STAMP) ## Lint, then the whole test suite (SQLite and PostgreSQL)
+test: $(STAMP) ## Lint, dependency audit, then the whole test suite (SQLite, PostgreSQL, browser)
 	$(MAKE) lint
+	$(MAKE) audit
+	$(MAKE) browser-deps
 	$(BIN)/pytest
+
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+browser-deps: $(AXE) ## Debian's chromium and axe-core for tests/browser (skipped with a message where impossible)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	      || echo "browser-deps: installing chromium failed; the browser tests will be skipped"; \
+	  else echo "browser-deps: chromium is missing and this is not root; the browser tests will be skipped"; fi; }
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) && touch $(AXE) \
+	    || echo "browser-deps: npm ci failed; the axe-core tests will be skipped"; \
+	else echo "browser-deps: npm is missing; the axe-core tests will be skipped"; fi
 
 validate: $(STAMP) ## Validate every package in datapackages/
 	$(BIN)/opendata-sozial validate datapackages
@@ -43,6 +60,16 @@ seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it
 	$(BIN)/opendata-sozial publish datapackages
 	$(BIN)/opendata-sozial serve --host $(HOST) --port $(PORT)
+
+bench: $(STAMP) ## Benchmarks against Datasette and nginx (loopback, ~15 min) -> docs/benchmarks.md
+	bash bench/peers.sh
+	timeout --kill-after=30 1800 $(BIN)/python bench/run.py
+
+audit: $(STAMP) ## pip-audit of the installed dependencies; says plainly when the advisory service is unreachable
+	$(BIN)/python scripts/audit.py
+
+soak: $(STAMP) ## Soak: 60 s, 64 connections, mixed endpoints on SQLite and PostgreSQL (loopback); fails on errors or RSS growth >= 20 %
+	timeout --kill-after=30 900 $(BIN)/python bench/soak.py
 
 clean: ## Remove the local database and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

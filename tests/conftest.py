@@ -123,6 +123,12 @@ def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
     from opendata_sozial.web.app import create_app
 
     with TestClient(
-        create_app(Settings(database_url=published_url, base_url="http://testserver.local"))
+        create_app(
+            Settings(
+                database_url=published_url,
+                base_url="http://testserver.local",
+                rate_limit_requests=0,  # the whole suite shares this client (and its address)
+            )
+        )
     ) as client:
         yield client

@@ -202,9 +202,11 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
 
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.errors import PackageInvalid
+    from opendata_sozial.services.faults import pause_at
     from opendata_sozial.services.publish import publish as run_publish
 
     targets = list(paths) or [context.settings.datapackages_dir]
+    checkpoint = pause_at(context.settings.test_pause_at)
     engine = create_db_engine(context.settings.database_url)
     with Progress(console=context.err, transient=True) as bar:
         task = bar.add_task("Laden", total=None)
@@ -218,6 +220,7 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
                 progress=lambda name, rows: bar.update(
                     task, description=f"{name}: {rows} Zeilen", advance=1
                 ),
+                checkpoint=checkpoint,
             )
         except PackageInvalid as exc:
             bar.stop()

@@ -34,9 +34,26 @@ class Settings(BaseSettings):
         default=Path("var/cache"),
         description="Local cache of original files and pre-rendered exports (safe to delete).",
     )
+    response_cache_mb: int = Field(
+        default=32,
+        ge=0,
+        description="Memory of each server process for API responses of up to 256 KiB, kept "
+        "per (release, URL, content-coding); 0 turns it off.",
+    )
+    disk_cache_mb: int = Field(
+        default=4096,
+        ge=0,
+        description="Disk space under `ODS_CACHE_DIR/responses` for larger API responses "
+        "(exports, original files), kept per (release, URL, content-coding); 0 turns it off.",
+    )
     default_page_size: int = Field(default=100, ge=1, description="Rows per page by default.")
     max_page_size: int = Field(
         default=10_000, ge=1, description="Largest `_size` a rows query accepts."
+    )
+    dcat_page_size: int = Field(
+        default=100,
+        ge=1,
+        description="Datasets per page of the DCAT catalog (`/catalog.ttl` …, Hydra paging).",
     )
     log_level: str = Field(default="INFO", description="Python log level.")
     release_poll_seconds: float = Field(
@@ -44,4 +61,44 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a server process reuses its lookup of the current release (for "
         "ETag and Last-Modified) before asking the database again; 0 asks on every request.",
+    )
+    connect_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long the server waits for a PostgreSQL connection before it answers "
+        "503 (libpq rounds up to whole seconds, at least 2).",
+    )
+    query_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Time limit of one database statement of the server (PostgreSQL "
+        "`statement_timeout`, a SQLite progress handler); a query over it answers 503 "
+        "`query-timeout`. 0 turns the limit off.",
+    )
+    max_filters: int = Field(
+        default=32,
+        ge=1,
+        description="Most query parameters without a leading underscore (filters, `q`, `page`, "
+        "`profile`) one request may carry; more answer 400.",
+    )
+    max_url_length: int = Field(
+        default=8192,
+        ge=256,
+        description="Longest request target (path plus query) in bytes; longer answer 414.",
+    )
+    rate_limit_requests: int = Field(
+        default=1200,
+        ge=0,
+        description="Requests one client (IP address) may make per window and server process; "
+        "more answer 429 with Retry-After. 0 turns rate limiting off. /health/* is never "
+        "limited.",
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, description="Length of the rate-limit window in seconds."
+    )
+    test_pause_at: str | None = Field(
+        default=None,
+        description="Fault injection for the crash tests only: `publish` stops at this named "
+        "point (see docs/operations.md), writes `ods-paused-at NAME` to stderr and waits to be "
+        "killed. Never set it in production.",
     )

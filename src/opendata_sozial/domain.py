@@ -93,3 +93,15 @@ class Issue:
         if self.field is not None:
             parts.append(f"Feld {self.field!r}")
         return ", ".join(part for part in parts if part)
+
+
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula (CSV/formula injection)."""
+
+
+def is_formula_like(text: str) -> bool:
+    """True for text a spreadsheet would run as a formula: a formula prefix and more after it.
+
+    A lone ``-`` (the status symbol "nothing") stays plain text.
+    """
+    return len(text) > 1 and text.startswith(FORMULA_PREFIXES)

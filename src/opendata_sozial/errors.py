@@ -16,6 +16,10 @@ class OpendataError(Exception):
     status = 500
     title = "Interner Fehler"
 
+    def response_headers(self) -> dict[str, str]:
+        """Extra HTTP headers of the problem response (none by default)."""
+        return {}
+
 
 class ConfigError(OpendataError):
     """A setting or the catalog file is invalid."""
@@ -79,3 +83,36 @@ class InvalidParameter(OpendataError):
     code = "invalid-parameter"
     status = 400
     title = "Ungültiger Parameter"
+
+
+class UriTooLong(OpendataError):
+    """The request target (path plus query) is longer than the server accepts."""
+
+    code = "uri-too-long"
+    status = 414
+    title = "Adresse zu lang"
+
+
+class RateLimited(OpendataError):
+    """A client made more requests in the current window than its quota allows."""
+
+    code = "rate-limited"
+    status = 429
+    title = "Zu viele Anfragen"
+
+    def __init__(self, message: str, *, headers: dict[str, str]) -> None:
+        """Keep the rate-limit headers (``Retry-After``, ``RateLimit``) for the response."""
+        self.headers = dict(headers)
+        super().__init__(message)
+
+    def response_headers(self) -> dict[str, str]:
+        """``Retry-After`` and the RateLimit fields."""
+        return dict(self.headers)
+
+
+class QueryTimeout(OpendataError):
+    """A database statement ran longer than the per-query time limit."""
+
+    code = "query-timeout"
+    status = 503
+    title = "Abfrage dauert zu lange"

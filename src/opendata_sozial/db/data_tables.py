@@ -2,9 +2,11 @@
 
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.types import TypeEngine
 
 ROW_COLUMN = "_row"
@@ -92,19 +95,31 @@ def _index_suffix(column: str) -> str:
 
 
 def typed_rows(path: Path, schema: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """Yield ``(_row, value, …)`` tuples parsed by field type; empty cells become NULL."""
+    """Yield ``(_row, value, …)`` tuples parsed by field type; empty cells become NULL.
+
+    The file is converted a batch of rows at a time, column by column: the same converter per
+    cell as row by row, but the loops run over one column's cells, which is several times
+    faster for large files. A row with another number of cells than fields raises ``ValueError``.
+    """
     converters = [CONVERTERS[f["type"]] for f in schema["fields"]]
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
-        for number, row in enumerate(reader, start=1):
-            yield (
-                number,
-                *(
-                    conv(cell) if cell != "" else None
-                    for conv, cell in zip(converters, row, strict=True)
-                ),
-            )
+        start = 1
+        while batch := list(islice(reader, BATCH)):
+            cells = zip(*batch, strict=True)  # every row has as many cells as the first
+            columns = [
+                _convert(conv, column) for conv, column in zip(converters, cells, strict=True)
+            ]
+            yield from zip(range(start, start + len(batch)), *columns, strict=True)
+            start += len(batch)
+
+
+def _convert(conv: Callable[[str], Any], cells: tuple[str, ...]) -> list[Any]:
+    """Convert one column of a batch; ``str`` columns only map empty cells to NULL."""
+    if conv is str:
+        return [cell or None for cell in cells]
+    return [conv(cell) if cell != "" else None for cell in cells]
 
 
 def load_rows(connection: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> int:
@@ -129,12 +144,36 @@ def load_rows(connection: Connection, table: Table, rows: Iterable[tuple[Any, ..
 
 
 def _copy_rows(connection: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> int:
+    """``COPY … FROM STDIN (FORMAT csv)``, fed in batches written by the C ``csv`` writer.
+
+    NULL is an unquoted empty field; empty strings never reach the table (they load as NULL).
+    Floats are written with ``repr``, which PostgreSQL reads back to the same double.
+    """
     preparer = connection.dialect.identifier_preparer
     columns = ", ".join(preparer.quote(c.name) for c in table.columns)
     cursor = connection.connection.cursor()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     count = 0
-    with cursor.copy(f"COPY {preparer.quote(table.name)} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
+    iterator = iter(rows)
+    statement = f"COPY {preparer.quote(table.name)} ({columns}) FROM STDIN (FORMAT csv)"
+    with cursor.copy(statement) as copy:
+        while batch := list(islice(iterator, BATCH)):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(batch)
+            copy.write(buffer.getvalue())
+            count += len(batch)
+    return count
+
+
+def create_and_load(connection: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> int:
+    """Create ``table`` without its indexes, bulk-load ``rows``, then build the indexes.
+
+    Building an index once over the loaded rows is much cheaper than maintaining it row by row.
+    """
+    connection.execute(CreateTable(table))
+    count = load_rows(connection, table, rows)
+    for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        index.create(connection)
     return count

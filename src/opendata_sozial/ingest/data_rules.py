@@ -3,6 +3,7 @@
 import csv
 import re
 from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
 MAX_ISSUES_PER_RESOURCE = 200
 MAX_CELL_CHARS = 1_000
 """Longest cell accepted; the longest in the shipped packages has under 100 characters."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters (NUL and friends) that no cell may contain; tab and line breaks may."""
 Reporter = Callable[[int, str | None, str | None, str, str, str], None]
 KeySets = Mapping[tuple[str, str, str], frozenset[str]]
@@ -22,7 +23,7 @@ KeySets = Mapping[tuple[str, str, str], frozenset[str]]
 
 
 @dataclass(slots=True)
-class _Plan:
+class ColumnPlan:
     """What to check in each column, prepared once per resource."""
 
     categories: dict[int, frozenset[str]] = field(default_factory=dict)
@@ -31,10 +32,11 @@ class _Plan:
     foreign: dict[int, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
-def _plan(
+def plan_columns(
     header: list[str], fields: list[dict[str, Any]], foreign: dict[str, tuple[str, frozenset[str]]]
-) -> _Plan:
-    plan = _Plan()
+) -> ColumnPlan:
+    """Which column positions have categories, status symbols, footnotes and foreign keys."""
+    plan = ColumnPlan()
     index = {name: i for i, name in enumerate(header)}
     for spec in fields:
         name = str(spec.get("name"))
@@ -63,8 +65,7 @@ def check_data(
         n for n in objects_in(pkg.descriptor.get("x_footnotes")) if isinstance(n.get("marker"), str)
     ]
     markers = {n["marker"] for n in notes}
-    row_markers = {n["marker"] for n in notes if n.get("scope") != "table"}
-    foreign = _foreign_lookup(pkg, str(res.get("name")), key_sets)
+    foreign = foreign_lookup(pkg, str(res.get("name")), key_sets)
     issues: list[Issue] = []
     used: set[str] = set()
 
@@ -91,7 +92,7 @@ def check_data(
         try:
             if next(reader, []) != header:
                 return []  # reported by frictionless (label checks) with the exact difference
-            plan = _plan(header, fields, foreign)
+            plan = plan_columns(header, fields, foreign)
             complete = _scan(reader, header, plan, markers, used, report, issues)
         except UnicodeDecodeError:
             complete = False  # check_file reports the first invalid byte with its line
@@ -107,25 +108,35 @@ def check_data(
             )
     if not complete:
         return issues  # unused footnotes are only known after the last row
-    for marker in sorted(row_markers - used):
-        issues.append(
-            Issue(
-                code="footnote-unused",
-                message=f"Fußnote {marker!r} wird in keiner Zeile verwendet",
-                package=pkg.name,
-                resource=str(res.get("name")),
-                field="x_footnotes",
-                hint="Marker in der Spalte fussnote setzen, Fußnote entfernen oder mit scope: table als Fußnote zur Tabelle kennzeichnen",
-                severity=Severity.WARNING,
-            )
+    return issues + unused_footnotes(pkg, res, used)
+
+
+def unused_footnotes(
+    pkg: PackageSource, res: dict[str, Any], used: AbstractSet[str]
+) -> list[Issue]:
+    """Warnings for row footnotes (scope other than ``table``) that no row of ``res`` uses."""
+    notes = [
+        n for n in objects_in(pkg.descriptor.get("x_footnotes")) if isinstance(n.get("marker"), str)
+    ]
+    row_markers = {n["marker"] for n in notes if n.get("scope") != "table"}
+    return [
+        Issue(
+            code="footnote-unused",
+            message=f"Fußnote {marker!r} wird in keiner Zeile verwendet",
+            package=pkg.name,
+            resource=str(res.get("name")),
+            field="x_footnotes",
+            hint="Marker in der Spalte fussnote setzen, Fußnote entfernen oder mit scope: table als Fußnote zur Tabelle kennzeichnen",
+            severity=Severity.WARNING,
         )
-    return issues
+        for marker in sorted(row_markers - used)
+    ]
 
 
 def _scan(
     reader: Iterator[list[str]],
     header: list[str],
-    plan: _Plan,
+    plan: ColumnPlan,
     markers: set[str],
     used: set[str],
     report: Reporter,
@@ -160,12 +171,14 @@ def _check_cells(row: list[str], number: int, header: list[str], report: Reporte
                 f"Zelle hat {len(cell)} Zeichen, höchstens {MAX_CELL_CHARS} sind erlaubt",
                 "Zelle kürzen; fehlt ein Zeilenumbruch oder ein schließendes Anführungszeichen?",
             )
-        elif match := _CONTROL.search(cell):
+        elif match := CONTROL_CHARACTERS.search(cell):
             clean = False
             report(
                 number,
                 name,
-                clip(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)),  # printable
+                clip(
+                    CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", cell)
+                ),  # printable
                 "control-character",
                 f"Steuerzeichen {match.group()!r} an Stelle {match.start() + 1} der Zelle",
                 "Steuerzeichen (z. B. NUL-Bytes aus Exporten) entfernen",
@@ -177,7 +190,7 @@ def _check_row(
     row: list[str],
     number: int,
     header: list[str],
-    plan: _Plan,
+    plan: ColumnPlan,
     markers: set[str],
     used: set[str],
     report: Reporter,
@@ -248,9 +261,10 @@ def _check_status(status: str, value: str, number: int, name: str, report: Repor
         )
 
 
-def _foreign_lookup(
+def foreign_lookup(
     pkg: PackageSource, resource: str, key_sets: KeySets
 ) -> dict[str, tuple[str, frozenset[str]]]:
+    """Own column -> (target name, known keys) for each foreign key of ``resource``."""
     lookup: dict[str, tuple[str, frozenset[str]]] = {}
     for fk in pkg.foreign_keys():
         if fk.get("resource") != resource:

@@ -15,7 +15,7 @@ from opendata_sozial.domain import (
     LICENSE_PATH,
     Issue,
 )
-from opendata_sozial.ingest.package import PackageSource, is_foreign_key
+from opendata_sozial.ingest.package import PackageSource, find_control_character, is_foreign_key
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PERIOD = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -346,7 +346,21 @@ def _is_datetime(value: str) -> bool:
     return True
 
 
+def check_control_characters(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
+    """No control character (NUL and friends) in any key or text of the descriptor."""
+    if (found := find_control_character(pkg.descriptor)) is not None:
+        where, char = found
+        yield _issue(
+            pkg,
+            where,
+            f"Steuerzeichen {char!r} in {where!r}",
+            "Steuerzeichen (z. B. NUL, \\u0000) entfernen; PostgreSQL kann NUL nicht speichern",
+            "control-character",
+        )
+
+
 METADATA_RULES: tuple[Rule, ...] = (
+    check_control_characters,
     check_basics,
     check_rights,
     check_coverage,

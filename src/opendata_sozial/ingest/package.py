@@ -1,7 +1,8 @@
 """Locate packages and read their descriptors strictly (no silent duplicate keys)."""
 
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 from opendata_sozial.domain import Issue
 
 DESCRIPTOR_NAME = "datapackage.json"
+MAX_DESCRIPTOR_BYTES = 5 << 20
+"""Largest descriptor read; the shipped ones have under 40 KiB."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters no descriptor text may hold (PostgreSQL cannot even store NUL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,9 @@ class _DuplicateKeyError(ValueError):
         self.key = key
 
 
+Fail = Callable[..., "DescriptorError"]
+
+
 def read_package(folder: Path) -> PackageSource:
     """Read ``folder/datapackage.json``; raise ``DescriptorError`` with a precise issue."""
     path = folder / DESCRIPTOR_NAME
@@ -123,8 +131,26 @@ def read_package(folder: Path) -> PackageSource:
             )
         )
 
+    descriptor = _parse_descriptor(_read_descriptor(folder, path, fail), fail)
+    return PackageSource(folder=folder, descriptor=descriptor)
+
+
+def _read_descriptor(folder: Path, path: Path, fail: Fail) -> bytes:
+    """The descriptor's bytes: present, inside the folder, not oversized, without a BOM."""
     if not path.is_file():
         raise fail("descriptor-missing", f"{path} fehlt", "Jedes Paket braucht datapackage.json")
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise fail(
+            "unsafe-path",
+            "datapackage.json zeigt über einen symbolischen Link aus dem Paketordner heraus",
+            "den Deskriptor als Datei in den Paketordner legen",
+        )
+    if (size := path.stat().st_size) > MAX_DESCRIPTOR_BYTES:
+        raise fail(
+            "descriptor-too-large",
+            f"datapackage.json hat {size} Byte, höchstens {MAX_DESCRIPTOR_BYTES} sind erlaubt",
+            "Daten gehören in CSV-Dateien, nicht in den Deskriptor",
+        )
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         raise fail(
@@ -132,9 +158,13 @@ def read_package(folder: Path) -> PackageSource:
             "datapackage.json beginnt mit einem BOM",
             "Als UTF-8 ohne BOM speichern",
         )
+    return raw
+
+
+def _parse_descriptor(raw: bytes, fail: Fail) -> dict[str, Any]:
+    """Strict JSON: UTF-8, no duplicate keys, not absurdly nested, an object at the top."""
     try:
-        text = raw.decode("utf-8")
-        descriptor = json.loads(text, object_pairs_hook=_reject_duplicates)
+        descriptor = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates)
     except UnicodeDecodeError as exc:
         raise fail(
             "descriptor-encoding", f"kein gültiges UTF-8 (Byte {exc.start})", "Als UTF-8 speichern"
@@ -153,10 +183,33 @@ def read_package(folder: Path) -> PackageSource:
             "JSON-Syntax prüfen",
             row=exc.lineno,
         ) from exc
+    except RecursionError as exc:
+        raise fail(
+            "descriptor-invalid-json",
+            "kein lesbares JSON: zu tief verschachtelt",
+            "Verschachtelung auf das Nötige beschränken",
+        ) from exc
     if not isinstance(descriptor, dict):
         raise fail(
             "descriptor-invalid-json",
             "die oberste Ebene ist kein JSON-Objekt",
             "Ein Objekt { … } erwartet",
         )
-    return PackageSource(folder=folder, descriptor=descriptor)
+    return descriptor
+
+
+def find_control_character(descriptor: dict[str, Any]) -> tuple[str, str] | None:
+    """(where, character) of the first control character in any key or text, else ``None``."""
+    pending: list[tuple[str, Any]] = [("", descriptor)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if match := _CONTROL.search(value):
+                return where or "(Wurzel)", match.group()
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                pending.append((f"{where}.{key}".lstrip("."), key))
+                pending.append((f"{where}.{key}".lstrip("."), item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+    return None

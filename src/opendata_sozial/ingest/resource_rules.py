@@ -1,5 +1,6 @@
 """House rules on resources and their Table Schemas (files, hashes, types, units, status)."""
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ TYPES = frozenset({"string", "integer", "number", "year", "yearmonth", "date", "
 NUMERIC = frozenset({"integer", "number"})
 STATUS_SUFFIX = "_status"
 FOOTNOTE_FIELD = "fussnote"
+MAX_EXTRA_CELLS = 100
+"""Cells beyond the schema's fields after which a row is refused before frictionless reads it:
+frictionless reports each extra cell with a copy of the row (quadratic time and memory)."""
 
 
 def _issue(
@@ -133,6 +137,30 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             field="hash",
         )
     yield from _check_encoding(pkg, res, file)
+    yield from _check_width(pkg, res, file)
+
+
+def _check_width(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterator[Issue]:
+    """The first row with far more cells than the schema has fields (a very long line)."""
+    schema = res.get("schema")
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    width = len(fields) if isinstance(fields, list) else 0
+    with file.open(encoding="utf-8", errors="replace", newline="") as handle:
+        try:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                if len(row) > width + MAX_EXTRA_CELLS:
+                    yield _issue(
+                        pkg,
+                        res,
+                        f"Zeile {number} hat {len(row)} Zellen, das Schema {width} Felder",
+                        "Trennzeichen und Anführungszeichen der Zeile prüfen",
+                        "row-too-wide",
+                        row=number,
+                        value=str(len(row)),
+                    )
+                    return
+        except csv.Error:
+            return  # an overlong cell or broken quoting: the data rules name the row
 
 
 def _check_encoding(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterator[Issue]:

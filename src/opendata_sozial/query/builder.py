@@ -172,6 +172,13 @@ def rows_select(
     return select(*(table.c[c] for c in wanted)).where(condition).order_by(*order_by(table, keys))
 
 
+def export_select(
+    table: Table, columns: Sequence[str], condition: Condition, keys: Sequence[SortKey]
+) -> Select[Any]:
+    """SELECT exactly the columns WHERE condition ORDER BY the total order (for streams)."""
+    return select(*(table.c[c] for c in columns)).where(condition).order_by(*order_by(table, keys))
+
+
 def count_select(table: Table, condition: Condition) -> Select[Any]:
     """SELECT count(*) for the filter."""
     return select(func.count()).select_from(table).where(condition)

@@ -3,18 +3,15 @@
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
 import msgspec
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from opendata_sozial.domain import STATUS_CODES
-from opendata_sozial.services.rows import Row, RowsStream
+from opendata_sozial.services.rows import Batch, RowsStream
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 _ENCODER = msgspec.json.Encoder()
@@ -52,23 +49,47 @@ PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
     "excel-de": (";", "\r\n", b"\xef\xbb\xbf", _excel_de),
 }
 """CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
+RENDERED_TYPES: dict[str, frozenset[str]] = {
+    "rfc4180": frozenset({"boolean"}),
+    "excel-de": frozenset({"boolean", "number", "string", "yearmonth"}),
+}
+"""Field types whose cells need the profile's renderer. The C ``csv`` writer already writes
+every other cell exactly as the renderer would: ``None`` as nothing, floats with ``repr``,
+dates with ``isoformat`` (``str``), integers and text with ``str``."""
 
 
 def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
-    """RFC 4180 CSV in UTF-8, or the Excel-German profile (``;``, decimal comma, BOM, CRLF)."""
+    """RFC 4180 CSV in UTF-8, or the Excel-German profile (``;``, decimal comma, BOM, CRLF).
+
+    Each batch goes to the C ``csv`` writer in one call; only the columns of a type listed in
+    ``RENDERED_TYPES`` are rendered cell by cell first.
+    """
     separator, line_end, prefix, render = PROFILES[profile]
+    types = {f["name"]: f["type"] for f in stream.resource.schema["fields"]}
+    rendered = [i for i, c in enumerate(stream.columns) if types.get(c) in RENDERED_TYPES[profile]]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator=line_end)
     writer.writerow(stream.columns)
     yield prefix + buffer.getvalue().encode("utf-8")
     for batch in stream.batches:
+        if not batch:
+            continue
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([render(v) for v in row] for row in batch)
+        writer.writerows(_render_columns(batch, rendered, render) if rendered else batch)
         yield buffer.getvalue().encode("utf-8")
 
 
-def _objects(columns: list[str], batch: list[Row]) -> list[dict[str, Any]]:
+def _render_columns(
+    batch: Batch, rendered: list[int], render: Callable[[Any], str]
+) -> Iterable[Sequence[Any]]:
+    columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
+    for i in rendered:
+        columns[i] = [render(v) for v in columns[i]]
+    return zip(*columns, strict=True)
+
+
+def _objects(columns: list[str], batch: Batch) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in batch]
 
 
@@ -115,6 +136,11 @@ def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
 
 def xlsx_file(stream: RowsStream) -> Path:
     """Write a workbook (typed cells, frozen header, metadata sheet) to a temporary file."""
+    # openpyxl (and the numpy it loads) costs a server ~17 MB; load it on the first workbook.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Daten")
     sheet.freeze_panes = "A2"

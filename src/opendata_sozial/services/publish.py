@@ -4,7 +4,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, func, inspect, select, update
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
     build_table,
-    load_rows,
+    create_and_load,
     physical_name,
     table_content_hash,
     typed_rows,
@@ -36,9 +36,12 @@ from opendata_sozial.db.schema import publish_lock, upgrade_schema
 from opendata_sozial.errors import PackageInvalid
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
+from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.search_text import search_document
 
 logger = logging.getLogger(__name__)
+PROVE_ROWS_FROM = 8 << 20
+"""Resource size (bytes) from which publish proves rows column by column (ingest.row_proof)."""
 Progress = Callable[[str, int], None]
 """Called with (dataset name, rows loaded) after each resource."""
 
@@ -73,13 +76,21 @@ def publish(
     reference_dirs: Sequence[Path] = (),
     notes: str = "",
     progress: Progress | None = None,
+    checkpoint: Checkpoint = no_checkpoint,
+    prove_rows_from: int | None = PROVE_ROWS_FROM,
 ) -> PublishResult:
     """Validate ``paths``, then load them as a new release, or do nothing if nothing changed.
 
     Refuses with ``PackageInvalid`` before touching the database when any package is invalid.
+    Packages with a resource file of ``prove_rows_from`` bytes or more are checked row by row
+    through ``ingest.row_proof`` (see ``validate_paths``); ``None`` checks every row with
+    frictionless.
+    ``checkpoint`` is called at the points of ``services.faults.PAUSE_POINTS`` (crash tests).
     """
     started = time.perf_counter()
-    report = validate_paths(paths, catalog, reference_dirs=reference_dirs)
+    report = validate_paths(
+        paths, catalog, reference_dirs=reference_dirs, prove_rows_from=prove_rows_from
+    )
     if not report.is_valid:
         raise PackageInvalid(report.errors())
     sources = [r.source for r in report.packages if r.source is not None]
@@ -99,10 +110,12 @@ def publish(
             )
             return PublishResult(None, True, len(sources), [], 0, time.perf_counter() - started)
         changed = sorted(name for name, digest in hashes.items() if current.get(name) != digest)
+        checkpoint("before-release")
         release_id, number = _create_release(engine, notes)
         rows = 0
         for pkg in sources:
-            rows += _load_package(engine, pkg, release_id, hashes[pkg.name], progress)
+            rows += _load_package(engine, pkg, release_id, hashes[pkg.name], progress, checkpoint)
+        checkpoint("before-switch")
         _switch(engine, release_id)
         _record_run(
             engine,
@@ -217,13 +230,14 @@ def _load_package(
     release_id: int,
     content_hash: str,
     progress: Progress | None,
+    checkpoint: Checkpoint,
 ) -> int:
     rows = 0
     with engine.begin() as conn:
         first_issued = _first_issued(conn, pkg.name, content_hash)
         dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
     for position, res in enumerate(pkg.resources()):
-        table_name, count = _ensure_data_table(engine, pkg, res)
+        table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:
             _insert_resource(conn, dataset_id, position, res, table_name, count)
         rows += count
@@ -292,7 +306,9 @@ def _insert_dataset(
     return dataset_id
 
 
-def _ensure_data_table(engine: Engine, pkg: PackageSource, res: dict[str, Any]) -> tuple[str, int]:
+def _ensure_data_table(
+    engine: Engine, pkg: PackageSource, res: dict[str, Any], checkpoint: Checkpoint
+) -> tuple[str, int]:
     """Create and fill the physical table unless a table with the same content exists."""
     content = table_content_hash(res["hash"], res["schema"])
     name = physical_name(content)
@@ -310,9 +326,9 @@ def _ensure_data_table(engine: Engine, pkg: PackageSource, res: dict[str, Any]) 
         )
     table = build_table(name, res["schema"])
     with engine.begin() as conn:
-        table.create(conn)
-        count = load_rows(conn, table, typed_rows(path, res["schema"]))
+        count = create_and_load(conn, table, _passing(typed_rows(path, res["schema"]), checkpoint))
         store_file(conn, res["hash"], path)
+        checkpoint("file-chunks")
         conn.execute(
             update(DATA_TABLE)
             .where(DATA_TABLE.c.name == name)
@@ -357,3 +373,11 @@ def _insert_resource(
         for i, f in enumerate(res["schema"]["fields"])
     ]
     conn.execute(FIELD.insert(), fields)
+
+
+def _passing(rows: Iterator[tuple[Any, ...]], checkpoint: Checkpoint) -> Iterator[tuple[Any, ...]]:
+    """The rows unchanged; the ``data-load`` checkpoint once the first row is on its way."""
+    for number, row in enumerate(rows):
+        if number == 1:
+            checkpoint("data-load")
+        yield row

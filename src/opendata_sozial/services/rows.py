@@ -13,6 +13,7 @@ from opendata_sozial.query.builder import (
     count_select,
     decode_cursor,
     encode_cursor,
+    export_select,
     fingerprint,
     keyset_condition,
     rows_select,
@@ -25,6 +26,8 @@ from opendata_sozial.services.catalog import CatalogService, ResourceRecord
 
 STREAM_BATCH = 5_000
 Row = tuple[Any, ...]
+Batch = Sequence[Sequence[Any]]
+"""Rows of a stream: tuples, or the database driver's row objects passed on as they come."""
 
 
 @lru_cache(maxsize=512)
@@ -65,7 +68,7 @@ class RowsStream:
     resource: ResourceRecord
     columns: list[str]
     total: int
-    batches: Iterator[list[Row]]
+    batches: Iterator[Batch]
 
 
 class RowService:
@@ -130,16 +133,19 @@ class RowService:
         condition = where_clause(table, query.filters, self._engine.dialect.name)
         with self._engine.connect() as conn:
             total = int(conn.execute(count_select(table, condition)).scalar_one())
-        statement = rows_select(table, columns, condition, keys)
-        return RowsStream(record, columns, total, self._batches(statement, len(columns)))
+        statement = export_select(table, columns, condition, keys)
+        return RowsStream(record, columns, total, self._batches(statement))
 
-    def _batches(self, statement: Any, width: int) -> Iterator[list[Row]]:  # noqa: ANN401  # Select
+    def _batches(self, statement: Any) -> Iterator[Batch]:  # noqa: ANN401  # Select
+        """The result in lists of rows, read from a server-side cursor where there is one.
+
+        The rows are SQLAlchemy's own row objects (sequences), passed on without copying.
+        """
         with self._engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
                 statement
             )
-            for partition in result.partitions(STREAM_BATCH):
-                yield [tuple(r[:width]) for r in partition]
+            yield from result.partitions(STREAM_BATCH)
 
     def values(
         self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
@@ -11,6 +11,8 @@ from litestar.response import Stream
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
+from opendata_sozial.web.dcat import alternate_link, rdf_links
+from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
 NameParam = Annotated[
@@ -67,6 +69,7 @@ def _dataset_detail(record: DatasetRecord, base: str) -> dict[str, Any]:
         "links": {
             "self": descriptor["id"],
             "datapackage": f"{descriptor['id']}/datapackage.json",
+            "dcat": rdf_links(base, record.name),
             "resources": [
                 _resource_links(descriptor["id"], r) for r in record.descriptor["resources"]
             ],
@@ -143,7 +146,7 @@ class DatasetController(Controller):
             QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}."),
         ] = DEFAULT_SIZE,
         page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
-    ) -> SearchResult:
+    ) -> Response[SearchResult]:
         """Full-text search with facet filters, facet counts, sorting and paging."""
         query = SearchQuery(
             q=q or "",
@@ -158,7 +161,8 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        return catalog.search(query, chapters=chapters, url=f"{_base(request)}{self.path}")
+        result = catalog.search(query, chapters=chapters, url=f"{_base(request)}{self.path}")
+        return Response(result, headers={"Link": alternate_link(f"{_base(request)}/catalog.ttl")})
 
     @get(
         "/{name:str}",
@@ -171,9 +175,11 @@ class DatasetController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         name: NameParam,
-    ) -> dict[str, Any]:
+    ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        return _dataset_detail(catalog.get_dataset(name), _base(request))
+        record, base = catalog.get_dataset(name), _base(request)
+        link = alternate_link(rdf_links(base, record.name)["turtle"])
+        return Response(_dataset_detail(record, base), headers={"Link": link})
 
     @get(
         "/{name:str}/datapackage.json",
@@ -186,13 +192,16 @@ class DatasetController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         name: NameParam,
-    ) -> dict[str, Any]:
+    ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        return _absolute_descriptor(catalog.get_dataset(name), _base(request))
+        record, base = catalog.get_dataset(name), _base(request)
+        link = alternate_link(rdf_links(base, record.name)["turtle"])
+        return Response(_absolute_descriptor(record, base), headers={"Link": link})
 
     @get(
         "/{name:str}/resources/{filename:str}",
         operation_id="GetOriginalFile",
+        media_type="text/csv",
         summary="Originaldatei einer Ressource (CSV)",
         sync_to_thread=True,
     )
@@ -212,13 +221,13 @@ class DatasetController(Controller):
 
 
 @get("/health/live", operation_id="Live", sync_to_thread=False, tags=["Betrieb"])
-def live() -> dict[str, str]:
+def live() -> LiveBody:
     """The process answers."""
     return {"status": "ok"}
 
 
 @get("/health/ready", operation_id="Ready", sync_to_thread=True, tags=["Betrieb"])
-def ready(catalog: NamedDependency[CatalogService]) -> dict[str, Any]:
+def ready(catalog: NamedDependency[CatalogService]) -> ReadyBody:
     """The database answers and a release is served."""
     _, number = catalog.current_release()
     return {"status": "ok", "release": number}

@@ -6,16 +6,24 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial import __version__
 from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
+from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.api import DatasetController, live, ready
+from opendata_sozial.web.cache import ResponseCachePlugin
+from opendata_sozial.web.ckan import CkanController
+from opendata_sozial.web.dcat import DcatController
 from opendata_sozial.web.http import HeadAsGetLitestar, HttpPlugin
+from opendata_sozial.web.limits import LimitsPlugin
+from opendata_sozial.web.pages import PagesPlugin
+from opendata_sozial.web.problem_docs import ProblemDocsPlugin
 from opendata_sozial.web.problems import (
     database_unavailable,
     http_error,
@@ -29,6 +37,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (default: environment variables ``ODS_*``)."""
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url)
+    apply_time_limits(
+        engine,
+        connect_timeout=settings.connect_timeout_seconds,
+        query_timeout=settings.query_timeout_seconds,
+    )
     catalog = CatalogService(engine, release_poll_seconds=settings.release_poll_seconds)
 
     rows = RowService(
@@ -42,7 +55,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return rows
 
     return HeadAsGetLitestar(  # a Litestar whose GET routes also answer HEAD (web/http.py)
-        route_handlers=[DatasetController, RowsController, live, ready],
+        route_handlers=[
+            DatasetController,
+            RowsController,
+            DcatController,
+            CkanController,
+            live,
+            ready,
+        ],
         dependencies={
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "rows": Provide(provide_rows, sync_to_thread=False),
@@ -51,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OpendataError: opendata_error,
             HTTPException: http_error,
             OperationalError: database_unavailable,
+            PoolTimeout: database_unavailable,
             Exception: internal_error,
         },
         state=State({"settings": settings, "catalog_info": load_catalog(settings.catalog_file)}),
@@ -59,6 +80,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Offene Daten der Sozialberichterstattung NRW",
         ),
-        plugins=[HttpPlugin(catalog)],
+        plugins=[
+            HttpPlugin(catalog),
+            PagesPlugin(),
+            LimitsPlugin(settings),
+            ProblemDocsPlugin(),
+            ResponseCachePlugin(catalog, settings),
+        ],
         on_shutdown=[engine.dispose],
     )

@@ -51,9 +51,20 @@ from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+# The RDF files of the catalog (web/dcat.py): as release-bound as the API. The negotiated
+# /catalog and /datasets/{name} vary by Accept and get no validators.
+RDF_DOCUMENT = re.compile(r"^/(?:catalog|datasets/[^/]+)\.(?:ttl|rdf|jsonld)$")
 API_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 NO_STORE = "no-store"
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+# HTML pages: scripts, styles and images only from this origin; no inline script or style.
+# The JSON-LD block (<script type="application/ld+json">) is data and never executed.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+STATIC_PREFIX = "/static/"
+STATIC_CACHE_CONTROL = "public, max-age=3600"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -75,6 +86,11 @@ _ENTITY_TAG = re.compile(r'(?:W/)?("[^"]*")')
 # Policy
 
 
+def is_release_read(path: str) -> bool:
+    """Whether a read's body follows from the release and the URL alone: API and RDF files."""
+    return path.startswith(API_PREFIX) or RDF_DOCUMENT.match(path) is not None
+
+
 def cache_control(method: str, path: str, status: int) -> str | None:
     """The ``Cache-Control`` of a response; the one place where the caching policy lives.
 
@@ -84,19 +100,23 @@ def cache_control(method: str, path: str, status: int) -> str | None:
     """
     if status >= 400 or path.startswith("/health/"):
         return NO_STORE
-    if method == "GET" and path.startswith(API_PREFIX):
+    if method == "GET" and is_release_read(path):
         return API_CACHE_CONTROL
+    if method == "GET" and path.startswith(STATIC_PREFIX):
+        return STATIC_CACHE_CONTROL
     return None
 
 
-def content_security_policy(path: str) -> str | None:
-    """Strict for every response except the interactive OpenAPI docs under ``/schema``.
+def content_security_policy(path: str, content_type: str = "") -> str | None:
+    """Strict for every response except HTML pages and the OpenAPI docs under ``/schema``.
 
-    The docs page loads its scripts and styles from a CDN; HTML pages added later need their
-    own policy here.
+    The docs page loads its scripts and styles from a CDN and gets none. HTML pages (and
+    their error pages) may load scripts, styles and images from this origin only.
     """
     if path == "/schema" or path.startswith("/schema/"):
         return None
+    if content_type.split(";", 1)[0].strip().lower() == "text/html":
+        return PAGE_CSP
     return STRICT_CSP
 
 
@@ -246,7 +266,7 @@ class ConditionalGetMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Answer 304 early, or run the route and stamp its response."""
-        is_api_read = scope.get("method") == "GET" and scope["path"].startswith(API_PREFIX)
+        is_api_read = scope.get("method") == "GET" and is_release_read(scope["path"])
         release = await self._releases.current() if is_api_read else None
         if release is None:
             await next_app(scope, receive, send)
@@ -293,8 +313,12 @@ class TextCompressionMiddleware(CompressionMiddleware):
         return by_media_type
 
 
-def add_policy_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: caching policy, ``Vary`` and security headers on every response."""
+async def add_policy_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: caching policy, ``Vary`` and security headers on every response.
+
+    Async on purpose: Litestar runs a synchronous hook in a worker thread for every message,
+    each chunk of a streamed body included.
+    """
     if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
         return
     headers = MutableScopeHeaders.from_message(message)
@@ -304,7 +328,7 @@ def add_policy_headers(message: Message, scope: Scope) -> None:
     if "accept-encoding" not in headers.get("vary", "").lower():
         headers.extend_header_value("Vary", "Accept-Encoding")
     headers.update(SECURITY_HEADERS)
-    if csp := content_security_policy(path):
+    if csp := content_security_policy(path, headers.get("content-type", "")):
         headers["Content-Security-Policy"] = csp
     allow = headers.get("allow")
     if allow and "GET" in allow and "HEAD" not in allow:

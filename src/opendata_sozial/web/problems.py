@@ -5,16 +5,22 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
-from opendata_sozial.errors import OpendataError
+from opendata_sozial.db.timeouts import is_query_timeout
+from opendata_sozial.errors import OpendataError, QueryTimeout
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
 def _problem(
-    request: Request[Any, Any, Any], status: int, code: str, title: str, detail: str
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
 ) -> Response[dict[str, object]]:
     base = str(request.app.state.settings.base_url).rstrip("/")
     body: dict[str, object] = {
@@ -24,15 +30,18 @@ def _problem(
         "detail": detail,
         "instance": request.url.path,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    extra = {"Retry-After": "5"} if status == 503 else {}
+    extra.update(headers or {})
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=extra or None)
 
 
 def opendata_error(
     request: Request[Any, Any, Any], exc: OpendataError
 ) -> Response[dict[str, object]]:
     """Map our error hierarchy to problem+json."""
-    return _problem(request, exc.status, exc.code, exc.title, str(exc))
+    return _problem(
+        request, exc.status, exc.code, exc.title, str(exc), headers=exc.response_headers()
+    )
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
@@ -42,10 +51,20 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def database_unavailable(
-    request: Request[Any, Any, Any], exc: OperationalError
+    request: Request[Any, Any, Any], exc: SQLAlchemyError
 ) -> Response[dict[str, object]]:
-    """A database outage is a 503 with Retry-After, never an empty answer."""
-    logger.warning("database.unavailable", extra={"error": str(exc.orig)})
+    """A database outage (or an exhausted pool) is a 503 with Retry-After, never a hang.
+
+    A statement stopped by the per-query time limit is a 503 ``query-timeout`` instead.
+    """
+    if is_query_timeout(exc):
+        logger.warning("query.timeout", extra={"path": request.url.path})
+        timeout = QueryTimeout(
+            "Die Abfrage hat das Zeitlimit überschritten; weniger Zeilen (Filter) oder "
+            "eine einfachere Sortierung wählen, oder später erneut versuchen."
+        )
+        return opendata_error(request, timeout)
+    logger.warning("database.unavailable", extra={"error": str(getattr(exc, "orig", exc))})
     return _problem(
         request,
         503,

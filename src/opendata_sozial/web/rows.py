@@ -19,6 +19,7 @@ from opendata_sozial.services.export import (
     xlsx_file,
 )
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 Name = Annotated[
     str,
@@ -100,7 +101,7 @@ def _next_url(request: Request[Any, Any, Any], cursor: str) -> str:
     return f"{base}{request.url.path}?{urlencode([*params, ('_cursor', cursor)])}"
 
 
-def _page_body(page: RowsPage, next_url: str | None) -> dict[str, Any]:
+def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
     rows: list[Any] = (
         [list(r) for r in page.rows]
         if page.query.shape == "arrays"
@@ -153,7 +154,7 @@ class RowsController(Controller):
         size: Size = None,
         cursor: CursorParam = None,
         shape: Shape = None,
-    ) -> Response[dict[str, Any]]:  # documented query parameters, read from the raw query
+    ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
         page = rows.page(name, resource, _params(request))
         next_url = _next_url(request, page.next_cursor) if page.next_cursor else None
@@ -165,6 +166,7 @@ class RowsController(Controller):
     @get(
         "/rows.csv",
         operation_id="ExportCsv",
+        media_type=MEDIA["csv"],
         summary="Zeilen als CSV (RFC 4180 oder excel-de)",
         description=FILTER_HELP,
         sync_to_thread=True,
@@ -190,6 +192,7 @@ class RowsController(Controller):
     @get(
         "/rows.json",
         operation_id="ExportJson",
+        media_type=MEDIA["json"],
         summary="Zeilen als JSON-Array",
         description=FILTER_HELP,
         sync_to_thread=True,
@@ -208,6 +211,7 @@ class RowsController(Controller):
     @get(
         "/rows.ndjson",
         operation_id="ExportNdjson",
+        media_type=MEDIA["ndjson"],
         summary="Zeilen als NDJSON",
         description=FILTER_HELP,
         sync_to_thread=True,
@@ -228,6 +232,7 @@ class RowsController(Controller):
     @get(
         "/rows.xlsx",
         operation_id="ExportXlsx",
+        media_type=MEDIA["xlsx"],
         summary="Zeilen als Excel-Arbeitsmappe",
         description=FILTER_HELP,
         sync_to_thread=True,
@@ -260,7 +265,7 @@ class RowsController(Controller):
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
-    ) -> dict[str, Any]:
+    ) -> ValuesBody:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
         record, values = rows.values(name, resource, field, _params(request))
         return {

@@ -1,0 +1,392 @@
+"""Render ``var/bench/results.json`` as ``docs/benchmarks.md`` and ``docs/benchmarks.png``.
+
+Runs in the peers' venv (it needs matplotlib): ``var/bench/peers/bin/python bench/report.py``.
+The hand-written part (what was profiled and changed, before and after) comes from
+``bench/notes.md`` and is copied in unchanged.
+"""
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 6 and how to read it off the results."""
+
+    name: str
+    goal: str
+    value: Callable[[dict[str, Any]], float]
+    unit: str
+    is_met: Callable[[float], bool]
+    reason: str
+
+
+def _rows_per_s(run: dict[str, Any]) -> float:
+    return (run["lines"] - 1) / run["seconds"]
+
+
+def _ratio(ours: float, peer: float) -> float:
+    return ours / peer if peer else float("inf")
+
+
+S = "sqlite"
+TARGETS = [
+    Target(
+        "Repeated query, throughput",
+        "≥ 15× Datasette",
+        lambda r: _ratio(r[S]["ours"]["repeated"]["rps"], r[S]["datasette"]["repeated"]["rps"]),
+        "×",
+        lambda v: v >= 15,
+        "Served from the response cache; the rest is uvicorn and Litestar per request.",
+    ),
+    Target(
+        "Repeated query, p99 latency at 32 connections",
+        "≤ 50 ms",
+        lambda r: r[S]["ours"]["repeated"]["p99_ms"],
+        "ms",
+        lambda v: v <= 50,
+        "The tail follows the other processes on the two cores (wrk runs on the same machine).",
+    ),
+    Target(
+        "Distinct queries, throughput (response cache skipped)",
+        "≥ 5× Datasette",
+        lambda r: _ratio(r[S]["ours"]["distinct"]["rps"], r[S]["datasette"]["distinct"]["rps"]),
+        "×",
+        lambda v: v >= 5,
+        "One core of Python per request (Litestar, SQLAlchemy, JSON); see the notes for the plan.",
+    ),
+    Target(
+        "Filtered CSV export (39 600 rows), rows/s, first request",
+        "≥ 20× Datasette",
+        lambda r: _ratio(
+            _rows_per_s(r[S]["ours"]["filtered_csv"]),
+            _rows_per_s(r[S]["datasette"]["filtered_csv"]),
+        ),
+        "×",
+        lambda v: v >= 20,
+        "A first, uncached export is bound by fetching rows through the DB driver into Python; "
+        "every later request for the same URL and release is a file read (next row).",
+    ),
+    Target(
+        "Filtered CSV export, rows/s, repeated (disk cache)",
+        "≥ 20× Datasette",
+        lambda r: _ratio(
+            _rows_per_s(r[S]["ours"]["filtered_csv_cached"]),
+            _rows_per_s(r[S]["datasette"]["filtered_csv"]),
+        ),
+        "×",
+        lambda v: v >= 20,
+        "",
+    ),
+    Target(
+        "Full CSV export (1 188 000 rows), rows/s, first request",
+        "≥ 20× Datasette",
+        lambda r: _ratio(
+            _rows_per_s(r[S]["ours"]["full_csv"]), _rows_per_s(r[S]["datasette"]["full_csv"])
+        ),
+        "×",
+        lambda v: v >= 20,
+        "As for the filtered export: about 4 s of CPU for 1.2 M rows (driver rows + C csv writer).",
+    ),
+    Target(
+        "Full CSV export, rows/s, repeated (disk cache)",
+        "≥ 20× Datasette",
+        lambda r: _ratio(
+            _rows_per_s(r[S]["ours"]["full_csv_cached"]), _rows_per_s(r[S]["datasette"]["full_csv"])
+        ),
+        "×",
+        lambda v: v >= 20,
+        "",
+    ),
+    Target(
+        "Server peak RSS during the full export",
+        "≤ 200 MB",
+        lambda r: r[S]["ours"]["full_csv"]["server_peak_rss_mib"],
+        "MiB",
+        lambda v: v <= 200,
+        "",
+    ),
+    Target(
+        "Original CSV download, throughput",
+        "≥ 0.5× nginx",
+        lambda r: _ratio(
+            r[S]["ours"]["original"]["rate"]["mb_per_s"], r[S]["nginx"]["rate"]["mb_per_s"]
+        ),
+        "×",
+        lambda v: v >= 0.5,
+        "",
+    ),
+    Target(
+        "Publish into SQLite (validation + load)",
+        "≤ 3× sqlite-utils insert --csv",
+        lambda r: _ratio(
+            r["publish"]["ours_sqlite"]["seconds"], r["publish"]["sqlite_utils"]["seconds"]
+        ),
+        "×",
+        lambda v: v <= 3,
+        "",
+    ),
+    Target(
+        "Publish into PostgreSQL (validation + load)",
+        "≤ 3× COPY",
+        lambda r: _ratio(r["publish"]["ours_postgres"]["seconds"], r["publish"]["copy"]["seconds"]),
+        "×",
+        lambda v: v <= 3,
+        "COPY only parses the file into an unindexed table. Publish also validates every cell "
+        "(house rules included), builds three indexes and stores the original file; see the notes.",
+    ),
+]
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "×":
+        return f"{value:.2f}×" if value < 10 else f"{value:.0f}×"
+    return f"{value:.1f} {unit}"
+
+
+def targets_table(results: dict[str, Any]) -> tuple[str, list[tuple[str, float, bool]]]:
+    """The targets with their measured value and whether each is met."""
+    lines = [
+        "| target | goal | measured | met | reason and plan where not met |",
+        "|---|---|---|---|---|",
+    ]
+    plotted = []
+    for target in TARGETS:
+        value = target.value(results)
+        met = target.is_met(value)
+        reason = "" if met else target.reason
+        lines.append(
+            f"| {target.name} | {target.goal} | {_fmt(value, target.unit)} | {'yes' if met else '**no**'} | {reason} |"
+        )
+        plotted.append((target.name, value, met))
+    return "\n".join(lines), plotted
+
+
+def _query_rows(results: dict[str, Any]) -> str:
+    lines = [
+        "| server | database | scenario | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    runs = [
+        ("ours (1 process)", "SQLite", results[S]["ours"]),
+        ("Datasette", "SQLite", results[S]["datasette"]),
+        ("ours (1 process)", "PostgreSQL", results["postgres"]["ours"]),
+    ]
+    for server, database, data in runs:
+        for scenario in ("repeated", "distinct"):
+            run = data[scenario]
+            lines.append(
+                f"| {server} | {database} | {scenario} | {run['rps']:.0f} | {run['p50_ms']:.1f} | "
+                f"{run['p99_ms']:.1f} | {run['errors']} |"
+            )
+    scale = results["scale_out"]
+    for label, key in (
+        ("2 processes, idle", "idle"),
+        ("2 processes, during a publish", "during_publish"),
+    ):
+        run = scale[key]
+        lines.append(
+            f"| ours ({label}) | PostgreSQL | distinct | {run['rps']:.0f} | {run['p50_ms']:.1f} | "
+            f"{run['p99_ms']:.1f} | {run['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def _export_rows(results: dict[str, Any]) -> str:
+    lines = [
+        "| server | database | export | request | rows | seconds | rows/s | server peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    runs = [
+        ("ours", "SQLite", results[S]["ours"]),
+        ("Datasette", "SQLite", results[S]["datasette"]),
+        ("ours", "PostgreSQL", results["postgres"]["ours"]),
+    ]
+    for server, database, data in runs:
+        for export in ("filtered_csv", "full_csv"):
+            for suffix, label in (("", "first (uncached)"), ("_cached", "repeated (cached)")):
+                if f"{export}{suffix}" not in data or (server == "Datasette" and suffix):
+                    continue
+                run = data[f"{export}{suffix}"]
+                lines.append(
+                    f"| {server} | {database} | {export.replace('_csv', '')} | {label} | "
+                    f"{run['lines'] - 1:,} | {run['seconds']:.3f} | {_rows_per_s(run):,.0f} | "
+                    f"{run['server_peak_rss_mib']:.0f} |"
+                )
+    return "\n".join(lines)
+
+
+def _download_rows(results: dict[str, Any]) -> str:
+    lines = [
+        "| server | database | first download (s) | MB/s at 4 connections | requests |",
+        "|---|---|---|---|---|",
+    ]
+    for server, database, data in (
+        ("nginx (sendfile)", "file", results[S]["nginx"]),
+        ("ours", "SQLite", results[S]["ours"]["original"]),
+        ("ours", "PostgreSQL", results["postgres"]["ours"]["original"]),
+    ):
+        lines.append(
+            f"| {server} | {database} | {data['first']['seconds']:.3f} | "
+            f"{data['rate']['mb_per_s']:.0f} | {data['rate']['requests']} |"
+        )
+    return "\n".join(lines)
+
+
+def _publish_rows(results: dict[str, Any]) -> str:
+    p = results["publish"]
+    return "\n".join(
+        [
+            "| what | seconds | peak RSS MiB |",
+            "|---|---|---|",
+            f"| `opendata-sozial publish` → SQLite (validation + load + indexes + original file) | {p['ours_sqlite']['seconds']:.1f} | {p['ours_sqlite']['peak_rss_mib']:.0f} |",
+            f"| `sqlite-utils insert --csv` (no validation, no types, no indexes) | {p['sqlite_utils']['seconds']:.1f} | {p['sqlite_utils']['peak_rss_mib']:.0f} |",
+            f"| … then the same three indexes with `sqlite-utils create-index` | {p['sqlite_utils_indexes_seconds']:.1f} | |",
+            f"| `opendata-sozial publish` → PostgreSQL | {p['ours_postgres']['seconds']:.1f} | {p['ours_postgres']['peak_rss_mib']:.0f} |",
+            f"| `psql \\copy … CSV HEADER` into a typed table (no validation, no indexes) | {p['copy']['seconds']:.1f} | |",
+            f"| … then the same three indexes | {p['copy_indexes_seconds']:.1f} | |",
+        ]
+    )
+
+
+def _machine(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    return "\n".join(f"- {k}: {v}" for k, v in m.items())
+
+
+def plot(plotted: list[tuple[str, float, bool]], out: Path) -> None:
+    """A bar per target: measured value over goal (1 = exactly on target), log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    goals = {t.name: t for t in TARGETS}
+    names, scores, colors = [], [], []
+    for name, value, met in plotted:
+        goal = (
+            float(goals[name].goal.split()[1].rstrip("×"))
+            if goals[name].unit == "×"
+            else float(goals[name].goal.split()[1])
+        )
+        lower_is_better = goals[name].goal.startswith("≤")
+        score = goal / value if lower_is_better else value / goal
+        names.append(name)
+        scores.append(score)
+        colors.append("#2a9d8f" if met else "#e76f51")
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    ax.barh(names[::-1], scores[::-1], color=colors[::-1])
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("measured ÷ target (right of the line = target met; log scale)")
+    ax.set_title("opendata-sozial against its targets (Datasette, nginx, sqlite-utils, COPY)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def main() -> None:
+    """Write the report."""
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "bench" / "results.json"
+    results = json.loads(source.read_text(encoding="utf-8"))
+    table, plotted = targets_table(results)
+    plot(plotted, DOCS / "benchmarks.png")
+    notes = (ROOT / "bench" / "notes.md").read_text(encoding="utf-8")
+    scale = results["scale_out"]
+    text = f"""# Benchmarks
+
+Generated by `make bench` ({results["machine"]["date"]}, {results["total_seconds"]:.0f} s);
+edit `bench/notes.md` or `bench/report.py`, not this file. Every number below comes from one
+run on the machine described at the end, ours and the peers side by side.
+
+![Targets: measured value over goal](benchmarks.png)
+
+## Targets (issue 6)
+
+{table}
+
+## Queries: three equality filters, 100 rows of {results["rows"]:,}
+
+wrk, 32 connections, {results["seconds"]} s per run after a 2 s warm-up. *repeated*: one URL
+again and again. *distinct*: every request draws `indikator`, `jahr` and
+`bevoelkerungsgruppe` at random (fixed seed, 3 000 combinations, the same sequence for every
+server) and sends `Cache-Control: no-cache`, which makes our server skip its response cache.
+
+{_query_rows(results)}
+
+## Exports
+
+One client, no compression, the body read to the end. *first*: sent with
+`Cache-Control: no-cache` (rendered from the database); *repeated*: the same URL again
+(from the disk cache). Datasette streams with `_stream=on&_size=max`. The peak RSS is the
+server's resident memory sampled every 20 ms during that download.
+
+{_export_rows(results)}
+
+## Original file
+
+The package's CSV ({results[S]["nginx"]["first"]["bytes"] / 1e6:.1f} MB), byte-identical. nginx
+serves the file from disk with `sendfile`; ours comes from the database chunks on the first
+request and from the disk cache after that. wrk with 4 connections.
+
+{_download_rows(results)}
+
+## Publishing {results["rows"]:,} rows
+
+{_publish_rows(results)}
+
+## Cold start (process start to the first 200 of the query)
+
+| server | database | seconds |
+|---|---|---|
+| ours | SQLite | {results[S]["cold_start_s"]:.2f} |
+| Datasette | SQLite | {results[S]["datasette"]["cold_start_s"]:.2f} |
+| ours | PostgreSQL | {results["postgres"]["cold_start_s"]:.2f} |
+
+## Scale-out: two API processes, one PostgreSQL, a publish running
+
+`opendata-sozial serve --workers 2` against PostgreSQL; distinct queries as above while
+`opendata-sozial publish` loads a second version of the package (same name, other values).
+The publish took {scale["publish_seconds_under_load"]:.1f} s under load (exit code
+{scale["publish_exit"]}); the servers answered release {scale["release_before"]} before and
+release {scale["release_after"]} after it, with
+{scale["during_publish"]["errors"]} failed requests during it.
+
+## Method
+
+- `make bench` installs its peers (nginx, wrk and psql from Debian; Datasette, sqlite-utils and
+  matplotlib in `var/bench/peers`), writes the scale package with
+  `bench/make_scale_package.py` into `var/bench/scale/`, runs `bench/run.py` and renders this
+  page with `bench/report.py`. Everything listens on 127.0.0.1 only; every load is a bounded
+  wrk run; every process started is stopped at the end, also on errors.
+- Ours is the real command line: `opendata-sozial publish` and `opendata-sozial serve`
+  (one uvicorn worker, default settings except `ODS_RATE_LIMIT_REQUESTS=0`: the load generator
+  is a single client and would otherwise be rate limited).
+- Datasette serves the table that `sqlite-utils insert --csv` made from the same file, with
+  the same three indexes as ours added by `sqlite-utils create-index` (without them every
+  query would scan 1.2 M rows), with its defaults except `max_csv_mb 0` (its default of 100
+  would cut the full export short).
+- nginx: one worker, `sendfile on`, access log off.
+- PostgreSQL {results["machine"]["postgresql"]} is the machine's server with its default
+  configuration. The COPY baseline loads into a typed table without indexes.
+- The machine is shared: other processes may run at the same time; ratios come from the same
+  run and are the numbers to read.
+
+## Machine
+
+{_machine(results)}
+
+{notes}
+"""
+    (DOCS / "benchmarks.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(f"report: {DOCS / 'benchmarks.md'}\n")
+
+
+if __name__ == "__main__":
+    main()

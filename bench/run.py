@@ -1,0 +1,144 @@
+"""`make bench`: our CLI and server side by side with Datasette, nginx, sqlite-utils and COPY.
+
+Everything runs on loopback, every load is bounded in time, and every process started here is
+stopped again on the way out. Results go to ``var/bench/results.json``; ``bench/report.py``
+turns them into ``docs/benchmarks.md`` and ``docs/benchmarks.png``.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import procs
+import scenarios
+from make_scale_package import GROUPS, NAME, YEARS, indicators, write_package
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench"
+PEERS = WORK / "peers" / "bin"
+OURS = Path(sys.executable).parent / "opendata-sozial"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _psql(database: str, *commands: str) -> str:
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
+    argv = ["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt"]
+    for command in commands:
+        argv += ["-c", command]
+    return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=600).stdout
+
+
+def fresh_postgres(name: str) -> str:
+    """Drop and create database ``name``; its URL."""
+    _psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    import platform
+    import sqlite3
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        line.split(":", 1)[1].strip()
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+
+    def version(argv: list[str]) -> str:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+        return (
+            (done.stdout + done.stderr).strip().splitlines()[0]
+            if (done.stdout + done.stderr).strip()
+            else "?"
+        )
+
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": _psql("postgres", "SHOW server_version").strip(),
+        "datasette": version([str(PEERS / "datasette"), "--version"]),
+        "sqlite_utils": version([str(PEERS / "sqlite-utils"), "--version"]),
+        "nginx": version(["nginx", "-v"]),
+        "wrk": version(["wrk", "-v"]),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def main() -> None:
+    """Run every scenario, write the results and render the report."""
+    parser = argparse.ArgumentParser(description="Benchmarks against Datasette and nginx")
+    parser.add_argument("--rows", type=int, default=1_188_000)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--skip-report", action="store_true")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx", "psql"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} missing: run bench/peers.sh (make bench does)")
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    package = WORK / "scale" / NAME
+    write_package(package, rows=args.rows, seed=20261127, regions=_regions())
+    second = WORK / "scale-next" / NAME  # same name, other values: a real second release
+    write_package(second, rows=args.rows, seed=7, regions=_regions())
+    names = [name for name, *_ in indicators(args.rows)]
+    bench = scenarios.Bench(
+        root=ROOT,
+        work=WORK,
+        ours=OURS,
+        peers=PEERS,
+        package=package,
+        second_package=second,
+        seconds=args.seconds,
+        choices={
+            "indikator": names,
+            "jahr": [str(y) for y in YEARS],
+            "bevoelkerungsgruppe": list(GROUPS),
+        },
+        fresh_postgres=fresh_postgres,
+        psql=_psql,
+    )
+    results: dict[str, Any] = {"machine": machine(), "rows": args.rows, "seconds": args.seconds}
+    try:
+        results["publish"] = bench.publish_all()
+        results["sqlite"] = bench.serve_and_measure("sqlite")
+        results["postgres"] = bench.serve_and_measure("postgres")
+        results["scale_out"] = bench.scale_out()
+    finally:
+        procs.stop_all()
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    out = WORK / "results.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(f"bench: results in {out} after {results['total_seconds']} s\n")
+    if not args.skip_report:
+        subprocess.run(
+            [str(PEERS / "python"), str(ROOT / "bench" / "report.py"), str(out)], check=True
+        )
+
+
+def _regions() -> Path:
+    from make_scale_package import default_regions
+
+    return default_regions()
+
+
+if __name__ == "__main__":
+    main()

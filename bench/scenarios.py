@@ -1,0 +1,394 @@
+"""The five scenarios of issue 6, ours against the peers, plus the PostgreSQL scale-out."""
+
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import load
+import procs
+from make_scale_package import FIELDS, NAME
+
+PORTS = {"ours": 8101, "datasette": 8102, "nginx": 8103, "ours_two": 8104}
+TABLE = "daten"
+CONNECTIONS = 32
+DOWNLOAD_CONNECTIONS = 4
+COLUMN_TYPES = {"jahr": "integer", "wert": "double precision"}
+
+
+@dataclass
+class Bench:
+    """Paths, tools and knobs of one benchmark run."""
+
+    root: Path
+    work: Path
+    ours: Path
+    peers: Path
+    package: Path
+    second_package: Path
+    seconds: int
+    choices: dict[str, list[str]]
+    fresh_postgres: Callable[[str], str]
+    psql: Callable[..., str]
+
+    # Helpers
+
+    @property
+    def csv(self) -> Path:
+        """The resource file of the scale package."""
+        return self.package / "data" / f"{NAME}.csv"
+
+    @property
+    def logs(self) -> Path:
+        """Where process output goes."""
+        return self.work / "logs"
+
+    def _ours_env(self, url: str, port: int) -> dict[str, str]:
+        return {
+            "ODS_DATABASE_URL": url,
+            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
+            "ODS_CACHE_DIR": str(self.work / f"cache-{port}"),
+            # One load generator is one client: the per-client limit would answer 429.
+            "ODS_RATE_LIMIT_REQUESTS": "0",
+        }
+
+    def _filters(self) -> dict[str, str]:
+        return {
+            "indikator": self.choices["indikator"][0],
+            "jahr": self.choices["jahr"][len(self.choices["jahr"]) // 2],
+            "bevoelkerungsgruppe": self.choices["bevoelkerungsgruppe"][0],
+        }
+
+    def _rows_path(self, suffix: str = "") -> str:
+        return f"/api/v1/datasets/{NAME}/resources/{NAME}/rows{suffix}"
+
+    def _datasette_path(self, suffix: str = ".json") -> str:
+        return f"/datasette/{TABLE}{suffix}"
+
+    # Scenario 4: publish
+
+    def publish_all(self) -> dict[str, Any]:
+        """Ours into SQLite and PostgreSQL against sqlite-utils insert and COPY."""
+        results: dict[str, Any] = {}
+        sqlite_db = self.work / "ods.sqlite"
+        for path in self.work.glob("ods.sqlite*"):
+            path.unlink()
+        run = procs.timed(
+            [str(self.ours), "publish", str(self.package)],
+            env={"ODS_DATABASE_URL": f"sqlite:///{sqlite_db}"},
+            timeout=900,
+            log=self.logs / "publish-sqlite.log",
+        )
+        results["ours_sqlite"] = {
+            "seconds": round(run.seconds, 2),
+            "peak_rss_mib": run.peak_rss_mib,
+        }
+        peer_db = self.work / "datasette.db"
+        peer_db.unlink(missing_ok=True)
+        run = procs.timed(
+            [
+                str(self.peers / "sqlite-utils"),
+                "insert",
+                str(peer_db),
+                TABLE,
+                str(self.csv),
+                "--csv",
+            ],
+            env={},
+            timeout=900,
+            log=self.logs / "sqlite-utils.log",
+        )
+        results["sqlite_utils"] = {
+            "seconds": round(run.seconds, 2),
+            "peak_rss_mib": run.peak_rss_mib,
+        }
+        results["sqlite_utils_indexes_seconds"] = round(self._index_peer_db(sqlite_db, peer_db), 2)
+        url = self.fresh_postgres("bench_ods")
+        run = procs.timed(
+            [str(self.ours), "publish", str(self.package)],
+            env={"ODS_DATABASE_URL": url},
+            timeout=900,
+            log=self.logs / "publish-postgres.log",
+        )
+        results["ours_postgres"] = {
+            "seconds": round(run.seconds, 2),
+            "peak_rss_mib": run.peak_rss_mib,
+        }
+        results.update(self._copy_baseline())
+        return results
+
+    def _index_peer_db(self, ours_db: Path, peer_db: Path) -> float:
+        """Give Datasette's table the same indexes as ours, so queries compare like with like."""
+        import sqlite3
+
+        with sqlite3.connect(ours_db) as conn:
+            table = conn.execute("SELECT table_name FROM resource LIMIT 1").fetchone()[0]
+            indexes = [
+                [row[2] for row in conn.execute(f'PRAGMA index_info("{name}")')]
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? "
+                    "AND name NOT LIKE 'sqlite_autoindex%'",
+                    (table,),
+                )
+            ]
+        started = time.perf_counter()
+        for columns in indexes:
+            subprocess.run(
+                [str(self.peers / "sqlite-utils"), "create-index", str(peer_db), TABLE, *columns],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+        return time.perf_counter() - started
+
+    def _copy_baseline(self) -> dict[str, Any]:
+        url = self.fresh_postgres("bench_copy")
+        columns = ", ".join(f"{c} {COLUMN_TYPES.get(c, 'text')}" for c in FIELDS)
+        self.psql("bench_copy", f"CREATE TABLE {TABLE} ({columns})")
+        run = procs.timed(
+            [
+                "psql",
+                url,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f"\\copy {TABLE} FROM '{self.csv}' CSV HEADER",
+            ],
+            env={},
+            timeout=600,
+            log=self.logs / "copy.log",
+        )
+        started = time.perf_counter()
+        self.psql(
+            "bench_copy",
+            f"CREATE INDEX ON {TABLE} (indikator, jahr, bevoelkerungsgruppe, ags)",
+            f"CREATE INDEX ON {TABLE} (wert_status)",
+            f"CREATE INDEX ON {TABLE} (einheit)",
+        )
+        return {
+            "copy": {"seconds": round(run.seconds, 2)},
+            "copy_indexes_seconds": round(time.perf_counter() - started, 2),
+        }
+
+    # Scenarios 1, 2, 3 and 5 against one backend
+
+    def serve_and_measure(self, backend: str) -> dict[str, Any]:
+        """Cold start, queries, exports and the original file: ours and (on SQLite) the peers."""
+        url = (
+            f"sqlite:///{self.work / 'ods.sqlite'}" if backend == "sqlite" else _url_of("bench_ods")
+        )
+        results: dict[str, Any] = {}
+        port = PORTS["ours"]
+        query = f"{self._rows_path()}?{urlencode({**self._filters(), '_size': 100})}"
+        argv = [str(self.ours), "serve", "--port", str(port)]
+        with procs.running(
+            "ours-" + backend, argv, port=port, env=self._ours_env(url, port), logs=self.logs
+        ) as server:
+            results["cold_start_s"] = round(procs.wait_for_200(server, query), 3)
+            self._check_page(server.url(query), "rows", "total")
+            results["ours"] = self._measure(server, query, self._ours_paths())
+        if backend == "sqlite":
+            results["datasette"] = self._measure_datasette()
+            results["nginx"] = self._measure_nginx()
+        return results
+
+    def _ours_paths(self) -> dict[str, str]:
+        first = quote(self.choices["indikator"][0])
+        return {
+            "prefix": self._rows_path() + "?",
+            "suffix": "&_size=100",
+            "filtered_csv": f"{self._rows_path('.csv')}?indikator={first}",
+            "full_csv": self._rows_path(".csv"),
+            "original": f"/api/v1/datasets/{NAME}/resources/{NAME}.csv",
+        }
+
+    def _measure(self, server: procs.Server, query: str, paths: dict[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seconds, workdir = self.seconds, self.work / "wrk"
+        load.wrk(server.url(query), seconds=2, connections=CONNECTIONS, workdir=workdir)  # warm-up
+        out["repeated"] = load.wrk(
+            server.url(query), seconds=seconds, connections=CONNECTIONS, workdir=workdir
+        ).as_dict()
+        script = load.lua_random_paths(paths["prefix"], self.choices, paths["suffix"])
+        out["distinct"] = load.wrk(
+            server.url("/"),
+            seconds=seconds,
+            connections=CONNECTIONS,
+            script=script,
+            workdir=workdir,
+            headers=["Cache-Control: no-cache"],  # every answer computed, none from the cache
+        ).as_dict()
+        pids = server.pids()
+        for name in ("filtered_csv", "full_csv"):
+            url = server.url(paths[name])
+            runs = 3 if name == "filtered_csv" else 1
+            cold = [
+                load.download(url, server_pids=pids, headers=load.NO_CACHE) for _ in range(runs)
+            ]
+            out[name] = _median(cold)
+            warm = [load.download(url, server_pids=pids) for _ in range(runs + 1)][1:]
+            out[f"{name}_cached"] = _median(warm)
+        out["server_peak_rss_mib"] = sum(procs.rss_kib(p, "VmHWM") for p in pids) / 1024
+        if "original" in paths:
+            out["original"] = self._measure_original(server, paths["original"])
+        return out
+
+    def _measure_original(self, server: procs.Server, path: str) -> dict[str, Any]:
+        once = load.download(server.url(path), server_pids=server.pids(), headers=load.NO_CACHE)
+        rate = load.wrk(
+            server.url(path),
+            seconds=self.seconds,
+            connections=DOWNLOAD_CONNECTIONS,
+            workdir=self.work / "wrk",
+        )
+        return {"first": once.as_dict(), "rate": rate.as_dict()}
+
+    def _check_page(self, url: str, rows_key: str, total_key: str) -> None:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  # loopback
+            body = json.load(response)
+        if len(body[rows_key]) != 100 or body[total_key] < 100:
+            raise RuntimeError(f"unexpected page from {url}: {len(body[rows_key])} rows")
+
+    def _measure_datasette(self) -> dict[str, Any]:
+        port = PORTS["datasette"]
+        argv = [
+            str(self.peers / "datasette"),
+            "serve",
+            str(self.work / "datasette.db"),
+            "--port",
+            str(port),
+            "--host",
+            procs.LOOPBACK,
+            "--setting",
+            "max_csv_mb",
+            "0",  # its default (100) would cut the full export short
+        ]
+        query = f"{self._datasette_path()}?{urlencode({**self._filters(), '_size': 100})}"
+        first = quote(self.choices["indikator"][0])
+        paths = {
+            "prefix": self._datasette_path() + "?",
+            "suffix": "&_size=100",
+            "filtered_csv": f"{self._datasette_path('.csv')}?indikator={first}&_stream=on&_size=max",
+            "full_csv": f"{self._datasette_path('.csv')}?_stream=on&_size=max",
+        }
+        with procs.running("datasette", argv, port=port, env={}, logs=self.logs) as server:
+            cold = procs.wait_for_200(server, query)
+            self._check_page(server.url(query), "rows", "filtered_table_rows_count")
+            out = self._measure(server, query, paths)
+        out["cold_start_s"] = round(cold, 3)
+        return out
+
+    def _measure_nginx(self) -> dict[str, Any]:
+        port = PORTS["nginx"]
+        prefix = self.work / "nginx"
+        (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+        conf = prefix / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.format(prefix=prefix, port=port, root=self.csv.parent), encoding="utf-8"
+        )
+        argv = ["nginx", "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+        with procs.running("nginx", argv, port=port, env={}, logs=self.logs) as server:
+            procs.wait_for_200(server, f"/{self.csv.name}")
+            return self._measure_original(server, f"/{self.csv.name}")
+
+    # Scale-out: two API processes on PostgreSQL while a publish runs
+
+    def scale_out(self) -> dict[str, Any]:
+        """Distinct queries against two processes, idle and during a publish of a new release."""
+        url = _url_of("bench_ods")
+        port = PORTS["ours_two"]
+        argv = [str(self.ours), "serve", "--port", str(port), "--workers", "2"]
+        query = f"{self._rows_path()}?{urlencode({**self._filters(), '_size': 100})}"
+        paths = self._ours_paths()
+        script = load.lua_random_paths(paths["prefix"], self.choices, paths["suffix"])
+        workdir = self.work / "wrk"
+        with procs.running(
+            "ours-two", argv, port=port, env=self._ours_env(url, port), logs=self.logs
+        ) as server:
+            procs.wait_for_200(server, query)
+            load.wrk(server.url(query), seconds=2, connections=CONNECTIONS, workdir=workdir)
+            idle = load.wrk(
+                server.url("/"),
+                seconds=self.seconds,
+                connections=CONNECTIONS,
+                script=script,
+                workdir=workdir,
+            )
+            before = _release(server)
+            publisher = subprocess.Popen(
+                [str(self.ours), "publish", str(self.second_package)],
+                env={**_environ(), "ODS_DATABASE_URL": url},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            started = time.perf_counter()
+            during = load.wrk(
+                server.url("/"),
+                seconds=max(self.seconds, 15),
+                connections=CONNECTIONS,
+                script=script,
+                workdir=workdir,
+            )
+            code = publisher.wait(timeout=600)
+            publish_seconds = time.perf_counter() - started
+            time.sleep(1.5)  # ODS_RELEASE_POLL_SECONDS
+            after = _release(server)
+        return {
+            "idle": idle.as_dict(),
+            "during_publish": during.as_dict(),
+            "publish_exit": code,
+            "publish_seconds_under_load": round(publish_seconds, 2),
+            "release_before": before,
+            "release_after": after,
+        }
+
+
+def _median(runs: list[load.Download]) -> dict[str, Any]:
+    return sorted((run.as_dict() for run in runs), key=lambda d: d["seconds"])[len(runs) // 2]
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def _url_of(database: str) -> str:
+    import os
+
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    return admin.rsplit("/", 1)[0] + f"/{database}"
+
+
+def _release(server: procs.Server) -> int:
+    with urllib.request.urlopen(server.url("/health/ready"), timeout=10) as response:  # noqa: S310
+        return int(json.load(response)["release"])
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    types {{ text/csv csv; }}
+    client_body_temp_path {prefix}/tmp;
+    proxy_temp_path {prefix}/tmp;
+    fastcgi_temp_path {prefix}/tmp;
+    uwsgi_temp_path {prefix}/tmp;
+    scgi_temp_path {prefix}/tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+    }}
+}}
+"""

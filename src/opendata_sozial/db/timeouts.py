@@ -1,0 +1,91 @@
+"""Time limits on database work, so that no request waits on the database without bound.
+
+``apply_time_limits(engine, ...)`` adds them to an engine made by ``create_db_engine``:
+
+- PostgreSQL: ``connect_timeout`` for new connections and ``statement_timeout`` for every
+  statement, both set as connection parameters when the pool opens a connection.
+- SQLite: a progress handler that interrupts a statement once it has run longer than the
+  limit. The limit covers executing a statement up to its first row (counting, sorting,
+  filtering); fetching the rows of a streamed export afterwards is not limited.
+
+``is_query_timeout(exc)`` tells a statement stopped by the limit from other database errors.
+"""
+
+import math
+import sqlite3
+import time
+from typing import Any
+
+import psycopg.errors
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+PROGRESS_STEPS = 50_000
+"""SQLite virtual-machine instructions between two looks at the clock (about a millisecond).
+
+Each look runs a Python callback that must take the GIL; at 1 000 steps the callbacks of
+concurrent queries and streamed exports queued on the GIL and cut the rows API's throughput
+by a third (docs/benchmarks.md)."""
+_DEADLINE = "ods_deadline"
+
+
+def apply_time_limits(
+    engine: Engine, *, connect_timeout: float | None, query_timeout: float | None
+) -> None:
+    """Install the limits on ``engine``; ``None`` or ``0`` leaves a limit off."""
+    if engine.dialect.name == "postgresql":
+        _limit_postgres(engine, connect_timeout, query_timeout or None)
+    elif engine.dialect.name == "sqlite" and query_timeout:
+        _limit_sqlite(engine, query_timeout)
+
+
+def is_query_timeout(exc: BaseException) -> bool:
+    """True when ``exc`` is a statement stopped by the time limit (either backend)."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(original, psycopg.errors.QueryCanceled):
+        return True
+    return isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
+
+
+def _limit_postgres(
+    engine: Engine, connect_timeout: float | None, query_timeout: float | None
+) -> None:
+    def set_parameters(
+        _dialect: object, _record: object, _cargs: object, cparams: dict[str, Any]
+    ) -> None:
+        if connect_timeout:
+            cparams["connect_timeout"] = max(2, math.ceil(connect_timeout))
+        if query_timeout:
+            milliseconds = max(1, round(query_timeout * 1000))
+            options = str(cparams.get("options", ""))
+            cparams["options"] = f"{options} -c statement_timeout={milliseconds}".strip()
+
+    event.listen(engine, "do_connect", set_parameters)
+
+
+def _limit_sqlite(engine: Engine, seconds: float) -> None:
+    def on_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        deadline = [math.inf]
+        record.info[_DEADLINE] = deadline
+        dbapi_connection.set_progress_handler(
+            lambda: time.monotonic() > deadline[0], PROGRESS_STEPS
+        )
+
+    def start_clock(conn: Connection, *_args: object) -> None:
+        if (deadline := conn.info.get(_DEADLINE)) is not None:
+            deadline[0] = time.monotonic() + seconds
+
+    def stop_clock(conn: Connection, *_args: object) -> None:
+        if (deadline := conn.info.get(_DEADLINE)) is not None:
+            deadline[0] = math.inf
+
+    def on_error(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            stop_clock(context.connection)
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "before_cursor_execute", start_clock)
+    event.listen(engine, "after_cursor_execute", stop_clock)
+    event.listen(engine, "handle_error", on_error)

@@ -1,0 +1,205 @@
+"""What changed in a dataset between two releases: metadata, schema (breaking?) and rows."""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, exists, func, or_, select
+
+from opendata_sozial.db.data_tables import build_table
+
+_VOLATILE = frozenset({"resources", "created", "version"})
+"""Descriptor keys whose change is reported elsewhere (resources) or is bookkeeping."""
+_RESOURCE_VOLATILE = frozenset({"hash", "bytes", "schema"})
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One change of a resource's Table Schema."""
+
+    kind: str  # field-added | field-removed | field-renamed | type-changed | unit-changed | key-changed
+    field: str
+    detail: str
+    is_breaking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RowChanges:
+    """Row counts of a resource's change, compared by primary key."""
+
+    added: int
+    changed: int
+    removed: int
+    is_comparable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceChange:
+    """Everything that changed in one resource."""
+
+    resource: str
+    schema: list[SchemaChange] = field(default_factory=list)
+    rows: RowChanges | None = None
+    metadata: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetChange:
+    """A dataset's change from one release to the next."""
+
+    dataset: str
+    kind: str  # added | removed | changed
+    metadata: list[str] = field(default_factory=list)
+    resources: list[ResourceChange] = field(default_factory=list)
+
+    @property
+    def is_breaking(self) -> bool:
+        """True when a script reading the old table may fail on the new one."""
+        return self.kind == "removed" or any(
+            c.is_breaking for r in self.resources for c in r.schema
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, with the breaking flag."""
+        return {**asdict(self), "is_breaking": self.is_breaking}
+
+
+def _unit(spec: dict[str, Any]) -> str | None:
+    unit = spec.get("x_unit") or spec.get("x_unit_field")
+    return None if unit is None else str(unit)
+
+
+def schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
+    """Compare two Table Schemas field by field (a same-position, same-type swap is a rename)."""
+    old_fields = {f["name"]: (i, f) for i, f in enumerate(old["fields"])}
+    new_fields = {f["name"]: (i, f) for i, f in enumerate(new["fields"])}
+    removed = [n for n in old_fields if n not in new_fields]
+    added = [n for n in new_fields if n not in old_fields]
+    changes: list[SchemaChange] = []
+    for name in list(removed):
+        position, spec = old_fields[name]
+        twin = next(
+            (
+                a
+                for a in added
+                if new_fields[a][0] == position and new_fields[a][1]["type"] == spec["type"]
+            ),
+            None,
+        )
+        if twin is not None:
+            changes.append(
+                SchemaChange("field-renamed", name, f"{name} → {twin}", is_breaking=True)
+            )
+            removed.remove(name)
+            added.remove(twin)
+    changes += [
+        SchemaChange("field-removed", n, f"Feld {n} entfällt", is_breaking=True) for n in removed
+    ]
+    changes += [
+        SchemaChange(
+            "field-added", n, f"neues Feld {n} ({new_fields[n][1]['type']})", is_breaking=False
+        )
+        for n in added
+    ]
+    for name in old_fields.keys() & new_fields.keys():
+        before, after = old_fields[name][1], new_fields[name][1]
+        if before["type"] != after["type"]:
+            changes.append(
+                SchemaChange(
+                    "type-changed", name, f"{before['type']} → {after['type']}", is_breaking=True
+                )
+            )
+        if _unit(before) != _unit(after):
+            changes.append(
+                SchemaChange(
+                    "unit-changed", name, f"{_unit(before)} → {_unit(after)}", is_breaking=True
+                )
+            )
+    if list(old.get("primaryKey") or []) != list(new.get("primaryKey") or []):
+        changes.append(
+            SchemaChange(
+                "key-changed",
+                ",".join(new.get("primaryKey") or []),
+                f"{old.get('primaryKey')} → {new.get('primaryKey')}",
+                is_breaking=True,
+            )
+        )
+    return sorted(changes, key=lambda c: (c.kind, c.field))
+
+
+def metadata_changes(
+    old: dict[str, Any], new: dict[str, Any], *, volatile: frozenset[str] = _VOLATILE
+) -> list[str]:
+    """Keys of a descriptor (or resource) whose values differ."""
+    keys = (old.keys() | new.keys()) - volatile
+    return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+def _same_key(a: Table, b: Table, key: Sequence[str]) -> Any:  # noqa: ANN401  # SQL expression
+    return and_(*(a.c[k].is_not_distinct_from(b.c[k]) for k in key))
+
+
+def row_changes(
+    conn: Connection, old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, Any]]
+) -> RowChanges:
+    """Rows added, changed and removed, matched by the new primary key (NULL-safe)."""
+    old_table, new_table = build_table(old[0], old[1]), build_table(new[0], new[1])
+    key = list(new[1].get("primaryKey") or [])
+    old_names = {f["name"]: f["type"] for f in old[1]["fields"]}
+    if not key or any(
+        old_names.get(k) != t
+        for k, t in ((f["name"], f["type"]) for f in new[1]["fields"] if f["name"] in key)
+    ):
+        total_old = conn.execute(select(func.count()).select_from(old_table)).scalar_one()
+        total_new = conn.execute(select(func.count()).select_from(new_table)).scalar_one()
+        return RowChanges(
+            added=int(total_new), changed=0, removed=int(total_old), is_comparable=False
+        )
+    added = conn.execute(
+        select(func.count())
+        .select_from(new_table)
+        .where(~exists().where(_same_key(old_table, new_table, key)))
+    ).scalar_one()
+    removed = conn.execute(
+        select(func.count())
+        .select_from(old_table)
+        .where(~exists().where(_same_key(old_table, new_table, key)))
+    ).scalar_one()
+    compared = [
+        f["name"]
+        for f in new[1]["fields"]
+        if f["name"] not in key and old_names.get(f["name"]) == f["type"]
+    ]
+    differs = (
+        or_(*(old_table.c[c].is_distinct_from(new_table.c[c]) for c in compared))
+        if compared
+        else None
+    )
+    changed = 0
+    if differs is not None:
+        changed = conn.execute(
+            select(func.count())
+            .select_from(new_table.join(old_table, _same_key(old_table, new_table, key)))
+            .where(differs)
+        ).scalar_one()
+    return RowChanges(added=int(added), changed=int(changed), removed=int(removed))
+
+
+def resource_changes(
+    conn: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> ResourceChange:
+    """Compare two versions of a resource: ``{"name", "table_name", "schema", "descriptor"}``."""
+    if old is None or new is None:
+        present = new or old
+        assert present is not None  # noqa: S101  # one side always exists
+        return ResourceChange(resource=present["name"])
+    schema = schema_changes(old["schema"], new["schema"])
+    rows = (
+        None
+        if old["table_name"] == new["table_name"]
+        else row_changes(
+            conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"])
+        )
+    )
+    metadata = metadata_changes(old["descriptor"], new["descriptor"], volatile=_RESOURCE_VOLATILE)
+    return ResourceChange(resource=new["name"], schema=schema, rows=rows, metadata=metadata)

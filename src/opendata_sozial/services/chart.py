@@ -1,0 +1,469 @@
+"""Chart of a table as SVG geometry: what to plot, and where. The template only draws it.
+
+How a chart is chosen (deterministic, documented in ``docs/web.md``):
+
+* **Value**: the first ``number``/``integer`` field that is not part of the primary key.
+* **Unit**: the value field's ``x_unit``; with ``x_unit_field`` the rows of the first unit that
+  occurs (categories order) are charted, and a note names the others.
+* **Time**: the first ``year``/``date`` field. With at least two distinct points in time the
+  chart is a line chart, one line per series; otherwise a horizontal bar chart, one bar per row.
+* **Series**: the primary-key fields other than time and unit whose value varies in the charted
+  rows; a series is one combination of their values, ordered by the fields' ``categories``
+  (values without a category last, in file order). At most
+  ``MAX_SERIES`` lines (``MAX_BARS`` bars) are drawn; a note says how to choose others.
+* Withheld cells (no value, only a symbol) leave a gap; breaks in the time series are drawn as
+  dashed vertical lines.
+"""
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from opendata_sozial.services.chart_scale import (
+    iso,
+    nice_scale,
+    scale,
+    step_decimals,
+    svg_path,
+    symbol,
+    ticks,
+    time_label,
+    time_number,
+)
+from opendata_sozial.services.formatting import (
+    decimals_of,
+    format_cell,
+    format_count,
+    format_number,
+)
+
+MAX_SERIES: Final = 8
+MAX_BARS: Final = 20
+WIDTH: Final = 880
+NARROW_WIDTH: Final = 400
+LABEL_CHAR_WIDTH: Final = 7.4
+LINE_HEIGHT: Final = 380
+BAR_ROW: Final = 46
+CHAR_WIDTH: Final = 8.0
+TIME_TYPES: Final = frozenset({"year", "date"})
+VALUE_TYPES: Final = frozenset({"number", "integer"})
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """An axis tick: position in SVG units and its label."""
+
+    position: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A data point of a line: its symbol as an SVG path and a label for the tooltip."""
+
+    d: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line: style number (colour, dash, symbol), path and point markers."""
+
+    label: str
+    style: int
+    path: str
+    markers: list[Marker]
+    swatch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One horizontal bar with its category label above it and its value beside it."""
+
+    label: str
+    value_label: str
+    x: float
+    y: float
+    width: float
+    height: float
+    label_y: float
+    value_x: float
+    value_anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakLine:
+    """A break in the time series, drawn as a dashed vertical line."""
+
+    x: float
+    label: str
+    label_x: float
+    label_anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataTable:
+    """The chart's data as a table (the text alternative)."""
+
+    headers: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Size of the drawing and of the plot area inside it."""
+
+    width: int
+    height: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything the template needs to draw an accessible SVG chart."""
+
+    kind: str
+    title: str
+    description: str
+    unit: str
+    frame: Frame
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    series: list[Series]
+    bars: list[Bar]
+    breaks: list[BreakLine]
+    notes: list[str]
+    table: DataTable
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    value: dict[str, Any]
+    time: dict[str, Any] | None
+    unit: str
+    dimensions: list[str]
+    fields: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]]
+    notes: list[str]
+
+
+# Choosing what to chart
+
+
+def build_chart(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    schema: Mapping[str, Any],
+    breaks: Sequence[Mapping[str, str]] = (),
+    total: int | None = None,
+    width: int = WIDTH,
+) -> Chart | None:
+    """The chart of ``rows`` (objects in ``columns`` order), or ``None`` when nothing is numeric.
+
+    ``width`` is the drawing's width in SVG units; pages draw a wide and a narrow variant and
+    show one of them by screen width, so that the text stays legible on a phone.
+    """
+    plan = _plan(columns, rows, schema)
+    if plan is None:
+        return None
+    if total is not None and total > len(rows):
+        plan.notes.append(
+            f"Das Diagramm zeigt die ersten {format_count(len(rows), 'Zeile', 'Zeilen')} "
+            f"von {format_number(total)}."
+        )
+    times = {r[plan.time["name"]] for r in plan.rows} if plan.time else set()
+    if plan.time and len(times - {None}) >= 2:
+        return _line_chart(plan, breaks, width)
+    return _bar_chart(plan, width)
+
+
+def _plan(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], schema: Mapping[str, Any]
+) -> _Plan | None:
+    fields = [f for f in schema.get("fields", []) if f["name"] in columns]
+    key = list(schema.get("primaryKey") or [])
+    value = next((f for f in fields if f["type"] in VALUE_TYPES and f["name"] not in key), None)
+    if value is None or not rows:
+        return None
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    time = next((f for f in fields if f["type"] in TIME_TYPES), None)
+    unit, records, notes = _one_unit(value, fields, records)
+    excluded = {value["name"], value.get("x_unit_field"), time["name"] if time else None}
+    candidates = [f["name"] for f in fields if f["name"] in key and f["name"] not in excluded]
+    dimensions = [n for n in candidates if len({r[n] for r in records}) > 1]
+    by_name = {f["name"]: dict(f) for f in fields}
+    return _Plan(value, time, unit, dimensions, by_name, records, notes)
+
+
+def _one_unit(
+    value: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], records: list[dict[str, Any]]
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    unit_field = next((f for f in fields if f["name"] == value.get("x_unit_field")), None)
+    if unit_field is None:
+        return str(value.get("x_unit", "")), records, []
+    present = list(dict.fromkeys(r[unit_field["name"]] for r in records))
+    order = [c if isinstance(c, str) else c.get("value") for c in unit_field.get("categories", [])]
+    present.sort(key=lambda u: order.index(u) if u in order else len(order))
+    chosen = present[0]
+    notes = []
+    if len(present) > 1:
+        others = ", ".join(f"„{u}“" for u in present[1:])
+        notes.append(
+            f"Gezeigt werden nur Werte in der Einheit „{chosen}“; weitere Einheiten: {others}. "
+            f"Mit dem Filter „{unit_field.get('title', unit_field['name'])}“ lässt sich die "
+            "Einheit wählen."
+        )
+    return str(chosen), [r for r in records if r[unit_field["name"]] == chosen], notes
+
+
+def _label(record: Mapping[str, Any], plan: _Plan) -> str:
+    parts = [format_cell(record[d], field_type=plan.fields[d]["type"]) for d in plan.dimensions]
+    if not plan.dimensions:
+        return _title(plan.value)
+    return " · ".join(part for part in parts if part) or "(ohne Angabe)"
+
+
+def _title(field: Mapping[str, Any]) -> str:
+    return str(field.get("title") or field["name"])
+
+
+def _value_text(record: Mapping[str, Any], plan: _Plan, decimals: int) -> str:
+    name = plan.value["name"]
+    return format_cell(record[name], record.get(f"{name}_status"), decimals) or "–"
+
+
+def _unit_text(unit: str) -> str:
+    return f"Einheit: {unit}" if unit else ""
+
+
+# Line chart
+
+
+def _category_rank(plan: _Plan, record: Mapping[str, Any]) -> tuple[int, ...]:
+    """Position of the record's dimension values in their fields' ``categories``."""
+    ranks = []
+    for name in plan.dimensions:
+        order = [
+            c if isinstance(c, str) else c.get("value")
+            for c in plan.fields[name].get("categories", [])
+        ]
+        value = record[name]
+        ranks.append(order.index(value) if value in order else len(order))
+    return tuple(ranks)
+
+
+def _line_groups(plan: _Plan) -> dict[str, list[dict[str, Any]]]:
+    """Records per series, series ordered by their values' categories (then first appearance)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in sorted(plan.rows, key=lambda r: _category_rank(plan, r)):
+        groups.setdefault(_label(record, plan), []).append(record)
+    if len(groups) > MAX_SERIES:
+        plan.notes.append(
+            f"Das Diagramm zeigt die ersten {MAX_SERIES} von {len(groups)} Reihen. Mit den "
+            "Filtern über der Tabelle lassen sich andere Reihen auswählen."
+        )
+    return dict(list(groups.items())[:MAX_SERIES])
+
+
+def _line_frame(y_labels: Sequence[str], width: int) -> Frame:
+    left = 16 + CHAR_WIDTH * max((len(label) for label in y_labels), default=1)
+    height = min(LINE_HEIGHT, round(width * 0.75))
+    return Frame(width, height, left, 36, width - 24, height - 44)
+
+
+def _x_ticks(times: Sequence[object], frame: Frame, low: float, high: float) -> list[Tick]:
+    labels = [time_label(t) for t in times]
+    room = (frame.right - frame.left) / (max(len(label) for label in labels) * CHAR_WIDTH + 16)
+    every = max(1, math.ceil(len(times) / max(room, 1)))
+    return [
+        Tick(scale(time_number(t), low, high, frame.left + 16, frame.right - 16), label)
+        for i, (t, label) in enumerate(zip(times, labels, strict=True))
+        if (len(times) - 1 - i) % every == 0
+    ]
+
+
+def _line_chart(plan: _Plan, breaks: Sequence[Mapping[str, str]], width: int) -> Chart:
+    assert plan.time is not None  # noqa: S101  # _line_chart is only chosen with a time field
+    time_name, value_name = plan.time["name"], plan.value["name"]
+    groups = _line_groups(plan)
+    charted = [r for records in groups.values() for r in records]
+    times = sorted({r[time_name] for r in charted if r[time_name] is not None})
+    values = [float(r[value_name]) for r in charted if r[value_name] is not None]
+    decimals = decimals_of(values)
+    floor = min(values, default=0.0)
+    ceiling = max(values, default=1.0)
+    starts_at_zero = floor <= 0 or floor <= ceiling / 2
+    y_low, y_high, step = nice_scale(min(floor, 0.0) if starts_at_zero else floor, ceiling)
+    y_values = ticks(y_low, y_high, step)
+    y_labels = [format_number(v, step_decimals(step)) for v in y_values]
+    frame = _line_frame(y_labels, width)
+    t_low, t_high = time_number(times[0]), time_number(times[-1])
+
+    def x_of(t: object) -> float:
+        return scale(time_number(t), t_low, t_high, frame.left + 16, frame.right - 16)
+
+    def y_of(v: float) -> float:
+        return scale(v, y_low, y_high, frame.bottom, frame.top)
+
+    series = []
+    for style, (label, records) in enumerate(groups.items()):
+        by_time = {r[time_name]: r for r in reversed(records)}
+        points = [
+            (x_of(t), y_of(float(by_time[t][value_name])))
+            if t in by_time and by_time[t][value_name] is not None
+            else None
+            for t in times
+        ]
+        markers = [
+            Marker(
+                symbol(style, *point),
+                f"{label}, {time_label(t)}: {_value_text(by_time[t], plan, decimals)}",
+            )
+            for t, point in zip(times, points, strict=True)
+            if point is not None
+        ]
+        series.append(Series(label, style, svg_path(points), markers, symbol(style, 14, 8)))
+    headers = [_title(plan.time), *groups]
+    table_rows = [
+        (
+            time_label(t),
+            [
+                _value_text(next(r for r in records if r[time_name] == t), plan, decimals)
+                if any(r[time_name] == t for r in records)
+                else "–"
+                for records in groups.values()
+            ],
+        )
+        for t in times
+    ]
+    break_lines = _break_lines(breaks, times, x_of, frame.width)
+    title = f"{_title(plan.value)} nach {_title(plan.time)}"
+    description = (
+        f"Liniendiagramm „{title}“ mit {format_count(len(series), 'Reihe', 'Reihen')} von "
+        f"{time_label(times[0])} bis {time_label(times[-1])}: {'; '.join(groups)}. "
+        f"Werte von {format_number(min(values, default=0), decimals)} bis "
+        f"{format_number(max(values, default=0), decimals)}"
+        f"{f' ({plan.unit})' if plan.unit else ''}." + "".join(f" {b.label}." for b in break_lines)
+    )
+    return Chart(
+        kind="line",
+        title=title,
+        description=description,
+        unit=_unit_text(plan.unit),
+        frame=frame,
+        x_ticks=_x_ticks(times, frame, t_low, t_high),
+        y_ticks=[Tick(y_of(v), label) for v, label in zip(y_values, y_labels, strict=True)],
+        series=series,
+        bars=[],
+        breaks=break_lines,
+        notes=plan.notes,
+        table=DataTable(headers, table_rows),
+    )
+
+
+def _break_lines(
+    breaks: Sequence[Mapping[str, str]],
+    times: Sequence[object],
+    x_of: Callable[[object], float],
+    right: float,
+) -> list[BreakLine]:
+    """Breaks inside the charted period: a line between the last point before and the first from it.
+
+    A break at period ``P`` (``2017``, ``2017-06``) applies from ``P`` on; points are compared
+    with ``P`` at the coarser of the two granularities.
+    """
+    lines = []
+    for brk in breaks:
+        period = str(brk.get("period", ""))
+
+        def is_after(moment: object, period: str = period) -> bool:
+            text = iso(moment)
+            size = min(len(text), len(period))
+            return text[:size] >= period[:size]
+
+        after = [t for t in times if is_after(t)]
+        before = [t for t in times if not is_after(t)]
+        if after and before:
+            x = (x_of(before[-1]) + x_of(after[0])) / 2
+            label = f"Zeitreihenbruch {period}"
+            is_left = x + 6 + len(label) * LABEL_CHAR_WIDTH > right
+            lines.append(
+                BreakLine(x, label, x - 6 if is_left else x + 6, "end" if is_left else "start")
+            )
+    return lines
+
+
+# Bar chart
+
+
+def _bar_chart(plan: _Plan, width: int) -> Chart:
+    value_name = plan.value["name"]
+    records = plan.rows
+    if len(records) > MAX_BARS:
+        plan.notes.append(
+            f"Das Diagramm zeigt die ersten {MAX_BARS} von {len(records)} Werten. Mit den "
+            "Filtern über der Tabelle lassen sich andere Werte auswählen."
+        )
+        records = records[:MAX_BARS]
+    values = [float(r[value_name]) for r in records if r[value_name] is not None]
+    decimals = decimals_of(values)
+    low, high, step = nice_scale(min([0.0, *values]), max([0.0, *values]))
+    frame = Frame(
+        width, 16 + BAR_ROW * len(records) + 32, 16, 8, width - 72, 8 + BAR_ROW * len(records)
+    )
+
+    def x_of(v: float) -> float:
+        return scale(v, low, high, frame.left, frame.right)
+
+    max_label = int((width - 32) / LABEL_CHAR_WIDTH)
+    bars = []
+    for index, record in enumerate(records):
+        label = _label(record, plan)
+        short = label if len(label) <= max_label else label[: max_label - 1] + "…"
+        top = frame.top + index * BAR_ROW
+        value = record[value_name]
+        end = x_of(float(value)) if value is not None else x_of(0)
+        start = min(end, x_of(0))
+        is_negative = value is not None and value < 0
+        bars.append(
+            Bar(
+                label=short,
+                value_label=_value_text(record, plan, decimals),
+                x=start,
+                y=top + 22,
+                width=abs(end - x_of(0)),
+                height=18,
+                label_y=top + 16,
+                value_x=end - 6 if is_negative else end + 6,
+                value_anchor="end" if is_negative else "start",
+            )
+        )
+    tick_decimals = step_decimals(step)
+    header = ", ".join(_title(plan.fields[d]) for d in plan.dimensions) or "Reihe"
+    rows = [(_label(r, plan), [_value_text(r, plan, decimals)]) for r in records]
+    title = _title(plan.value)
+    description = (
+        f"Balkendiagramm „{title}“ mit {format_count(len(bars), 'Balken', 'Balken')}"
+        f"{f' ({plan.unit})' if plan.unit else ''}: "
+        + "; ".join(f"{label}: {values[0]}" for label, values in rows)
+        + "."
+    )
+    return Chart(
+        kind="bar",
+        title=title,
+        description=description,
+        unit=_unit_text(plan.unit),
+        frame=frame,
+        x_ticks=[Tick(x_of(v), format_number(v, tick_decimals)) for v in ticks(low, high, step)],
+        y_ticks=[],
+        series=[],
+        bars=bars,
+        breaks=[],
+        notes=plan.notes,
+        table=DataTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
+    )

@@ -1,0 +1,139 @@
+"""How to cite a dataset: plain text (German), BibTeX and RIS.
+
+``citation(dataset, release, base_url, accessed, style)`` is the one entry point; the web pages
+show all three styles and an API endpoint can serve them as they are. Every style names the
+title, the publisher, the year, the release, the URL of the dataset page and the access date.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.services.formatting import format_date
+
+STYLES: Final = ("text", "bibtex", "ris")
+_BIBTEX_SPECIAL: Final = str.maketrans(
+    {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
+    | {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CitationFacts:
+    """What every citation style needs, taken from the descriptor."""
+
+    key: str
+    title: str
+    publisher: str
+    producers: list[str]
+    year: str
+    published: str
+    release: int
+    version: str
+    url: str
+    license: str
+    accessed: date
+
+
+def dataset_page_url(base_url: str, name: str) -> str:
+    """The human landing page of a dataset (the URL a citation points to)."""
+    return f"{base_url.rstrip('/')}/datensaetze/{name}"
+
+
+def _contributors(descriptor: Mapping[str, Any], role: str) -> list[str]:
+    return [
+        str(c.get("title", ""))
+        for c in descriptor.get("contributors", [])
+        if role in c.get("roles", [])
+    ]
+
+
+def citation_facts(
+    dataset: DatasetRecord, release: int, base_url: str, accessed: date
+) -> CitationFacts:
+    """The facts of a citation; the year is that of the first release with this content."""
+    descriptor = dataset.descriptor
+    publishers = _contributors(descriptor, "publisher") or ["Land Nordrhein-Westfalen"]
+    licenses = descriptor.get("licenses") or [{}]
+    return CitationFacts(
+        key=f"{dataset.name}-r{release}",
+        title=str(descriptor.get("title", dataset.title)),
+        publisher="; ".join(publishers),
+        producers=_contributors(descriptor, "producer"),
+        year=dataset.modified[:4],
+        published=dataset.modified[:10],
+        release=release,
+        version=str(descriptor.get("version", "")),
+        url=dataset_page_url(base_url, dataset.name),
+        license=str(licenses[0].get("title") or licenses[0].get("name") or ""),
+        accessed=accessed,
+    )
+
+
+def _text(facts: CitationFacts) -> str:
+    source = f" Datenquelle: {'; '.join(facts.producers)}." if facts.producers else ""
+    version = f", Version {facts.version}" if facts.version else ""
+    return (
+        f"{facts.publisher} ({facts.year}): {facts.title}. Datensatz, Release {facts.release}"
+        f"{version}.{source} Lizenz: {facts.license}. {facts.url} "
+        f"(abgerufen am {format_date(facts.accessed)})."
+    )
+
+
+def _bibtex_value(text: str) -> str:
+    return text.translate(_BIBTEX_SPECIAL)
+
+
+def _bibtex(facts: CitationFacts) -> str:
+    fields = {
+        "author": "{" + _bibtex_value(facts.publisher) + "}",
+        "title": _bibtex_value(facts.title),
+        "publisher": _bibtex_value(facts.publisher),
+        "year": facts.year,
+        "version": _bibtex_value(f"Release {facts.release}, Version {facts.version}"),
+        "url": facts.url,
+        "urldate": facts.accessed.isoformat(),
+        "note": _bibtex_value(f"Datensatz; Lizenz: {facts.license}"),
+        "language": "german",
+    }
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items())
+    return f"@misc{{{facts.key},\n{body}\n}}"
+
+
+def _ris(facts: CitationFacts) -> str:
+    lines = [
+        ("TY", "DATA"),
+        ("TI", facts.title),
+        ("AU", facts.publisher),
+        ("PB", facts.publisher),
+        ("PY", facts.year),
+        ("DA", facts.published.replace("-", "/")),
+        ("ET", f"Release {facts.release}, Version {facts.version}"),
+        ("UR", facts.url),
+        ("Y2", facts.accessed.strftime("%Y/%m/%d")),
+        ("LA", "de"),
+        ("N1", f"Lizenz: {facts.license}"),
+        ("ER", ""),
+    ]
+    return "\n".join(f"{tag}  - {value}" for tag, value in lines)
+
+
+def citation(
+    dataset: DatasetRecord, release: int, base_url: str, accessed: date, style: str
+) -> str:
+    """The citation of ``dataset`` in ``style`` (``text``, ``bibtex`` or ``ris``).
+
+    ``base_url`` is the public base URL of the service, ``accessed`` the access date the reader
+    should cite. RIS lines are separated by line feeds; an unknown style raises ``InvalidParameter``.
+    """
+    facts = citation_facts(dataset, release, base_url, accessed)
+    if style == "text":
+        return _text(facts)
+    if style == "bibtex":
+        return _bibtex(facts)
+    if style == "ris":
+        return _ris(facts)
+    raise InvalidParameter(f"style: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")

@@ -1,0 +1,123 @@
+"""German display formats for numbers, dates, periods and sizes (registered as Jinja filters).
+
+Thousands are grouped with a no-break space (``2 123``), as in the tables of IT.NRW; the
+decimal sign is a comma. Nothing here knows about HTML.
+"""
+
+import math
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Final
+
+from opendata_sozial.domain import WITHHELD_STATUS
+
+NBSP: Final = "\u00a0"
+MAX_DECIMALS: Final = 3
+MONTHS: Final = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def decimals_of(values: Iterable[object]) -> int:
+    """The decimals a column needs so that no shown value is rounded (at most 3)."""
+    needed = 0
+    for value in values:
+        if isinstance(value, float) and math.isfinite(value):
+            text = repr(value)
+            if "e" not in text and "." in text:
+                needed = max(needed, len(text.split(".", 1)[1].rstrip("0")))
+    return min(needed, MAX_DECIMALS)
+
+
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """``2123`` -> ``2 123``, ``14.6`` with one decimal -> ``14,6``; ``None`` -> ``""``."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    if text in {"-0", "-0.0", "-0.00", "-0.000"}:
+        text = text[1:]
+    return text.replace(",", NBSP).replace(".", ",").replace("-", "\u2212")
+
+
+def format_cell(
+    value: object, status: str | None = None, decimals: int = 0, field_type: str = ""
+) -> str:
+    """A table cell in the manner of official statistics: value and symbol.
+
+    A withheld cell shows only its symbol (``/``); ``()`` wraps the value; other symbols
+    (``p``, ``r``, ``s``) follow the value. Years are never grouped (``2015``).
+    """
+    if isinstance(value, bool):
+        text = "ja" if value else "nein"
+    elif field_type == "year" and isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, int | float):
+        text = format_number(value, decimals)
+    elif isinstance(value, date):
+        text = format_date(value)
+    else:
+        text = "" if value is None else str(value)
+    if not status:
+        return text
+    if status in WITHHELD_STATUS and not text:
+        return status
+    if status == "()":
+        return f"({text})"
+    return f"{text}{NBSP}{status}" if text else status
+
+
+def format_date(value: date | datetime | str | None) -> str:
+    """``2025-01-31`` (or a datetime, or its ISO text) -> ``31.01.2025``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return f"{value.day:02d}.{value.month:02d}.{value.year}"
+
+
+def format_period(period: str) -> str:
+    """An ISO period as people read it: ``2015``, ``November 2021``, ``31.12.2023``."""
+    if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
+        return f"{MONTHS[int(period[5:]) - 1]} {period[:4]}"
+    if len(period) == 10:
+        return format_date(period)
+    return period
+
+
+def format_period_range(start: str, end: str) -> str:
+    """``2005``/``2019`` -> ``2005–2019``; one period when start and end are equal."""
+    if not start and not end:
+        return ""
+    if start == end or not end:
+        return format_period(start)
+    return f"{format_period(start)}–{format_period(end)}"
+
+
+def format_bytes(size: int | None) -> str:
+    """``5713`` -> ``5,7 kB`` (SI units, as browsers and file managers show them)."""
+    if size is None:
+        return ""
+    if size < 1000:
+        return f"{size}{NBSP}Byte"
+    scaled = size / 1000
+    for unit in ("kB", "MB"):
+        if scaled < 1000:
+            return f"{format_number(scaled, 1)}{NBSP}{unit}"
+        scaled /= 1000
+    return f"{format_number(scaled, 1)}{NBSP}GB"
+
+
+def format_count(count: int, singular: str, plural: str) -> str:
+    """``1 Zeile``, ``2 123 Zeilen``."""
+    return f"{format_number(count)}{NBSP}{singular if count == 1 else plural}"

@@ -1,0 +1,287 @@
+"""The table preview of a dataset page: its URL state, filter menus, sorting and keyset paging.
+
+The page speaks the rows API's language in its query string (``field=value``, ``_sort``,
+``_size``, ``_cursor``), so a preview URL and the matching API or export URL differ only in the
+path. Two parameters belong to the page alone: ``ressource`` (which table of the package) and
+``ab`` (the number of the first row shown, carried along the ``next`` links for the caption).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.formatting import decimals_of, format_cell
+from opendata_sozial.services.rows import RowsPage
+
+DEFAULT_SIZE: Final = 20
+SIZES: Final = (10, 20, 50, 100)
+MAX_SIZE: Final = 500
+MAX_OPTIONS: Final = 250
+ANCHOR: Final = "#vorschau"
+_ROW_PARAMETERS: Final = frozenset({"_sort", "_size", "_cursor"})
+NUMERIC_TYPES: Final = frozenset({"number", "integer"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRequest:
+    """What the preview shows, parsed from the page's query string."""
+
+    resource: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+    sort: str | None = None
+    size: int = DEFAULT_SIZE
+    cursor: str | None = None
+    start: int = 1
+
+    def rows_params(self) -> dict[str, list[str]]:
+        """The parameters for ``RowService.page``."""
+        params: dict[str, list[str]] = {}
+        for key, value in self.filters:
+            params.setdefault(key, []).append(value)
+        params["_size"] = [str(self.size)]
+        if self.sort:
+            params["_sort"] = [self.sort]
+        if self.cursor:
+            params["_cursor"] = [self.cursor]
+        return params
+
+    def export_query(self) -> list[tuple[str, str]]:
+        """Filters and sort for downloads of the whole selection (no paging)."""
+        return [*self.filters, *([("_sort", self.sort)] if self.sort else [])]
+
+    def url(self, path: str) -> str:
+        """The page URL of this state, with defaults left out, pointing at the preview."""
+        pairs: list[tuple[str, str]] = [("ressource", self.resource)] if self.resource else []
+        pairs += [*self.export_query()]
+        if self.size != DEFAULT_SIZE:
+            pairs.append(("_size", str(self.size)))
+        if self.cursor:
+            pairs += [("_cursor", self.cursor), ("ab", str(self.start))]
+        return f"{path}?{urlencode(pairs)}{ANCHOR}" if pairs else f"{path}{ANCHOR}"
+
+
+def _last(values: Sequence[str]) -> str | None:
+    return next((v for v in reversed(values) if v), None)
+
+
+def _positive(name: str, raw: str | None, default: int, maximum: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidParameter(f"{name}: {raw!r} ist ungültig; ganze Zahl von 1 bis {maximum}")
+    return int(raw)
+
+
+def parse_preview(params: Mapping[str, Sequence[str]]) -> PreviewRequest:
+    """Parse the page's query string; empty form fields mean „alle“ and are dropped."""
+    unknown = sorted(k for k in params if k.startswith("_") and k not in _ROW_PARAMETERS)
+    if unknown:
+        raise InvalidParameter(
+            f"Parameter {unknown[0]!r} gibt es auf dieser Seite nicht; "
+            f"gültig: {', '.join(sorted(_ROW_PARAMETERS))}, ressource, ab und Feldfilter"
+        )
+    filters = tuple(
+        (key, value)
+        for key, values in params.items()
+        if key not in _ROW_PARAMETERS and key not in {"ressource", "ab"}
+        for value in values
+        if value != ""
+    )
+    cursor = _last(params.get("_cursor", []))
+    return PreviewRequest(
+        resource=_last(params.get("ressource", [])),
+        filters=filters,
+        sort=_last(params.get("_sort", [])),
+        size=_positive("_size", _last(params.get("_size", [])), DEFAULT_SIZE, MAX_SIZE),
+        cursor=cursor,
+        start=_positive("ab", _last(params.get("ab", [])), 1, 10**9) if cursor else 1,
+    )
+
+
+# Filter menus
+
+
+def filter_fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Fields that get a filter menu: key fields and fields with categories, except status."""
+    key = set(schema.get("primaryKey") or [])
+    return [
+        f
+        for f in schema.get("fields", [])
+        if (f["name"] in key or f.get("categories")) and not f["name"].endswith("_status")
+    ]
+
+
+def param_value(value: object) -> str:
+    """A cell value as the rows API reads it back (``2019``, ``2023-12-31``, ``14.6``)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An option of a select."""
+
+    value: str
+    label: str
+    is_selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FilterControl:
+    """A select for one field: ``field=value`` (exact match), empty for „alle“."""
+
+    name: str
+    label: str
+    options: list[Option]
+
+
+def _ordered_values(spec: Mapping[str, Any], values: Sequence[tuple[Any, int]]) -> list[Any]:
+    present = [v for v, _ in values if v is not None]
+    order = [c if isinstance(c, str) else c.get("value") for c in spec.get("categories", [])]
+    if order:
+        return sorted(present, key=lambda v: order.index(v) if v in order else len(order))
+    return sorted(present, key=lambda v: (isinstance(v, str), v))
+
+
+def filter_controls(
+    schema: Mapping[str, Any],
+    values: Mapping[str, Sequence[tuple[Any, int]]],
+    request: PreviewRequest,
+) -> list[FilterControl]:
+    """One select per filter field with at most ``MAX_OPTIONS`` values."""
+    chosen = dict(request.filters)
+    controls = []
+    for spec in filter_fields(schema):
+        name = spec["name"]
+        if name not in values or len(values[name]) > MAX_OPTIONS:
+            continue
+        ordered = _ordered_values(spec, values[name])
+        labels = {
+            param_value(v): format_cell(v, decimals=decimals_of([v]), field_type=spec["type"])
+            for v in ordered
+        }
+        if name in chosen and chosen[name] not in labels:
+            labels[chosen[name]] = chosen[name]
+        options = [Option("", "alle", name not in chosen)] + [
+            Option(value, label, chosen.get(name) == value) for value, label in labels.items()
+        ]
+        controls.append(FilterControl(name, str(spec.get("title") or name), options))
+    return controls
+
+
+# The table
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column header with its sort state and the URL that toggles the sort."""
+
+    name: str
+    title: str
+    unit: str
+    is_numeric: bool
+    sort_state: str | None
+    sort_url: str
+    sort_hint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A formatted cell; numbers are right-aligned."""
+
+    text: str
+    is_numeric: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewTable:
+    """The preview: header, formatted rows, position and paging links."""
+
+    columns: list[Column]
+    rows: list[list[Cell]]
+    total: int
+    first: int
+    last: int
+    next_url: str | None
+    first_url: str | None
+    has_merged_status: bool
+    sort_options: list[Option] = field(default_factory=list)
+    size_options: list[Option] = field(default_factory=list)
+
+
+def _sort_state(request: PreviewRequest, name: str) -> str | None:
+    first = (request.sort or "").split(",")[0]
+    if first == name:
+        return "ascending"
+    if first == f"-{name}":
+        return "descending"
+    return None
+
+
+def _column(spec: Mapping[str, Any], request: PreviewRequest, path: str) -> Column:
+    name = spec["name"]
+    state = _sort_state(request, name)
+    toggled = f"-{name}" if state == "ascending" else name
+    title = str(spec.get("title") or name)
+    direction = "absteigend" if state == "ascending" else "aufsteigend"
+    unsorted = replace(request, sort=toggled, cursor=None, start=1)
+    return Column(
+        name=name,
+        title=title,
+        unit=str(spec.get("x_unit", "")),
+        is_numeric=spec["type"] in NUMERIC_TYPES,
+        sort_state=state,
+        sort_url=unsorted.url(path),
+        sort_hint=f"{title} {direction} sortieren",
+    )
+
+
+def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> PreviewTable:
+    """Format one page of rows; status symbols are merged into their value cells."""
+    specs = {f["name"]: f for f in page.resource.schema["fields"]}
+    merged = {n for n in page.columns if n.endswith("_status") and n[:-7] in page.columns}
+    shown = [n for n in page.columns if n not in merged]
+    index = {n: i for i, n in enumerate(page.columns)}
+    decimals = {n: decimals_of(r[index[n]] for r in page.rows) for n in shown}
+    rows = [
+        [
+            Cell(
+                format_cell(
+                    row[index[n]],
+                    row[index[f"{n}_status"]] if f"{n}_status" in merged else None,
+                    decimals[n],
+                    specs[n]["type"],
+                ),
+                specs[n]["type"] in NUMERIC_TYPES,
+            )
+            for n in shown
+        ]
+        for row in page.rows
+    ]
+    columns = [_column(specs[n], request, path) for n in shown]
+    sort_options = [Option("", "Reihenfolge der Datei", not request.sort)] + [
+        Option(f"{sign}{c.name}", f"{c.title} {label}", request.sort == f"{sign}{c.name}")
+        for c in columns
+        for sign, label in (("", "aufsteigend"), ("-", "absteigend"))
+    ]
+    following = replace(request, cursor=page.next_cursor, start=request.start + len(rows))
+    return PreviewTable(
+        columns=columns,
+        rows=rows,
+        total=page.total,
+        first=request.start if rows else 0,
+        last=request.start + len(rows) - 1,
+        next_url=following.url(path) if page.next_cursor else None,
+        first_url=replace(request, cursor=None, start=1).url(path) if request.cursor else None,
+        has_merged_status=bool(merged),
+        sort_options=sort_options,
+        size_options=[
+            Option(str(s), str(s), s == request.size) for s in sorted({*SIZES, request.size})
+        ],
+    )

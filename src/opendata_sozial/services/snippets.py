@@ -1,0 +1,121 @@
+"""„Daten nutzen“: ready-to-run snippets for curl, Python (pandas) and R.
+
+The canonical CSV is UTF-8 with ``,`` as separator and ``.`` as decimal sign; only an empty cell
+is missing (``missingValues: [""]``). Text columns that could look like numbers (region keys
+such as ``05111``, status symbols such as ``0``, footnote markers) are read as text, so that
+leading zeros and symbols survive: every ``string`` field without ``categories``, every status
+column and every field whose categories are all digits.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """One code example: an id for anchors, a heading, the language and the code."""
+
+    id: str
+    title: str
+    language: str
+    code: str
+
+
+def text_fields(schema: Mapping[str, Any]) -> list[str]:
+    """Fields a CSV reader must keep as text (see the module docstring)."""
+    names = []
+    for field in schema.get("fields", []):
+        if field.get("type") != "string":
+            continue
+        categories = [
+            c if isinstance(c, str) else str(c.get("value", ""))
+            for c in field.get("categories", [])
+        ]
+        if (
+            not categories
+            or field["name"].endswith("_status")
+            or all(c.isdigit() for c in categories)
+        ):
+            names.append(field["name"])
+    return names
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _curl(original_url: str, rows_url: str, example: Sequence[tuple[str, str]], file: str) -> str:
+    query = urlencode([*example, ("_size", "10")])
+    return (
+        "# Originaldatei speichern (CSV, UTF-8, Komma, Dezimalpunkt)\n"
+        f"curl -fL -o {file} '{original_url}'\n\n"
+        "# Gefilterte Zeilen als JSON abfragen\n"
+        f"curl -fsS '{rows_url}?{query}'"
+    )
+
+
+def _pandas(original_url: str, excel_url: str, text: Sequence[str]) -> str:
+    dtype = ", ".join(f"{_quoted(name)}: {_quoted('string')}" for name in text)
+    return (
+        "import pandas as pd\n\n"
+        f"url = {_quoted(original_url)}\n"
+        "daten = pd.read_csv(\n"
+        "    url,\n"
+        '    sep=",",\n'
+        '    decimal=".",\n'
+        '    encoding="utf-8",\n'
+        "    keep_default_na=False,\n"
+        '    na_values=[""],\n'
+        f"    dtype={{{dtype}}},\n"
+        ")\n\n"
+        "# Variante für deutsches Excel (Semikolon, Dezimalkomma, BOM):\n"
+        f"# url_excel = {_quoted(excel_url)}\n"
+        '# daten = pd.read_csv(url_excel, sep=";", decimal=",", encoding="utf-8-sig")'
+    )
+
+
+def _r(original_url: str, excel_url: str, text: Sequence[str]) -> str:
+    classes = ", ".join(f'{name} = "character"' for name in text)
+    col_classes = f",\n  colClasses = c({classes})" if text else ""
+    return (
+        f"url <- {_quoted(original_url)}\n"
+        "daten <- read.csv(\n"
+        "  url,\n"
+        '  sep = ",",\n'
+        '  dec = ".",\n'
+        '  na.strings = "",\n'
+        '  encoding = "UTF-8"'
+        f"{col_classes}\n"
+        ")\n\n"
+        "# Variante für deutsches Excel (Semikolon, Dezimalkomma, BOM):\n"
+        f"# url_excel <- {_quoted(excel_url)}\n"
+        '# daten <- read.csv2(url_excel, fileEncoding = "UTF-8-BOM")'
+    )
+
+
+def usage_snippets(
+    *,
+    resource: str,
+    schema: Mapping[str, Any],
+    original_url: str,
+    rows_url: str,
+    excel_url: str,
+    example: Sequence[tuple[str, str]] = (),
+) -> list[Snippet]:
+    """curl, pandas and R snippets for one resource; ``example`` is a filter for the query."""
+    text = text_fields(schema)
+    return [
+        Snippet(
+            "nutzen-curl",
+            "Kommandozeile (curl)",
+            "shell",
+            _curl(original_url, rows_url, example, f"{resource}.csv"),
+        ),
+        Snippet(
+            "nutzen-python", "Python (pandas)", "python", _pandas(original_url, excel_url, text)
+        ),
+        Snippet("nutzen-r", "R", "r", _r(original_url, excel_url, text)),
+    ]

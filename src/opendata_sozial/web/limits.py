@@ -1,0 +1,178 @@
+"""Request limits: URL length, number of filters, NUL characters and a rate limit per client.
+
+``create_app`` adds ``LimitsPlugin(settings)``; it puts :class:`LimitsMiddleware` in front of
+every other middleware, so a request is counted before anything else runs (a ``304`` counts
+too). ``/health/*`` is never rate limited: orchestrators poll it and must see the truth.
+
+The rate limit is a fixed window per client IP address and server process, advertised with the
+``RateLimit-Policy`` and ``RateLimit`` fields of the IETF draft
+(draft-ietf-httpapi-ratelimit-headers-10): ``RateLimit-Policy: "per-client";q=1200;w=60`` and
+``RateLimit: "per-client";r=1187;t=42``. Past the quota the answer is ``429`` with
+``Retry-After``. Behind a reverse proxy, run uvicorn with ``--proxy-headers`` (and
+``--forwarded-allow-ips``) so the client address is the real one.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from litestar.config.app import AppConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.plugins import InitPlugin
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from opendata_sozial.config import Settings
+from opendata_sozial.errors import InvalidParameter, RateLimited, UriTooLong
+
+POLICY = "per-client"
+UNLIMITED_PREFIXES = ("/health/",)
+MAX_TRACKED_CLIENTS = 100_000
+"""Bound on the clients remembered at once; expired windows are dropped first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """The state of one client's window after a request."""
+
+    is_allowed: bool
+    remaining: int
+    reset_seconds: int
+
+
+class RateLimiter:
+    """Fixed-window counter per client: ``quota`` requests per ``window`` seconds."""
+
+    def __init__(
+        self, *, quota: int, window: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Count with ``clock`` (monotonic seconds); tests pass their own."""
+        self.quota = quota
+        self.window = window
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def hit(self, client: str) -> Quota:
+        """Count one request of ``client`` and say whether it is within the quota."""
+        now = self._clock()
+        if client not in self._windows and len(self._windows) >= MAX_TRACKED_CLIENTS:
+            self._forget_expired(now)
+        start, count = self._windows.get(client, (now, 0))
+        if now - start >= self.window:
+            start, count = now, 0
+        count += 1
+        self._windows[client] = (start, count)
+        reset = max(0, math.ceil(start + self.window - now))
+        return Quota(count <= self.quota, max(0, self.quota - count), reset)
+
+    def _forget_expired(self, now: float) -> None:
+        self._windows = {
+            client: state for client, state in self._windows.items() if now - state[0] < self.window
+        }
+        if len(self._windows) >= MAX_TRACKED_CLIENTS:
+            self._windows.clear()  # under a flood of addresses, forgetting beats growing
+
+    def headers(self, quota: Quota) -> dict[str, str]:
+        """The RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) for ``quota``."""
+        return {
+            "RateLimit-Policy": f'"{POLICY}";q={self.quota};w={self.window}',
+            "RateLimit": f'"{POLICY}";r={quota.remaining};t={quota.reset_seconds}',
+        }
+
+
+def count_filters(query_string: bytes) -> int:
+    """Query parameters without a leading underscore: filters, plus ``q``, ``page``, ``profile``."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return sum(1 for name, _ in pairs if not name.startswith("_"))
+
+
+def target_length(scope: Scope) -> int:
+    """Length in bytes of the request target as sent: raw path plus ``?`` and query."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    raw_path = raw_path.split(b"?", 1)[0]  # Litestar's test client puts the query in there too
+    query: bytes = scope.get("query_string", b"")
+    return len(raw_path) + (len(query) + 1 if query else 0)
+
+
+def has_nul(scope: Scope) -> bool:
+    """A NUL in the path or the query: no name or value holds one, and PostgreSQL refuses it."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+def _adding_headers(send: Send, headers: dict[str, str]) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            MutableScopeHeaders.from_message(message).update(headers)
+        await send(message)
+
+    return send_with_headers
+
+
+class LimitsMiddleware(ASGIMiddleware):
+    """Rate limit per client, then URL length and filter count, before the route runs."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, settings: Settings, limiter: RateLimiter | None) -> None:
+        """Limits from ``settings``; ``limiter`` is ``None`` when rate limiting is off."""
+        self._max_url = settings.max_url_length
+        self._max_filters = settings.max_filters
+        self._limiter = limiter
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Refuse with 429, 414 or 400, or run the route with the RateLimit fields added."""
+        if self._limiter is not None and not scope["path"].startswith(UNLIMITED_PREFIXES):
+            client = scope.get("client")
+            quota = self._limiter.hit(client[0] if client else "unknown")
+            headers = self._limiter.headers(quota)
+            if not quota.is_allowed:
+                retry = str(max(1, quota.reset_seconds))
+                raise RateLimited(
+                    f"Mehr als {self._limiter.quota} Anfragen in {self._limiter.window} s; "
+                    f"in {retry} s wieder möglich.",
+                    headers={**headers, "Retry-After": retry},
+                )
+            send = _adding_headers(send, headers)
+        self._check_target(scope)
+        await next_app(scope, receive, send)
+
+    def _check_target(self, scope: Scope) -> None:
+        if (length := target_length(scope)) > self._max_url:
+            raise UriTooLong(
+                f"Die Adresse hat {length} Byte, höchstens {self._max_url} sind erlaubt; "
+                "weniger oder kürzere Parameter verwenden."
+            )
+        if has_nul(scope):
+            raise InvalidParameter(
+                "Die Anfrage enthält ein NUL-Zeichen (%00); das kommt in keinem Namen und "
+                "keinem Wert vor."
+            )
+        if (count := count_filters(scope.get("query_string", b""))) > self._max_filters:
+            raise InvalidParameter(
+                f"{count} Filterparameter, höchstens {self._max_filters} sind erlaubt; "
+                "mehrere Werte eines Felds mit __in zusammenfassen."
+            )
+
+
+class LimitsPlugin(InitPlugin):
+    """Wires :class:`LimitsMiddleware` in as the outermost middleware."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Read the limits from ``settings``; the rate limiter lives as long as the app."""
+        limiter = (
+            RateLimiter(
+                quota=settings.rate_limit_requests, window=settings.rate_limit_window_seconds
+            )
+            if settings.rate_limit_requests > 0
+            else None
+        )
+        self._middleware = LimitsMiddleware(settings, limiter)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Put the limits in front of every other middleware."""
+        app_config.middleware.insert(0, self._middleware)
+        return app_config

@@ -1,0 +1,83 @@
+"""HTML error pages for the page routes (the API keeps RFC 9457 problem+json).
+
+STYLE.md §9: the page controller overrides the app's handlers, so a reader who follows a
+broken link sees a page in the site's layout that says what went wrong and where to go on.
+"""
+
+import logging
+from typing import Any, Final
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import OperationalError
+
+from opendata_sozial.errors import OpendataError
+
+logger = logging.getLogger(__name__)
+
+TITLES: Final = {
+    400: "Ungültige Anfrage",
+    404: "Seite nicht gefunden",
+    500: "Interner Fehler",
+    503: "Dienst vorübergehend nicht verfügbar",
+}
+ADVICE: Final = {
+    400: "Eine Angabe in der Adresse passt nicht. Prüfen Sie die Filter oder beginnen Sie neu.",
+    404: "Die gesuchte Seite oder der Datensatz existiert nicht (mehr). Vielleicht hilft die Suche.",
+    500: "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
+    503: "Der Katalog ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Sekunden erneut.",
+}
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
+    status = status if status in TITLES else (400 if status < 500 else 500)
+    path = request.url.path
+    # The API's message lists every valid name; a reader needs only the first sentence.
+    detail = detail.split("; vorhanden:", 1)[0]
+    is_dataset_query = status == 400 and path.startswith("/datensaetze/")
+    return Template(
+        template_name="error.html.j2",
+        context={
+            "site": request.app.state.catalog_info,
+            "path": path,
+            "back_url": path if is_dataset_query else None,
+            "status": status,
+            "title": TITLES[status],
+            "advice": ADVICE[status],
+            "detail": detail,
+        },
+        status_code=status,
+        headers={"Retry-After": "5"} if status == 503 else None,
+    )
+
+
+def opendata_error_page(request: Request[Any, Any, Any], exc: OpendataError) -> Template:
+    """Our errors (unknown dataset, invalid filter, nothing published) as a page."""
+    return _error_page(request, exc.status, str(exc))
+
+
+def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
+    """Litestar's own 4xx (validation of path or query) as a page."""
+    return _error_page(request, exc.status_code, str(exc.detail))
+
+
+def database_unavailable_page(request: Request[Any, Any, Any], exc: OperationalError) -> Template:
+    """A database outage: 503 with Retry-After."""
+    logger.warning("database.unavailable", extra={"error": str(exc.orig)})
+    return _error_page(request, 503, "Die Datenbank antwortet nicht.")
+
+
+def internal_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    """Anything unexpected: logged once with its traceback, answered without internals."""
+    logger.error("page.failed", exc_info=exc, extra={"path": request.url.path})
+    return _error_page(request, 500, "")
+
+
+PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
+    OpendataError: opendata_error_page,
+    HTTPException: http_error_page,
+    OperationalError: database_unavailable_page,
+    Exception: internal_error_page,
+}

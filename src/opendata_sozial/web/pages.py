@@ -1,0 +1,137 @@
+"""HTML catalogue: start page, search and dataset pages, static assets and HTML error pages.
+
+The pages call the same services as the JSON API (``CatalogService.search``,
+``CatalogService.get_dataset`` with the API's dataset detail, ``RowService.page``/``values``);
+the view modules in ``services`` lay the results out, the templates only render them.
+``PagesPlugin`` wires everything into the app.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Final
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.config.app import AppConfig
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
+from litestar.plugins import InitPlugin
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+
+from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.dataset_page import build_dataset_page
+from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.search import SearchQuery
+from opendata_sozial.services.search_page import build_search_page, build_start_page, parse_search
+from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
+from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
+
+RECENT: Final = 6
+BERLIN: Final = ZoneInfo("Europe/Berlin")
+API_DATASETS: Final = "/api/v1/datasets"
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    return str(request.app.state.settings.base_url).rstrip("/")
+
+
+def _info(request: Request[Any, Any, Any]) -> CatalogInfo:
+    info: CatalogInfo = request.app.state.catalog_info
+    return info
+
+
+def _chapters(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return {c.id: c.label for c in _info(request).chapters}
+
+
+def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    return {key: list(values) for key, values in request.query_params.dict().items()}
+
+
+def _today() -> date:
+    """The access date for citations, in the publisher's time zone."""
+    return datetime.now(BERLIN).date()
+
+
+def render(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:  # noqa: ANN401  # view objects
+    """A page with the context every template needs (catalog info, current path)."""
+    return Template(
+        template_name=template,
+        context={"site": _info(request), "path": request.url.path, **context},
+    )
+
+
+class PageController(Controller):
+    """Server-rendered pages in German; every state is a URL and works without JavaScript."""
+
+    path = "/"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+
+    @get("/", name="page-start", sync_to_thread=True)
+    def start(
+        self, request: Request[Any, Any, Any], catalog: NamedDependency[CatalogService]
+    ) -> Template:
+        """Search box, chapters with counts and the most recently changed datasets."""
+        query = SearchQuery(sort="-modified", size=RECENT)
+        result = catalog.search(
+            query, chapters=_chapters(request), url=f"{_base(request)}{API_DATASETS}"
+        )
+        return render(
+            request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
+        )
+
+    @get("/suche", name="page-search", sync_to_thread=True)
+    def search(
+        self, request: Request[Any, Any, Any], catalog: NamedDependency[CatalogService]
+    ) -> Template:
+        """Full text, facet filters, sorting and paging with the API's parameters."""
+        query = parse_search(_params(request))
+        result = catalog.search(
+            query, chapters=_chapters(request), url=f"{_base(request)}{API_DATASETS}"
+        )
+        view = build_search_page(query, result, chapters=_chapters(request))
+        return render(request, "search.html.j2", view=view)
+
+    @get("/datensaetze/{name:str}", name="page-dataset", sync_to_thread=True)
+    def dataset(
+        self,
+        request: Request[Any, Any, Any],
+        catalog: NamedDependency[CatalogService],
+        rows: NamedDependency[RowService],
+        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+    ) -> Template:
+        """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
+        record, base = catalog.get_dataset(name), _base(request)
+        view = build_dataset_page(
+            record=record,
+            detail=_dataset_detail(record, base),
+            datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, base))),
+            rows=rows,
+            params=_params(request),
+            base_url=base,
+            accessed=_today(),
+            chapters=_chapters(request),
+            catalog_title=_info(request).title,
+        )
+        return render(request, "dataset.html.j2", view=view)
+
+
+class PagesPlugin(InitPlugin):
+    """Adds the pages, their templates and ``/static`` to the app being built."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Register routes and the template engine."""
+        app_config.template_config = template_config()
+        app_config.route_handlers.extend(
+            [
+                PageController,
+                create_static_files_router(
+                    path=STATIC_PREFIX, directories=[STATIC_DIR], name="static"
+                ),
+            ]
+        )
+        return app_config
