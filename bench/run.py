@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -117,11 +118,12 @@ def main() -> None:
         psql=_psql,
     )
     results: dict[str, Any] = {"machine": machine(), "rows": args.rows, "seconds": args.seconds}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` still cleans up
     try:
         results["publish"] = bench.publish_all()
         results["sqlite"] = bench.serve_and_measure("sqlite")
         results["postgres"] = bench.serve_and_measure("postgres")
-        results["scale_out"] = bench.scale_out()
+        results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
     finally:
         procs.stop_all()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

@@ -298,8 +298,12 @@ class Bench:
 
     # Scale-out: two API processes on PostgreSQL while a publish runs
 
-    def scale_out(self) -> dict[str, Any]:
-        """Distinct queries against two processes, idle and during a publish of a new release."""
+    def scale_out(self, expected_publish_seconds: float) -> dict[str, Any]:
+        """Distinct queries against two processes, idle and during a publish of a new release.
+
+        The load during the publish lasts about as long as the publish is expected to take
+        under load (its time without load, times 1.8), at most 90 s.
+        """
         url = _url_of("bench_ods")
         port = PORTS["ours_two"]
         argv = [str(self.ours), "serve", "--port", str(port), "--workers", "2"]
@@ -318,24 +322,27 @@ class Bench:
                 connections=CONNECTIONS,
                 script=script,
                 workdir=workdir,
+                headers=["Cache-Control: no-cache"],
             )
             before = _release(server)
-            publisher = subprocess.Popen(
+            publisher = procs.start(
+                "publish-next",
                 [str(self.ours), "publish", str(self.second_package)],
-                env={**_environ(), "ODS_DATABASE_URL": url},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
+                port=0,
+                env={"ODS_DATABASE_URL": url},
+                logs=self.logs,
             )
             started = time.perf_counter()
             during = load.wrk(
                 server.url("/"),
-                seconds=max(self.seconds, 15),
+                seconds=round(min(90, max(self.seconds, expected_publish_seconds * 1.8))),
                 connections=CONNECTIONS,
                 script=script,
                 workdir=workdir,
+                headers=["Cache-Control: no-cache"],
             )
-            code = publisher.wait(timeout=600)
+            code = publisher.process.wait(timeout=600)
+            procs.stop(publisher)
             publish_seconds = time.perf_counter() - started
             time.sleep(1.5)  # ODS_RELEASE_POLL_SECONDS
             after = _release(server)
@@ -351,12 +358,6 @@ class Bench:
 
 def _median(runs: list[load.Download]) -> dict[str, Any]:
     return sorted((run.as_dict() for run in runs), key=lambda d: d["seconds"])[len(runs) // 2]
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def _url_of(database: str) -> str:

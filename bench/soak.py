@@ -28,6 +28,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -106,7 +107,11 @@ def request_plan(rng: random.Random, names: list[tuple[str, str, str]]) -> tuple
 
 
 async def client_loop(
-    client: httpx.AsyncClient, deadline: float, seed: int, tally: Tally, names: list
+    client: httpx.AsyncClient,
+    deadline: float,
+    seed: int,
+    tally: Tally,
+    names: list[tuple[str, str, str]],
 ) -> None:
     """Send requests back to back until ``deadline``; revalidate some with their ETag."""
     rng = random.Random(seed)  # noqa: S311  # a load mix, not cryptography
@@ -131,7 +136,7 @@ async def client_loop(
             etags[path] = response.headers["etag"]
 
 
-async def drive(base: str, seconds: float, connections: int, pid: int) -> dict:
+async def drive(base: str, seconds: float, connections: int, pid: int) -> dict[str, Any]:
     """Run the clients; sample the server's memory at the end of warm-up and at the end."""
     tally = Tally()
     names = targets()
@@ -191,7 +196,7 @@ def wait_ready(base: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"server at {base} did not get ready in {timeout} s")
 
 
-def soak(url: str, seconds: float, connections: int) -> dict:
+def soak(url: str, seconds: float, connections: int) -> dict[str, Any]:
     """Publish into ``url``, serve it on loopback, drive it, stop it; the measurements."""
     publish_into(url)
     port = free_port()
@@ -220,6 +225,9 @@ def soak(url: str, seconds: float, connections: int) -> dict:
         server.terminate()
         server.wait(timeout=20)
     errors = [line for line in Path(log.name).read_text().splitlines() if "Error" in line]
+    if not errors and not result["errors"]:
+        Path(log.name).unlink()
+        return result
     return {**result, "server_log": log.name, "server_errors": errors[-5:]}
 
 
@@ -246,7 +254,7 @@ def drop_postgres(server: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def run_backend(backend: str, seconds: float, connections: int) -> dict:
+def run_backend(backend: str, seconds: float, connections: int) -> dict[str, Any]:
     """One soak run against ``backend``; a skipped run says why."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="ods-soak-") as folder:

@@ -6,7 +6,7 @@ refuses root) on a free port, publishes into it, serves it with uvicorn (the rea
 command), stops the cluster, and starts it again.
 """
 
-import glob
+import contextlib
 import json
 import os
 import shutil
@@ -40,8 +40,8 @@ def _free_port() -> int:
 
 
 def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
 
 
 @dataclass
@@ -89,10 +89,8 @@ def cluster() -> Iterator[Cluster]:
     try:
         yield cluster
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             cluster.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -1,7 +1,5 @@
 """Limits: rate limit per client (RateLimit fields, 429), URL length, filters, query time."""
 
-from collections.abc import Iterator
-
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -92,7 +90,7 @@ def test_rate_limit_counts_errors_and_not_modified(published_url: str) -> None:
 
 def test_rate_limit_can_be_turned_off(published_url: str) -> None:
     with _client(published_url, rate_limit_requests=0) as client:
-        answers = [client.get("/health/live") and client.get(ROWS) for _ in range(30)]
+        answers = [client.get(ROWS) for _ in range(30)]
     assert {r.status_code for r in answers} == {200}
     assert all("ratelimit" not in r.headers for r in answers)
 
@@ -149,14 +147,14 @@ def _grow_table(url: str, doublings: int) -> int:
 
 
 @pytest.fixture
-def big_table(database_url: str, catalog: CatalogInfo) -> Iterator[str]:
+def big_table(database_url: str, catalog: CatalogInfo) -> str:
     engine = create_db_engine(database_url)
     try:
         publish([DATAPACKAGES / "lebensformen"], engine=engine, catalog=catalog)
     finally:
         engine.dispose()
     assert _grow_table(database_url, 14) == 80 * 2**14
-    yield database_url
+    return database_url
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 import csv
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,10 @@ from opendata_sozial.db.data_tables import CONVERTERS, typed_rows
 from opendata_sozial.ingest.package import read_package
 from opendata_sozial.ingest.row_proof import is_eligible, prove_rows
 from opendata_sozial.ingest.validate import validate_paths
+from tests.broken_packages import CASES, copy_valid, flatten, letters_in_number, refresh_digest
 from tests.conftest import DATAPACKAGES
-from tests.test_validate_broken import CASES, VALID, flatten, refresh_digest
 
 SHIPPED = sorted(p.parent for p in DATAPACKAGES.glob("*/datapackage.json"))
-
-
-def _copy(tmp_path: Path) -> Path:
-    folder = tmp_path / VALID.name
-    shutil.copytree(VALID, folder)
-    return folder
 
 
 @pytest.mark.parametrize(("mutate", "expected", "fragment"), CASES)
@@ -34,7 +27,7 @@ def test_proof_reports_every_broken_package_like_the_full_checks(
     expected: list[Any],
     fragment: str,
 ) -> None:
-    folder = _copy(tmp_path)
+    folder = copy_valid(tmp_path)
     mutate(folder)
     full = validate_paths([folder], catalog)
     proven = validate_paths([folder], catalog, prove_rows_from=0)
@@ -81,7 +74,7 @@ def _csv_lines(folder: Path) -> tuple[Path, list[str]]:
 def test_proof_defers_unusual_spellings_to_the_full_checks(
     tmp_path: Path, catalog: CatalogInfo, old: str, new: str
 ) -> None:
-    folder = _copy(tmp_path)
+    folder = copy_valid(tmp_path)
     path, lines = _csv_lines(folder)
     number = next(i for i, line in enumerate(lines) if old in line and i > 0)
     lines[number] = lines[number].replace(old, new, 1)
@@ -95,7 +88,7 @@ def test_proof_defers_unusual_spellings_to_the_full_checks(
 
 
 def test_proof_finds_a_duplicate_key_far_apart(tmp_path: Path, catalog: CatalogInfo) -> None:
-    folder = _copy(tmp_path)
+    folder = copy_valid(tmp_path)
     path, lines = _csv_lines(folder)
     lines[-2] = lines[1]  # the last data row repeats the first
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -107,7 +100,7 @@ def test_proof_finds_a_duplicate_key_far_apart(tmp_path: Path, catalog: CatalogI
 
 
 def test_proof_leaves_constraints_to_frictionless(tmp_path: Path) -> None:
-    folder = _copy(tmp_path)
+    folder = copy_valid(tmp_path)
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     resource = descriptor["resources"][0]
     assert is_eligible(resource)
@@ -142,3 +135,35 @@ def test_typed_rows_refuse_a_short_row(tmp_path: Path) -> None:
     schema = {"fields": [{"name": "a", "type": "integer"}, {"name": "b", "type": "integer"}]}
     with pytest.raises(ValueError, match=r"shorter|longer"):
         list(typed_rows(path, schema))
+
+
+def test_publish_with_the_proof_loads_the_same_rows_and_refuses_the_same_packages(
+    database_url: str, catalog: CatalogInfo, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.errors import PackageInvalid
+    from opendata_sozial.services.publish import publish
+
+    engine = create_db_engine(database_url)
+    try:
+        valid = copy_valid(tmp_path / "valid")
+        publish([valid], engine=engine, catalog=catalog, prove_rows_from=0)
+        broken = copy_valid(tmp_path / "broken")
+        letters_in_number(broken)
+        with pytest.raises(PackageInvalid) as refused:
+            publish([broken], engine=engine, catalog=catalog, prove_rows_from=0)
+        full = validate_paths([broken], catalog)
+        assert [(i.code, i.row, i.field) for i in refused.value.issues] == [
+            (i.code, i.row, i.field) for i in full.errors()
+        ]
+        with engine.connect() as conn:
+            (table,) = conn.execute(text("SELECT table_name FROM resource")).scalars()
+            loaded = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY _row')).all()
+            assert conn.execute(text("SELECT count(*) FROM release")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    pkg = read_package(valid)
+    res = pkg.resources()[0]
+    assert [tuple(row) for row in loaded] == list(typed_rows(valid / res["path"], res["schema"]))

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         description="Local cache of original files and pre-rendered exports (safe to delete).",
     )
     response_cache_mb: int = Field(
-        default=32,
+        default=16,
         ge=0,
         description="Memory of each server process for API responses of up to 256 KiB, kept "
         "per (release, URL, content-coding); 0 turns it off.",

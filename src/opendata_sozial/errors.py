@@ -116,3 +116,11 @@ class QueryTimeout(OpendataError):
     code = "query-timeout"
     status = 503
     title = "Abfrage dauert zu lange"
+
+
+class ReleaseNotFound(OpendataError):
+    """The requested release number does not exist (or never completed)."""
+
+    code = "release-not-found"
+    status = 404
+    title = "Release nicht gefunden"

@@ -17,6 +17,7 @@ PAGES = {
     "suche": "/suche?q=armut&theme=7",
     "datensatz": "/datensaetze/lebensformen?einheit=%25",
     "datensatz-balken": "/datensaetze/sgb2-hilfequoten-kinder-kreise",
+    "aenderungen": "/aenderungen",
     "fehler-404": "/datensaetze/gibtsnicht",
     "fehler-400": "/datensaetze/lebensformen?jahr=kein-jahr",
 }

@@ -22,12 +22,8 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-PROGRESS_STEPS = 50_000
-"""SQLite virtual-machine instructions between two looks at the clock (about a millisecond).
-
-Each look runs a Python callback that must take the GIL; at 1 000 steps the callbacks of
-concurrent queries and streamed exports queued on the GIL and cut the rows API's throughput
-by a third (docs/benchmarks.md)."""
+PROGRESS_STEPS = 1_000
+"""SQLite virtual-machine instructions between two looks at the clock."""
 _DEADLINE = "ods_deadline"
 
 

@@ -2,6 +2,8 @@
 
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,10 +12,23 @@ from sqlalchemy import Engine, select
 
 from opendata_sozial.db.files import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
-from opendata_sozial.errors import DatasetNotFound, NotPublished, ResourceNotFound
+from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
 
 _RECORD_CACHE_SIZE = 4096
+
+PINNED_RELEASE: ContextVar[int | None] = ContextVar("pinned_release", default=None)
+"""Release number a request is pinned to (``/api/v1/releases/{n}/…``); ``None`` = current."""
+
+
+@contextmanager
+def pinned_release(number: int | None) -> Iterator[None]:
+    """Serve the enclosed reads from release ``number`` instead of the current one."""
+    token = PINNED_RELEASE.set(number)
+    try:
+        yield
+    finally:
+        PINNED_RELEASE.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,12 @@ class FileRecord:
     bytes: int
 
 
+def _release_from_row(row: Any) -> ReleaseInfo:  # noqa: ANN401  # a SQLAlchemy row
+    created: datetime = row[2]  # SQLite hands back naive datetimes; they were written as UTC
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    return ReleaseInfo(id=int(row[0]), number=int(row[1]), created_at=created)
+
+
 class CatalogService:
     """Queries against the release that is currently served."""
 
@@ -68,9 +89,13 @@ class CatalogService:
         self._poll_seconds = release_poll_seconds
         self._release: tuple[float, ReleaseInfo] | None = None
         self._records: dict[tuple[int, str, str], DatasetRecord | ResourceRecord] = {}
+        self._pinned: dict[int, ReleaseInfo] = {}
 
     def fresh_release(self) -> ReleaseInfo | None:
         """The release looked up less than ``release_poll_seconds`` ago, without I/O."""
+        pin = PINNED_RELEASE.get()
+        if pin is not None:
+            return self._pinned.get(pin)
         cached = self._release
         if cached is not None and time.monotonic() - cached[0] < self._poll_seconds:
             return cached[1]
@@ -81,8 +106,37 @@ class CatalogService:
         info = self.current_release_info()
         return info.id, info.number
 
+    def release_info(self, number: int) -> ReleaseInfo:
+        """A completed release by number (immutable, cached); ``ReleaseNotFound`` otherwise."""
+        if number in self._pinned:
+            return self._pinned[number]
+        query = select(RELEASE.c.id, RELEASE.c.number, RELEASE.c.created_at).where(
+            RELEASE.c.number == number, RELEASE.c.status == "complete"
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                numbers = (
+                    conn.execute(
+                        select(RELEASE.c.number)
+                        .where(RELEASE.c.status == "complete")
+                        .order_by(RELEASE.c.number)
+                    )
+                    .scalars()
+                    .all()
+                )
+                raise ReleaseNotFound(
+                    f"Release {number} gibt es nicht; vorhanden: {', '.join(map(str, numbers)) or 'keine'}"
+                )
+        info = _release_from_row(row)
+        self._pinned[number] = info
+        return info
+
     def current_release_info(self) -> ReleaseInfo:
-        """The served release with its creation time; ``NotPublished`` if none."""
+        """The served release (or the pinned one) with its creation time; ``NotPublished`` if none."""
+        pin = PINNED_RELEASE.get()
+        if pin is not None:
+            return self.release_info(pin)
         fresh = self.fresh_release()
         if fresh is not None:
             return fresh
@@ -96,9 +150,7 @@ class CatalogService:
             raise NotPublished(
                 "Es ist noch kein Release veröffentlicht; `opendata-sozial publish datapackages` ausführen."
             )
-        created: datetime = row[2]  # SQLite hands back naive datetimes; they were written as UTC
-        created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        info = ReleaseInfo(id=int(row[0]), number=int(row[1]), created_at=created)
+        info = _release_from_row(row)
         self._release = (checked_at, info)
         return info
 

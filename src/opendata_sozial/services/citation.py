@@ -1,10 +1,12 @@
-"""How to cite a dataset: plain text (German), BibTeX and RIS.
+"""How to cite a dataset: plain text (German), BibTeX, RIS and CSL-JSON.
 
 ``citation(dataset, release, base_url, accessed, style)`` is the one entry point; the web pages
 show all three styles and an API endpoint can serve them as they are. Every style names the
 title, the publisher, the year, the release, the URL of the dataset page and the access date.
 """
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +16,7 @@ from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.formatting import format_date
 
-STYLES: Final = ("text", "bibtex", "ris")
+STYLES: Final = ("text", "bibtex", "ris", "csl")
 _BIBTEX_SPECIAL: Final = str.maketrans(
     {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
     | {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -121,15 +123,48 @@ def _ris(facts: CitationFacts) -> str:
     return "\n".join(f"{tag}  - {value}" for tag, value in lines)
 
 
-def citation(
-    dataset: DatasetRecord, release: int, base_url: str, accessed: date, style: str
+def _csl(facts: CitationFacts) -> str:
+    """CSL-JSON (one item), as citation managers such as Zotero import it."""
+    year, month, day = (int(part) for part in facts.published.split("-"))
+    item = {
+        "id": facts.key,
+        "type": "dataset",
+        "title": facts.title,
+        "publisher": facts.publisher,
+        "author": [{"literal": facts.publisher}],
+        "issued": {"date-parts": [[year, month, day]]},
+        "accessed": {
+            "date-parts": [[facts.accessed.year, facts.accessed.month, facts.accessed.day]]
+        },
+        "version": f"Release {facts.release}, Version {facts.version}",
+        "URL": facts.url,
+        "language": "de",
+        "note": f"Lizenz: {facts.license}",
+    }
+    return json.dumps([item], ensure_ascii=False, indent=2)
+
+
+def citation(  # the facts of one citation
+    dataset: DatasetRecord,
+    release: int,
+    base_url: str,
+    accessed: date,
+    style: str,
+    *,
+    url: str | None = None,
 ) -> str:
-    """The citation of ``dataset`` in ``style`` (``text``, ``bibtex`` or ``ris``).
+    """The citation of ``dataset`` in ``style`` (``text``, ``bibtex``, ``ris`` or ``csl``).
+
+    ``url`` replaces the dataset page as the cited address (e.g. a release-pinned URL).
 
     ``base_url`` is the public base URL of the service, ``accessed`` the access date the reader
     should cite. RIS lines are separated by line feeds; an unknown style raises ``InvalidParameter``.
     """
     facts = citation_facts(dataset, release, base_url, accessed)
+    if url is not None:
+        facts = dataclasses.replace(facts, url=url)
+    if style == "csl":
+        return _csl(facts)
     if style == "text":
         return _text(facts)
     if style == "bibtex":

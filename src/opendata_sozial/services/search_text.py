@@ -1,8 +1,8 @@
 """Normalisation for German full-text search: case, umlauts and cheap stemming."""
 
 import re
+import threading
 import unicodedata
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -10,9 +10,19 @@ _WORD = re.compile(r"[0-9a-zäöüß]+")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 
 
-@lru_cache(maxsize=1)
+_PER_THREAD = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("german")
+    """This thread's stemmer.
+
+    A Snowball stemmer keeps the word it works on in itself, so request threads sharing one
+    corrupt each other's stems (or raise IndexError).
+    """
+    stemmer: snowballstemmer.stemmer | None = getattr(_PER_THREAD, "stemmer", None)
+    if stemmer is None:
+        stemmer = _PER_THREAD.stemmer = snowballstemmer.stemmer("german")
+    return stemmer
 
 
 def _fold(word: str) -> str:

@@ -12,6 +12,7 @@ from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.web.dcat import alternate_link, rdf_links
+from opendata_sozial.web.links import api_root
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -25,7 +26,8 @@ def _base(request: Request[Any, Any, Any]) -> str:
 
 
 def _dataset_url(base: str, name: str) -> str:
-    return f"{base}/api/v1/datasets/{name}"
+    """The dataset's API URL; inside a release-pinned request it stays pinned."""
+    return f"{api_root(base)}/datasets/{name}"
 
 
 def _absolute_descriptor(record: DatasetRecord, base: str) -> dict[str, Any]:

@@ -15,13 +15,15 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.api import DatasetController, live, ready
 from opendata_sozial.web.cache import ResponseCachePlugin
 from opendata_sozial.web.ckan import CkanController
 from opendata_sozial.web.dcat import DcatController
-from opendata_sozial.web.http import HeadAsGetLitestar, HttpPlugin
+from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
+from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
 from opendata_sozial.web.problems import (
@@ -30,6 +32,7 @@ from opendata_sozial.web.problems import (
     internal_error,
     opendata_error,
 )
+from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
 from opendata_sozial.web.rows import RowsController
 
 
@@ -51,21 +54,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_catalog() -> CatalogService:
         return catalog
 
+    releases = ReleaseService(engine, catalog)
+
     def provide_rows() -> RowService:
         return rows
 
-    return HeadAsGetLitestar(  # a Litestar whose GET routes also answer HEAD (web/http.py)
+    def provide_releases() -> ReleaseService:
+        return releases
+
+    return ReleasePinningLitestar(  # answers HEAD for GET and serves pinned release URLs
         route_handlers=[
             DatasetController,
             RowsController,
             DcatController,
             CkanController,
+            ReleaseController,
+            MetaController,
             live,
             ready,
         ],
         dependencies={
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "rows": Provide(provide_rows, sync_to_thread=False),
+            "releases": Provide(provide_releases, sync_to_thread=False),
         },
         exception_handlers={
             OpendataError: opendata_error,

@@ -46,7 +46,7 @@ from litestar.types import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from opendata_sozial.errors import NotPublished
-from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
+from opendata_sozial.services.catalog import PINNED_RELEASE, CatalogService, ReleaseInfo
 
 logger = logging.getLogger(__name__)
 
@@ -91,15 +91,20 @@ def is_release_read(path: str) -> bool:
     return path.startswith(API_PREFIX) or RDF_DOCUMENT.match(path) is not None
 
 
+PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
 def cache_control(method: str, path: str, status: int) -> str | None:
     """The ``Cache-Control`` of a response; the one place where the caching policy lives.
 
-    Errors and health checks are never stored. Successful API reads may be reused for a
-    minute and served stale while revalidating. Release-pinned URLs (immutable) get their
-    own branch here once they exist. ``None`` leaves the handler's choice alone.
+    Errors and health checks are never stored. Release-pinned URLs serve immutable data and
+    may be cached for a year. Other successful API reads may be reused for a minute and served
+    stale while revalidating. ``None`` leaves the handler's choice alone.
     """
     if status >= 400 or path.startswith("/health/"):
         return NO_STORE
+    if method == "GET" and PINNED_RELEASE.get() is not None:
+        return PINNED_CACHE_CONTROL
     if method == "GET" and is_release_read(path):
         return API_CACHE_CONTROL
     if method == "GET" and path.startswith(STATIC_PREFIX):

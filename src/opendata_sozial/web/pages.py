@@ -22,6 +22,8 @@ from litestar.static_files import create_static_files_router
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.dataset_page import build_dataset_page
+from opendata_sozial.services.release_page import build_history, dataset_versions
+from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.services.search_page import build_search_page, build_start_page, parse_search
@@ -102,6 +104,7 @@ class PageController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         rows: NamedDependency[RowService],
+        releases: NamedDependency[ReleaseService],
         name: Annotated[str, PathParameter(description="Name des Datensatzes")],
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
@@ -117,7 +120,17 @@ class PageController(Controller):
             chapters=_chapters(request),
             catalog_title=_info(request).title,
         )
-        return render(request, "dataset.html.j2", view=view)
+        versions = dataset_versions(releases.history(), name, base)
+        return render(request, "dataset.html.j2", view=view, versions=versions)
+
+    @get("/aenderungen", name="page-changes", sync_to_thread=True)
+    def changes(
+        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+    ) -> Template:
+        """Every release with its notes and the datasets it changed (breaking changes marked)."""
+        return render(
+            request, "changes.html.j2", releases=build_history(releases.history(), _base(request))
+        )
 
 
 class PagesPlugin(InitPlugin):

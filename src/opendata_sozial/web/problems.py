@@ -45,9 +45,10 @@ def opendata_error(
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, object]]:
-    """Litestar's own 4xx (routing, validation) as problem+json."""
+    """Litestar's own 4xx (routing, validation) as problem+json, with its headers (``Allow``)."""
     code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "bad-request")
-    return _problem(request, exc.status_code, code, str(exc.detail), str(exc.extra or exc.detail))
+    detail = str(exc.extra or exc.detail)
+    return _problem(request, exc.status_code, code, str(exc.detail), detail, headers=exc.headers)
 
 
 def database_unavailable(

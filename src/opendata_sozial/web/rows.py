@@ -19,6 +19,7 @@ from opendata_sozial.services.export import (
     xlsx_file,
 )
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.web.links import api_root
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 Name = Annotated[
@@ -96,9 +97,10 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 
 
 def _next_url(request: Request[Any, Any, Any], cursor: str) -> str:
-    base = str(request.app.state.settings.base_url).rstrip("/")
+    root = api_root(str(request.app.state.settings.base_url))
+    path = request.url.path.removeprefix("/api/v1")
     params = [(k, v) for k, values in _params(request).items() if k != "_cursor" for v in values]
-    return f"{base}{request.url.path}?{urlencode([*params, ('_cursor', cursor)])}"
+    return f"{root}{path}?{urlencode([*params, ('_cursor', cursor)])}"
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:

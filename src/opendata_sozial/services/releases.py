@@ -1,0 +1,154 @@
+"""Release history, the change feed and diffs between releases of a dataset."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from opendata_sozial.db.models import DATASET, RELEASE, RESOURCE
+from opendata_sozial.errors import DatasetNotFound, InvalidParameter
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
+from opendata_sozial.services.changes import DatasetChange, metadata_changes, resource_changes
+
+_Snapshot = dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]]
+"""Per dataset name: (content hash, descriptor, resources with table name and schema)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseSummary:
+    """A release with what it changed compared with the one before."""
+
+    info: ReleaseInfo
+    notes: str
+    changes: list[DatasetChange]
+
+
+class ReleaseService:
+    """Immutable history: every result is cached per release number."""
+
+    def __init__(self, engine: Engine, catalog: CatalogService) -> None:
+        """Read through ``engine``; resolve release numbers with ``catalog``."""
+        self._engine = engine
+        self._catalog = catalog
+        self._snapshots: dict[int, _Snapshot] = {}
+        self._summaries: dict[int, ReleaseSummary] = {}
+
+    def numbers(self) -> list[tuple[int, str]]:
+        """(number, notes) of every completed release, oldest first."""
+        query = (
+            select(RELEASE.c.number, RELEASE.c.notes)
+            .where(RELEASE.c.status == "complete")
+            .order_by(RELEASE.c.number)
+        )
+        with self._engine.connect() as conn:
+            return [(int(n), str(notes or "")) for n, notes in conn.execute(query).all()]
+
+    def _snapshot(self, info: ReleaseInfo) -> _Snapshot:
+        if info.number in self._snapshots:
+            return self._snapshots[info.number]
+        datasets = select(
+            DATASET.c.id, DATASET.c.name, DATASET.c.content_hash, DATASET.c.descriptor
+        ).where(DATASET.c.release_id == info.id)
+        resources = (
+            select(RESOURCE.c.dataset_id, RESOURCE.c.name, RESOURCE.c.table_name, RESOURCE.c.schema)
+            .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
+            .where(DATASET.c.release_id == info.id)
+            .order_by(RESOURCE.c.position)
+        )
+        with self._engine.connect() as conn:
+            by_id = {int(r[0]): (str(r[1]), str(r[2]), r[3]) for r in conn.execute(datasets).all()}
+            tables: dict[int, list[dict[str, Any]]] = {}
+            for dataset_id, name, table_name, schema in conn.execute(resources).all():
+                descriptor: dict[str, Any] = next(
+                    (res for res in by_id[int(dataset_id)][2]["resources"] if res["name"] == name),
+                    {},
+                )
+                tables.setdefault(int(dataset_id), []).append(
+                    {
+                        "name": name,
+                        "table_name": table_name,
+                        "schema": schema,
+                        "descriptor": descriptor,
+                    }
+                )
+        snapshot = {
+            name: (digest, descriptor, tables.get(i, []))
+            for i, (name, digest, descriptor) in by_id.items()
+        }
+        self._snapshots[info.number] = snapshot
+        return snapshot
+
+    def compare(
+        self, old: ReleaseInfo | None, new: ReleaseInfo, names: Sequence[str] | None = None
+    ) -> list[DatasetChange]:
+        """Dataset changes from ``old`` (None = nothing) to ``new``, optionally for some names."""
+        before = self._snapshot(old) if old else {}
+        after = self._snapshot(new)
+        wanted = sorted(set(names) if names is not None else before.keys() | after.keys())
+        changes = []
+        with self._engine.connect() as conn:
+            for name in wanted:
+                change = _dataset_change(conn, name, before.get(name), after.get(name))
+                if change is not None:
+                    changes.append(change)
+        return changes
+
+    def summary(self, number: int) -> ReleaseSummary:
+        """A release and its changes against the previous release."""
+        if number in self._summaries:
+            return self._summaries[number]
+        notes = dict(self.numbers())
+        info = self._catalog.release_info(number)
+        previous = max((n for n in notes if n < number), default=None)
+        changes = self.compare(self._catalog.release_info(previous) if previous else None, info)
+        summary = ReleaseSummary(info=info, notes=notes.get(number, ""), changes=changes)
+        self._summaries[number] = summary
+        return summary
+
+    def history(self) -> list[ReleaseSummary]:
+        """Every release with its changes, newest first."""
+        return [self.summary(number) for number, _ in reversed(self.numbers())]
+
+    def diff(self, name: str, old: int, new: int) -> DatasetChange:
+        """What changed in one dataset between two releases (either order)."""
+        if old == new:
+            raise InvalidParameter("from und to müssen verschiedene Releases nennen")
+        first, second = self._catalog.release_info(old), self._catalog.release_info(new)
+        if name not in self._snapshot(first) and name not in self._snapshot(second):
+            raise DatasetNotFound(
+                f"Datensatz {name!r} gibt es weder in Release {old} noch in {new}"
+            )
+        changes = self.compare(first, second, [name])
+        return changes[0] if changes else DatasetChange(dataset=name, kind="unchanged")
+
+
+def _dataset_change(
+    conn: Connection,
+    name: str,
+    old: tuple[str, dict[str, Any], list[dict[str, Any]]] | None,
+    new: tuple[str, dict[str, Any], list[dict[str, Any]]] | None,
+) -> DatasetChange | None:  # Connection
+    if old is None and new is None:
+        return None
+    if old is None:
+        return DatasetChange(dataset=name, kind="added")
+    if new is None:
+        return DatasetChange(dataset=name, kind="removed")
+    if old[0] == new[0]:
+        return None
+    old_resources = {r["name"]: r for r in old[2]}
+    new_resources = {r["name"]: r for r in new[2]}
+    resources = [
+        resource_changes(conn, old_resources.get(n), new_resources.get(n))
+        for n in sorted(old_resources.keys() | new_resources.keys())
+    ]
+    return DatasetChange(
+        dataset=name, kind="changed", metadata=metadata_changes(old[1], new[1]), resources=resources
+    )
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 timestamp for feeds."""
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,118 @@
+"""JSON-stat export of a rows query and the client configuration document."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter
+
+from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
+from opendata_sozial.services.jsonstat import MAX_CELLS, jsonstat_dataset
+from opendata_sozial.services.rows import RowService
+from opendata_sozial.web.links import api_root
+
+Name = Annotated[
+    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
+]
+ResourceName = Annotated[
+    str, PathParameter(description="Name der Ressource", examples=[Example(value="lebensformen")])
+]
+EXPORTS = [
+    "rows.csv",
+    "rows.csv?profile=excel-de",
+    "rows.json",
+    "rows.ndjson",
+    "rows.xlsx",
+    "rows.jsonstat",
+]
+
+
+class MetaController(Controller):
+    """Statistical formats and what a client should know before it starts."""
+
+    path = "/api/v1"
+    tags = ["Formate"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+
+    @get(
+        "/datasets/{name:str}/resources/{resource:str}/rows.jsonstat",
+        operation_id="ExportJsonStat",
+        summary="Zeilen als JSON-stat 2.0",
+        description="Gleiche Filter, _select und _sort wie rows; Dimensionen = Schlüsselfelder, Status = Zeichen der amtlichen Statistik.",
+        sync_to_thread=True,
+        media_type="application/json",
+    )
+    def export_jsonstat(
+        self,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        name: Name,
+        resource: ResourceName,
+    ) -> dict[str, Any]:
+        """A dense JSON-stat dataset of the query result."""
+        params = {key: list(values) for key, values in request.query_params.dict().items()}
+        stream = rows.stream(name, resource, params)
+        href = f"{api_root(str(request.app.state.settings.base_url))}/datasets/{name}/resources/{resource}/rows.jsonstat"
+        all_rows = (row for batch in stream.batches for row in batch)
+        return jsonstat_dataset(
+            descriptor=stream.resource.dataset.descriptor,
+            schema=stream.resource.schema,
+            columns=stream.columns,
+            rows=all_rows,
+            href=href,
+            updated=stream.resource.dataset.modified,
+        )
+
+    @get(
+        "/config",
+        operation_id="GetConfig",
+        summary="Grenzen, Formate, Lizenz und Rate-Limits",
+        sync_to_thread=False,
+    )
+    def get_config(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """Limits, formats, licence and rate limits in one document."""
+        settings = request.app.state.settings
+        return {
+            "api": f"{str(settings.base_url).rstrip('/')}/api/v1",
+            "page_size": {"default": settings.default_page_size, "max": settings.max_page_size},
+            "dcat_page_size": settings.dcat_page_size,
+            "limits": {
+                "max_filters": settings.max_filters,
+                "max_url_length": settings.max_url_length,
+                "query_timeout_seconds": settings.query_timeout_seconds,
+                "jsonstat_max_cells": MAX_CELLS,
+            },
+            "rate_limit": {
+                "requests": settings.rate_limit_requests,
+                "window_seconds": settings.rate_limit_window_seconds,
+                "enabled": settings.rate_limit_requests > 0,
+            },
+            "formats": {
+                "rows": EXPORTS,
+                "csv_profiles": ["rfc4180", "excel-de"],
+                "rdf": ["text/turtle", "application/rdf+xml", "application/ld+json"],
+                "citation": ["text", "bibtex", "ris", "csl"],
+                "changes": ["application/feed+json", "application/atom+xml"],
+            },
+            "filter_operators": [
+                "exact",
+                "not",
+                "in",
+                "notin",
+                "gt",
+                "gte",
+                "lt",
+                "lte",
+                "contains",
+                "startswith",
+                "isnull",
+            ],
+            "license": {"title": LICENSE_TITLE, "url": LICENSE_PATH},
+            "status_codes": [
+                {"value": code, "label": label} for code, label in STATUS_CODES.items()
+            ],
+            "releases": {
+                "pinned_prefix": "/api/v1/releases/{number}",
+                "release_poll_seconds": settings.release_poll_seconds,
+            },
+        }

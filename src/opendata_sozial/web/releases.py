@@ -1,0 +1,263 @@
+"""Releases: pinned URLs, history, change feed (JSON Feed and Atom), diffs, citations, config."""
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, cast
+from xml.sax.saxutils import escape
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.enums import ScopeType
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter, QueryParameter
+from litestar.types import (
+    HTTPScope,
+    LifeSpanReceive,
+    LifeSpanScope,
+    LifeSpanSend,
+    Receive,
+    Scope,
+    Send,
+)
+
+from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.catalog import CatalogService, pinned_release
+from opendata_sozial.services.changes import DatasetChange
+from opendata_sozial.services.citation import STYLES, citation
+from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
+from opendata_sozial.web.http import HeadAsGetLitestar
+from opendata_sozial.web.links import api_root
+
+PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
+Name = Annotated[
+    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
+]
+CITATION_MEDIA = {
+    "text": "text/plain; charset=utf-8",
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "csl": "application/vnd.citationstyles.csl+json",
+}
+
+
+class ReleasePinningLitestar(HeadAsGetLitestar):
+    """Serve ``/api/v1/releases/{n}/datasets/…`` as ``/api/v1/datasets/…`` of release ``n``.
+
+    The rewrite must happen before routing (Litestar's middleware runs after it), so it sits at
+    the ASGI entry point like the HEAD handling. The services read the pin from a context
+    variable, so every handler, the ETags and the response cache work unchanged.
+    """
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        """Pin the request to its release, or pass it on unchanged."""
+        match = (
+            PINNED.match(str(scope.get("path", ""))) if scope["type"] == ScopeType.HTTP else None
+        )
+        if match is None:
+            await super().__call__(scope, receive, send)
+            return
+        path = f"/api/v1{match['rest']}"
+        pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
+        with pinned_release(int(match["number"])):
+            await super().__call__(pinned, receive, send)
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    return str(request.app.state.settings.base_url).rstrip("/")
+
+
+def _change(change: DatasetChange) -> dict[str, Any]:
+    return change.to_dict()
+
+
+def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
+    return {
+        "release": summary.info.number,
+        "created": iso(summary.info.created_at),
+        "notes": summary.notes,
+        "url": f"{base}/api/v1/releases/{summary.info.number}/datasets",
+        "is_breaking": any(c.is_breaking for c in summary.changes),
+        "changes": [_change(c) for c in summary.changes],
+    }
+
+
+def _describe(change: DatasetChange) -> str:
+    parts = [
+        {"added": "neu", "removed": "entfernt", "changed": "geändert"}.get(change.kind, change.kind)
+    ]
+    for res in change.resources:
+        if res.rows is not None:
+            parts.append(
+                f"{res.resource}: +{res.rows.added} / ~{res.rows.changed} / −{res.rows.removed} Zeilen"
+            )
+        parts += [
+            f"{res.resource}: {c.detail}" + (" (nicht abwärtskompatibel)" if c.is_breaking else "")
+            for c in res.schema
+        ]
+    if change.metadata:
+        parts.append("Metadaten: " + ", ".join(change.metadata))
+    return "; ".join(parts)
+
+
+def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]]:
+    items = []
+    for summary in history:
+        for change in summary.changes:
+            items.append(
+                {
+                    "id": f"{base}/api/v1/releases/{summary.info.number}#{change.dataset}",
+                    "url": f"{base}/api/v1/releases/{summary.info.number}/datasets/{change.dataset}",
+                    "title": f"Release {summary.info.number}: {change.dataset} {'⚠ ' if change.is_breaking else ''}({change.kind})",
+                    "content_text": _describe(change),
+                    "date_published": iso(summary.info.created_at),
+                    "tags": [change.kind, *(["breaking"] if change.is_breaking else [])],
+                    "_opendata_sozial": _change(change),
+                }
+            )
+    return items
+
+
+def _atom(history: list[ReleaseSummary], base: str) -> str:
+    updated = iso(history[0].info.created_at) if history else iso(datetime.now(UTC))
+    entries = []
+    for item in _feed_items(history, base):
+        entries.append(
+            f"<entry><id>{escape(item['id'])}</id><title>{escape(item['title'])}</title>"
+            f'<link href="{escape(item["url"])}"/><updated>{item["date_published"]}</updated>'
+            + "".join(f'<category term="{escape(t)}"/>' for t in item["tags"])
+            + f"<summary>{escape(item['content_text'])}</summary></entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">'
+        f"<id>{base}/api/v1/changes.atom</id><title>Änderungen – Sozialberichterstattung NRW</title>"
+        f'<link rel="self" href="{base}/api/v1/changes.atom"/><updated>{updated}</updated>'
+        f"<author><name>opendata-sozial</name></author>{''.join(entries)}</feed>\n"
+    )
+
+
+class ReleaseController(Controller):
+    """Release history and the change feed."""
+
+    path = "/api/v1"
+    tags = ["Releases"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+
+    @get(
+        "/releases",
+        operation_id="ListReleases",
+        summary="Alle Releases mit ihren Änderungen",
+        sync_to_thread=True,
+    )
+    def list_releases(
+        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+    ) -> dict[str, Any]:
+        """Newest first; each release lists the datasets it added, removed or changed."""
+        base = _base(request)
+        return {"releases": [_summary(s, base) for s in releases.history()]}
+
+    @get(
+        "/releases/{number:int}",
+        operation_id="GetRelease",
+        summary="Ein Release mit seinen Änderungen",
+        sync_to_thread=True,
+    )
+    def get_release(
+        self,
+        request: Request[Any, Any, Any],
+        releases: NamedDependency[ReleaseService],
+        number: Annotated[
+            int, PathParameter(description="Release-Nummer", examples=[Example(value=1)])
+        ],
+    ) -> dict[str, Any]:
+        """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
+        return _summary(releases.summary(number), _base(request))
+
+    @get(
+        "/changes",
+        operation_id="ChangeFeed",
+        summary="Änderungen als JSON Feed",
+        sync_to_thread=True,
+        media_type="application/feed+json",
+    )
+    def change_feed(
+        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+    ) -> dict[str, Any]:
+        """JSON Feed 1.1: one item per changed dataset and release; schema breaks are tagged."""
+        base = _base(request)
+        return {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Änderungen – Sozialberichterstattung NRW",
+            "home_page_url": base + "/",
+            "feed_url": f"{base}/api/v1/changes",
+            "language": "de",
+            "items": _feed_items(releases.history(), base),
+        }
+
+    @get(
+        "/changes.atom",
+        operation_id="ChangeFeedAtom",
+        summary="Änderungen als Atom-Feed",
+        sync_to_thread=True,
+        media_type="application/atom+xml",
+    )
+    def change_feed_atom(
+        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+    ) -> str:
+        """The same items as Atom 1.0."""
+        return _atom(releases.history(), _base(request))
+
+    @get(
+        "/datasets/{name:str}/diff",
+        operation_id="DiffDataset",
+        summary="Unterschiede eines Datensatzes zwischen zwei Releases",
+        sync_to_thread=True,
+    )
+    def diff_dataset(
+        self,
+        releases: NamedDependency[ReleaseService],
+        name: Name,
+        old: Annotated[
+            int,
+            QueryParameter(name="from", description="älteres Release", examples=[Example(value=1)]),
+        ],
+        new: Annotated[
+            int,
+            QueryParameter(name="to", description="neueres Release", examples=[Example(value=2)]),
+        ],
+    ) -> dict[str, Any]:
+        """Schema changes (breaking flagged), metadata keys and row counts added/changed/removed."""
+        return {"from": old, "to": new, **releases.diff(name, old, new).to_dict()}
+
+    @get(
+        "/datasets/{name:str}/citation",
+        operation_id="CiteDataset",
+        summary="Zitiervorschlag (text, bibtex, ris, csl)",
+        sync_to_thread=True,
+    )
+    def cite_dataset(
+        self,
+        request: Request[Any, Any, Any],
+        catalog: NamedDependency[CatalogService],
+        name: Name,
+        style: Annotated[
+            str,
+            QueryParameter(
+                name="format",
+                description="text, bibtex, ris oder csl",
+                examples=[Example(value="bibtex")],
+            ),
+        ] = "text",
+    ) -> Response[str]:
+        """A citation of the dataset as served (pinned URLs cite the pinned release)."""
+        if style not in STYLES:
+            raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
+        record = catalog.get_dataset(name)
+        url = f"{api_root(_base(request))}/datasets/{name}"
+        text = citation(
+            record, record.release, _base(request), datetime.now(UTC).date(), style, url=url
+        )
+        return Response(text, media_type=CITATION_MEDIA[style])
