@@ -78,7 +78,7 @@ def machine() -> dict[str, str]:
         "postgresql": _psql("postgres", "SHOW server_version").strip(),
         "datasette": version([str(PEERS / "datasette"), "--version"]),
         "sqlite_utils": version([str(PEERS / "sqlite-utils"), "--version"]),
-        "nginx": version(["nginx", "-v"]),
+        "nginx": version([shutil.which("nginx") or "/usr/sbin/nginx", "-v"]),
         "wrk": version(["wrk", "-v"]),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }

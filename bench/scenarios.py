@@ -1,6 +1,7 @@
 """The five scenarios of issue 6, ours against the peers, plus the PostgreSQL scale-out."""
 
 import json
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -291,7 +292,8 @@ class Bench:
         conf.write_text(
             NGINX_CONF.format(prefix=prefix, port=port, root=self.csv.parent), encoding="utf-8"
         )
-        argv = ["nginx", "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH may lack /usr/sbin
+        argv = [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")]
         with procs.running("nginx", argv, port=port, env={}, logs=self.logs) as server:
             procs.wait_for_200(server, f"/{self.csv.name}")
             return self._measure_original(server, f"/{self.csv.name}")

@@ -33,7 +33,7 @@ Name = Annotated[
     str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
 ]
 CITATION_MEDIA = {
-    "text": "text/plain; charset=utf-8",
+    "text": "text/plain",
     "bibtex": "application/x-bibtex",
     "ris": "application/x-research-info-systems",
     "csl": "application/vnd.citationstyles.csl+json",
@@ -65,6 +65,10 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
         pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
         with pinned_release(int(match["number"])):
             await super().__call__(pinned, receive, send)
+
+
+RELEASE_NUMBER_MAX = 2_147_483_647
+"""Largest release number a URL may name (PostgreSQL ``integer``); larger ones are a 400."""
 
 
 def _base(request: Request[Any, Any, Any]) -> str:
@@ -170,7 +174,13 @@ class ReleaseController(Controller):
         request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
         number: Annotated[
-            int, PathParameter(description="Release-Nummer", examples=[Example(value=1)])
+            int,
+            PathParameter(
+                description="Release-Nummer",
+                examples=[Example(value=1)],
+                ge=1,
+                le=RELEASE_NUMBER_MAX,
+            ),
         ],
     ) -> dict[str, Any]:
         """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
@@ -222,11 +232,23 @@ class ReleaseController(Controller):
         name: Name,
         old: Annotated[
             int,
-            QueryParameter(name="from", description="älteres Release", examples=[Example(value=1)]),
+            QueryParameter(
+                name="from",
+                description="älteres Release",
+                examples=[Example(value=1)],
+                ge=1,
+                le=RELEASE_NUMBER_MAX,
+            ),
         ],
         new: Annotated[
             int,
-            QueryParameter(name="to", description="neueres Release", examples=[Example(value=2)]),
+            QueryParameter(
+                name="to",
+                description="neueres Release",
+                examples=[Example(value=2)],
+                ge=1,
+                le=RELEASE_NUMBER_MAX,
+            ),
         ],
     ) -> dict[str, Any]:
         """Schema changes (breaking flagged), metadata keys and row counts added/changed/removed."""
