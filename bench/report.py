@@ -252,6 +252,10 @@ def _publish_rows(results: dict[str, Any]) -> str:
             f"| `opendata-sozial publish` → PostgreSQL | {p['ours_postgres']['seconds']:.1f} | {p['ours_postgres']['peak_rss_mib']:.0f} |",
             f"| `psql \\copy … CSV HEADER` into a typed table (no validation, no indexes) | {p['copy']['seconds']:.1f} | |",
             f"| … then the same three indexes | {p['copy_indexes_seconds']:.1f} | |",
+            "",
+            f"Against the baselines plus the same indexes: SQLite "
+            f"{p['ours_sqlite']['seconds'] / (p['sqlite_utils']['seconds'] + p['sqlite_utils_indexes_seconds']):.2f}×, "
+            f"PostgreSQL {p['ours_postgres']['seconds'] / (p['copy']['seconds'] + p['copy_indexes_seconds']):.1f}×.",
         ]
     )
 
