@@ -193,9 +193,14 @@ def test_select_and_array_shape(api: Client) -> None:
 def test_next_link_header_and_total_header(api: Client) -> None:
     response = api.get("/api/v1/datasets/lebensformen/resources/lebensformen/rows?_size=5")
     assert response.headers["x-total-count"] == "80"
-    assert response.headers["link"] == f'<{response.json()["next"]}>; rel="next"'
+    alternate = (
+        '<http://testserver.local/datasets/lebensformen.ttl>; rel="alternate"; type="text/turtle"'
+    )
+    assert response.headers["link"] == f'<{response.json()["next"]}>; rel="next", {alternate}'
     last = api.get("/api/v1/datasets/lebensformen/resources/lebensformen/rows?_size=80")
-    assert "link" not in last.headers
+    assert last.headers["link"] == alternate
+    values = api.get("/api/v1/datasets/lebensformen/resources/lebensformen/values/jahr")
+    assert values.headers["link"] == alternate
     assert last.json()["next"] is None
 
 

@@ -19,6 +19,7 @@ from opendata_sozial.services.export import (
     xlsx_file,
 )
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.web.dcat import alternate_link, rdf_links
 from opendata_sozial.web.links import api_root
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
@@ -103,6 +104,12 @@ def _next_url(request: Request[Any, Any, Any], cursor: str) -> str:
     return f"{root}{path}?{urlencode([*params, ('_cursor', cursor)])}"
 
 
+def _rdf_link(request: Request[Any, Any, Any], name: str) -> str:
+    """``Link`` to the dataset's DCAT description (Turtle)."""
+    base = str(request.app.state.settings.base_url).rstrip("/")
+    return alternate_link(rdf_links(base, name)["turtle"])
+
+
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
     rows: list[Any] = (
         [list(r) for r in page.rows]
@@ -160,9 +167,10 @@ class RowsController(Controller):
         """A page of rows with the exact total for the filter and a ``next`` link."""
         page = rows.page(name, resource, _params(request))
         next_url = _next_url(request, page.next_cursor) if page.next_cursor else None
-        headers = {"X-Total-Count": str(page.total)}
+        links = [_rdf_link(request, name)]
         if next_url:
-            headers["Link"] = f'<{next_url}>; rel="next"'
+            links.insert(0, f'<{next_url}>; rel="next"')
+        headers = {"X-Total-Count": str(page.total), "Link": ", ".join(links)}
         return Response(_page_body(page, next_url), headers=headers)
 
     @get(
@@ -267,13 +275,14 @@ class RowsController(Controller):
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
-    ) -> ValuesBody:
+    ) -> Response[ValuesBody]:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
         record, values = rows.values(name, resource, field, _params(request))
-        return {
+        body: ValuesBody = {
             "dataset": name,
             "resource": resource,
             "release": record.dataset.release,
             "field": field,
             "values": [{"value": v, "count": n} for v, n in values],
         }
+        return Response(body, headers={"Link": _rdf_link(request, name)})
