@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from opendata_sozial.db.data_tables import ROW_COLUMN
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.query.filters import Filter, Op, RowQuery, SortKey
+from opendata_sozial.query.filters import LIST_OPS, Filter, Op, RowQuery, SortKey
 
 Condition = ColumnElement[bool]
 
@@ -54,14 +54,17 @@ def where_clause(table: Table, filters: Sequence[Filter], dialect: str) -> Condi
 def total_order(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
     """A total order: file order by default; a requested sort is tie-broken by the primary key.
 
-    The hidden file position ``_row`` closes every order, so it is total even where key
-    columns hold NULL.
+    A field named twice in ``_sort`` counts once (its first direction wins). The hidden file
+    position ``_row`` closes every order, so it is total even where key columns hold NULL.
     """
     if not query.sort:
         return (SortKey(ROW_COLUMN),)
-    seen = {k.field for k in query.sort}
-    keys = list(query.sort) + [SortKey(k) for k in primary_key if k not in seen]
-    return (*keys, SortKey(ROW_COLUMN))
+    keys: dict[str, SortKey] = {}
+    for key in query.sort:
+        keys.setdefault(key.field, key)
+    for name in primary_key:
+        keys.setdefault(name, SortKey(name))
+    return (*keys.values(), SortKey(ROW_COLUMN))
 
 
 def order_by(table: Table, keys: Sequence[SortKey]) -> list[UnaryExpression[Any]]:
@@ -94,14 +97,32 @@ def keyset_condition(table: Table, keys: Sequence[SortKey], values: Sequence[Any
     return or_(*alternatives)
 
 
-def fingerprint(query: RowQuery, table_name: str) -> str:
-    """Identity of a query's filters and order (a cursor is only valid for the same query)."""
-    spec = {
-        "t": table_name,
-        "f": [[f.field, f.op.value, _jsonable(f.value)] for f in query.filters],
-        "s": [[k.field, k.is_descending] for k in query.sort],
-    }
-    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+def _canonical(flt: Filter) -> str:
+    """One filter as canonical JSON text; the items of an in/notin list as a sorted set."""
+    value = _jsonable(flt.value)
+    if flt.op in LIST_OPS:
+        value = sorted({_json(item) for item in value})
+    return _json([flt.field, flt.op.value, value])
+
+
+def _json(value: Any) -> str:  # noqa: ANN401  # JSON-able values
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=True)
+
+
+def fingerprint(table_name: str, filters: Sequence[Filter], keys: Sequence[SortKey]) -> str:
+    """Identity of a query: its table, the set of its filters and its total order.
+
+    A cursor is valid for every URL of the same query: filters are ANDed, so their order in the
+    URL, repeated filters and the order of in/notin items do not change the identity. Only
+    canonical JSON text, sorted explicitly, goes into the hash (no set or dict iteration order),
+    so every process agrees on it whatever its ``PYTHONHASHSEED``.
+    """
+    spec = [
+        table_name,
+        sorted({_canonical(f) for f in filters}),
+        [[k.field, k.is_descending] for k in keys],
+    ]
+    return hashlib.sha256(_json(spec).encode("ascii")).hexdigest()[:16]
 
 
 def _jsonable(value: Any) -> Any:  # noqa: ANN401

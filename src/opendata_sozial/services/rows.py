@@ -98,7 +98,7 @@ class RowService:
         keys = total_order(query, record.schema.get("primaryKey") or [])
         dialect = self._engine.dialect.name
         condition = where_clause(table, query.filters, dialect)
-        print_ = fingerprint(query, record.table_name)
+        print_ = fingerprint(record.table_name, query.filters, keys)
         paged = condition
         if query.cursor:
             types = {f["name"]: f["type"] for f in record.schema["fields"]}

@@ -11,8 +11,7 @@ from litestar.response import Stream
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
-from opendata_sozial.web.dcat import alternate_link, rdf_links
-from opendata_sozial.web.links import api_root
+from opendata_sozial.web.links import Urls
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -21,28 +20,18 @@ NameParam = Annotated[
 ]
 
 
-def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.app.state.settings.base_url).rstrip("/")
-
-
-def _dataset_url(base: str, name: str) -> str:
-    """The dataset's API URL; inside a release-pinned request it stays pinned."""
-    return f"{api_root(base)}/datasets/{name}"
-
-
-def _absolute_descriptor(record: DatasetRecord, base: str) -> dict[str, Any]:
+def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     descriptor = dict(record.descriptor)
-    url = _dataset_url(base, record.name)
-    descriptor["id"] = url
+    descriptor["id"] = urls.dataset(record.name)
     descriptor["resources"] = [
-        {**res, "path": f"{url}/resources/{res['name']}.csv"}
+        {**res, "path": f"{urls.resource(record.name, res['name'])}.csv"}
         for res in record.descriptor["resources"]
     ]
     return descriptor
 
 
-def _resource_links(url: str, resource: dict[str, Any]) -> dict[str, Any]:
-    base = f"{url}/resources/{resource['name']}"
+def _resource_links(urls: Urls, name: str, resource: dict[str, Any]) -> dict[str, Any]:
+    base = urls.resource(name, resource["name"])
     return {
         "name": resource["name"],
         "rows": f"{base}/rows",
@@ -62,18 +51,22 @@ def _resource_links(url: str, resource: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _dataset_detail(record: DatasetRecord, base: str) -> dict[str, Any]:
-    """Metadata plus every link a client needs, and the status symbol legend."""
-    descriptor = _absolute_descriptor(record, base)
+def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+    """Metadata plus every link a client needs, and the status symbol legend.
+
+    ``links.dcat`` is ``null`` in a release-pinned answer: the DCAT records describe the
+    current release only.
+    """
+    descriptor = _absolute_descriptor(record, urls)
     return {
         "release": record.release,
         "modified": record.modified,
         "links": {
             "self": descriptor["id"],
             "datapackage": f"{descriptor['id']}/datapackage.json",
-            "dcat": rdf_links(base, record.name),
+            "dcat": urls.rdf(record.name),
             "resources": [
-                _resource_links(descriptor["id"], r) for r in record.descriptor["resources"]
+                _resource_links(urls, record.name, r) for r in record.descriptor["resources"]
             ],
         },
         "status_codes": [{"value": code, "label": label} for code, label in STATUS_CODES.items()],
@@ -163,8 +156,9 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        result = catalog.search(query, chapters=chapters, url=f"{_base(request)}{self.path}")
-        return Response(result, headers={"Link": alternate_link(f"{_base(request)}/catalog.ttl")})
+        urls = Urls.of(request)
+        result = catalog.search(query, chapters=chapters, url=urls.datasets())
+        return Response(result, headers=urls.link_header(urls.alternate()))
 
     @get(
         "/{name:str}",
@@ -179,9 +173,9 @@ class DatasetController(Controller):
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record, base = catalog.get_dataset(name), _base(request)
-        link = alternate_link(rdf_links(base, record.name)["turtle"])
-        return Response(_dataset_detail(record, base), headers={"Link": link})
+        record, urls = catalog.get_dataset(name), Urls.of(request)
+        headers = urls.link_header(urls.alternate(record.name))
+        return Response(_dataset_detail(record, urls), headers=headers)
 
     @get(
         "/{name:str}/datapackage.json",
@@ -196,9 +190,9 @@ class DatasetController(Controller):
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record, base = catalog.get_dataset(name), _base(request)
-        link = alternate_link(rdf_links(base, record.name)["turtle"])
-        return Response(_absolute_descriptor(record, base), headers={"Link": link})
+        record, urls = catalog.get_dataset(name), Urls.of(request)
+        headers = urls.link_header(urls.alternate(record.name))
+        return Response(_absolute_descriptor(record, urls), headers=headers)
 
     @get(
         "/{name:str}/resources/{filename:str}",

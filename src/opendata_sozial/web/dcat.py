@@ -19,25 +19,11 @@ from opendata_sozial.dcat.graph import catalog_graph, dataset_graph
 from opendata_sozial.dcat.paging import CatalogQuery, paginate, parse_modified_since
 from opendata_sozial.dcat.serialize import CONTENT_TYPES, EXTENSIONS, TURTLE, negotiate, serialize
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.web.links import Urls
 
 HTML = "text/html"
 PAGE_OR_RDF = (HTML, *CONTENT_TYPES)  # HTML first: no Accept and */* get the page
 CATALOG_PATHS = ["/catalog", *(f"/catalog.{extension}" for extension in EXTENSIONS)]
-
-
-def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.app.state.settings.base_url).rstrip("/")
-
-
-def rdf_links(base: str, name: str) -> dict[str, str]:
-    """The RDF documents of a dataset, for the JSON API's ``links``."""
-    url = f"{base}/datasets/{name}"
-    return {"turtle": f"{url}.ttl", "rdf_xml": f"{url}.rdf", "json_ld": f"{url}.jsonld"}
-
-
-def alternate_link(url: str) -> str:
-    """A ``Link`` header value naming the Turtle form of a JSON response."""
-    return f'<{url}>; rel="alternate"; type="{TURTLE}"'
 
 
 def _split_extension(segment: str) -> tuple[str, str | None]:
@@ -64,7 +50,7 @@ def _catalog_response(
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
     query = CatalogQuery(
-        url=f"{_base(request)}{request.scope['path']}",
+        url=f"{Urls.of(request).base}{request.scope['path']}",
         size=request.app.state.settings.dcat_page_size,
         number=page,
         modified_since=parse_modified_since(modified_since),
@@ -73,7 +59,7 @@ def _catalog_response(
     view = paginate(catalog.list_datasets(), query)
     modified = catalog.current_release_info().created_at
     info = request.app.state.catalog_info
-    graph = catalog_graph(view, catalog=info, base_url=_base(request), modified=modified)
+    graph = catalog_graph(view, catalog=info, base_url=Urls.of(request).base, modified=modified)
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
 
@@ -135,8 +121,8 @@ class DcatController(Controller):
         record = catalog.get_dataset(stem)
         media = fixed or negotiate(request.headers.get("accept"), PAGE_OR_RDF)
         if media in (None, HTML):
-            page = f"{_base(request)}/datensaetze/{record.name}"
+            page = f"{Urls.of(request).base}/datensaetze/{record.name}"
             return Redirect(page, status_code=303, headers={"Vary": "Accept"})
         info = request.app.state.catalog_info
-        graph = dataset_graph(record, catalog=info, base_url=_base(request))
+        graph = dataset_graph(record, catalog=info, base_url=Urls.of(request).base)
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

@@ -47,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from opendata_sozial.errors import NotPublished
 from opendata_sozial.services.catalog import PINNED_RELEASE, CatalogService, ReleaseInfo
+from opendata_sozial.web.links import public_path
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def request_key(scope: Scope) -> str:
     repeated parameters may mean different column orders.
     """
     pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    return f"{scope['path']}?{urlencode(sorted(pairs, key=lambda pair: pair[0]))}"
+    path = public_path(scope["path"])  # a pinned read is another URL (its links stay pinned)
+    return f"{path}?{urlencode(sorted(pairs, key=lambda pair: pair[0]))}"
 
 
 def strong_etag(release: int, key: str, coding: str) -> str:

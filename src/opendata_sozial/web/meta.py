@@ -10,7 +10,7 @@ from litestar.params import PathParameter
 from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
 from opendata_sozial.services.jsonstat import MAX_CELLS, jsonstat_dataset
 from opendata_sozial.services.rows import RowService
-from opendata_sozial.web.links import api_root
+from opendata_sozial.web.links import Urls
 
 Name = Annotated[
     str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
@@ -52,7 +52,7 @@ class MetaController(Controller):
         """A dense JSON-stat dataset of the query result."""
         params = {key: list(values) for key, values in request.query_params.dict().items()}
         stream = rows.stream(name, resource, params)
-        href = f"{api_root(str(request.app.state.settings.base_url))}/datasets/{name}/resources/{resource}/rows.jsonstat"
+        href = f"{Urls.of(request).resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         return jsonstat_dataset(
             descriptor=stream.resource.dataset.descriptor,

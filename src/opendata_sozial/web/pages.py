@@ -28,16 +28,12 @@ from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.services.search_page import build_search_page, build_start_page, parse_search
 from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
+from opendata_sozial.web.links import Urls
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
 
 RECENT: Final = 6
 BERLIN: Final = ZoneInfo("Europe/Berlin")
-API_DATASETS: Final = "/api/v1/datasets"
-
-
-def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.app.state.settings.base_url).rstrip("/")
 
 
 def _info(request: Request[Any, Any, Any]) -> CatalogInfo:
@@ -79,9 +75,7 @@ class PageController(Controller):
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
-        result = catalog.search(
-            query, chapters=_chapters(request), url=f"{_base(request)}{API_DATASETS}"
-        )
+        result = catalog.search(query, chapters=_chapters(request), url=Urls.of(request).datasets())
         return render(
             request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
         )
@@ -92,9 +86,7 @@ class PageController(Controller):
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
         query = parse_search(_params(request))
-        result = catalog.search(
-            query, chapters=_chapters(request), url=f"{_base(request)}{API_DATASETS}"
-        )
+        result = catalog.search(query, chapters=_chapters(request), url=Urls.of(request).datasets())
         view = build_search_page(query, result, chapters=_chapters(request))
         return render(request, "search.html.j2", view=view)
 
@@ -108,11 +100,12 @@ class PageController(Controller):
         name: Annotated[str, PathParameter(description="Name des Datensatzes")],
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
-        record, base = catalog.get_dataset(name), _base(request)
+        record, urls = catalog.get_dataset(name), Urls.of(request)
+        base = urls.base
         view = build_dataset_page(
             record=record,
-            detail=_dataset_detail(record, base),
-            datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, base))),
+            detail=_dataset_detail(record, urls),
+            datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
             rows=rows,
             params=_params(request),
             base_url=base,
@@ -129,7 +122,9 @@ class PageController(Controller):
     ) -> Template:
         """Every release with its notes and the datasets it changed (breaking changes marked)."""
         return render(
-            request, "changes.html.j2", releases=build_history(releases.history(), _base(request))
+            request,
+            "changes.html.j2",
+            releases=build_history(releases.history(), Urls.of(request).base),
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from opendata_sozial.db.timeouts import is_query_timeout
 from opendata_sozial.errors import OpendataError, QueryTimeout
+from opendata_sozial.web.links import public_path
 
 logger = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -28,7 +29,7 @@ def _problem(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": public_path(request.url.path),
     }
     extra = {"Retry-After": "5"} if status == 503 else {}
     extra.update(headers or {})

@@ -26,7 +26,7 @@ from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.citation import STYLES, citation
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
 from opendata_sozial.web.http import HeadAsGetLitestar
-from opendata_sozial.web.links import api_root
+from opendata_sozial.web.links import Urls
 
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
 Name = Annotated[
@@ -71,10 +71,6 @@ RELEASE_NUMBER_MAX = 2_147_483_647
 """Largest release number a URL may name (PostgreSQL ``integer``); larger ones are a 400."""
 
 
-def _base(request: Request[Any, Any, Any]) -> str:
-    return str(request.app.state.settings.base_url).rstrip("/")
-
-
 def _change(change: DatasetChange) -> dict[str, Any]:
     return change.to_dict()
 
@@ -84,7 +80,7 @@ def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
         "release": summary.info.number,
         "created": iso(summary.info.created_at),
         "notes": summary.notes,
-        "url": f"{base}/api/v1/releases/{summary.info.number}/datasets",
+        "url": Urls(base, summary.info.number).datasets(),
         "is_breaking": any(c.is_breaking for c in summary.changes),
         "changes": [_change(c) for c in summary.changes],
     }
@@ -115,7 +111,7 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
             items.append(
                 {
                     "id": f"{base}/api/v1/releases/{summary.info.number}#{change.dataset}",
-                    "url": f"{base}/api/v1/releases/{summary.info.number}/datasets/{change.dataset}",
+                    "url": Urls(base, summary.info.number).dataset(change.dataset),
                     "title": f"Release {summary.info.number}: {change.dataset} {'⚠ ' if change.is_breaking else ''}({change.kind})",
                     "content_text": _describe(change),
                     "date_published": iso(summary.info.created_at),
@@ -160,7 +156,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> dict[str, Any]:
         """Newest first; each release lists the datasets it added, removed or changed."""
-        base = _base(request)
+        base = Urls.of(request).base
         return {"releases": [_summary(s, base) for s in releases.history()]}
 
     @get(
@@ -184,7 +180,7 @@ class ReleaseController(Controller):
         ],
     ) -> dict[str, Any]:
         """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
-        return _summary(releases.summary(number), _base(request))
+        return _summary(releases.summary(number), Urls.of(request).base)
 
     @get(
         "/changes",
@@ -197,7 +193,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> dict[str, Any]:
         """JSON Feed 1.1: one item per changed dataset and release; schema breaks are tagged."""
-        base = _base(request)
+        base = Urls.of(request).base
         return {
             "version": "https://jsonfeed.org/version/1.1",
             "title": "Änderungen – Sozialberichterstattung NRW",
@@ -218,7 +214,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> str:
         """The same items as Atom 1.0."""
-        return _atom(releases.history(), _base(request))
+        return _atom(releases.history(), Urls.of(request).base)
 
     @get(
         "/datasets/{name:str}/diff",
@@ -277,9 +273,13 @@ class ReleaseController(Controller):
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
             raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
-        record = catalog.get_dataset(name)
-        url = f"{api_root(_base(request))}/datasets/{name}"
+        record, urls = catalog.get_dataset(name), Urls.of(request)
         text = citation(
-            record, record.release, _base(request), datetime.now(UTC).date(), style, url=url
+            record,
+            record.release,
+            urls.base,
+            datetime.now(UTC).date(),
+            style,
+            url=urls.dataset(name),
         )
         return Response(text, media_type=CITATION_MEDIA[style])

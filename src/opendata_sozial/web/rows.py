@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
@@ -19,8 +18,7 @@ from opendata_sozial.services.export import (
     xlsx_file,
 )
 from opendata_sozial.services.rows import RowService, RowsPage
-from opendata_sozial.web.dcat import alternate_link, rdf_links
-from opendata_sozial.web.links import api_root
+from opendata_sozial.web.links import Urls
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 Name = Annotated[
@@ -94,20 +92,11 @@ MEDIA = {
 
 
 def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    return {key: list(values) for key, values in request.query_params.dict().items()}
-
-
-def _next_url(request: Request[Any, Any, Any], cursor: str) -> str:
-    root = api_root(str(request.app.state.settings.base_url))
-    path = request.url.path.removeprefix("/api/v1")
-    params = [(k, v) for k, values in _params(request).items() if k != "_cursor" for v in values]
-    return f"{root}{path}?{urlencode([*params, ('_cursor', cursor)])}"
-
-
-def _rdf_link(request: Request[Any, Any, Any], name: str) -> str:
-    """``Link`` to the dataset's DCAT description (Turtle)."""
-    base = str(request.app.state.settings.base_url).rstrip("/")
-    return alternate_link(rdf_links(base, name)["turtle"])
+    """The query as name -> values, both in the order of the URL (never a set's order)."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
@@ -165,12 +154,13 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page = rows.page(name, resource, _params(request))
-        next_url = _next_url(request, page.next_cursor) if page.next_cursor else None
-        links = [_rdf_link(request, name)]
-        if next_url:
-            links.insert(0, f'<{next_url}>; rel="next"')
-        headers = {"X-Total-Count": str(page.total), "Link": ", ".join(links)}
+        page, urls = rows.page(name, resource, _params(request)), Urls.of(request)
+        next_url = urls.with_query(request, _cursor=page.next_cursor) if page.next_cursor else None
+        next_link = f'<{next_url}>; rel="next"' if next_url else None
+        headers = {
+            "X-Total-Count": str(page.total),
+            **urls.link_header(next_link, urls.alternate(name)),
+        }
         return Response(_page_body(page, next_url), headers=headers)
 
     @get(
@@ -285,4 +275,5 @@ class RowsController(Controller):
             "field": field,
             "values": [{"value": v, "count": n} for v, n in values],
         }
-        return Response(body, headers={"Link": _rdf_link(request, name)})
+        urls = Urls.of(request)
+        return Response(body, headers=urls.link_header(urls.alternate(name)))
