@@ -32,7 +32,6 @@ REGION_RESOURCE: Final = "regionen"
 VARIANT_RESOURCE: Final = "namensvarianten"
 KEY_FIELD: Final = "ags"
 KEY_TITLE: Final = "Amtlicher Regionalschlüssel"
-KEY_DESCRIPTION: Final = "Amtlicher Gemeinde- bzw. Kreisschlüssel (AGS) der Region, von opendata-sozial init aus dem Namen über das Paket nrw-regionen zugeordnet."
 MAX_ISSUES: Final = 200
 MAX_LISTED: Final = 10
 """Problem names listed in one ``init`` error; the rest are counted."""
@@ -519,7 +518,6 @@ def _check_column(
 
 
 __all__ = [
-    "KEY_DESCRIPTION",
     "RegionColumn",
     "RegionIndex",
     "check_region_keys",
