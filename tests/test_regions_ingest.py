@@ -9,7 +9,10 @@ on 21 October 2009), in key columns and in ``x_spatial``.
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.cli import cli
 from opendata_sozial.errors import SourceError
 from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.ingest.regions import split_name
+from opendata_sozial.ingest.regions import RegionNameError, split_name
 from opendata_sozial.ingest.scaffold import ScaffoldOptions, scaffold_package
 from opendata_sozial.ingest.validate import validate_paths
 from tests.conftest import CATALOG_FILE, DATAPACKAGES
@@ -147,7 +150,7 @@ def test_init_maps_gemeinde_names_to_eight_digit_keys(tmp_path: Path) -> None:
 
 
 def test_init_refuses_ambiguous_and_unknown_names_listing_candidates(tmp_path: Path) -> None:
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(RegionNameError) as caught:
         _init(
             tmp_path,
             [
@@ -171,6 +174,37 @@ def test_init_refuses_ambiguous_and_unknown_names_listing_candidates(tmp_path: P
         "„Städteregion Aachen“) oder die Schreibweise in nrw-regionen/namensvarianten ergänzen"
     )
     assert not (tmp_path / "out").exists()  # nothing written
+    assert isinstance(caught.value, SourceError)  # the command line ends with exit code 1
+
+
+def test_init_command_line_names_the_one_ambiguous_name(tmp_path: Path) -> None:
+    """The real command line (as in test_init.py): exit 1, one error line, nothing written."""
+    source = tmp_path / "kreise.csv"
+    source.write_text("Region;Jahr;Anzahl\nKöln;2007;1\nAachen;2007;2\nDüsseldorf;2007;3\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
+    env |= {"COLUMNS": "1000", "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES)}
+    command = [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), "init"]
+    result = subprocess.run(
+        [*command, str(source), "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Fehler")]
+    assert errors == [
+        "Fehler (region-name-unmatched): kreise.csv: Spalte 'Region' enthält NRW-Regionsnamen "
+        "(Kreisebene), aber 1 lässt sich keinem Schlüssel eindeutig zuordnen: 'Aachen' (Zeile 3) "
+        "ist mehrdeutig: 05334 Städteregion Aachen (seit 21.10.2009); 05313 Aachen, kreisfreie "
+        "Stadt (bis 20.10.2009); 05354 Aachen, Kreis (bis 20.10.2009). Namen in der Quelldatei "
+        "eindeutig schreiben (z. B. „Kreis Kleve“, „Köln, Stadt“, „Städteregion Aachen“) oder die "
+        "Schreibweise in nrw-regionen/namensvarianten ergänzen"
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 def test_init_leaves_a_table_of_laender_alone(tmp_path: Path) -> None:

@@ -79,6 +79,13 @@ _ABBREVIATIONS: Final = (
 _LAND_ALIASES: Final = frozenset({"nrw", "nordrhein westfalen"})
 
 
+class RegionNameError(SourceError):
+    """A column of NRW region names holds names that match no unit or several."""
+
+    code = "region-name-unmatched"
+    title = "Regionsname nicht eindeutig zuzuordnen"
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     """One row of ``nrw-regionen/regionen``."""
@@ -282,7 +289,7 @@ def region_keys(
         level, matches = found
         problems = [n for n in names if len(matches[n]) != 1]
         if problems:
-            raise SourceError(_unmatched(table, column, problems, matches, index, level))
+            raise RegionNameError(_unmatched(table, column, problems, matches, index, level))
         keys = [matches[v][0].ags if v else "" for v in column.values]
         return RegionColumn(position=position, keys=keys, level=level)
     return None
@@ -329,12 +336,16 @@ def _unmatched(
     kind = "Kreis" if level == "kreis" else "Gemeinde"
     return (
         f"{table.file}: Spalte {column.title!r} enthält NRW-Regionsnamen ({kind}ebene), "
-        f"aber {len(problems)} lassen sich keinem Schlüssel eindeutig zuordnen: "
+        f"aber {_count(problems)} keinem Schlüssel eindeutig zuordnen: "
         + " | ".join(lines)
         + more
         + f". Namen in der Quelldatei eindeutig schreiben (z. B. „Kreis Kleve“, „Köln, Stadt“, "
         f"„Städteregion Aachen“) oder die Schreibweise in {REGION_PACKAGE}/{VARIANT_RESOURCE} ergänzen"
     )
+
+
+def _count(problems: list[str]) -> str:
+    return "1 lässt sich" if len(problems) == 1 else f"{len(problems)} lassen sich"
 
 
 def key_column(found: RegionColumn) -> Column:
