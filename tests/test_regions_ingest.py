@@ -134,6 +134,7 @@ def test_init_maps_gemeinde_names_to_eight_digit_keys(tmp_path: Path) -> None:
             "Kleve, Stadt;4",
             "Schloss Holte-Stukenbrock;5",
             "Köln;6",
+            "Düsseldorf;7",
         ],
         name="gemeinden",
     )
@@ -144,6 +145,7 @@ def test_init_maps_gemeinde_names_to_eight_digit_keys(tmp_path: Path) -> None:
         ("Kleve, Stadt", "05154036"),
         ("Schloss Holte-Stukenbrock", "05754036"),
         ("Köln", "05315000"),
+        ("Düsseldorf", "05111000"),  # namensvarianten ties it to 05111, the Kreis level
     ]
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["x_spatial"]["level"] == "municipality"

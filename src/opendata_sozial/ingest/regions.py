@@ -122,10 +122,9 @@ class RegionIndex:
 
     def candidates(self, name: str, levels: frozenset[str]) -> list[Region]:
         """The units ``name`` may mean, restricted to ``levels`` (plus Land and Regierungsbezirk)."""
-        exact = self.variants.get(" ".join(name.split()))
-        if exact is not None and exact in self.regions:
-            region = self.regions[exact]
-            return [region] if _in_levels(region, levels) else []
+        exact = self.regions.get(self.variants.get(" ".join(name.split()), ""))
+        if exact is not None and _in_levels(exact, levels):
+            return [exact]  # a spelling tied to its key by hand (Kreis level for a city)
         base, kind = split_name(name)
         found = []
         for region in self.by_base.get(base, []):
