@@ -168,8 +168,8 @@ def test_init_refuses_ambiguous_and_unknown_names_listing_candidates(tmp_path: P
     assert str(caught.value) == (
         "kreistabelle.csv: Spalte 'Region' enthält NRW-Regionsnamen (Kreisebene), aber 3 lassen "
         "sich keinem Schlüssel eindeutig zuordnen: "
-        "'Aachen' (Zeile 3) ist mehrdeutig: 05334 Städteregion Aachen (seit 21.10.2009); "
-        "05313 Aachen, kreisfreie Stadt (bis 20.10.2009); 05354 Aachen, Kreis (bis 20.10.2009) | "
+        "'Aachen' (Zeile 3) ist mehrdeutig: 05313 Aachen, kreisfreie Stadt (bis 20.10.2009); "
+        "05354 Aachen, Kreis (bis 20.10.2009) | "
         "'Herfort' (Zeile 5) ist unbekannt, ähnlich: 05758 Herford | "
         "'Kölle am Rhein' (Zeile 6) ist unbekannt, kein ähnlicher Name. "
         "Namen in der Quelldatei eindeutig schreiben (z. B. „Kreis Kleve“, „Köln, Stadt“, "
@@ -201,12 +201,52 @@ def test_init_command_line_names_the_one_ambiguous_name(tmp_path: Path) -> None:
     assert errors == [
         "Fehler (region-name-unmatched): kreise.csv: Spalte 'Region' enthält NRW-Regionsnamen "
         "(Kreisebene), aber 1 lässt sich keinem Schlüssel eindeutig zuordnen: 'Aachen' (Zeile 3) "
-        "ist mehrdeutig: 05334 Städteregion Aachen (seit 21.10.2009); 05313 Aachen, kreisfreie "
-        "Stadt (bis 20.10.2009); 05354 Aachen, Kreis (bis 20.10.2009). Namen in der Quelldatei "
+        "ist mehrdeutig: 05313 Aachen, kreisfreie Stadt (bis 20.10.2009); 05354 Aachen, Kreis "
+        "(bis 20.10.2009). Namen in der Quelldatei "
         "eindeutig schreiben (z. B. „Kreis Kleve“, „Köln, Stadt“, „Städteregion Aachen“) oder die "
         "Schreibweise in nrw-regionen/namensvarianten ergänzen"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_init_matches_aachen_by_the_year_of_the_row(tmp_path: Path) -> None:
+    """Of several units only those valid in the row's year count; a former kreisfreie Stadt
+    named after its end is the Gemeinde, as the Regionaldatenbank lists it beside the Kreise."""
+    folder = _init(
+        tmp_path,
+        [
+            "Region;Jahr;Anzahl",
+            "Aachen;2015;1",
+            "Aachen, Stadt;2023;2",
+            "Aachen, Stadt;2007;3",
+            "Aachen, Kreis;2007;4",
+            "Köln, Stadt;2015;5",
+            "Kreis Düren;2015;6",
+        ],
+    )
+    assert [(row[0], row[1], row[2]) for row in _rows(folder)[1:]] == [
+        ("Aachen", "05334", "2015"),
+        ("Aachen, Stadt", "05334002", "2023"),
+        ("Aachen, Stadt", "05313", "2007"),
+        ("Aachen, Kreis", "05354", "2007"),
+        ("Köln, Stadt", "05315", "2015"),
+        ("Kreis Düren", "05358", "2015"),
+    ]
+
+
+def test_init_without_a_year_lists_every_aachen(tmp_path: Path) -> None:
+    with pytest.raises(RegionNameError) as caught:
+        _init(tmp_path, ["Region;Anzahl", "Köln;1", "Aachen;2", "Düsseldorf;3"])
+    assert (
+        "'Aachen' (Zeile 3) ist mehrdeutig: 05334 Städteregion Aachen (seit 21.10.2009); "
+        "05313 Aachen, kreisfreie Stadt (bis 20.10.2009); 05354 Aachen, Kreis (bis 20.10.2009)."
+    ) in str(caught.value)
+
+
+def test_init_keeps_a_key_outside_its_validity_for_validate_to_name(tmp_path: Path) -> None:
+    """The only unit of a name is its match even in the wrong year; validate then says why."""
+    folder = _init(tmp_path, ["Region;Jahr;Anzahl", "Aachen, Kreis;2015;1", "Köln;2015;2"])
+    assert [row[1] for row in _rows(folder)[1:]] == ["05354", "05315"]
 
 
 def test_init_leaves_a_table_of_laender_alone(tmp_path: Path) -> None:

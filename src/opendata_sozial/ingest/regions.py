@@ -77,6 +77,12 @@ _ABBREVIATIONS: Final = (
     (re.compile(r"\brhld\b"), "rheinland"),
 )
 _LAND_ALIASES: Final = frozenset({"nrw", "nordrhein westfalen"})
+KREIS: Final = frozenset({"kreis"})
+GEMEINDE: Final = frozenset({"gemeinde"})
+
+
+Period = tuple[date, date, str]
+"""First day, last day and the period as written (``2007``, ``2021-11``, ``2009-12-31``)."""
 
 
 class RegionNameError(SourceError):
@@ -137,6 +143,25 @@ class RegionIndex:
             found.append(region)
         return found
 
+    def resolve(self, name: str, level: str, period: Period | None) -> list[Region]:
+        """The units ``name`` means at ``level`` in ``period``; one unit is a match.
+
+        Of several candidates only those valid in ``period`` count (``Aachen`` in 2015 is the
+        Städteregion). When none at ``level`` is valid, a single valid unit of the other level
+        is taken (``Aachen, Stadt`` in 2023 is the Gemeinde 05334002, as the Regionaldatenbank
+        lists it beside the Kreise). A single unit valid at no time of ``period`` stays the
+        match; ``validate`` then names its period and successor.
+        """
+        candidates = self.candidates(name, frozenset({level}))
+        if period is None:
+            return candidates
+        valid = [r for r in candidates if fits(r, period)]
+        if valid:
+            return valid
+        other = GEMEINDE if level == "kreis" else KREIS
+        moved = [r for r in self.candidates(name, other) if r.level in other and fits(r, period)]
+        return moved if len(moved) == 1 else candidates
+
     def similar(self, name: str, levels: frozenset[str]) -> list[Region]:
         """Up to five units whose folded name is close to ``name``'s."""
         base, _ = split_name(name)
@@ -147,6 +172,14 @@ class RegionIndex:
     def predecessors(self, ags: str) -> list[Region]:
         """The units that ``ags`` replaced."""
         return [r for r in self.regions.values() if r.successor == ags]
+
+
+def fits(region: Region, period: Period) -> bool:
+    """True when ``region``'s key held at some time of ``period``."""
+    first, last, _ = period
+    ended = region.valid_to is not None and first > region.valid_to
+    unborn = region.valid_from is not None and last < region.valid_from
+    return not ended and not unborn
 
 
 def _in_levels(region: Region, levels: frozenset[str]) -> bool:
@@ -272,57 +305,77 @@ def region_keys(
     """Find the column of NRW region names and map every row to its key.
 
     A text column counts as one when at least two distinct names, and at least half of them,
-    name a Kreis or Gemeinde (at the level with more unique matches; Kreis on a tie). Then every
-    name must match exactly one unit, else ``SourceError`` lists each problem name with its row
-    and the candidates or close names.
+    name a Kreis (or, when some name can only be a Gemeinde, a Gemeinde). Each row's name is
+    matched in the period of the row (its ``year``/``date`` cell, if the table has one): of
+    several candidates only those valid then count. Every row must end with exactly one unit,
+    else ``RegionNameError`` lists each problem name with its row and the candidates or close
+    names.
     """
     if any(column.name == KEY_FIELD for column in columns):
         return None  # the table has its keys already
+    periods = _row_periods(columns)
     for position, column in enumerate(columns):
         if column.type != "string" or column.is_value:
             continue
-        names = list(dict.fromkeys(v for v in column.values if v))
-        found = _best_level(names, index)
-        if found is None:
+        level = _level(list(dict.fromkeys(v for v in column.values if v)), index)
+        if level is None:
             continue
-        level, matches = found
-        problems = [n for n in names if len(matches[n]) != 1]
+        found: dict[tuple[str, Period | None], list[Region]] = {}
+        problems: dict[str, tuple[int, list[Region]]] = {}
+        keys = []
+        for row, (name, period) in enumerate(zip(column.values, periods, strict=True)):
+            if not name:
+                keys.append("")
+                continue
+            if (name, period) not in found:
+                found[name, period] = index.resolve(name, level, period)
+            units = found[name, period]
+            if len(units) != 1:
+                problems.setdefault(name, (row, units))
+            keys.append(units[0].ags if len(units) == 1 else "")
         if problems:
-            raise RegionNameError(_unmatched(table, column, problems, matches, index, level))
-        keys = [matches[v][0].ags if v else "" for v in column.values]
+            raise RegionNameError(_unmatched(table, column, problems, index, level))
         return RegionColumn(position=position, keys=keys, level=level)
     return None
 
 
-def _best_level(names: list[str], index: RegionIndex) -> tuple[str, dict[str, list[Region]]] | None:
-    best: tuple[int, str, dict[str, list[Region]]] | None = None
-    for level in ("kreis", "gemeinde"):
-        matches = {n: index.candidates(n, frozenset({level})) for n in names}
-        local = [n for n in names if any(r.level == level for r in matches[n])]
-        known = [n for n in names if matches[n]]
-        if len(local) < 2 or 2 * len(known) < len(names):
-            continue
-        unique = sum(len(m) == 1 for m in matches.values())
-        if best is None or unique > best[0]:
-            best = (unique, level, matches)
-    return None if best is None else (best[1], best[2])
+def _row_periods(columns: Sequence[Column]) -> list[Period | None]:
+    """The period of each row: its cell in the first ``year``/``date`` column, if any."""
+    rows = len(columns[0].values) if columns else 0
+    time = next((c for c in columns if c.type in {"year", "date"}), None)
+    if time is None:
+        return [None] * rows
+    return [_period(value) if value else None for value in time.values]
+
+
+def _level(names: list[str], index: RegionIndex) -> str | None:
+    """``kreis``, or ``gemeinde`` when a name can only be a Gemeinde; ``None``: no region column."""
+    kreis = {n: index.candidates(n, KREIS) for n in names}
+    gemeinde = {n: index.candidates(n, GEMEINDE) for n in names}
+    only_gemeinde = any(
+        not kreis[n] and any(r.level == "gemeinde" for r in gemeinde[n]) for n in names
+    )
+    level, matches = ("gemeinde", gemeinde) if only_gemeinde else ("kreis", kreis)
+    local = [n for n in names if any(r.level == level for r in matches[n])]
+    known = [n for n in names if matches[n]]
+    if len(local) < 2 or 2 * len(known) < len(names):
+        return None
+    return level
 
 
 def _unmatched(
     table: SourceTable,
     column: Column,
-    problems: list[str],
-    matches: Mapping[str, list[Region]],
+    problems: Mapping[str, tuple[int, list[Region]]],
     index: RegionIndex,
     level: str,
 ) -> str:
     lines = []
-    for name in problems[:MAX_LISTED]:
-        row = table.rows[column.values.index(name)].number
-        found = matches[name]
+    for name, (row, found) in list(problems.items())[:MAX_LISTED]:
+        number = table.rows[row].number
         if found:
             listed = "; ".join(r.label() for r in found)
-            lines.append(f"{name!r} (Zeile {row}) ist mehrdeutig: {listed}")
+            lines.append(f"{name!r} (Zeile {number}) ist mehrdeutig: {listed}")
         else:
             close = index.similar(name, frozenset({level}))
             hint = (
@@ -330,12 +383,12 @@ def _unmatched(
                 if close
                 else "kein ähnlicher Name"
             )
-            lines.append(f"{name!r} (Zeile {row}) ist unbekannt, {hint}")
+            lines.append(f"{name!r} (Zeile {number}) ist unbekannt, {hint}")
     more = f" und {len(problems) - MAX_LISTED} weitere" if len(problems) > MAX_LISTED else ""
     kind = "Kreis" if level == "kreis" else "Gemeinde"
     return (
         f"{table.file}: Spalte {column.title!r} enthält NRW-Regionsnamen ({kind}ebene), "
-        f"aber {_count(problems)} keinem Schlüssel eindeutig zuordnen: "
+        f"aber {_count(list(problems))} keinem Schlüssel eindeutig zuordnen: "
         + " | ".join(lines)
         + more
         + f". Namen in der Quelldatei eindeutig schreiben (z. B. „Kreis Kleve“, „Köln, Stadt“, "
@@ -403,10 +456,6 @@ def check_region_keys(pkg: PackageSource, known: Mapping[str, PackageSource]) ->
         if res is not None and len(fields) == 1:
             issues.extend(_check_column(pkg, res, str(fields[0]), index, temporal))
     return issues
-
-
-Period = tuple[date, date, str]
-"""First day, last day and the period as written (``2007``, ``2021-11``, ``2009-12-31``)."""
 
 
 def _temporal(value: object) -> Period | None:
