@@ -261,6 +261,45 @@ def test_init_leaves_a_table_of_laender_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("file", "time"),
+    [
+        ("regional/nrw_kreise_arbeitslose_13211-02-05-4_2023_2025.csv", "jahr"),
+        ("regional/nrw_kreise_bevoelkerung_altersgruppen_12411-02-03-4_2023_2024.csv", "stichtag"),
+        ("regional/nrw_kreise_verfuegbares_einkommen_82411-01-03-4_2021.csv", "jahr"),
+    ],
+)
+def test_init_finds_the_official_keys_of_the_regionaldatenbank_tables(
+    tmp_path: Path, shared_data: Path, file: str, time: str
+) -> None:
+    """The Regionaldatenbank tables in shared/data carry their own keys: init, given only the
+    names ("Kleve, Kreis", "Köln, kreisfreie Stadt", "Städteregion Aachen, Kreis",
+    "Düsseldorf, Regierungsbezirk", "Aachen, Stadt" …), finds the same key in every row."""
+    with (shared_data / file).open(encoding="utf-8", newline="") as handle:
+        source = list(csv.DictReader(handle))
+    header = f"Region;{time.capitalize()};Wert"  # "Jahr" is read as year, "Stichtag" as date
+    lines = [header] + [f"{r['region']};{r[time]};{r['wert']}" for r in source]
+    folder = _init(tmp_path, lines)
+    assert [row[1] for row in _rows(folder)[1:]] == [r["ags"] for r in source]
+
+
+def test_init_finds_the_keys_of_the_hand_made_name_table(tmp_path: Path, shared_data: Path) -> None:
+    """The three regional report tables get the keys the seed packages hold (built by hand
+    through scripts/seed/region_names.csv)."""
+    for name in [
+        "altersstruktur-kreisfreie-staedte",
+        "grundsicherung-sitz-des-traegers",
+        "sgb2-hilfequoten-kinder-kreise",
+    ]:
+        with (DATAPACKAGES / name / "data" / f"{name}.csv").open(encoding="utf-8") as handle:
+            shipped = list(csv.reader(handle))
+        at = shipped[0].index("ags")
+        lines = ["Region;Anzahl"] + [f"{row[at - 1]};1" for row in shipped[1:]]
+        (tmp_path / name).mkdir()
+        folder = _init(tmp_path / name, lines)
+        assert [row[1] for row in _rows(folder)[1:]] == [row[at] for row in shipped[1:]], name
+
+
+@pytest.mark.parametrize(
     ("name", "expected"),
     [
         ("Köln, Stadt", ("koeln", "stadt")),
