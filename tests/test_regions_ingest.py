@@ -377,14 +377,14 @@ def test_former_key_after_its_end_names_row_year_and_successor(
             "region-key-period",
             2,
             "ags",
-            "Zeile 2: Schlüssel 05354 (Aachen, Kreis) galt nur bis 20.10.2009, die Angabe "
+            "Schlüssel 05354 (Aachen, Kreis) galt nur bis 20.10.2009, die Angabe "
             "betrifft 2015; Nachfolger ist 05334 Städteregion Aachen",
         ),
         (
             "region-key-period",
             5,
             "ags",
-            "Zeile 5: Schlüssel 05313 (Aachen, kreisfreie Stadt) galt nur bis 20.10.2009, die "
+            "Schlüssel 05313 (Aachen, kreisfreie Stadt) galt nur bis 20.10.2009, die "
             "Angabe betrifft 2015; Nachfolger ist 05334 Städteregion Aachen",
         ),
     ]
@@ -399,7 +399,7 @@ def test_new_key_before_its_start_names_the_former_keys(
             "region-key-period",
             4,
             "ags",
-            "Zeile 4: Schlüssel 05334 (Städteregion Aachen) gilt erst ab 21.10.2009, die Angabe "
+            "Schlüssel 05334 (Städteregion Aachen) gilt erst ab 21.10.2009, die Angabe "
             "betrifft 2007; vorher galten 05313 Aachen, kreisfreie Stadt, 05354 Aachen, Kreis",
         )
     ]

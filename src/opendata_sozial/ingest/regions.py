@@ -559,7 +559,7 @@ def _check_column(
                 issues.append(
                     Issue(
                         code="region-key-period",
-                        message=f"Zeile {number}: {message}",
+                        message=message,
                         package=pkg.name,
                         resource=str(res.get("name")),
                         file=str(file),
