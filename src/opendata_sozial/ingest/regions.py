@@ -8,8 +8,9 @@ Matching a name folds case, umlauts (``ü`` = ``ue``), ``ß``, punctuation and `
 a kind word before the name or after the first comma (``Kreis Kleve``, ``Kleve, Kreis``,
 ``Köln, kreisfreie Stadt``, ``StädteRegion Aachen``, ``Reg.-Bez. Köln``). A name matches the
 units whose folded name is the same and whose kind fits the kind word, if any; a
-Regierungsbezirk only with the word. A name with no or several matches is an error that lists
-the candidates, never a guess.
+Regierungsbezirk only with the word. With a year or date column, only units valid in the
+row's period count. A name with no or several matches is an error that lists the candidates,
+never a guess.
 """
 
 import csv
