@@ -63,6 +63,45 @@ def region_names() -> dict[str, str]:
         return {row["name"]: row["ags"] for row in csv.DictReader(handle)}
 
 
+VALIDITY_COLUMNS = ["gueltig_ab", "gueltig_bis", "nachfolger"]
+"""Columns the region history adds to nrw-regionen (see scripts/seed/regionen_historie.csv)."""
+
+
+def region_history(
+    header: list[str], rows: list[list[str]], history: Path
+) -> tuple[list[str], list[list[str]]]:
+    """Add validity columns to the region list and append the historic keys.
+
+    A history row whose key is in the list only sets that key's validity; a row with a new key
+    (name, ebene, art and parent given) is a former unit and is appended with an empty
+    gebietsstand. A key without an entry takes the start of validity of its parent, so the
+    Gemeinden of a Kreis formed on a known day are valid from that day too.
+    """
+    with history.open(encoding="utf-8", newline="") as handle:
+        entries = {row["ags"]: row for row in csv.DictReader(handle)}
+    index = {name: i for i, name in enumerate(header)}
+    known = {row[index["ags"]] for row in rows}
+    validity: dict[str, list[str]] = {
+        ags: [entry[c] for c in VALIDITY_COLUMNS] for ags, entry in entries.items()
+    }
+    out = []
+    for row in rows:
+        own = validity.get(row[index["ags"]])
+        parent = validity.get(row[index["parent_ags"]])
+        if own is None:
+            own = [parent[0], "", ""] if parent and parent[0] else ["", "", ""]
+            validity[row[index["ags"]]] = own
+        out.append(row + own)
+    for ags, entry in entries.items():
+        if ags in known:
+            continue
+        if not entry["name"] or entry["parent_ags"] not in known:
+            raise RecipeError(f"{history.name}: früherer Schlüssel {ags} braucht Name und Eltern")
+        former = {**entry, "gebietsstand": ""}
+        out.append([former[c] for c in header] + [entry[c] for c in VALIDITY_COLUMNS])
+    return header + VALIDITY_COLUMNS, out
+
+
 def infer_type(name: str, values: list[str]) -> str:
     """Infer a Table Schema type from the string values of a column."""
     present = [v for v in values if v != ""]
@@ -225,6 +264,8 @@ def build_resource(
 ) -> tuple[dict[str, Any], list[str], list[list[str]]]:
     """Write one resource's CSV and return its descriptor with the transformed rows."""
     header, rows = transform(spec, *read_rows(source), names)
+    if spec.get("history_file"):
+        header, rows = region_history(header, rows, SEED / spec["history_file"])
     unknown = set(spec.get("fields") or {}) - set(header)
     if unknown:
         raise RecipeError(
@@ -248,6 +289,8 @@ def build_resource(
         schema["foreignKeys"] = spec["foreign_keys"]
     resource = csv_resource(spec["name"], folder, relative, schema)
     resource["x_source_file"] = source.name
+    if spec.get("history_file"):
+        resource["x_history_file"] = spec["history_file"]
     if spec.get("resource_title"):
         resource["title"] = spec["resource_title"]
     return resource, header, rows

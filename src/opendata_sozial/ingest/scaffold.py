@@ -48,6 +48,7 @@ from opendata_sozial.ingest.german_numbers import (
 )
 from opendata_sozial.ingest.metadata_rules import NAME_PATTERN
 from opendata_sozial.ingest.package import DESCRIPTOR_NAME
+from opendata_sozial.ingest.regions import descriptor_links, find_index, key_column, region_keys
 from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,12 @@ def scaffold_package(
     table = read_source(source, options)
     columns = infer_columns(table, options.decimal)
     _warn_text_columns(table, columns)
-    _write_package(folder, name, source.name, columns)
+    index = find_index([packages_dir])
+    found = region_keys(table, columns, index) if index is not None else None
+    if found is not None:  # an NRW region column: add the AGS column beside it
+        columns.insert(found.position + 1, key_column(found))
+    links = descriptor_links(found.keys, name) if found is not None else {}
+    _write_package(folder, name, source.name, columns, links)
     logger.info(
         "init.created: %s (Datenzeilen: %d, Spalten: %d)",
         folder,
@@ -346,7 +352,9 @@ def _warn_text_columns(table: SourceTable, columns: list[Column]) -> None:
 # Writing the package
 
 
-def _write_package(folder: Path, name: str, source_name: str, columns: list[Column]) -> None:
+def _write_package(
+    folder: Path, name: str, source_name: str, columns: list[Column], links: dict[str, Any]
+) -> None:
     data_path = folder / "data" / f"{name}.csv"
     data_path.parent.mkdir(parents=True, exist_ok=True)
     with data_path.open("w", encoding="utf-8", newline="") as handle:
@@ -360,6 +368,7 @@ def _write_package(folder: Path, name: str, source_name: str, columns: list[Colu
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "licenses": [{"name": LICENSE_NAME, "path": LICENSE_PATH, "title": LICENSE_TITLE}],
         "x_source_files": [source_name],
+        **links,
         "resources": [resource],
     }
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"

@@ -17,6 +17,7 @@ from opendata_sozial.ingest.package import (
     find_packages,
     read_package,
 )
+from opendata_sozial.ingest.regions import check_region_keys
 from opendata_sozial.ingest.resource_rules import check_file, check_schema, resource_file
 from opendata_sozial.ingest.row_proof import RowProof, prove_rows
 from opendata_sozial.ingest.standard import check_standard
@@ -140,6 +141,7 @@ def _validate_one(
         issues.extend(check_schema(pkg, res))
     if not file_ok:
         return issues  # frictionless and the data rules need every file in place
+    issues.extend(check_region_keys(pkg, known))
     proven = _proven_rows(pkg, resources, key_sets, prove_rows_from)
     if proven is not None:
         issues.extend(check_standard(pkg, limit_rows=PROOF_SAMPLE_ROWS))
