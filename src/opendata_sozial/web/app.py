@@ -1,5 +1,8 @@
 """Application factory: the only place that wires settings, engine and routes."""
 
+import time
+from collections.abc import Callable
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -36,8 +39,13 @@ from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitest
 from opendata_sozial.web.rows import RowsController
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app from ``settings`` (default: environment variables ``ODS_*``)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], float] = time.monotonic
+) -> Litestar:
+    """Build the app from ``settings`` (default: environment variables ``ODS_*``).
+
+    ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
+    """
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url)
     apply_time_limits(
@@ -94,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[
             HttpPlugin(catalog),
             PagesPlugin(),
-            LimitsPlugin(settings),
+            LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
             ResponseCachePlugin(catalog, settings),
         ],
