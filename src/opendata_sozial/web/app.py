@@ -24,6 +24,7 @@ from opendata_sozial.web.api import DatasetController, live, ready
 from opendata_sozial.web.cache import ResponseCachePlugin
 from opendata_sozial.web.ckan import CkanController
 from opendata_sozial.web.dcat import DcatController
+from opendata_sozial.web.docs_page import RENDER_PLUGINS
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
 from opendata_sozial.web.meta import MetaController
@@ -98,6 +99,7 @@ def create_app(
             title="opendata-sozial",
             version=__version__,
             description="Offene Daten der Sozialberichterstattung NRW",
+            render_plugins=RENDER_PLUGINS,
         ),
         plugins=[
             HttpPlugin(catalog),
