@@ -1,6 +1,8 @@
 """Limits: rate limit per client (RateLimit fields, 429), URL length, filters, query time."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import MetaData, Table, func, insert, select, text
@@ -26,8 +28,9 @@ class FakeClock:
         return self.now
 
 
-def _client(url: str, **limits: float) -> TestClient[Litestar]:
-    return TestClient(create_app(Settings(database_url=url, **limits)))  # type: ignore[arg-type]
+def _client(url: str, clock: FakeClock | None = None, **limits: float) -> TestClient[Litestar]:
+    settings = Settings(database_url=url, **limits)  # type: ignore[arg-type]
+    return TestClient(create_app(settings, clock=clock or FakeClock()))
 
 
 # Rate limit
@@ -50,21 +53,55 @@ def test_rate_limiter_counts_a_fixed_window_per_client() -> None:
     }
 
 
+@given(
+    start=st.floats(min_value=0, max_value=1e9, allow_nan=False),
+    offsets=st.lists(st.floats(min_value=0, max_value=200, allow_nan=False), max_size=20),
+    window=st.integers(min_value=1, max_value=3600),
+)
+def test_rate_limit_reset_is_always_within_the_window(
+    start: float, offsets: list[float], window: int
+) -> None:
+    clock = FakeClock()
+    clock.now = start
+    limiter = RateLimiter(quota=5, window=window, clock=clock)
+    assert limiter.hit("a").reset_seconds == window  # a new window has all of it left
+    for offset in sorted(offsets):
+        clock.now = start + offset
+        assert 0 <= limiter.hit("a").reset_seconds <= window
+
+
+def test_rate_limit_reset_of_a_fresh_window_is_the_window_at_any_clock_position() -> None:
+    # start + window - now rounded up to 61 for about one in a thousand such positions.
+    for step in range(20_000):
+        clock = FakeClock()
+        clock.now = 1000.123456 + step * 0.37
+        limiter = RateLimiter(quota=5, window=60, clock=clock)
+        first = limiter.hit("a")
+        clock.now += 1e-9
+        assert (first.reset_seconds, limiter.hit("a").reset_seconds) == (60, 60)
+
+
 def test_rate_limit_answers_429_with_retry_after(published_url: str) -> None:
-    with _client(published_url, rate_limit_requests=3, rate_limit_window_seconds=60) as client:
-        answers = [client.get("/api/v1/datasets/lebensformen") for _ in range(4)]
+    clock = FakeClock()
+    settings = {"rate_limit_requests": 3, "rate_limit_window_seconds": 60}
+    with _client(published_url, clock, **settings) as client:
+        answers = []
+        for _ in range(4):
+            answers.append(client.get("/api/v1/datasets/lebensformen"))
+            clock.now += 12.5
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     assert [r.headers["ratelimit"] for r in answers[:3]] == [
         '"per-client";r=2;t=60',
-        '"per-client";r=1;t=60',
-        '"per-client";r=0;t=60',
+        '"per-client";r=1;t=48',
+        '"per-client";r=0;t=35',
     ]
     refused = answers[3]
     assert refused.headers["content-type"] == PROBLEM
     assert refused.json()["type"].endswith("/problems/rate-limited")
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["retry-after"] == "23"
+    assert "in 23 s wieder möglich" in refused.json()["detail"]
     assert refused.headers["ratelimit-policy"] == '"per-client";q=3;w=60'
-    assert refused.headers["ratelimit"].startswith('"per-client";r=0;t=')
+    assert refused.headers["ratelimit"] == '"per-client";r=0;t=23'
     assert refused.headers["x-content-type-options"] == "nosniff"
     assert refused.headers["cache-control"] == "no-store"
 

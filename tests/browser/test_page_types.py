@@ -20,7 +20,10 @@ PAGES = {
     "aenderungen": "/aenderungen",
     "fehler-404": "/datensaetze/gibtsnicht",
     "fehler-400": "/datensaetze/lebensformen?jahr=kein-jahr",
+    "api-dokumentation": "/schema",
 }
+RENDERED = {"api-dokumentation": ".api-docs .opblock-tag"}
+"""Pages that a script fills after loading: checked once this selector is there."""
 EXPECTED_STATUS = {"fehler-404": 404, "fehler-400": 400}
 SERIOUS = {"serious", "critical"}
 
@@ -38,6 +41,8 @@ def _axe(tab: Tab, source: str) -> list[dict[str, Any]]:
 def _check(tab: Tab, name: str, axe_source: str, artefacts: Path, suffix: str) -> None:
     response = tab.open(PAGES[name])
     assert response.status == EXPECTED_STATUS.get(name, 200)
+    if name in RENDERED:
+        tab.page.wait_for_selector(RENDERED[name])
     tab.page.screenshot(path=str(artefacts / f"{name}-{suffix}.png"), full_page=True)
     assert _axe(tab, axe_source) == []
     assert tab.csp_violations() == []

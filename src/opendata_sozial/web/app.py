@@ -1,5 +1,8 @@
 """Application factory: the only place that wires settings, engine and routes."""
 
+import time
+from collections.abc import Callable
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,6 +24,7 @@ from opendata_sozial.web.api import DatasetController, live, ready
 from opendata_sozial.web.cache import ResponseCachePlugin
 from opendata_sozial.web.ckan import CkanController
 from opendata_sozial.web.dcat import DcatController
+from opendata_sozial.web.docs_page import RENDER_PLUGINS
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
 from opendata_sozial.web.meta import MetaController
@@ -36,8 +40,13 @@ from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitest
 from opendata_sozial.web.rows import RowsController
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the app from ``settings`` (default: environment variables ``ODS_*``)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], float] = time.monotonic
+) -> Litestar:
+    """Build the app from ``settings`` (default: environment variables ``ODS_*``).
+
+    ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
+    """
     settings = settings or Settings()
     engine = create_db_engine(settings.database_url)
     apply_time_limits(
@@ -90,11 +99,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="opendata-sozial",
             version=__version__,
             description="Offene Daten der Sozialberichterstattung NRW",
+            render_plugins=RENDER_PLUGINS,
         ),
         plugins=[
             HttpPlugin(catalog),
             PagesPlugin(),
-            LimitsPlugin(settings),
+            LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
             ResponseCachePlugin(catalog, settings),
         ],

@@ -64,6 +64,8 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+DOCS_PATH = "/schema"
+DOCS_CSP = PAGE_CSP.replace("img-src 'self'", "img-src 'self' data:") + "; connect-src 'self'"
 STATIC_PREFIX = "/static/"
 STATIC_CACHE_CONTROL = "public, max-age=3600"
 SECURITY_HEADERS = {
@@ -113,16 +115,15 @@ def cache_control(method: str, path: str, status: int) -> str | None:
     return None
 
 
-def content_security_policy(path: str, content_type: str = "") -> str | None:
-    """Strict for every response except HTML pages and the OpenAPI docs under ``/schema``.
+def content_security_policy(path: str, content_type: str = "") -> str:
+    """Strict for every response except HTML pages, which may load from this origin only.
 
-    The docs page loads its scripts and styles from a CDN and gets none. HTML pages (and
-    their error pages) may load scripts, styles and images from this origin only.
+    The API documentation page ``/schema`` also fetches the OpenAPI document (``connect-src``,
+    and "try it out" requests to this origin) and shows the viewer's icons, which its
+    stylesheet inlines as ``data:`` images.
     """
-    if path == "/schema" or path.startswith("/schema/"):
-        return None
     if content_type.split(";", 1)[0].strip().lower() == "text/html":
-        return PAGE_CSP
+        return DOCS_CSP if path == DOCS_PATH else PAGE_CSP
     return STRICT_CSP
 
 
@@ -335,8 +336,9 @@ async def add_policy_headers(message: Message, scope: Scope) -> None:
     if "accept-encoding" not in headers.get("vary", "").lower():
         headers.extend_header_value("Vary", "Accept-Encoding")
     headers.update(SECURITY_HEADERS)
-    if csp := content_security_policy(path, headers.get("content-type", "")):
-        headers["Content-Security-Policy"] = csp
+    headers["Content-Security-Policy"] = content_security_policy(
+        path, headers.get("content-type", "")
+    )
     allow = headers.get("allow")
     if allow and "GET" in allow and "HEAD" not in allow:
         headers["Allow"] = f"{allow}, HEAD"

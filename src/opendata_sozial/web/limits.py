@@ -65,8 +65,17 @@ class RateLimiter:
             start, count = now, 0
         count += 1
         self._windows[client] = (start, count)
-        reset = max(0, math.ceil(start + self.window - now))
-        return Quota(count <= self.quota, max(0, self.quota - count), reset)
+        return Quota(
+            count <= self.quota, max(0, self.quota - count), self.reset_seconds(now - start)
+        )
+
+    def reset_seconds(self, elapsed: float) -> int:
+        """Whole seconds until a window ``elapsed`` seconds old ends: always in 0..window.
+
+        Computed from the elapsed time, not as ``start + window - now``: adding the window to a
+        large clock value first rounds, and ``ceil`` then turned 60 into 61 now and then.
+        """
+        return min(self.window, max(0, math.ceil(self.window - elapsed)))
 
     def _forget_expired(self, now: float) -> None:
         self._windows = {
@@ -161,11 +170,16 @@ class LimitsMiddleware(ASGIMiddleware):
 class LimitsPlugin(InitPlugin):
     """Wires :class:`LimitsMiddleware` in as the outermost middleware."""
 
-    def __init__(self, settings: Settings) -> None:
-        """Read the limits from ``settings``; the rate limiter lives as long as the app."""
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        """Read the limits from ``settings``; the rate limiter lives as long as the app.
+
+        ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
+        """
         limiter = (
             RateLimiter(
-                quota=settings.rate_limit_requests, window=settings.rate_limit_window_seconds
+                quota=settings.rate_limit_requests,
+                window=settings.rate_limit_window_seconds,
+                clock=clock,
             )
             if settings.rate_limit_requests > 0
             else None

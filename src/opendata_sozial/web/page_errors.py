@@ -5,6 +5,7 @@ broken link sees a page in the site's layout that says what went wrong and where
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Final
 
 from litestar import Request
@@ -20,18 +21,26 @@ logger = logging.getLogger(__name__)
 TITLES: Final = {
     400: "Ungültige Anfrage",
     404: "Seite nicht gefunden",
+    405: "Methode nicht erlaubt",
     500: "Interner Fehler",
     503: "Dienst vorübergehend nicht verfügbar",
 }
 ADVICE: Final = {
     400: "Eine Angabe in der Adresse passt nicht. Prüfen Sie die Filter oder beginnen Sie neu.",
     404: "Die gesuchte Seite oder der Datensatz existiert nicht (mehr). Vielleicht hilft die Suche.",
+    405: "Diese Adresse kann man nur abrufen, nicht senden. Beginnen Sie auf der Startseite neu.",
     500: "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
     503: "Der Katalog ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Sekunden erneut.",
 }
 
 
-def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Template:
+def error_page(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Template:
+    """The site's error page for ``status`` with ``detail`` (and the error's own headers)."""
     status = status if status in TITLES else (400 if status < 500 else 500)
     path = request.url.path
     # The API's message lists every valid name; a reader needs only the first sentence.
@@ -49,30 +58,32 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Te
             "detail": detail,
         },
         status_code=status,
-        headers={"Retry-After": "5"} if status == 503 else None,
+        headers={**(headers or {}), **({"Retry-After": "5"} if status == 503 else {})} or None,
     )
 
 
 def opendata_error_page(request: Request[Any, Any, Any], exc: OpendataError) -> Template:
     """Our errors (unknown dataset, invalid filter, nothing published) as a page."""
-    return _error_page(request, exc.status, str(exc))
+    return error_page(request, exc.status, str(exc))
 
 
 def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
-    """Litestar's own 4xx (validation of path or query) as a page."""
-    return _error_page(request, exc.status_code, str(exc.detail))
+    """Litestar's own 4xx (validation of path or query) as a page, in German."""
+    from opendata_sozial.web.problems import http_error_detail  # problems imports this module
+
+    return error_page(request, exc.status_code, http_error_detail(request, exc), exc.headers)
 
 
 def database_unavailable_page(request: Request[Any, Any, Any], exc: OperationalError) -> Template:
     """A database outage: 503 with Retry-After."""
     logger.warning("database.unavailable", extra={"error": str(exc.orig)})
-    return _error_page(request, 503, "Die Datenbank antwortet nicht.")
+    return error_page(request, 503, "Die Datenbank antwortet nicht.")
 
 
 def internal_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
     """Anything unexpected: logged once with its traceback, answered without internals."""
     logger.error("page.failed", exc_info=exc, extra={"path": request.url.path})
-    return _error_page(request, 500, "")
+    return error_page(request, 500, "")
 
 
 PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
