@@ -7,6 +7,7 @@ publish tests run the same cases. Each test compares the whole report, flattened
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import frictionless
 import pytest
 
 from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.domain import Severity
 from opendata_sozial.ingest.validate import validate_paths
 from tests.broken_packages import (
     CASES,
@@ -28,8 +30,11 @@ from tests.broken_packages import (
     first_resource,
     flatten,
     letters_in_number,
+    licence_unknown,
+    refresh_digest,
+    value_column_as_text_with_unit_after_number,
 )
-from tests.conftest import CATALOG_FILE
+from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 # Tests -------------------------------------------------------------------------------------
 
@@ -211,3 +216,103 @@ def test_cli_broken_package_text_has_no_traceback(
     for code, _row, _field, _value in expected:
         assert code in result.stdout
     assert len(result.stdout) < 20_000  # the megabyte cell is not echoed
+
+
+# Numbers: every faulty cell named, plausibility by unit --------------------------------------
+
+
+def test_validate_names_the_faulty_cell_of_a_value_column_typed_as_text(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    [_, cell] = validate_paths([folder], catalog).errors()
+    assert (cell.row, cell.field, cell.value) == (3, "wert", "14.0 k")
+    assert cell.message == (
+        "keine Zahl in einer Spalte aus Zahlen (209 von 210 gefüllten Zellen sind Zahlen): "
+        "Einheit oder Buchstabe 'k' nach der Zahl; Einheiten gehören in die Spaltenüberschrift "
+        "(x_unit), Zeichen der Zeichenerklärung sind x, -, ., ..., /, (Zahl), Zahl p/r/s"
+    )
+
+
+def test_validate_licence_error_lists_the_choices(tmp_path: Path, catalog: CatalogInfo) -> None:
+    folder = copy_valid(tmp_path)
+    licence_unknown(folder)
+    [issue] = validate_paths([folder], catalog).errors()
+    assert issue.hint == (
+        "'name' ist eine von: dl-de-by-2.0 (Datenlizenz Deutschland – Namensnennung – Version "
+        "2.0); dl-de-zero-2.0 (Datenlizenz Deutschland – Zero – Version 2.0); cc-by-4.0 "
+        "(Creative Commons Namensnennung – 4.0 International (CC BY 4.0)); cc0-1.0 (Creative "
+        "Commons CC0 1.0 Universell)"
+    )
+
+
+MIXED_UNITS = DATAPACKAGES / "mindestsicherung-leistungssysteme-2005-2008"
+"""A value column with a unit column (``Anzahl`` and ``%`` rows)."""
+
+
+@pytest.mark.parametrize(
+    ("line", "old", "new", "expected"),
+    [
+        pytest.param(
+            2,
+            ",1582497,",
+            ",1582.497,",
+            "Anzahl 1582.497 ist keine ganze Zahl (Einheit 'Anzahl')",
+            id="count-with-decimals",
+        ),
+        pytest.param(
+            2,
+            ",1582497,",
+            ",-1582497,",
+            "Anzahl -1582497 ist negativ (Einheit 'Anzahl')",
+            id="count-negative",
+        ),
+        pytest.param(
+            11,
+            ",10.1,",
+            ",101.0,",
+            "Prozentwert 101.0 liegt über 100 (Einheit '%')",
+            id="percent-above-100",
+        ),
+        pytest.param(
+            11,
+            ",10.1,",
+            ",-10.1,",
+            "Prozentwert -10.1 liegt unter 0 (Einheit '%')",
+            id="percent-below-0",
+        ),
+    ],
+)
+def test_validate_warns_of_implausible_values_by_unit(
+    tmp_path: Path, catalog: CatalogInfo, line: int, old: str, new: str, expected: str
+) -> None:
+    folder = tmp_path / MIXED_UNITS.name
+    shutil.copytree(MIXED_UNITS, folder)
+    csv_file = folder / "data" / f"{MIXED_UNITS.name}.csv"
+    lines = csv_file.read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    csv_file.write_text("\n".join(lines), encoding="utf-8")
+    refresh_digest(folder)
+    report = validate_paths([folder], catalog)
+    assert report.is_valid  # a warning, for the publisher to check
+    [issue] = report.packages[0].issues
+    assert (issue.code, issue.severity, issue.row, issue.field) == (
+        "value-implausible",
+        Severity.WARNING,
+        line,
+        "wert",
+    )
+    assert issue.message == expected
+    assert issue.hint
+
+
+def test_validate_negative_change_in_percent_is_plausible(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    """The shipped ``grundsicherung-sitz-des-traegers`` has -0.3 % in a row „Veränderung …“."""
+    report = validate_paths(
+        [DATAPACKAGES / "grundsicherung-sitz-des-traegers"], catalog, reference_dirs=[DATAPACKAGES]
+    )
+    assert report.packages[0].issues == []

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Final
 
 from opendata_sozial.ingest.german_numbers import (
+    SYMBOLS,
     Cell,
     CellReading,
     cell_text,
@@ -248,3 +249,27 @@ def _is_percent(title: str, texts: Sequence[str]) -> bool:
         or "quote" in lowered
         or any(clean_text(text).endswith("%") for text in texts)
     )
+
+
+# Cells of a package's own CSV (validate)
+
+_DECIMALS: Final = re.compile(r"-?\d+\.\d+")
+
+
+def canonical_fault(text: str, kind: str) -> str | None:
+    """Why a cell of a package CSV is no ``integer``/``number``; ``None`` when unclear.
+
+    The package's CSV writes numbers plainly (``1234.5``); symbols stand in the status column.
+    """
+    cleaned = clean_text(text)
+    if kind == "integer" and _DECIMALS.fullmatch(cleaned):
+        return "Dezimalstellen in einer Spalte ganzer Zahlen; den Wert prüfen oder das Feld als 'number' anlegen"
+    if cleaned in SYMBOLS:
+        return f"das Zeichen {cleaned!r} gehört in die Statusspalte, die Zelle bleibt leer"
+    reason = diagnose(cleaned, ".")
+    if reason is not None:
+        return f"{reason} (im Paket Punkt als Dezimaltrennzeichen, ohne Tausendertrennzeichen)"
+    number = parse_number(cleaned, ".")
+    if number is not None:
+        return f"Tausendertrennzeichen; im Paket ohne Tausendertrennzeichen schreiben: {format_number(number)}"
+    return None
