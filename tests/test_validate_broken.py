@@ -162,16 +162,41 @@ def test_validate_same_folder_twice_is_no_duplicate(tmp_path: Path, catalog: Cat
 # The real command line -----------------------------------------------------------------------
 
 
-def _cli(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    folder: Path, *options: str, columns: str | None = "250"
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE)]
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     return subprocess.run(
         [*command, "validate", str(folder), *options],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "COLUMNS": "250"},  # rich wraps table cells to the terminal width
+        env=env if columns is None else {**env, "COLUMNS": columns},
     )
+
+
+def test_cli_text_report_is_one_unwrapped_line_per_issue_with_the_facts_of_json(
+    tmp_path: Path,
+) -> None:
+    """Not a terminal (a pipe, a file, a scheduled job): no table cut at 80 columns."""
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    text = _cli(folder, columns=None)
+    document = json.loads(_cli(folder, "--format", "json", columns=None).stdout)
+    assert text.returncode == 1
+    issues = document["packages"][0]["issues"]
+    assert (document["errors"], document["warnings"]) == (2, 0)
+    lines = text.stdout.splitlines()
+    assert lines[0] == f"armutsrisikoquoten-merkmale ({folder}): ungültig"
+    assert lines[1:-1] == [
+        f"  Fehler [{i['code']}] {i['file']}{', Zeile ' + str(i['row']) if i['row'] else ''}, "
+        f"Feld {i['field']!r}, Wert {i['value']!r}: {i['message']}. Hinweis: {i['hint']}"
+        for i in issues
+    ]
+    assert len(lines[2]) > 200  # the whole message on its line
+    assert lines[-1] == "0 von 1 Paketen gültig, 2 Fehler, 0 Warnungen."
 
 
 def test_cli_valid_package_exits_0(tmp_path: Path) -> None:
@@ -316,3 +341,13 @@ def test_validate_negative_change_in_percent_is_plausible(
         [DATAPACKAGES / "grundsicherung-sitz-des-traegers"], catalog, reference_dirs=[DATAPACKAGES]
     )
     assert report.packages[0].issues == []
+
+
+def test_publish_row_proof_defers_to_the_full_check_for_a_faulty_text_column(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    """``publish`` proves large tables column by column; a number typo must still be named."""
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    report = validate_paths([folder], catalog, prove_rows_from=0)
+    assert ("number-malformed", 3, "wert", "14.0 k") in flatten(report)
