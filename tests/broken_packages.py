@@ -299,6 +299,29 @@ def number_with_symbol_of_legend(folder: Path) -> None:
     _replace(folder, 3, ",14.0,", ",x,")
 
 
+def blank_row(folder: Path) -> None:
+    lines = _lines(folder)
+    _write_lines(folder, [*lines[:2], "", *lines[2:]])
+
+
+def row_missing_cells(folder: Path) -> None:
+    lines = _lines(folder)
+    lines[1] = lines[1].removesuffix(",%,")
+    _write_lines(folder, lines)
+
+
+def header_extra_column(folder: Path) -> None:
+    _write_lines(folder, [f"{line},x" if line else line for line in _lines(folder)])
+
+
+def header_missing_column(folder: Path) -> None:
+    _write_lines(folder, [line.rsplit(",", 1)[0] if line else line for line in _lines(folder)])
+
+
+def year_with_two_digits(folder: Path) -> None:
+    _replace(folder, 2, ",2005,", ",05,")
+
+
 def licence_unknown(folder: Path) -> None:
     edit_descriptor(folder, lambda d: d["licenses"][0].update(name="dl-de/by-2-0"))
 
@@ -563,6 +586,36 @@ CASES = [
         "Zeile 3, Feld 'wert': 'x' ist keine gültige Angabe vom Typ Zahl (number): das Zeichen "
         "'x' gehört in die Statusspalte, die Zelle bleibt leer",
         id="symbol-in-number",
+    ),
+    pytest.param(
+        blank_row,
+        [("blank-row", 3, None, None), ("primary-key", 3, None, None)],
+        "Zeile 3 ist vollständig leer",
+        id="blank-row",
+    ),
+    pytest.param(
+        row_missing_cells,
+        [("missing-cell", 2, "einheit", ""), ("missing-cell", 2, "fussnote", "")],
+        "Zeile 2 hat zu wenige Zellen: Feld 'einheit' an Position 6 fehlt",
+        id="row-missing-cells",
+    ),
+    pytest.param(
+        header_extra_column,
+        [("extra-label", None, None, "x")],
+        "Kopfzeile: Spalte 'x' an Position 8 steht nicht im Schema",
+        id="header-extra-column",
+    ),
+    pytest.param(
+        header_missing_column,
+        [("missing-label", None, "fussnote", "")],
+        "Kopfzeile: Spalte für Feld 'fussnote' an Position 7 fehlt",
+        id="header-missing-column",
+    ),
+    pytest.param(
+        year_with_two_digits,
+        [("type-error", 2, "jahr", "05")],
+        "Zeile 2, Feld 'jahr': '05' ist keine gültige Angabe vom Typ Jahr (year, vierstellig)",
+        id="year-two-digits",
     ),
     pytest.param(
         licence_unknown,

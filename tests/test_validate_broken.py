@@ -19,6 +19,7 @@ import pytest
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import Severity
+from opendata_sozial.ingest.frictionless_messages import german_message
 from opendata_sozial.ingest.validate import validate_paths
 from tests.broken_packages import (
     CASES,
@@ -351,3 +352,67 @@ def test_publish_row_proof_defers_to_the_full_check_for_a_faulty_text_column(
     value_column_as_text_with_unit_after_number(folder)
     report = validate_paths([folder], catalog, prove_rows_from=0)
     assert ("number-malformed", 3, "wert", "14.0 k") in flatten(report)
+
+
+# frictionless error types in German (the descriptors are frictionless's own keys) ----------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            {
+                "type": "constraint-error",
+                "rowNumber": 4,
+                "fieldName": "wert",
+                "cell": "-1",
+                "note": 'constraint "minimum" is "0"',
+            },
+            "Zeile 4, Feld 'wert': '-1' verletzt die Bedingung minimum = 0",
+        ),
+        (
+            {
+                "type": "unique-error",
+                "rowNumber": 9,
+                "fieldName": "ags",
+                "note": "the same as in the row at position 3",
+            },
+            "Zeile 9, Feld 'ags': derselbe Wert wie in Zeile 3, das Feld verlangt eindeutige Werte",
+        ),
+        (
+            {
+                "type": "duplicate-label",
+                "label": "wert",
+                "fieldNumber": 5,
+                "note": 'at position "4"',
+            },
+            "Kopfzeile: Spaltenüberschrift 'wert' an Position 5 kommt mehrfach vor (at position \"4\")",
+        ),
+        (
+            {"type": "blank-label", "fieldNumber": 2},
+            "Kopfzeile: Spaltenüberschrift an Position 2 ist leer",
+        ),
+        ({"type": "blank-header"}, "die Kopfzeile ist leer"),
+        ({"type": "unmatched-header"}, "kein Feld des Schemas steht in der Kopfzeile"),
+        (
+            {"type": "package-error", "note": "5 is not of type 'string' at property 'name'"},
+            "Fehler im Paket-Deskriptor: 5 hat nicht den Typ 'string' (Eigenschaft 'name')",
+        ),
+        (
+            {"type": "schema-error", "note": "'name' is a required property"},
+            "Table Schema ungültig: Pflichtangabe 'name' fehlt",
+        ),
+        (
+            {
+                "type": "deviated-value",
+                "rowNumber": 7,
+                "fieldName": "wert",
+                "message": "There is a possible error because the value is deviated: x",
+            },
+            "Zeile 7, Feld 'wert': frictionless meldet 'deviated-value': There is a possible error "
+            "because the value is deviated: x",
+        ),
+    ],
+)
+def test_frictionless_error_types_read_in_german(error: dict[str, Any], expected: str) -> None:
+    assert german_message(error, [(0, "jahr")]) == expected

@@ -55,8 +55,8 @@ def _from_error(pkg: PackageSource, task: object, error: dict[str, Any]) -> Issu
         )
         value = clip(value)
     message = german_message(error, key)
-    if code == "primary-key":
-        value = key_values(error, key)
+    if code == "primary-key":  # the key values, or none when the key cells are all empty
+        value = key_values(error, key) if any(error.get("cells") or []) else None
     return Issue(
         code=code,
         message=message,
