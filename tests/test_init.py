@@ -19,6 +19,7 @@ import pytest
 
 from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.ingest.german_numbers import CellReading, read_cell
+from opendata_sozial.ingest.number_faults import diagnose
 from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "init"
@@ -166,6 +167,47 @@ def test_read_cell_splits_number_and_symbol(
     text: str, decimal: str, expected: CellReading | None
 ) -> None:
     assert read_cell(text, decimal) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "expected"),
+    [
+        ("14.9", ",", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        ("(14.9)", ",", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        ("14,9", ".", "deutsches Dezimalkomma; gemeint ist wohl 14.9"),
+        (
+            "1,234,567",
+            ",",
+            "',' als Tausendertrennzeichen, das hier Dezimaltrennzeichen ist; gemeint ist wohl 1234567",
+        ),
+        (
+            "1,234.5",
+            ",",
+            "englische Schreibweise (Tausender- und Dezimaltrennzeichen vertauscht); gemeint ist "
+            "wohl 1234,5",
+        ),
+        ("12 EUR", ",", "Einheit oder Buchstabe 'EUR' nach der Zahl"),
+        ("3 Mio.", ",", "Einheit oder Buchstabe 'Mio.' nach der Zahl"),
+        ("< 5", ",", "'<' vor der Zahl"),
+        ("123¹", ",", "Fußnotenzeichen '¹' an der Zahl"),
+        ("123*", ",", "Fußnotenzeichen '*' an der Zahl"),
+        ("n.v.", ",", "Zeichen, das nicht in der Zeichenerklärung steht"),
+        ("#NV", ",", "Excel-Fehlerwert statt einer Zahl"),
+        ("65+", ",", None),
+        ("ab 65", ",", None),
+        ("4 und mehr", ",", None),
+        ("Veränderung 2015 ggü. 2014", ",", None),
+        ("05111", ",", None),
+        ("%", ",", None),
+        ("x", ",", None),
+        ("1.234", ",", None),
+    ],
+)
+def test_diagnose_names_what_a_faulty_number_probably_is(
+    text: str, decimal: str, expected: str | None
+) -> None:
+    reason = diagnose(text, decimal)
+    assert reason == expected if expected is None else (reason or "").startswith(expected)
 
 
 # A German Excel CSV: BOM, ';', decimal comma, thousands separators, symbols
@@ -389,14 +431,14 @@ def test_init_keeps_a_text_column_with_some_numbers(tmp_path: Path) -> None:
 
 def test_init_text_option_keeps_a_number_column_as_text(tmp_path: Path) -> None:
     source = tmp_path / "gruppen.csv"
-    source.write_text("Gruppe;Jahr;Anzahl\n1;2020;5\n2;2020;7\n2a*;2020;1\n", encoding="utf-8")
+    source.write_text("Gruppe;Jahr;Anzahl\n1;2020;5\n2;2020;7\n3 Pers.;2020;1\n", encoding="utf-8")
     refused = init(tmp_path, source)
     assert refused.returncode == 1
-    assert "Spalte 'Gruppe': '2a*'" in refused.stderr
+    assert "Spalte 'Gruppe': '3 Pers.'" in refused.stderr
     assert "--text" in refused.stderr
     assert init(tmp_path, source, "--text", "Gruppe").returncode == 0
     by_name = fields(read_descriptor(tmp_path / "datapackages" / "gruppen"))
-    assert by_name["gruppe"]["categories"] == ["1", "2", "2a*"]
+    assert by_name["gruppe"]["categories"] == ["1", "2", "3 Pers."]
     unknown = init(tmp_path, source, "--text", "Kreis", "--force")
     assert unknown.returncode == 1
     assert "--text 'Kreis' nennt keine Spalte; vorhanden: 'Gruppe', 'Jahr', 'Anzahl'" in (

@@ -46,8 +46,12 @@ _SIGN: Final = r"[-+–−]?"
 _BODY: Final = re.compile(rf"{_SIGN}\d[\d.,' ]*")
 """Digits with separators: a number, perhaps with the wrong separators."""
 _FOOTNOTE: Final = re.compile(r"(?P<number>.*\d)\s*(?P<marker>\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\*{1,3})")
-_UNIT_AFTER: Final = re.compile(rf"(?P<number>{_SIGN}\d[\d.,' ]*)\s*(?P<unit>[^\d\s()]{{1,6}})")
-_PREFIX: Final = re.compile(rf"(?P<prefix>[^\d\s()\-+–−]{{1,4}})\s*(?P<number>{_SIGN}\d[\d.,' ]*)")
+_UNIT_AFTER: Final = re.compile(
+    rf"(?P<number>{_SIGN}\d[\d.,' ]*)\s*(?P<unit>[^\W\d_][^\W\d_.]{{0,4}}\.?|[€$£‰]|T€)"
+)
+"""A number and one short word or currency sign (``4.572 k``, ``3 Mio.``, ``12 €``), not ``65+``."""
+_PREFIX: Final = re.compile(rf"(?P<prefix>[<>≤≥~≈€$£]{{1,2}})\s*(?P<number>{_SIGN}\d[\d.,' ]*)")
+"""A comparison or currency sign before the number (``< 5``, ``€ 12``), not ``ab 65``."""
 _STATUS_WRAP: Final = re.compile(r"\((?P<inner>.+)\)|(?P<body>.+\d) ?[prs]")
 
 

@@ -91,8 +91,9 @@ def scaffold_package(
         out if out is not None else packages_dir / name, name, is_forced=options.force
     )
     table = read_source(source, options)
-    columns = infer_columns(table, options.decimal, _text_columns(table, options.text_columns))
-    _check_numbers(table, columns, options)
+    forced = _text_columns(table, options.text_columns)
+    columns = infer_columns(table, options.decimal, forced)
+    _check_numbers(table, [column for column in columns if column.position not in forced], options)
     _warn_text_columns(table, columns)
     _write_package(folder, name, source.name, columns, options.license)
     logger.info(
@@ -358,15 +359,13 @@ def _text_columns(table: SourceTable, wanted: tuple[str, ...]) -> frozenset[int]
 
 def _check_numbers(table: SourceTable, columns: list[Column], options: ScaffoldOptions) -> None:
     """Refuse a number column with cells that are no numbers, or that read two ways."""
-    forced = _text_columns(table, options.text_columns)
     faults: list[tuple[Column, CellFault]] = []
     ambiguous: list[tuple[Column, CellFault]] = []
     for column in columns:
         cells = [row.cells[column.position] for row in table.rows]
         if column.type == "string" and column.name != FOOTNOTE_FIELD:
-            if column.position not in forced:
-                found = column_faults(cells, options.decimal) or []
-                faults.extend((column, fault) for fault in found)
+            found = column_faults(cells, options.decimal) or []
+            faults.extend((column, fault) for fault in found)
         elif column.is_value:
             found = ambiguous_cells(column.title, cells, options.decimal)
             ambiguous.extend((column, fault) for fault in found)
