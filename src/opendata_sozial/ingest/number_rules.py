@@ -12,7 +12,6 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from opendata_sozial.domain import Issue, Severity
@@ -56,24 +55,24 @@ def has_fault(text: str) -> bool:
     return any(diagnose(text, decimal) is not None for decimal in CONVENTIONS)
 
 
-@dataclass(slots=True)
-class _Reading:
-    """How the cells of one text column read in one convention."""
-
-    numbers: int = 0
-    texts: int = 0
-    has_digit: bool = False
-    faults: list[tuple[int, str, str]] = field(default_factory=list)
-    fault_count: int = 0
+Kinds = tuple[str | None, ...]
+"""How one cell text reads in each convention: ``number``, ``symbol``, a fault's reason, or
+``None`` for text."""
 
 
 @dataclass(slots=True)
 class _TextColumn:
+    """Cells of one text column, tallied by how they read (one classification per text)."""
+
     name: str
-    readings: dict[str, _Reading] = field(
-        default_factory=lambda: {decimal: _Reading() for decimal in CONVENTIONS}
-    )
-    cache: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    kinds: dict[str, Kinds] = field(default_factory=dict)
+    tally: dict[Kinds, int] = field(default_factory=dict)
+    faults: list[tuple[int, str]] = field(default_factory=list)
+    """(row, text) of the first cells that are a fault in some convention."""
+    has_digit: set[str] = field(default_factory=set)
+    """Conventions in which a faulty cell has a digit."""
+    faulty: set[Kinds] = field(default_factory=set)
+    """Classifications with a fault in some convention."""
 
 
 @dataclass(slots=True)
@@ -109,10 +108,20 @@ class NumberWatch:
     def observe(self, row: list[str], number: int) -> None:
         """Look at one row (``number`` is its line in the file, the header is 1)."""
         for index, text_column in self._texts.items():
-            if row[index]:
-                _observe_text(text_column, row[index], number)
+            text = row[index]
+            if not text:
+                continue
+            kinds = text_column.kinds.get(text)
+            if kinds is None:
+                kinds = _new_text(text_column, text)
+            text_column.tally[kinds] = text_column.tally.get(kinds, 0) + 1
+            if kinds in text_column.faulty and len(text_column.faults) < MAX_FAULTS * len(
+                CONVENTIONS
+            ):
+                text_column.faults.append((number, text))
         for index, value_column in self._values.items():
-            if row[index]:
+            value = row[index]
+            if value and (value[0] == "-" or "." in value or len(value) > 2):
                 self._check_value(value_column, row, index, number)
 
     def issues(self, make: IssueMaker) -> list[Issue]:
@@ -139,17 +148,16 @@ class NumberWatch:
         kind = (unit or "").strip().lower()
         if kind not in PERCENT_UNITS and kind not in COUNT_UNITS:
             return
+        value = row[index]
         try:
-            value = Decimal(row[index])
-        except InvalidOperation:
+            amount = float(value)
+        except ValueError:
             return  # frictionless reports the cell
-        problem = _implausible(value, kind)
-        if problem is None:
-            return
-        if problem != "fraction" and self._is_change(column, row):
+        problem = _implausible(value, amount, kind)
+        if problem is None or (problem != "fraction" and self._is_change(column, row)):
             return
         self._warnings.append(
-            (number, column.name, row[index], *_warning_text(value, unit or "", problem))
+            (number, column.name, value, *_warning_text(value, unit or "", problem))
         )
 
     def _is_change(self, column: _ValueColumn, row: list[str]) -> bool:
@@ -157,15 +165,15 @@ class NumberWatch:
         return any(word in text for text in texts for word in CHANGE_WORDS)
 
 
-def _implausible(value: Decimal, kind: str) -> str | None:
+def _implausible(value: str, amount: float, kind: str) -> str | None:
     if kind in PERCENT_UNITS:
-        return "above" if value > 100 else "below" if value < 0 else None
-    if value < 0:
+        return "above" if amount > 100 else "below" if amount < 0 else None
+    if amount < 0:
         return "negative"
-    return "fraction" if value != value.to_integral_value() else None
+    return "fraction" if "." in value and value.rstrip("0")[-1:] != "." else None
 
 
-def _warning_text(value: Decimal, unit: str, problem: str) -> tuple[str, str]:
+def _warning_text(value: str, unit: str, problem: str) -> tuple[str, str]:
     check = "Wert und Trennzeichen in der Quelle prüfen"
     if problem == "above":
         return (
@@ -188,25 +196,17 @@ def _warning_text(value: Decimal, unit: str, problem: str) -> tuple[str, str]:
     )
 
 
-def _observe_text(column: _TextColumn, text: str, number: int) -> None:
-    known = column.cache.get(text)
-    if known is None:
-        known = tuple(_classify(text, decimal) for decimal in CONVENTIONS)
-        if len(column.cache) < MAX_CACHED:
-            column.cache[text] = known
-    has_digit = any(char.isdigit() for char in text)
-    for decimal, kind in zip(CONVENTIONS, known, strict=True):
-        reading = column.readings[decimal]
-        if kind == "number":
-            reading.numbers += 1
-            reading.has_digit = True
-        elif kind is None:
-            reading.texts += 1
-        elif kind != "symbol":
-            reading.fault_count += 1
-            reading.has_digit = reading.has_digit or has_digit
-            if len(reading.faults) < MAX_FAULTS:
-                reading.faults.append((number, text, kind))
+def _new_text(column: _TextColumn, text: str) -> Kinds:
+    kinds = tuple(_classify(text, decimal) for decimal in CONVENTIONS)
+    if len(column.kinds) < MAX_CACHED:
+        column.kinds[text] = kinds
+    if any(kind not in {None, "number", "symbol"} for kind in kinds):
+        column.faulty.add(kinds)
+        if any(char.isdigit() for char in text):
+            column.has_digit.update(
+                d for d, k in zip(CONVENTIONS, kinds, strict=True) if k not in {None, "symbol"}
+            )
+    return kinds
 
 
 def _classify(text: str, decimal: str) -> str | None:
@@ -218,31 +218,44 @@ def _classify(text: str, decimal: str) -> str | None:
 
 
 def _column_issues(column: _TextColumn, make: IssueMaker) -> list[Issue]:
-    decimal = max(CONVENTIONS, key=lambda d: column.readings[d].numbers)
-    reading = column.readings[decimal]
-    if (
-        not reading.faults
-        or not reading.has_digit
-        or reading.numbers + reading.fault_count <= reading.texts
-    ):
+    counts: dict[str, tuple[int, int, int]] = {}
+    for position, decimal in enumerate(CONVENTIONS):
+        numbers = faults = texts = 0
+        for kinds, count in column.tally.items():
+            kind = kinds[position]
+            if kind == "number":
+                numbers += count
+            elif kind is None:
+                texts += count
+            elif kind != "symbol":
+                faults += count
+        counts[decimal] = (numbers, faults, texts)
+    decimal = max(CONVENTIONS, key=lambda d: counts[d][0])
+    numbers, fault_count, texts = counts[decimal]
+    if not fault_count or decimal not in column.has_digit or numbers + fault_count <= texts:
         return []
-    total = reading.numbers + reading.fault_count + reading.texts
+    total = numbers + fault_count + texts
+    named: list[tuple[int, str, str]] = []
+    for row, text in column.faults:
+        reason = _classify(text, decimal)
+        if reason not in {None, "number", "symbol"} and len(named) < MAX_FAULTS:
+            named.append((row, text, reason))
     issues = [
         make(
             code="number-malformed",
-            message=f"keine Zahl in einer Spalte aus Zahlen ({reading.numbers} von {total} gefüllten Zellen sind Zahlen): {reason}",
+            message=f"keine Zahl in einer Spalte aus Zahlen ({numbers} von {total} gefüllten Zellen sind Zahlen): {reason}",
             row=row,
             field=column.name,
             value=text,
             hint="Zelle korrigieren und die Spalte als 'integer' oder 'number' mit Statusspalte anlegen (init liest Zahlen mit Zeichen); ist die Spalte wirklich Text, die Zelle als Text eindeutig machen",
         )
-        for row, text, reason in reading.faults
+        for row, text, reason in named
     ]
-    if reading.fault_count > len(reading.faults):
+    if fault_count > len(named):
         issues.append(
             make(
                 code="number-malformed",
-                message=f"{reading.fault_count - len(reading.faults)} weitere Zellen der Spalte sind keine Zahl",
+                message=f"{fault_count - len(named)} weitere Zellen der Spalte sind keine Zahl",
                 field=column.name,
                 hint="die ersten korrigieren und erneut prüfen",
             )
