@@ -272,6 +272,64 @@ def very_long_line(folder: Path) -> None:
     _replace(folder, 2, ",%,", ",%," + "," * 20_000)
 
 
+def _wert_as_text(descriptor: dict[str, Any]) -> None:
+    """The value column typed ``string``, as ``init`` used to leave a column with a typo."""
+    first_resource(descriptor)["schema"]["fields"][3]["type"] = "string"
+
+
+def value_column_as_text_with_unit_after_number(folder: Path) -> None:
+    edit_descriptor(folder, _wert_as_text)
+    _replace(folder, 3, ",14.0,", ",14.0 k,")
+
+
+def value_column_as_text_with_english_decimal(folder: Path) -> None:
+    """German numbers kept as text (``14,6``) with one English ``14.9`` among them."""
+    edit_descriptor(folder, _wert_as_text)
+    lines = _lines(folder)
+    for number in range(2, len(lines)):
+        cells = lines[number - 1].split(",")
+        cells[3] = cells[3].replace(".", ",")
+        lines[number - 1] = ",".join(f'"{c}"' if "," in c else c for c in cells)
+    assert '"14,5"' in lines[3]
+    lines[3] = lines[3].replace('"14,5"', "14.9")
+    _write_lines(folder, lines)
+
+
+def number_with_symbol_of_legend(folder: Path) -> None:
+    _replace(folder, 3, ",14.0,", ",x,")
+
+
+def blank_row(folder: Path) -> None:
+    lines = _lines(folder)
+    _write_lines(folder, [*lines[:2], "", *lines[2:]])
+
+
+def row_missing_cells(folder: Path) -> None:
+    lines = _lines(folder)
+    lines[1] = lines[1].removesuffix(",%,")
+    _write_lines(folder, lines)
+
+
+def header_extra_column(folder: Path) -> None:
+    _write_lines(folder, [f"{line},x" if line else line for line in _lines(folder)])
+
+
+def header_missing_column(folder: Path) -> None:
+    _write_lines(folder, [line.rsplit(",", 1)[0] if line else line for line in _lines(folder)])
+
+
+def year_with_two_digits(folder: Path) -> None:
+    _replace(folder, 2, ",2005,", ",05,")
+
+
+def licence_unknown(folder: Path) -> None:
+    edit_descriptor(folder, lambda d: d["licenses"][0].update(name="dl-de/by-2-0"))
+
+
+def licence_path_wrong(folder: Path) -> None:
+    edit_descriptor(folder, lambda d: d["licenses"][0].update(path="https://example.org/lizenz"))
+
+
 # (mutation, expected issues, fragment of the first issue's message)
 CASES = [
     pytest.param(
@@ -295,19 +353,21 @@ CASES = [
     pytest.param(
         decimal_comma_quoted,
         [("type-error", 2, "wert", "14,6")],
-        'type is "number',
+        "Zeile 2, Feld 'wert': '14,6' ist keine gültige Angabe vom Typ Zahl (number): deutsches "
+        "Dezimalkomma; gemeint ist wohl 14.6 (im Paket Punkt als Dezimaltrennzeichen, ohne "
+        "Tausendertrennzeichen)",
         id="decimal-comma-quoted",
     ),
     pytest.param(
         decimal_comma_unquoted,
         [("extra-cell", 2, None, "")],
-        "extra value",
+        "Zeile 2 hat mehr Zellen als das Schema Felder: zusätzlicher Wert '' an Position 8",
         id="decimal-comma-unquoted",
     ),
     pytest.param(
         letters_in_number,
         [("type-error", 3, "wert", "abc")],
-        'cell "abc"',
+        "Zeile 3, Feld 'wert': 'abc' ist keine gültige Angabe vom Typ Zahl (number)",
         id="letters-in-number",
     ),
     pytest.param(
@@ -336,14 +396,16 @@ CASES = [
     ),
     pytest.param(
         duplicate_primary_key,
-        [("primary-key", 3, None, None)],
-        "row at position 2",
+        [("primary-key", 3, None, "Geschlecht, Insgesamt, 2005")],
+        "Zeile 3 hat denselben Schlüssel wie Zeile 2: (merkmal_gruppe, merkmal, jahr) = "
+        "(Geschlecht, Insgesamt, 2005)",
         id="duplicate-primary-key",
     ),
     pytest.param(
         licence_missing,
         [("metadata-missing", None, "licenses", None)],
-        "'licenses' fehlt",
+        "'licenses' fehlt oder ist leer: das Paket nennt keine Lizenz (es gibt keine "
+        "stillschweigende)",
         id="licence-missing",
     ),
     pytest.param(
@@ -379,7 +441,7 @@ CASES = [
     pytest.param(
         header_differs,
         [("incorrect-label", None, "wert_status", "status")],
-        'Label "status"',
+        "Kopfzeile: Spalte 'status' an Position 5 heißt im Schema 'wert_status'",
         id="header-differs",
     ),
     pytest.param(
@@ -504,6 +566,68 @@ CASES = [
         [("encoding-error", 1, None, "0xFF")],
         "Byte 0xFF an Position 0",
         id="csv-utf16-bom",
+    ),
+    pytest.param(
+        value_column_as_text_with_unit_after_number,
+        [("value-type", None, "wert", "string"), ("number-malformed", 3, "wert", "14.0 k")],
+        "Typ 'string' für eine Wertspalte (sie hat 'x_unit' und die Statusspalte "
+        "'wert_status'); Werte mit Einheit sind Zahlen",
+        id="value-column-as-text-unit-after-number",
+    ),
+    pytest.param(
+        value_column_as_text_with_english_decimal,
+        [("value-type", None, "wert", "string"), ("number-malformed", 4, "wert", "14.9")],
+        "Typ 'string' für eine Wertspalte",
+        id="value-column-as-text-english-decimal",
+    ),
+    pytest.param(
+        number_with_symbol_of_legend,
+        [("type-error", 3, "wert", "x")],
+        "Zeile 3, Feld 'wert': 'x' ist keine gültige Angabe vom Typ Zahl (number): das Zeichen "
+        "'x' gehört in die Statusspalte, die Zelle bleibt leer",
+        id="symbol-in-number",
+    ),
+    pytest.param(
+        blank_row,
+        [("blank-row", 3, None, None), ("primary-key", 3, None, None)],
+        "Zeile 3 ist vollständig leer",
+        id="blank-row",
+    ),
+    pytest.param(
+        row_missing_cells,
+        [("missing-cell", 2, "einheit", ""), ("missing-cell", 2, "fussnote", "")],
+        "Zeile 2 hat zu wenige Zellen: Feld 'einheit' an Position 6 fehlt",
+        id="row-missing-cells",
+    ),
+    pytest.param(
+        header_extra_column,
+        [("extra-label", None, None, "x")],
+        "Kopfzeile: Spalte 'x' an Position 8 steht nicht im Schema",
+        id="header-extra-column",
+    ),
+    pytest.param(
+        header_missing_column,
+        [("missing-label", None, "fussnote", "")],
+        "Kopfzeile: Spalte für Feld 'fussnote' an Position 7 fehlt",
+        id="header-missing-column",
+    ),
+    pytest.param(
+        year_with_two_digits,
+        [("type-error", 2, "jahr", "05")],
+        "Zeile 2, Feld 'jahr': '05' ist keine gültige Angabe vom Typ Jahr (year, vierstellig)",
+        id="year-two-digits",
+    ),
+    pytest.param(
+        licence_unknown,
+        [("metadata-invalid", None, "licenses[0].name", "dl-de/by-2-0")],
+        "Lizenz 'dl-de/by-2-0' ist keine der gültigen Lizenzen",
+        id="licence-unknown",
+    ),
+    pytest.param(
+        licence_path_wrong,
+        [("metadata-invalid", None, "licenses[0].path", None)],
+        "'path' 'https://example.org/lizenz' passt nicht zur Lizenz dl-de-by-2.0",
+        id="licence-path-wrong",
     ),
     pytest.param(
         very_long_line,

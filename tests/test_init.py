@@ -19,6 +19,7 @@ import pytest
 
 from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.ingest.german_numbers import CellReading, read_cell
+from opendata_sozial.ingest.number_faults import diagnose
 from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "init"
@@ -166,6 +167,47 @@ def test_read_cell_splits_number_and_symbol(
     text: str, decimal: str, expected: CellReading | None
 ) -> None:
     assert read_cell(text, decimal) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "expected"),
+    [
+        ("14.9", ",", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        ("(14.9)", ",", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        ("14,9", ".", "deutsches Dezimalkomma; gemeint ist wohl 14.9"),
+        (
+            "1,234,567",
+            ",",
+            "',' als Tausendertrennzeichen, das hier Dezimaltrennzeichen ist; gemeint ist wohl 1234567",
+        ),
+        (
+            "1,234.5",
+            ",",
+            "englische Schreibweise (Tausender- und Dezimaltrennzeichen vertauscht); gemeint ist "
+            "wohl 1234,5",
+        ),
+        ("12 EUR", ",", "Einheit oder Buchstabe 'EUR' nach der Zahl"),
+        ("3 Mio.", ",", "Einheit oder Buchstabe 'Mio.' nach der Zahl"),
+        ("< 5", ",", "'<' vor der Zahl"),
+        ("123¹", ",", "Fußnotenzeichen '¹' an der Zahl"),
+        ("123*", ",", "Fußnotenzeichen '*' an der Zahl"),
+        ("n.v.", ",", "Zeichen, das nicht in der Zeichenerklärung steht"),
+        ("#NV", ",", "Excel-Fehlerwert statt einer Zahl"),
+        ("65+", ",", None),
+        ("ab 65", ",", None),
+        ("4 und mehr", ",", None),
+        ("Veränderung 2015 ggü. 2014", ",", None),
+        ("05111", ",", None),
+        ("%", ",", None),
+        ("x", ",", None),
+        ("1.234", ",", None),
+    ],
+)
+def test_diagnose_names_what_a_faulty_number_probably_is(
+    text: str, decimal: str, expected: str | None
+) -> None:
+    reason = diagnose(text, decimal)
+    assert reason == expected if expected is None else (reason or "").startswith(expected)
 
 
 # A German Excel CSV: BOM, ';', decimal comma, thousands separators, symbols
@@ -357,17 +399,51 @@ def test_init_detects_delimiter(tmp_path: Path, delimiter: str) -> None:
     ]
 
 
-def test_init_keeps_malformed_number_as_text(tmp_path: Path) -> None:
+def test_init_refuses_malformed_number_in_number_column(tmp_path: Path) -> None:
     source = tmp_path / "kaputt.csv"
     source.write_text("Kreis;Anzahl\nA;1.234\nB;1.23.4\nC;17\n", encoding="utf-8")
     result = init(tmp_path, source)
-    assert result.returncode == 0
-    folder = tmp_path / "datapackages" / "kaputt"
-    anzahl = fields(read_descriptor(folder))["anzahl"]
-    assert anzahl["type"] == "string"
-    assert anzahl["categories"] == ["1.234", "1.23.4", "17"]
-    assert "Zeile 3" in result.stderr
-    assert "'1.23.4'" in result.stderr
+    assert result.returncode == 1
+    assert error_line(result) == (
+        "Fehler (source-unreadable): kaputt.csv: 1 Zelle in Zahlenspalten ist keine Zahl; nichts "
+        "angelegt. Die Quelle korrigieren; ist eine Spalte wirklich Text (z. B. eine "
+        "Merkmalsspalte), sie mit --text 'Überschrift' als Text übernehmen:"
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "  Zeile 3, Spalte 'Anzahl': '1.23.4' – Tausender- oder Dezimaltrennzeichen an falscher "
+        "Stelle (Tausendergruppen haben drei Ziffern, höchstens ein Dezimaltrennzeichen)"
+    )
+    assert not (tmp_path / "datapackages").exists()
+
+
+def test_init_keeps_a_text_column_with_some_numbers(tmp_path: Path) -> None:
+    """Real text among numbers (``4 und mehr``) is a dimension, not a faulty number column."""
+    source = tmp_path / "haushalte.csv"
+    source.write_text(
+        "Personen im Haushalt;Jahr;Anzahl\n1;2020;5\n2;2020;7\n3;2020;2\n4 und mehr;2020;1\n",
+        encoding="utf-8",
+    )
+    assert init(tmp_path, source).returncode == 0
+    personen = fields(read_descriptor(tmp_path / "datapackages" / "haushalte"))
+    assert personen["personen_im_haushalt"]["type"] == "string"
+    assert personen["personen_im_haushalt"]["categories"] == ["1", "2", "3", "4 und mehr"]
+
+
+def test_init_text_option_keeps_a_number_column_as_text(tmp_path: Path) -> None:
+    source = tmp_path / "gruppen.csv"
+    source.write_text("Gruppe;Jahr;Anzahl\n1;2020;5\n2;2020;7\n3 Pers.;2020;1\n", encoding="utf-8")
+    refused = init(tmp_path, source)
+    assert refused.returncode == 1
+    assert "Spalte 'Gruppe': '3 Pers.'" in refused.stderr
+    assert "--text" in refused.stderr
+    assert init(tmp_path, source, "--text", "Gruppe").returncode == 0
+    by_name = fields(read_descriptor(tmp_path / "datapackages" / "gruppen"))
+    assert by_name["gruppe"]["categories"] == ["1", "2", "3 Pers."]
+    unknown = init(tmp_path, source, "--text", "Kreis", "--force")
+    assert unknown.returncode == 1
+    assert "--text 'Kreis' nennt keine Spalte; vorhanden: 'Gruppe', 'Jahr', 'Anzahl'" in (
+        error_line(unknown)
+    )
 
 
 def test_init_keeps_official_keys_with_leading_zero(tmp_path: Path) -> None:
@@ -533,3 +609,303 @@ def test_init_rejects_bad_input(
     for fragment in expected:
         assert fragment in line
     assert not (tmp_path / "datapackages").exists()
+
+
+# German Excel exports of shipped packages (CSV: Windows-1252, ';', decimal comma; XLSX: typed)
+
+
+def german_number(text: str) -> str:
+    """A canonical number as German Excel writes it: ``1582497`` → ``1.582.497``, ``10.1`` → ``10,1``."""
+    sign = "-" if text.startswith("-") else ""
+    integer, _, fraction = text.lstrip("-").partition(".")
+    grouped = f"{int(integer):,}".replace(",", ".")
+    return f"{sign}{grouped}{',' + fraction if fraction else ''}"
+
+
+def german_cell(value: str, status: str) -> str:
+    """Value and status as one cell of a statistical table: ``x``, ``(12,3)``, ``987 p``."""
+    if not value:
+        return status
+    if status == "()":
+        return f"({german_number(value)})"
+    return f"{german_number(value)} {status}".rstrip()
+
+
+def german_export(package: str) -> tuple[list[str], list[list[Any]]]:
+    """Titles and rows of a shipped package as the statistical office publishes them."""
+    schema = read_descriptor(DATAPACKAGES / package)["resources"][0]["schema"]
+    header, *rows = read_rows(DATAPACKAGES / package, package)
+    shown = [f for f in schema["fields"] if not f["name"].endswith("_status")]
+    table = []
+    for row in rows:
+        cells = dict(zip(header, row, strict=True))
+        line: list[Any] = []
+        for field in shown:
+            value = cells[field["name"]]
+            if field["type"] in {"integer", "number"}:
+                line.append(german_cell(value, cells[f"{field['name']}_status"]))
+            elif field["type"] == "date":
+                line.append(date.fromisoformat(value).strftime("%d.%m.%Y"))
+            else:
+                line.append(value)
+        table.append(line)
+    return [field["title"] for field in shown], table
+
+
+def write_german_csv(path: Path, titles: list[str], rows: list[list[Any]]) -> Path:
+    """A CSV as German Excel saves it: title row, ';', CRLF, Windows-1252."""
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer.writerow([f"Tabelle: {path.stem}"] + [""] * (len(titles) - 1))
+        writer.writerows([titles, *rows])
+    return path
+
+
+class Typed(str):
+    """A cell typed in by hand: Excel keeps it as the text it is (``14.9`` in German Excel)."""
+
+    __slots__ = ()
+
+
+def excel_value(text: Any) -> Any:
+    """A cell as Excel stores it: numbers typed, symbols and flagged numbers as text."""
+    if not isinstance(text, str) or isinstance(text, Typed):
+        return str(text) if isinstance(text, Typed) else text
+    plain = text.replace(".", "").replace(",", ".")
+    try:
+        number = Decimal(plain)
+    except ArithmeticError:
+        return text
+    if not plain.lstrip("-").replace(".", "").isdigit():
+        return text
+    return (
+        int(number) if number == number.to_integral_value() and "." not in plain else float(plain)
+    )
+
+
+def write_german_xlsx(path: Path, titles: list[str], rows: list[list[Any]]) -> Path:
+    """A workbook with a title row, numbers and dates as typed cells."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([f"Tabelle: {path.stem}"])
+    sheet.append(titles)
+    for row in rows:
+        sheet.append([excel_value(cell) for cell in row])
+    workbook.save(path)
+    return path
+
+
+ROUND_TRIP = "mindestsicherung-leistungssysteme-2005-2008"
+
+
+@pytest.mark.parametrize("writer", [write_german_csv, write_german_xlsx], ids=["csv", "xlsx"])
+def test_init_round_trips_german_export_of_shipped_package(tmp_path: Path, writer: Any) -> None:
+    """Symbols, footnotes, thousands separators and decimal commas give the shipped CSV back."""
+    titles, rows = german_export(ROUND_TRIP)
+    assert any(cell == "x" for row in rows for cell in row)  # the export has symbols
+    suffix = ".csv" if writer is write_german_csv else ".xlsx"
+    source = writer(tmp_path / f"quelle{suffix}", titles, rows)
+    result = init(tmp_path, source, "--name", "rundreise", "--skip-rows", "1")
+    assert result.returncode == 0, result.stderr
+    ours = read_rows(tmp_path / "datapackages" / "rundreise", "rundreise")
+    shipped = read_rows(DATAPACKAGES / ROUND_TRIP, ROUND_TRIP)
+    if suffix == ".xlsx":  # Excel keeps the number, not its printed decimals (10.0 reads as 10)
+        ours = [
+            [str(Decimal(c).normalize()) if i == 3 and c else c for i, c in enumerate(r)]
+            for r in ours[1:]
+        ]
+        shipped = [
+            [str(Decimal(c).normalize()) if i == 3 and c else c for i, c in enumerate(r)]
+            for r in shipped[1:]
+        ]
+    assert ours == shipped
+
+
+def _broken_export(package: str, row: int, value: Any) -> tuple[list[str], list[list[Any]]]:
+    """The export with the value cell (4th column) of data row ``row`` (from 0) replaced."""
+    titles, rows = german_export(package)
+    titles[3] = f"{titles[3]} in %" if package == "armutsrisikoquoten-merkmale" else titles[3]
+    rows[row][3 if package == "armutsrisikoquoten-merkmale" else 2] = (
+        Typed(value) if isinstance(value, str) else value
+    )
+    return titles, rows
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("14.9", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        (
+            "4.572 k",
+            "Einheit oder Buchstabe 'k' nach der Zahl; Einheiten gehören in die "
+            "Spaltenüberschrift (x_unit), Zeichen der Zeichenerklärung sind x, -, ., ..., /, "
+            "(Zahl), Zahl p/r/s",
+        ),
+        (
+            "k.A.",
+            "Zeichen, das nicht in der Zeichenerklärung steht; eines von x, -, ., ..., /, "
+            "(Zahl), Zahl p/r/s verwenden",
+        ),
+        (
+            "14,6 1)",
+            "Fußnotenzeichen '1)' an der Zahl; die Zahl in die Zelle, das Zeichen in die "
+            "Spalte Fußnote",
+        ),
+        (
+            "#DIV/0!",
+            "Excel-Fehlerwert statt einer Zahl; die Formel in der Quelle prüfen oder ein Zeichen "
+            "der Zeichenerklärung (x, -, ., ..., /, (Zahl), Zahl p/r/s) setzen",
+        ),
+        (
+            "1,234,5",
+            "Tausender- oder Dezimaltrennzeichen an falscher Stelle (Tausendergruppen "
+            "haben drei Ziffern, höchstens ein Dezimaltrennzeichen)",
+        ),
+    ],
+)
+def test_init_names_each_cell_that_is_no_number(tmp_path: Path, cell: str, reason: str) -> None:
+    titles, rows = _broken_export("armutsrisikoquoten-merkmale", 5, cell)
+    rows[9][3] = "14.1"  # a second fault: every one is named
+    source = write_german_csv(tmp_path / "armut.csv", titles, rows)
+    result = init(tmp_path, source, "--skip-rows", "1")
+    assert result.returncode == 1
+    assert "armut.csv: 2 Zellen in Zahlenspalten sind keine Zahl; nichts angelegt." in (
+        error_line(result)
+    )
+    assert result.stderr.splitlines()[-2:] == [
+        f"  Zeile 8, Spalte 'Armutsrisikoquote in %': {cell!r} – {reason}",
+        "  Zeile 12, Spalte 'Armutsrisikoquote in %': '14.1' – englischer Dezimalpunkt; "
+        "gemeint ist wohl 14,1",
+    ]
+    assert not (tmp_path / "datapackages").exists()
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("14.9", "englischer Dezimalpunkt; gemeint ist wohl 14,9"),
+        (
+            date(2005, 9, 14),
+            "Excel hat die Eingabe als Datum gespeichert (14.09.2005); war eine Zahl mit Punkt "
+            "gemeint? In Excel mit Dezimalkomma eingeben oder die Zelle als Zahl formatieren",
+        ),
+    ],
+    ids=["text", "date"],
+)
+def test_init_names_text_and_date_cells_among_xlsx_numbers(
+    tmp_path: Path, cell: Any, reason: str
+) -> None:
+    titles, rows = _broken_export("armutsrisikoquoten-merkmale", 5, cell)
+    source = write_german_xlsx(tmp_path / "armut.xlsx", titles, rows)
+    result = init(tmp_path, source, "--skip-rows", "1")
+    assert result.returncode == 1
+    shown = cell if isinstance(cell, str) else cell.isoformat()
+    assert result.stderr.splitlines()[-1] == (
+        f"  Zeile 8, Spalte 'Armutsrisikoquote in %': {shown!r} – {reason}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("package", "cell", "line", "read_as"),
+    [
+        (
+            "bevoelkerungsstand",
+            "4,572",
+            "  Zeile 5, Spalte 'Bevölkerung': '4,572' – gelesen als 4,572, die übrigen Zahlen der "
+            "Spalte sind ganz: war 4572 mit Tausendertrennzeichen gemeint?",
+            "4.572",
+        ),
+        (
+            "armutsrisikoquoten-merkmale",
+            "16.300",
+            "  Zeile 5, Spalte 'Armutsrisikoquote in %': '16.300' – gelesen als 16300 "
+            "(Tausendertrennzeichen); in einer Prozentspalte vielleicht 16,3 (englischer "
+            "Dezimalpunkt)?",
+            "16300",
+        ),
+    ],
+)
+def test_init_asks_to_confirm_ambiguous_numbers(
+    tmp_path: Path, package: str, cell: str, line: str, read_as: str
+) -> None:
+    titles, rows = _broken_export(package, 2, cell)
+    source = write_german_csv(tmp_path / "tabelle.csv", titles, rows)
+    refused = init(tmp_path, source, "--skip-rows", "1")
+    assert refused.returncode == 1
+    assert (
+        "tabelle.csv: 1 Zelle mit Dezimalzeichen ',' nicht eindeutig lesbar; nichts angelegt"
+        in (error_line(refused))
+    )
+    assert "--accept-ambiguous" in error_line(refused)
+    assert refused.stderr.splitlines()[-1] == line
+    accepted = init(tmp_path, source, "--skip-rows", "1", "--accept-ambiguous")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "init.ambiguous-accepted" in accepted.stderr
+    assert line.strip().split(" – ")[0].split(", ")[0] in accepted.stderr  # "Zeile 5"
+    data = read_rows(tmp_path / "datapackages" / "tabelle", "tabelle")
+    value_column = 2 if package == "bevoelkerungsstand" else 3
+    assert data[3][value_column] == read_as
+
+
+# Licence: the publisher's choice or the catalog's default, said out loud
+
+
+def test_init_writes_the_catalog_default_licence_and_says_so(tmp_path: Path) -> None:
+    result = init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--name", "sozialhilfe")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Lizenz dl-de-by-2.0 (Datenlizenz Deutschland – Namensnennung – Version 2.0) eingetragen, "
+        "der Standard des Katalogs (license in der Katalogdatei)" in result.stdout
+    )
+
+
+def test_init_license_option(tmp_path: Path) -> None:
+    result = init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--license", "CC-BY-4.0")
+    assert result.returncode == 0, result.stderr
+    descriptor = read_descriptor(tmp_path / "datapackages" / "sozialhilfe-2022")
+    assert descriptor["licenses"] == [
+        {
+            "name": "cc-by-4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+            "title": "Creative Commons Namensnennung – 4.0 International (CC BY 4.0)",
+        }
+    ]
+    assert "Lizenz cc-by-4.0" in result.stdout
+    assert "mit --license gewählt" in result.stdout
+
+
+def test_init_unknown_license_lists_the_choices(tmp_path: Path) -> None:
+    result = init(tmp_path, FIXTURES / "sozialhilfe_2022.csv", "--license", "frei")
+    assert result.returncode == 1
+    assert error_line(result) == (
+        "Fehler (source-unreadable): --license 'frei' unbekannt; gültig sind: dl-de-by-2.0 "
+        "(Datenlizenz Deutschland – Namensnennung – Version 2.0); dl-de-zero-2.0 (Datenlizenz "
+        "Deutschland – Zero – Version 2.0); cc-by-4.0 (Creative Commons Namensnennung – 4.0 "
+        "International (CC BY 4.0)); cc0-1.0 (Creative Commons CC0 1.0 Universell)"
+    )
+    assert not (tmp_path / "datapackages").exists()
+
+
+def test_init_without_known_default_writes_no_licence_and_validate_asks(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    text = CATALOG_FILE.read_text(encoding="utf-8")
+    catalog.write_text(
+        text.replace(
+            "license: http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+            "license: https://example.org/hauslizenz",
+        ),
+        encoding="utf-8",
+    )
+    source = FIXTURES / "sozialhilfe_2022.csv"
+    result = run_cli(tmp_path, "--catalog", str(catalog), "init", str(source), "--name", "paket")
+    assert result.returncode == 0, result.stderr
+    assert "Keine Lizenz eingetragen" in result.stdout
+    folder = tmp_path / "datapackages" / "paket"
+    assert "licenses" not in read_descriptor(folder)
+    fill_metadata(folder)
+    checked = run_cli(tmp_path, "validate", "--format", "json", str(folder))
+    assert checked.returncode == 1
+    issues = json.loads(checked.stdout)["packages"][0]["issues"]
+    assert [(i["code"], i["field"]) for i in issues] == [("metadata-missing", "licenses")]
+    assert issues[0]["hint"].startswith("eine Lizenz ausdrücklich angeben: dl-de-by-2.0")

@@ -7,6 +7,7 @@ publish tests run the same cases. Each test compares the whole report, flattened
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +18,8 @@ import frictionless
 import pytest
 
 from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.domain import Severity
+from opendata_sozial.ingest.frictionless_messages import german_message
 from opendata_sozial.ingest.validate import validate_paths
 from tests.broken_packages import (
     CASES,
@@ -28,8 +31,11 @@ from tests.broken_packages import (
     first_resource,
     flatten,
     letters_in_number,
+    licence_unknown,
+    refresh_digest,
+    value_column_as_text_with_unit_after_number,
 )
-from tests.conftest import CATALOG_FILE
+from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 # Tests -------------------------------------------------------------------------------------
 
@@ -157,16 +163,41 @@ def test_validate_same_folder_twice_is_no_duplicate(tmp_path: Path, catalog: Cat
 # The real command line -----------------------------------------------------------------------
 
 
-def _cli(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def _cli(
+    folder: Path, *options: str, columns: str | None = "250"
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE)]
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     return subprocess.run(
         [*command, "validate", str(folder), *options],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "COLUMNS": "250"},  # rich wraps table cells to the terminal width
+        env=env if columns is None else {**env, "COLUMNS": columns},
     )
+
+
+def test_cli_text_report_is_one_unwrapped_line_per_issue_with_the_facts_of_json(
+    tmp_path: Path,
+) -> None:
+    """Not a terminal (a pipe, a file, a scheduled job): no table cut at 80 columns."""
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    text = _cli(folder, columns=None)
+    document = json.loads(_cli(folder, "--format", "json", columns=None).stdout)
+    assert text.returncode == 1
+    issues = document["packages"][0]["issues"]
+    assert (document["errors"], document["warnings"]) == (2, 0)
+    lines = text.stdout.splitlines()
+    assert lines[0] == f"armutsrisikoquoten-merkmale ({folder}): ungültig"
+    assert lines[1:-1] == [
+        f"  Fehler [{i['code']}] {i['file']}{', Zeile ' + str(i['row']) if i['row'] else ''}, "
+        f"Feld {i['field']!r}, Wert {i['value']!r}: {i['message']}. Hinweis: {i['hint']}"
+        for i in issues
+    ]
+    assert len(lines[2]) > 200  # the whole message on its line
+    assert lines[-1] == "0 von 1 Paketen gültig, 2 Fehler, 0 Warnungen."
 
 
 def test_cli_valid_package_exits_0(tmp_path: Path) -> None:
@@ -211,3 +242,177 @@ def test_cli_broken_package_text_has_no_traceback(
     for code, _row, _field, _value in expected:
         assert code in result.stdout
     assert len(result.stdout) < 20_000  # the megabyte cell is not echoed
+
+
+# Numbers: every faulty cell named, plausibility by unit --------------------------------------
+
+
+def test_validate_names_the_faulty_cell_of_a_value_column_typed_as_text(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    [_, cell] = validate_paths([folder], catalog).errors()
+    assert (cell.row, cell.field, cell.value) == (3, "wert", "14.0 k")
+    assert cell.message == (
+        "keine Zahl in einer Spalte aus Zahlen (209 von 210 gefüllten Zellen sind Zahlen): "
+        "Einheit oder Buchstabe 'k' nach der Zahl; Einheiten gehören in die Spaltenüberschrift "
+        "(x_unit), Zeichen der Zeichenerklärung sind x, -, ., ..., /, (Zahl), Zahl p/r/s"
+    )
+
+
+def test_validate_licence_error_lists_the_choices(tmp_path: Path, catalog: CatalogInfo) -> None:
+    folder = copy_valid(tmp_path)
+    licence_unknown(folder)
+    [issue] = validate_paths([folder], catalog).errors()
+    assert issue.hint == (
+        "'name' ist eine von: dl-de-by-2.0 (Datenlizenz Deutschland – Namensnennung – Version "
+        "2.0); dl-de-zero-2.0 (Datenlizenz Deutschland – Zero – Version 2.0); cc-by-4.0 "
+        "(Creative Commons Namensnennung – 4.0 International (CC BY 4.0)); cc0-1.0 (Creative "
+        "Commons CC0 1.0 Universell)"
+    )
+
+
+MIXED_UNITS = DATAPACKAGES / "mindestsicherung-leistungssysteme-2005-2008"
+"""A value column with a unit column (``Anzahl`` and ``%`` rows)."""
+
+
+@pytest.mark.parametrize(
+    ("line", "old", "new", "expected"),
+    [
+        pytest.param(
+            2,
+            ",1582497,",
+            ",1582.497,",
+            "Anzahl 1582.497 ist keine ganze Zahl (Einheit 'Anzahl')",
+            id="count-with-decimals",
+        ),
+        pytest.param(
+            2,
+            ",1582497,",
+            ",-1582497,",
+            "Anzahl -1582497 ist negativ (Einheit 'Anzahl')",
+            id="count-negative",
+        ),
+        pytest.param(
+            11,
+            ",10.1,",
+            ",101.0,",
+            "Prozentwert 101.0 liegt über 100 (Einheit '%')",
+            id="percent-above-100",
+        ),
+        pytest.param(
+            11,
+            ",10.1,",
+            ",-10.1,",
+            "Prozentwert -10.1 liegt unter 0 (Einheit '%')",
+            id="percent-below-0",
+        ),
+    ],
+)
+def test_validate_warns_of_implausible_values_by_unit(
+    tmp_path: Path, catalog: CatalogInfo, line: int, old: str, new: str, expected: str
+) -> None:
+    folder = tmp_path / MIXED_UNITS.name
+    shutil.copytree(MIXED_UNITS, folder)
+    csv_file = folder / "data" / f"{MIXED_UNITS.name}.csv"
+    lines = csv_file.read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    csv_file.write_text("\n".join(lines), encoding="utf-8")
+    refresh_digest(folder)
+    report = validate_paths([folder], catalog)
+    assert report.is_valid  # a warning, for the publisher to check
+    [issue] = report.packages[0].issues
+    assert (issue.code, issue.severity, issue.row, issue.field) == (
+        "value-implausible",
+        Severity.WARNING,
+        line,
+        "wert",
+    )
+    assert issue.message == expected
+    assert issue.hint
+
+
+def test_validate_negative_change_in_percent_is_plausible(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    """The shipped ``grundsicherung-sitz-des-traegers`` has -0.3 % in a row „Veränderung …“."""
+    report = validate_paths(
+        [DATAPACKAGES / "grundsicherung-sitz-des-traegers"], catalog, reference_dirs=[DATAPACKAGES]
+    )
+    assert report.packages[0].issues == []
+
+
+def test_publish_row_proof_defers_to_the_full_check_for_a_faulty_text_column(
+    tmp_path: Path, catalog: CatalogInfo
+) -> None:
+    """``publish`` proves large tables column by column; a number typo must still be named."""
+    folder = copy_valid(tmp_path)
+    value_column_as_text_with_unit_after_number(folder)
+    report = validate_paths([folder], catalog, prove_rows_from=0)
+    assert ("number-malformed", 3, "wert", "14.0 k") in flatten(report)
+
+
+# frictionless error types in German (the descriptors are frictionless's own keys) ----------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            {
+                "type": "constraint-error",
+                "rowNumber": 4,
+                "fieldName": "wert",
+                "cell": "-1",
+                "note": 'constraint "minimum" is "0"',
+            },
+            "Zeile 4, Feld 'wert': '-1' verletzt die Bedingung minimum = 0",
+        ),
+        (
+            {
+                "type": "unique-error",
+                "rowNumber": 9,
+                "fieldName": "ags",
+                "note": "the same as in the row at position 3",
+            },
+            "Zeile 9, Feld 'ags': derselbe Wert wie in Zeile 3, das Feld verlangt eindeutige Werte",
+        ),
+        (
+            {
+                "type": "duplicate-label",
+                "label": "wert",
+                "fieldNumber": 5,
+                "note": 'at position "4"',
+            },
+            "Kopfzeile: Spaltenüberschrift 'wert' an Position 5 kommt mehrfach vor (at position \"4\")",
+        ),
+        (
+            {"type": "blank-label", "fieldNumber": 2},
+            "Kopfzeile: Spaltenüberschrift an Position 2 ist leer",
+        ),
+        ({"type": "blank-header"}, "die Kopfzeile ist leer"),
+        ({"type": "unmatched-header"}, "kein Feld des Schemas steht in der Kopfzeile"),
+        (
+            {"type": "package-error", "note": "5 is not of type 'string' at property 'name'"},
+            "Fehler im Paket-Deskriptor: 5 hat nicht den Typ 'string' (Eigenschaft 'name')",
+        ),
+        (
+            {"type": "schema-error", "note": "'name' is a required property"},
+            "Table Schema ungültig: Pflichtangabe 'name' fehlt",
+        ),
+        (
+            {
+                "type": "deviated-value",
+                "rowNumber": 7,
+                "fieldName": "wert",
+                "message": "There is a possible error because the value is deviated: x",
+            },
+            "Zeile 7, Feld 'wert': frictionless meldet 'deviated-value': There is a possible error "
+            "because the value is deviated: x",
+        ),
+    ],
+)
+def test_frictionless_error_types_read_in_german(error: dict[str, Any], expected: str) -> None:
+    assert german_message(error, [(0, "jahr")]) == expected

@@ -161,8 +161,24 @@ def main() -> None:
     help="Zeichenkodierung der Quelle (Standard: UTF-8 mit/ohne BOM, sonst Windows-1252).",
 )
 @click.option("--force", is_flag=True, help="Vorhandenen Zielordner überschreiben.")
+@click.option(
+    "--license",
+    "license_name",
+    help="Lizenz des Pakets, z. B. dl-de-by-2.0 (Standard: license der Katalogdatei).",
+)
+@click.option(
+    "--text",
+    "text_columns",
+    multiple=True,
+    help="Spalte (Überschrift) als Text übernehmen, auch wenn sie überwiegend Zahlen enthält.",
+)
+@click.option(
+    "--accept-ambiguous",
+    is_flag=True,
+    help="Mehrdeutige Zahlen (z. B. 4,572 unter ganzen Zahlen) mit --decimal lesen.",
+)
 @pass_context
-def init(  # noqa: PLR0913  # one parameter per CLI option
+def init(  # noqa: PLR0913, PLR0917  # one parameter per CLI option
     context: _Context,
     source: Path,
     name: str | None,
@@ -173,10 +189,16 @@ def init(  # noqa: PLR0913  # one parameter per CLI option
     decimal: str,
     encoding: str | None,
     force: bool,
+    license_name: str | None,
+    text_columns: tuple[str, ...],
+    accept_ambiguous: bool,
 ) -> None:
     """Legt aus einer Rohtabelle (CSV oder XLSX) ein neues Datenpaket an."""
+    from opendata_sozial.ingest.licenses import choose_license
     from opendata_sozial.ingest.scaffold import ScaffoldOptions, scaffold_package
 
+    default = None if license_name else str(context.catalog().license)
+    lic, licence_note = choose_license(license_name, default)
     options = ScaffoldOptions(
         name=name,
         sheet=sheet,
@@ -185,10 +207,14 @@ def init(  # noqa: PLR0913  # one parameter per CLI option
         decimal=decimal,
         encoding=encoding,
         force=force,
+        license=lic,
+        text_columns=text_columns,
+        accept_ambiguous=accept_ambiguous,
     )
     folder = scaffold_package(source, out, options, packages_dir=context.settings.datapackages_dir)
     context.out.print(
-        f"Paket angelegt: {folder}. Nächster Schritt: fehlende Metadaten ergänzen, dann `opendata-sozial validate {folder}`."
+        f"Paket angelegt: {folder}. {licence_note} Nächster Schritt: fehlende Metadaten ergänzen, dann `opendata-sozial validate {folder}`.",
+        markup=False,
     )
 
 

@@ -5,10 +5,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from opendata_sozial.domain import STATUS_CODES, WITHHELD_STATUS, Issue, Severity
+from opendata_sozial.ingest.number_rules import NumberWatch
 from opendata_sozial.ingest.package import PackageSource, objects_in
 from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
 
@@ -93,7 +95,8 @@ def check_data(
             if next(reader, []) != header:
                 return []  # reported by frictionless (label checks) with the exact difference
             plan = plan_columns(header, fields, foreign)
-            complete = _scan(reader, header, plan, markers, used, report, issues)
+            watch = NumberWatch(header, fields)
+            complete = _scan(reader, header, plan, markers, used, report, issues, watch)
         except UnicodeDecodeError:
             complete = False  # check_file reports the first invalid byte with its line
         except csv.Error as exc:
@@ -107,8 +110,9 @@ def check_data(
                 "Anführungszeichen schließen und überlange Zellen kürzen",
             )
     if not complete:
-        return issues  # unused footnotes are only known after the last row
-    return issues + unused_footnotes(pkg, res, used)
+        return issues  # unused footnotes and column verdicts are only known after the last row
+    make = partial(Issue, package=pkg.name, resource=str(res.get("name")), file=str(file))
+    return issues + watch.issues(make) + unused_footnotes(pkg, res, used)
 
 
 def unused_footnotes(
@@ -141,11 +145,13 @@ def _scan(
     used: set[str],
     report: Reporter,
     issues: list[Issue],
+    watch: NumberWatch,
 ) -> bool:
     """Check the rows after the header; False when stopped early at the issue limit."""
     for number, row in enumerate(reader, start=2):
         if _check_cells(row, number, header, report) and len(row) == len(header):
             _check_row(row, number, header, plan, markers, used, report)
+            watch.observe(row, number)
         if len(issues) >= MAX_ISSUES_PER_RESOURCE:
             return False
     return True

@@ -191,6 +191,8 @@ class Column:
     categories: list[str] | None = None
     source_format: str | None = None
     note: TextNote | None = None
+    position: int = 0
+    """Index of the column in the raw table (from 0), to look at its raw cells again."""
 
     @property
     def is_value(self) -> bool:
@@ -198,12 +200,33 @@ class Column:
         return self.statuses is not None
 
 
-def infer_column(title: str, cells: Sequence[Cell], decimal: str, *, position: int) -> Column:
+def infer_column(
+    title: str, cells: Sequence[Cell], decimal: str, *, position: int, as_text: bool = False
+) -> Column:
     """Type one column: ``year``, ``date``, ``integer``/``number`` (value column), else ``string``.
 
     ``position`` (from 1) names a column whose header has no letters or digits (``spalte_3``).
+    ``as_text`` keeps the column ``string`` whatever its cells are (``init --text``).
     """
     name = snake_name(title) or f"spalte_{position}"
+    typed = None if as_text else _typed_column(name, title, cells, decimal)
+    if typed is not None:
+        return replace(typed, position=position - 1)
+    texts = [cell_text(cell) for cell in cells]
+    categories = None if name == FOOTNOTE_FIELD else list(dict.fromkeys(t for t in texts if t))
+    return Column(
+        name=name,
+        title=title,
+        type="string",
+        values=texts,
+        categories=categories,
+        note=None if as_text else _text_note(cells, decimal),
+        position=position - 1,
+    )
+
+
+def _typed_column(name: str, title: str, cells: Sequence[Cell], decimal: str) -> Column | None:
+    """The ``year``, ``date`` or value column the cells make, or ``None`` for text."""
     years = _years(cells) if YEAR_HINT in name else None
     if years is not None:
         return Column(name=name, title=title, type="year", values=years)
@@ -215,23 +238,14 @@ def infer_column(title: str, cells: Sequence[Cell], decimal: str, *, position: i
             name=name, title=title, type="date", values=values, source_format=source_format
         )
     readings = _numbers(cells, decimal)
-    if readings is not None:
-        return Column(
-            name=name,
-            title=title,
-            type="integer" if all(reading.is_integral for reading in readings) else "number",
-            values=["" if r.number is None else format_number(r.number) for r in readings],
-            statuses=[reading.status for reading in readings],
-        )
-    texts = [cell_text(cell) for cell in cells]
-    categories = None if name == FOOTNOTE_FIELD else list(dict.fromkeys(t for t in texts if t))
+    if readings is None:
+        return None
     return Column(
         name=name,
         title=title,
-        type="string",
-        values=texts,
-        categories=categories,
-        note=_text_note(cells, decimal),
+        type="integer" if all(reading.is_integral for reading in readings) else "number",
+        values=["" if r.number is None else format_number(r.number) for r in readings],
+        statuses=[reading.status for reading in readings],
     )
 
 
@@ -414,14 +428,23 @@ def _named_columns(
     return keep
 
 
-def infer_columns(table: SourceTable, decimal: str) -> list[Column]:
+def infer_columns(
+    table: SourceTable, decimal: str, text_columns: frozenset[int] = frozenset()
+) -> list[Column]:
     """Infer type, canonical values, status and categories of every column.
 
     A source column ``<name>_status`` beside a value column ``<name>`` (a table already in the
-    house convention) becomes that column's status instead of a column of its own.
+    house convention) becomes that column's status instead of a column of its own. Columns at
+    the indexes ``text_columns`` stay text.
     """
     columns = [
-        infer_column(title, [row.cells[index] for row in table.rows], decimal, position=index + 1)
+        infer_column(
+            title,
+            [row.cells[index] for row in table.rows],
+            decimal,
+            position=index + 1,
+            as_text=index in text_columns,
+        )
         for index, title in enumerate(table.header)
     ]
     names = [column.name for column in columns]

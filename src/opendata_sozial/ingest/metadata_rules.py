@@ -11,10 +11,9 @@ from opendata_sozial.domain import (
     EU_THEMES,
     FREQUENCIES,
     GEOCODING_LEVELS,
-    LICENSE_NAME,
-    LICENSE_PATH,
     Issue,
 )
+from opendata_sozial.ingest.licenses import LICENSES, license_choices
 from opendata_sozial.ingest.package import PackageSource, find_control_character, is_foreign_key
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -114,23 +113,15 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     d = pkg.descriptor
     licenses = d.get("licenses")
     if not isinstance(licenses, list) or not licenses:
-        yield _issue(
+        yield _bad(
             pkg,
             "licenses",
-            "'licenses' fehlt",
-            f"[{{'name': '{LICENSE_NAME}', 'path': '{LICENSE_PATH}', 'title': …}}] angeben",
+            "'licenses' fehlt oder ist leer: das Paket nennt keine Lizenz (es gibt keine stillschweigende)",
+            f"eine Lizenz ausdrücklich angeben: {license_choices()}; als [{{'name': …, 'path': …, 'title': …}}] (init --license schreibt sie)",
         )
     else:
         for index, lic in enumerate(licenses):
-            if not isinstance(lic, dict) or not all(
-                isinstance(lic.get(k), str) and lic.get(k) for k in ("name", "path", "title")
-            ):
-                yield _issue(
-                    pkg,
-                    f"licenses[{index}]",
-                    "Lizenz ohne 'name', 'path' und 'title'",
-                    "alle drei Angaben machen",
-                )
+            yield from _check_license(pkg, f"licenses[{index}]", lic)
     yield from _text(pkg, "x_attribution", 5)
     yield from _list_of_objects(pkg, "sources", ("title", "path"))
     contributors = d.get("contributors")
@@ -149,6 +140,35 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
         yield _issue(
             pkg, "x_source_files", "'x_source_files' fehlt", "Dateinamen der Quelltabellen angeben"
+        )
+
+
+def _check_license(pkg: PackageSource, where: str, lic: object) -> Iterator[Issue]:
+    """A known licence by name, with its own path and a title."""
+    name = lic.get("name") if isinstance(lic, dict) else None
+    known = LICENSES.get(name) if isinstance(name, str) else None
+    if not isinstance(lic, dict) or known is None:
+        shown = name if isinstance(name, str) else None
+        yield _issue(
+            pkg,
+            f"{where}.name",
+            f"Lizenz {name!r} ist keine der gültigen Lizenzen",
+            f"'name' ist eine von: {license_choices()}",
+            "metadata-invalid" if shown else "metadata-missing",
+            shown,
+        )
+        return
+    if lic.get("path") != known.path:
+        yield _issue(
+            pkg,
+            f"{where}.path",
+            f"'path' {lic.get('path')!r} passt nicht zur Lizenz {known.name}",
+            f"'path': '{known.path}' angeben",
+            "metadata-invalid",
+        )
+    if not isinstance(lic.get("title"), str) or not lic["title"].strip():
+        yield _issue(
+            pkg, f"{where}.title", "Lizenz ohne 'title'", f"'title': '{known.title}' angeben"
         )
 
 

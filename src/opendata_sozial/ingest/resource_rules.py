@@ -287,6 +287,7 @@ def _check_field(
                 "status-column-missing",
                 field=name,
             )
+    yield from _check_value_type(pkg, res, field, names)
     if name.endswith(STATUS_SUFFIX):
         yield from _check_status_categories(pkg, res, field)
     elif ftype == "string" and name in key and not isinstance(field.get("categories"), list):
@@ -317,4 +318,28 @@ def _check_status_categories(
             f"'categories' aus {list(STATUS_CODES)} mit Bezeichnung",
             "status-codes",
             field=str(field.get("name")),
+        )
+
+
+def _check_value_type(
+    pkg: PackageSource, res: dict[str, Any], field: dict[str, Any], names: set[str]
+) -> Iterator[Issue]:
+    """A field with a unit or a status column is a value column: ``integer`` or ``number``."""
+    name = str(field.get("name"))
+    if field.get("type") in NUMERIC or field.get("type") not in TYPES:
+        return
+    marks = [
+        f"'{prop}'" for prop in ("x_unit", "x_unit_field") if field.get(prop) not in (None, "")
+    ]
+    if f"{name}{STATUS_SUFFIX}" in names:
+        marks.append(f"die Statusspalte '{name}{STATUS_SUFFIX}'")
+    if marks:
+        yield _issue(
+            pkg,
+            res,
+            f"Typ {field.get('type')!r} für eine Wertspalte (sie hat {' und '.join(marks)}); Werte mit Einheit sind Zahlen",
+            "'type': 'integer' oder 'number' angeben; Zellen, die keine Zahl sind, in der Quelle korrigieren (validate und init nennen sie)",
+            "value-type",
+            field=name,
+            value=str(field.get("type")),
         )

@@ -32,6 +32,7 @@ from opendata_sozial.ingest.data_rules import (
     foreign_lookup,
     plan_columns,
 )
+from opendata_sozial.ingest.number_rules import has_fault, text_columns
 from opendata_sozial.ingest.package import PackageSource, objects_in
 
 BATCH: Final = 20_000
@@ -89,6 +90,8 @@ class _Columns:
     footnote: int | None
     foreign: dict[int, frozenset[str]]
     markers: frozenset[str]
+    texts: frozenset[int] = frozenset()
+    """Text columns where a number written wrongly is an error (``number_rules``)."""
     seen_keys: set[int] = field(default_factory=set)
     used_markers: set[str] = field(default_factory=set)
 
@@ -164,6 +167,7 @@ def _columns(
         footnote=plan.footnote,
         foreign={col: keys for col, (_, keys) in plan.foreign.items()},
         markers=frozenset(n["marker"] for n in notes if isinstance(n.get("marker"), str)),
+        texts=frozenset(text_columns(fields)),
     )
 
 
@@ -205,6 +209,8 @@ def _check_column(col: int, kind: str, distinct: set[str], columns: _Columns) ->
         raise _Unsure
     if col in columns.foreign and not values <= columns.foreign[col]:
         raise _Unsure
+    if col in columns.texts and any(has_fault(v) for v in values):
+        raise _Unsure  # perhaps a number column with typos: the full checks decide
     if col == columns.footnote:
         markers = {m for v in values for m in v.split(";")}
         if not markers <= columns.markers:

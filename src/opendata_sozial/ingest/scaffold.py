@@ -23,14 +23,7 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
-from opendata_sozial.domain import (
-    DATAPACKAGE_PROFILE,
-    LICENSE_NAME,
-    LICENSE_PATH,
-    LICENSE_TITLE,
-    STATUS_CODES,
-    TABLESCHEMA_PROFILE,
-)
+from opendata_sozial.domain import DATAPACKAGE_PROFILE, STATUS_CODES, TABLESCHEMA_PROFILE
 from opendata_sozial.errors import SourceError
 from opendata_sozial.ingest.files import csv_resource
 from opendata_sozial.ingest.german_numbers import (
@@ -46,7 +39,14 @@ from opendata_sozial.ingest.german_numbers import (
     skip_error,
     snake_name,
 )
+from opendata_sozial.ingest.licenses import License
 from opendata_sozial.ingest.metadata_rules import NAME_PATTERN
+from opendata_sozial.ingest.number_faults import (
+    MAX_LISTED,
+    CellFault,
+    ambiguous_cells,
+    column_faults,
+)
 from opendata_sozial.ingest.package import DESCRIPTOR_NAME
 from opendata_sozial.ingest.regions import descriptor_links, find_index, key_column, region_keys
 from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
@@ -74,6 +74,12 @@ class ScaffoldOptions:
     decimal: str = ","
     encoding: str | None = None
     force: bool = False
+    license: License | None = None
+    """The licence to write; ``None`` writes none (``validate`` then asks for one)."""
+    text_columns: tuple[str, ...] = ()
+    """Columns (header text or its snake-case name) kept as text although mostly numbers."""
+    accept_ambiguous: bool = False
+    """Take the reading of ``decimal`` for cells that read two ways (after a warning)."""
 
 
 def scaffold_package(
@@ -86,14 +92,16 @@ def scaffold_package(
         out if out is not None else packages_dir / name, name, is_forced=options.force
     )
     table = read_source(source, options)
-    columns = infer_columns(table, options.decimal)
+    forced = _text_columns(table, options.text_columns)
+    columns = infer_columns(table, options.decimal, forced)
+    _check_numbers(table, [column for column in columns if column.position not in forced], options)
     _warn_text_columns(table, columns)
     index = find_index([packages_dir])
     found = region_keys(table, columns, index) if index is not None else None
     if found is not None:  # an NRW region column: add the AGS column beside it
         columns.insert(found.position + 1, key_column(found))
     links = descriptor_links(found.keys, name) if found is not None else {}
-    _write_package(folder, name, source.name, columns, links)
+    _write_package(folder, name, source.name, columns, options.license, links)
     logger.info(
         "init.created: %s (Datenzeilen: %d, Spalten: %d)",
         folder,
@@ -341,6 +349,66 @@ def _xlsx_cell(value: object) -> Cell:
     return number if number.is_finite() else str(value)
 
 
+def _text_columns(table: SourceTable, wanted: tuple[str, ...]) -> frozenset[int]:
+    """Indexes of the ``--text`` columns; an unknown name is an error listing the columns."""
+    indexes = set()
+    for text in wanted:
+        found = [i for i, title in enumerate(table.header) if text in {title, snake_name(title)}]
+        if not found:
+            titles = ", ".join(repr(title) for title in table.header)
+            raise SourceError(
+                f"{table.file}: --text {text!r} nennt keine Spalte; vorhanden: {titles}"
+            )
+        indexes.update(found)
+    return frozenset(indexes)
+
+
+def _check_numbers(table: SourceTable, columns: list[Column], options: ScaffoldOptions) -> None:
+    """Refuse a number column with cells that are no numbers, or that read two ways."""
+    faults: list[tuple[Column, CellFault]] = []
+    ambiguous: list[tuple[Column, CellFault]] = []
+    for column in columns:
+        cells = [row.cells[column.position] for row in table.rows]
+        if column.type == "string" and column.name != FOOTNOTE_FIELD:
+            found = column_faults(cells, options.decimal) or []
+            faults.extend((column, fault) for fault in found)
+        elif column.is_value:
+            found = ambiguous_cells(column.title, cells, options.decimal)
+            ambiguous.extend((column, fault) for fault in found)
+    if faults:
+        raise SourceError(
+            f"{table.file}: {_cells(len(faults))} in Zahlenspalten {'ist' if len(faults) == 1 else 'sind'} keine Zahl; nichts angelegt. Die Quelle korrigieren; ist eine Spalte wirklich Text (z. B. eine Merkmalsspalte), sie mit --text 'Überschrift' als Text übernehmen:{_listing(table, faults)}"
+        )
+    if ambiguous and not options.accept_ambiguous:
+        raise SourceError(
+            f"{table.file}: {_cells(len(ambiguous))} mit Dezimalzeichen {options.decimal!r} nicht eindeutig lesbar; nichts angelegt. Die Quelle eindeutig schreiben oder die Lesung mit --accept-ambiguous bestätigen:{_listing(table, ambiguous)}"
+        )
+    for column, fault in ambiguous:
+        row = table.rows[fault.position].number
+        logger.warning(
+            "init.ambiguous-accepted: %s, Zeile %d, Spalte %r: %r %s (mit --accept-ambiguous bestätigt)",
+            table.file,
+            row,
+            column.title,
+            fault.text,
+            fault.reason,
+            extra={"column": column.name, "row": row},
+        )
+
+
+def _cells(count: int) -> str:
+    return "1 Zelle" if count == 1 else f"{count} Zellen"
+
+
+def _listing(table: SourceTable, faults: list[tuple[Column, CellFault]]) -> str:
+    shown = [
+        f"Zeile {table.rows[fault.position].number}, Spalte {column.title!r}: {fault.text!r} – {fault.reason}"
+        for column, fault in faults[:MAX_LISTED]
+    ]
+    more = len(faults) - MAX_LISTED
+    return "\n  " + "\n  ".join(shown) + (f"\n  … und {more} weitere" if more > 0 else "")
+
+
 def _warn_text_columns(table: SourceTable, columns: list[Column]) -> None:
     for column in columns:
         if column.note is not None:
@@ -353,7 +421,12 @@ def _warn_text_columns(table: SourceTable, columns: list[Column]) -> None:
 
 
 def _write_package(
-    folder: Path, name: str, source_name: str, columns: list[Column], links: dict[str, Any]
+    folder: Path,
+    name: str,
+    source_name: str,
+    columns: list[Column],
+    lic: License | None,
+    links: dict[str, Any],
 ) -> None:
     data_path = folder / "data" / f"{name}.csv"
     data_path.parent.mkdir(parents=True, exist_ok=True)
@@ -366,7 +439,7 @@ def _write_package(
         "name": name,
         "version": SCAFFOLD_VERSION,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "licenses": [{"name": LICENSE_NAME, "path": LICENSE_PATH, "title": LICENSE_TITLE}],
+        **({"licenses": [lic.descriptor()]} if lic is not None else {}),
         "x_source_files": [source_name],
         **links,
         "resources": [resource],

@@ -6,7 +6,8 @@ import frictionless
 
 from opendata_sozial.domain import Issue
 from opendata_sozial.ingest.data_rules import clip
-from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.frictionless_messages import german_message, key_values
+from opendata_sozial.ingest.package import PackageSource, objects_in
 
 _HINTS = {
     "type-error": "Wert passend zum Feldtyp schreiben (Zahlen mit Punkt als Dezimaltrennzeichen, ohne Tausenderzeichen)",
@@ -47,10 +48,15 @@ def _from_error(pkg: PackageSource, task: object, error: dict[str, Any]) -> Issu
     code = str(error.get("type", "frictionless-error"))
     cell = error.get("cell", error.get("label"))  # the offending cell, or header label
     value = None if cell is None else str(cell)
-    message = str(error.get("message", code))
+    key = _key_fields(pkg, getattr(task, "name", None))
     if value is not None and clip(value) != value:  # a huge cell must not flood the report
-        message = message.replace(value, clip(value))
+        error = (
+            {**error, "cell": clip(value)} if "cell" in error else {**error, "label": clip(value)}
+        )
         value = clip(value)
+    message = german_message(error, key)
+    if code == "primary-key":  # the key values, or none when the key cells are all empty
+        value = key_values(error, key) if any(error.get("cells") or []) else None
     return Issue(
         code=code,
         message=message,
@@ -62,3 +68,15 @@ def _from_error(pkg: PackageSource, task: object, error: dict[str, Any]) -> Issu
         value=value,
         hint=_HINTS.get(code, "Beschreibung von frictionless beachten"),
     )
+
+
+def _key_fields(pkg: PackageSource, resource: object) -> list[tuple[int, str]]:
+    """Position and name of each primary-key field of ``resource`` (for duplicate keys)."""
+    res = next((r for r in pkg.resources() if r.get("name") == resource), None)
+    schema = res.get("schema") if res is not None else None
+    if not isinstance(schema, dict):
+        return []
+    names = [str(f.get("name")) for f in objects_in(schema.get("fields"))]
+    key = schema.get("primaryKey")
+    keys = key if isinstance(key, list) else []
+    return [(names.index(k), k) for k in keys if isinstance(k, str) and k in names]
