@@ -277,7 +277,8 @@ def test_init_finds_the_official_keys_of_the_regionaldatenbank_tables(
     with (shared_data / file).open(encoding="utf-8", newline="") as handle:
         source = list(csv.DictReader(handle))
     header = f"Region;{time.capitalize()};Wert"  # "Jahr" is read as year, "Stichtag" as date
-    lines = [header] + [f"{r['region']};{r[time]};{r['wert']}" for r in source]
+    # a German export: decimal comma (init reads `14.9` in such a file as a mistyped number)
+    lines = [header] + [f"{r['region']};{r[time]};{r['wert'].replace('.', ',')}" for r in source]
     folder = _init(tmp_path, lines)
     assert [row[1] for row in _rows(folder)[1:]] == [r["ags"] for r in source]
 
