@@ -11,6 +11,12 @@ from typing import Any, Final
 import msgspec
 
 from opendata_sozial.domain import STATUS_CODES
+from opendata_sozial.services.formatting import (
+    number_positions,
+    number_text,
+    plain_number,
+    plain_rows,
+)
 from opendata_sozial.services.rows import Batch, RowsStream
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +29,7 @@ def _plain(value: Any) -> str:  # noqa: ANN401  # a cell of any field type
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return number_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -38,7 +44,7 @@ def neutralise(text: str) -> str:
 
 def _excel_de(value: Any) -> str:  # noqa: ANN401
     if isinstance(value, float):
-        return repr(value).replace(".", ",")
+        return number_text(value).replace(".", ",")
     if isinstance(value, str):
         return neutralise(value)
     return _plain(value)
@@ -50,12 +56,13 @@ PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
 }
 """CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
 RENDERED_TYPES: dict[str, frozenset[str]] = {
-    "rfc4180": frozenset({"boolean"}),
+    "rfc4180": frozenset({"boolean", "number"}),
     "excel-de": frozenset({"boolean", "number", "string", "yearmonth"}),
 }
 """Field types whose cells need the profile's renderer. The C ``csv`` writer already writes
-every other cell exactly as the renderer would: ``None`` as nothing, floats with ``repr``,
-dates with ``isoformat`` (``str``), integers and text with ``str``."""
+every other cell exactly as the renderer would: ``None`` as nothing, dates with
+``isoformat`` (``str``), integers and text with ``str``. ``number`` cells are always rendered,
+so that an integral value reads ``2016`` as in the canonical CSV, not ``2016.0``."""
 
 
 def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
@@ -89,18 +96,20 @@ def _render_columns(
     return zip(*columns, strict=True)
 
 
-def _objects(columns: list[str], batch: Batch) -> list[dict[str, Any]]:
-    return [dict(zip(columns, row, strict=True)) for row in batch]
+def _objects(columns: list[str], batch: Batch, numbers: list[int]) -> list[dict[str, Any]]:
+    rows = plain_rows(batch, numbers) if numbers else batch
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def json_chunks(stream: RowsStream) -> Iterator[bytes]:
     """A JSON array of row objects, streamed."""
+    numbers = number_positions(stream.resource.schema, stream.columns)
     yield b"["
     first = True
     for batch in stream.batches:
         if not batch:
             continue
-        body = _ENCODER.encode(_objects(stream.columns, batch))[1:-1]
+        body = _ENCODER.encode(_objects(stream.columns, batch, numbers))[1:-1]
         yield body if first else b"," + body
         first = False
     yield b"]\n"
@@ -108,11 +117,16 @@ def json_chunks(stream: RowsStream) -> Iterator[bytes]:
 
 def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
     """One JSON object per line."""
+    numbers = number_positions(stream.resource.schema, stream.columns)
     for batch in stream.batches:
-        yield b"".join(_ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch))
+        yield b"".join(
+            _ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch, numbers)
+        )
 
 
 def _sheet_value(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, float):
+        return plain_number(value)
     return neutralise(value) if isinstance(value, str) else value
 
 

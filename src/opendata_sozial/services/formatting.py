@@ -1,13 +1,17 @@
-"""German display formats for numbers, dates, periods and sizes (registered as Jinja filters).
+"""Spelling of numbers: German display formats (Jinja filters) and the plain machine spelling.
 
-Thousands are grouped with a no-break space (``2 123``), as in the tables of IT.NRW; the
-decimal sign is a comma. Nothing here knows about HTML.
+For people, thousands are grouped with a no-break space (``2 123``), as in the tables of IT.NRW;
+the decimal sign is a comma. For machines (every export and JSON answer), a ``number`` cell is
+spelled as in the canonical CSV: an integral value without decimals (``2016``, not
+``2016.0``), any other as the shortest text that reads back to the same value, never with an
+exponent. Nothing here knows about HTML.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Final
+from decimal import Decimal
+from typing import Any, Final
 
 from opendata_sozial.domain import WITHHELD_STATUS
 
@@ -27,6 +31,46 @@ MONTHS: Final = (
     "November",
     "Dezember",
 )
+
+
+EXACT_INTEGERS: Final = 2**53
+"""Below this size every integral double is an exact integer."""
+
+
+def plain_number(value: float) -> float:
+    """A ``number`` cell for JSON and spreadsheets: ``2016.0`` -> ``2016``, ``14.6`` stays."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < EXACT_INTEGERS:
+        return int(value)
+    return value
+
+
+def number_text(value: float) -> str:
+    """A ``number`` cell as CSV text: ``2016``, ``14.6``, ``0.00001`` (no exponent)."""
+    plain = plain_number(value)
+    if isinstance(plain, int):
+        return str(plain)
+    text = repr(plain)
+    if "e" in text and math.isfinite(plain):
+        text = format(Decimal(text), "f")
+    return text
+
+
+def number_positions(schema: dict[str, Any], columns: Sequence[str]) -> list[int]:
+    """Positions of the ``number`` fields among ``columns``."""
+    numbers = {f["name"] for f in schema["fields"] if f["type"] == "number"}
+    return [i for i, name in enumerate(columns) if name in numbers]
+
+
+def plain_rows(rows: Iterable[Sequence[Any]], positions: Sequence[int]) -> list[list[Any]]:
+    """Rows as lists, with the ``number`` cells at ``positions`` spelled by ``plain_number``."""
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i in positions:
+            if isinstance(cells[i], float):
+                cells[i] = plain_number(cells[i])
+        out.append(cells)
+    return out
 
 
 def decimals_of(values: Iterable[object]) -> int:

@@ -18,6 +18,7 @@ from opendata_sozial.services.export import (
     ndjson_chunks,
     xlsx_file,
 )
+from opendata_sozial.services.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
 from opendata_sozial.web.dcat import alternate_link, rdf_links
 from opendata_sozial.web.links import api_root
@@ -111,10 +112,11 @@ def _rdf_link(request: Request[Any, Any, Any], name: str) -> str:
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
+    cells = plain_rows(page.rows, number_positions(page.resource.schema, page.columns))
     rows: list[Any] = (
-        [list(r) for r in page.rows]
+        cells
         if page.query.shape == "arrays"
-        else [dict(zip(page.columns, r, strict=True)) for r in page.rows]
+        else [dict(zip(page.columns, r, strict=True)) for r in cells]
     )
     return {
         "dataset": page.resource.dataset.name,
@@ -283,6 +285,9 @@ class RowsController(Controller):
             "resource": resource,
             "release": record.dataset.release,
             "field": field,
-            "values": [{"value": v, "count": n} for v, n in values],
+            "values": [
+                {"value": plain_number(v) if isinstance(v, float) else v, "count": n}
+                for v, n in values
+            ],
         }
         return Response(body, headers={"Link": _rdf_link(request, name)})
