@@ -7,7 +7,7 @@ IRIs are minted from ``base_url`` only: the catalog is ``{base}/catalog``, a dat
 
 import re
 from collections.abc import Iterable, Mapping, Set
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -40,6 +40,7 @@ from opendata_sozial.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
+from opendata_sozial.domain import rfc3339
 
 LANG = "de"
 _PERIOD_TYPES = (
@@ -96,11 +97,7 @@ def period_literal(period: str) -> Literal:
 
 def date_time_literal(value: str | datetime) -> Literal:
     """An ISO time as ``xsd:dateTime`` in UTC (naive times are UTC)."""
-    moment = (
-        datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    )
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return Literal(moment.astimezone(UTC).isoformat(), datatype=XSD.dateTime)
+    return Literal(rfc3339(value), datatype=XSD.dateTime)
 
 
 def _text(value: str) -> Literal:
