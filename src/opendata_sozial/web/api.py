@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -34,8 +35,9 @@ def _absolute_descriptor(record: DatasetRecord, base: str) -> dict[str, Any]:
     descriptor = dict(record.descriptor)
     url = _dataset_url(base, record.name)
     descriptor["id"] = url
+    scheme = urlsplit(url).scheme  # the files are served over HTTP, not read from disk
     descriptor["resources"] = [
-        {**res, "path": f"{url}/resources/{res['name']}.csv"}
+        {**res, "path": f"{url}/resources/{res['name']}.csv", "scheme": scheme}
         for res in record.descriptor["resources"]
     ]
     return descriptor
@@ -218,7 +220,10 @@ class DatasetController(Controller):
         )
         record = catalog.original_file(name, resource)
         chunks: Iterator[bytes] = catalog.file_chunks(record.hash)
-        headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
+        headers = {
+            "Content-Disposition": f'attachment; filename="{record.file_name}"',
+            "Content-Length": str(record.bytes),  # gzip (web/http.py) drops it while it streams
+        }
         return Stream(chunks, media_type="text/csv", headers=headers)
 
 
