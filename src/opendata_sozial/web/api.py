@@ -35,11 +35,12 @@ def _absolute_descriptor(record: DatasetRecord, base: str) -> dict[str, Any]:
     descriptor = dict(record.descriptor)
     url = _dataset_url(base, record.name)
     descriptor["id"] = url
-    scheme = urlsplit(url).scheme  # the files are served over HTTP, not read from disk
     descriptor["resources"] = [
-        {**res, "path": f"{url}/resources/{res['name']}.csv", "scheme": scheme}
+        {**res, "path": f"{url}/resources/{res['name']}.csv"}
         for res in record.descriptor["resources"]
     ]
+    for res in descriptor["resources"]:  # served over HTTP, not read from disk
+        res["scheme"] = urlsplit(res["path"]).scheme
     return descriptor
 
 
