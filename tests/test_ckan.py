@@ -645,3 +645,23 @@ def test_ckanapi_resource_urls_download(ckan_url: str) -> None:
         assert body
         if resource["size"] is not None:
             assert len(body) == resource["size"]
+
+
+GOVDATA_DL_BY_2 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+"""GovData's CKAN licence id (ckanext-dcatde ``examples/dcat_licenses.json``), see docs/ckan.md."""
+
+
+def test_license_id_maps_to_govdatas_licence_iri(api: "TestClient[Litestar]") -> None:
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS
+
+    from opendata_sozial.dcat.vocab import LICENSES
+
+    assert LICENSES["dl-de-by-2.0"] == GOVDATA_DL_BY_2
+    packages = api.get("/api/3/action/current_package_list_with_resources?limit=1000").json()
+    for package in packages["result"]:
+        assert package["license_id"] == "dl-de-by-2.0", package["name"]
+        graph = Graph().parse(
+            data=api.get(f"/datasets/{package['name']}.ttl").text, format="turtle"
+        )
+        assert set(graph.objects(None, DCTERMS.license)) == {URIRef(GOVDATA_DL_BY_2)}

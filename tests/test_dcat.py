@@ -6,6 +6,7 @@ shapes and vocabularies vendored in ``tests/data/shacl`` (see its ``PROVENANCE.t
 """
 
 import functools
+import json
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
-from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.catalog import CatalogInfo, load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.schema import upgrade_schema
@@ -29,7 +30,7 @@ from opendata_sozial.dcat.paging import parse_modified_since
 from opendata_sozial.dcat.serialize import negotiate
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.web.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import CATALOG_FILE, ROOT
 
 BASE = "http://testserver.local"
 SHACL = ROOT / "tests" / "data" / "shacl"
@@ -61,6 +62,11 @@ PROFILES = {  # as shared/dcat/validate.py (GovData's ITB validator configuratio
         "dcat-ap-de-2.0/dcat-ap-konventionen.ttl",
     ],
     "eu3": ["dcat-ap-eu-3.0.1/dcat-ap-SHACL.ttl"],
+    "eu3-full": [
+        "dcat-ap-eu-3.0.1/dcat-ap-SHACL.ttl",
+        "dcat-ap-eu-3.0.1/ranges.ttl",
+        "dcat-ap-eu-3.0.1/mdr-vocabularies.shape.ttl",
+    ],
 }
 # Warnings that remain, by profile: (constraint component, path); docs/dcat.md gives reasons.
 KNOWN_WARNINGS = {
@@ -77,6 +83,12 @@ KNOWN_WARNINGS = {
         ("MinCountConstraintComponent", "(dcat:bbox | dcat:centroid | locn:geometry)"),
     },
     "eu3": set(),
+    "eu3-full": {
+        # Publishers are not in the EU corporate-body table (it lists EU institutions).
+        ("NodeConstraintComponent", str(DCTERMS.publisher)),
+        # The dcat-ap.de geocoding IRIs are not in the EU country/place tables.
+        ("NodeConstraintComponent", str(DCTERMS.spatial)),
+    },
 }
 
 
@@ -92,7 +104,13 @@ def _parse(files: list[Path]) -> Graph:
 
 @functools.cache
 def _shapes(profile: str) -> Graph:
-    return _parse([SHACL / name for name in PROFILES[profile]])
+    shapes = _parse([SHACL / name for name in PROFILES[profile]])
+    # SEMIC's 3.0.1 ranges.ttl names one property shape that is defined nowhere; pyshacl aborts
+    # on it, the ITB validator ignores it. Drop such dangling references, as validate.py does.
+    for shape, prop in list(shapes.subject_objects(SH.property)):
+        if isinstance(prop, URIRef) and (prop, SH.path, None) not in shapes:
+            shapes.remove((shape, SH.property, prop))
+    return shapes
 
 
 @functools.cache
@@ -471,6 +489,39 @@ def test_every_page_has_no_shacl_violation(
             assert warnings <= known, (profile, warnings - known)
 
 
+@pytest.mark.slow
+def test_every_agent_is_an_iri_and_eu_shapes_accept_the_publishers(
+    api: TestClient[Litestar],
+) -> None:
+    graph = _graph(api.get("/catalog.ttl"))
+    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
+    assert len(datasets) >= 27
+    for dataset in datasets:
+        publishers = list(graph.objects(dataset, DCTERMS.publisher))
+        assert len(publishers) == 1, dataset
+        assert isinstance(publishers[0], URIRef), (dataset, publishers[0])
+    for predicate in (DCTERMS.publisher, DCTERMS.creator, DCTERMS.contributor):
+        for agent in graph.objects(None, predicate):
+            assert isinstance(agent, URIRef), (predicate, agent)
+            assert len(list(graph.objects(agent, FOAF.name))) == 1, agent
+    for profile in ("eu3", "eu3-full"):
+        about_publishers = [
+            r for r in shacl_results(graph, profile) if r[2] == str(DCTERMS.publisher)
+        ]
+        kinds = {component for _, component, _, _ in about_publishers}
+        assert "NodeKindConstraintComponent" not in kinds, profile
+        if profile == "eu3":
+            assert about_publishers == []
+
+
+def test_every_organisation_of_the_packages_is_in_the_catalog(catalog: CatalogInfo) -> None:
+    for descriptor in sorted((ROOT / "datapackages").glob("*/datapackage.json")):
+        package = json.loads(descriptor.read_text(encoding="utf-8"))
+        for contributor in package.get("contributors", []):
+            if set(contributor.get("roles", [])) - {"contact"}:
+                assert catalog.organisation(contributor) is not None, (descriptor, contributor)
+
+
 # The mapping of details the shipped packages do not exercise
 
 
@@ -545,9 +596,11 @@ def _assert_dataset(graph: Graph, descriptor: dict[str, Any], detail: dict[str, 
     frequency = f"{EU}frequency/{descriptor['x_accrual_periodicity']}"
     assert _first(graph, node, DCTERMS.accrualPeriodicity) == URIRef(frequency)
     publisher = next(c for c in descriptor["contributors"] if "publisher" in c["roles"])
-    assert (
-        str(_first(graph, _first(graph, node, DCTERMS.publisher), FOAF.name)) == publisher["title"]
-    )
+    organisation = load_catalog(CATALOG_FILE).organisation(publisher)
+    assert organisation is not None
+    agent = _first(graph, node, DCTERMS.publisher)
+    assert agent == URIRef(str(organisation.uri))
+    assert str(_first(graph, agent, FOAF.name)) == organisation.name
     assert (
         node,
         DCATDE.contributorID,

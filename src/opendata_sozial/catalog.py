@@ -1,6 +1,8 @@
 """Catalog-level metadata (``catalog/catalog.yaml``): a typed model, validated on load."""
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationError
@@ -20,6 +22,15 @@ class Organisation(_Strict):
     uri: HttpUrl
     homepage: HttpUrl | None = None
     type: str = Field(default="RegionalAuthority", description="ADMS publisher type")
+
+
+def _same_site(a: str, b: str) -> bool:
+    """Two web addresses of one organisation: equal up to the scheme and a trailing ``/``."""
+
+    def plain(url: str) -> str:
+        return url.split("://", 1)[-1].rstrip("/").lower()
+
+    return plain(a) == plain(b)
 
 
 class ContactPoint(_Strict):
@@ -50,10 +61,29 @@ class CatalogInfo(_Strict):
     contributor_id: HttpUrl | None = None
     themes: list[str]
     chapters: list[Chapter]
+    organisations: list[Organisation] = Field(default_factory=list)
+    """Every other organisation the packages name (publisher, creator, contributor), with the
+    IRI that DCAT gives it, so that harvesters keep ``publisher_uri``."""
 
     def chapter_ids(self) -> set[str]:
         """Return the valid chapter ids."""
         return {chapter.id for chapter in self.chapters}
+
+    def organisation(self, contributor: Mapping[str, Any]) -> Organisation | None:
+        """The organisation a Data Package contributor names, if ``catalog.yaml`` lists it.
+
+        Matched by its ``path`` (IRI or homepage, scheme and trailing ``/`` aside), else by its
+        exact ``title``.
+        """
+        known = [self.publisher, *self.organisations]
+        path = contributor.get("path")
+        if path:
+            for org in known:
+                sites = [str(org.uri)] + ([str(org.homepage)] if org.homepage else [])
+                if any(_same_site(str(path), site) for site in sites):
+                    return org
+        title = contributor.get("title")
+        return next((org for org in known if org.name == title), None)
 
 
 def load_catalog(path: Path) -> CatalogInfo:

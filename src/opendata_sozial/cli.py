@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from opendata_sozial.catalog import CatalogInfo, load_catalog
 from opendata_sozial.config import Settings
-from opendata_sozial.errors import OpendataError
+from opendata_sozial.errors import DatasetNotFound, OpendataError
 from opendata_sozial.ingest.package import DescriptorError, find_packages, read_package
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.report import print_report, report_to_json
@@ -74,23 +74,37 @@ def validate(context: _Context, paths: tuple[Path, ...], output: str) -> None:
 @cli.command(name="list")
 @pass_context
 def list_packages(context: _Context) -> None:
-    """Listet die Datenpakete unter datapackages/ mit Zeitraum und Zeilenzahl."""
+    """Listet die Datenpakete unter datapackages/ mit Titel, Zeitraum und Kapitel.
+
+    Im Terminal als Tabelle; in eine Datei oder Pipe eine Zeile je Paket, Spalten durch
+    Tabulatoren getrennt und nie gekürzt.
+    """
     from rich.table import Table
 
-    table = Table("Name", "Titel", "Zeitraum", "Kapitel")
+    header = ("Name", "Titel", "Zeitraum", "Kapitel")
+    lines: list[tuple[str, str, str, str]] = []
     for folder in find_packages([context.settings.datapackages_dir]):
         try:
             pkg = read_package(folder)
         except DescriptorError as exc:
-            table.add_row(folder.name, f"[red]{exc.issue.message}[/]", "", "")
+            lines.append((folder.name, f"Fehler: {exc.issue.message}", "", ""))
             continue
         temporal = pkg.descriptor.get("x_temporal") or {}
-        table.add_row(
-            pkg.name,
-            str(pkg.descriptor.get("title", "")),
-            f"{temporal.get('start', '?')}–{temporal.get('end', '?')}",
-            str(pkg.descriptor.get("x_chapter", "")),
+        lines.append(
+            (
+                pkg.name,
+                str(pkg.descriptor.get("title", "")),
+                f"{temporal.get('start', '?')}–{temporal.get('end', '?')}",
+                str(pkg.descriptor.get("x_chapter", "")),
+            )
         )
+    if not context.out.is_terminal:
+        for line in (header, *lines):
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line))
+        return
+    table = Table(*header)
+    for line in lines:
+        table.add_row(*(escape(cell) for cell in line))
     context.out.print(table)
 
 
@@ -103,8 +117,9 @@ def info(context: _Context, name: str) -> None:
 
     folders = {folder.name: folder for folder in find_packages([context.settings.datapackages_dir])}
     if name not in folders:
-        raise OpendataError(
-            f"Paket {name!r} nicht gefunden; vorhanden: {', '.join(sorted(folders))}"
+        raise DatasetNotFound(
+            f"Paket {name!r} gibt es in {context.settings.datapackages_dir} nicht; "
+            f"vorhanden: {', '.join(sorted(folders))}"
         )
     print_info(read_package(folders[name]), context.out)
 

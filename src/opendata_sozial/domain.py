@@ -1,6 +1,7 @@
 """Plain values shared by every layer: code lists and validation issues. No I/O here."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
@@ -10,6 +11,19 @@ LICENSE_TITLE: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.
 DATAPACKAGE_PROFILE: Final = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLESCHEMA_PROFILE: Final = "https://datapackage.org/profiles/2.0/tableschema.json"
 TABLEDIALECT_PROFILE: Final = "https://datapackage.org/profiles/2.0/tabledialect.json"
+
+
+def rfc3339(moment: datetime | str) -> str:
+    """The one spelling of a point in time in every answer: RFC 3339 in UTC with its offset.
+
+    ``2026-12-02T15:37:18.730080+00:00``. A naive time (SQLite hands them back) or text without
+    an offset is UTC, as every time is written; ``Z`` is read as ``+00:00``.
+    """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
 
 STATUS_CODES: Final[dict[str, str]] = {
     "0": "Mehr als nichts, aber weniger als die Hälfte der kleinsten dargestellten Einheit",

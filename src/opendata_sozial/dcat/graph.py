@@ -7,14 +7,14 @@ IRIs are minted from ``base_url`` only: the catalog is ``{base}/catalog``, a dat
 
 import re
 from collections.abc import Iterable, Mapping, Set
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 from rdflib.term import Node
 
-from opendata_sozial.catalog import CatalogInfo
+from opendata_sozial.catalog import CatalogInfo, Organisation
 from opendata_sozial.dcat.paging import CatalogPage, DatasetEntry
 from opendata_sozial.dcat.vocab import (
     ACCESS_RIGHT,
@@ -40,6 +40,7 @@ from opendata_sozial.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
+from opendata_sozial.domain import rfc3339
 
 LANG = "de"
 _PERIOD_TYPES = (
@@ -96,11 +97,7 @@ def period_literal(period: str) -> Literal:
 
 def date_time_literal(value: str | datetime) -> Literal:
     """An ISO time as ``xsd:dateTime`` in UTC (naive times are UTC)."""
-    moment = (
-        datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    )
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return Literal(moment.astimezone(UTC).isoformat(), datatype=XSD.dateTime)
+    return Literal(rfc3339(value), datatype=XSD.dateTime)
 
 
 def _text(value: str) -> Literal:
@@ -147,14 +144,18 @@ def _add_catalog(graph: Graph, node: URIRef, catalog: CatalogInfo, modified: dat
 
 def _add_catalog_publisher(graph: Graph, node: URIRef, catalog: CatalogInfo) -> None:
     """The catalog's publisher keeps the IRI ``catalog.yaml`` gives it."""
-    publisher = catalog.publisher
-    agent = URIRef(str(publisher.uri))
-    graph.add((node, DCTERMS.publisher, agent))
+    graph.add((node, DCTERMS.publisher, _add_organisation(graph, catalog.publisher)))
+
+
+def _add_organisation(graph: Graph, organisation: Organisation) -> URIRef:
+    """An organisation of ``catalog.yaml`` under its IRI, with one name and its ADMS type."""
+    agent = URIRef(str(organisation.uri))
     graph.add((agent, RDF.type, FOAF.Agent))
-    graph.add((agent, FOAF.name, _text(publisher.name)))
-    if publisher.homepage is not None and publisher.homepage != publisher.uri:
-        _add_typed(graph, agent, FOAF.homepage, URIRef(str(publisher.homepage)), FOAF.Document)
-    graph.add((agent, DCTERMS.type, PUBLISHER_TYPE[publisher.type]))
+    graph.set((agent, FOAF.name, _text(organisation.name)))
+    if organisation.homepage is not None and organisation.homepage != organisation.uri:
+        _add_typed(graph, agent, FOAF.homepage, URIRef(str(organisation.homepage)), FOAF.Document)
+    graph.set((agent, DCTERMS.type, PUBLISHER_TYPE[organisation.type]))
+    return agent
 
 
 def _add_hydra(graph: Graph, page: CatalogPage[Any]) -> None:
@@ -290,18 +291,18 @@ def _contributors(descriptor: Mapping[str, Any], roles: Set[str]) -> list[Mappin
 def _add_dataset_agents(
     graph: Graph, node: URIRef, descriptor: Mapping[str, Any], catalog: CatalogInfo
 ) -> None:
-    """Publisher, creators and contributors as ``foaf:Agent``; the contact point as vCard."""
-    ours = str(catalog.publisher.uri).rstrip("/")
+    """Publisher, creators and contributors as ``foaf:Agent``; the contact point as vCard.
+
+    An organisation listed in ``catalog.yaml`` is its IRI; another one is its ``path`` as IRI,
+    and only one without any address stays a blank node.
+    """
     publisher = next(iter(_contributors(descriptor, {"publisher"})), None)
     if publisher is None:
         publisher = {"title": catalog.publisher.name, "path": str(catalog.publisher.uri)}
-    path = publisher.get("path")
-    is_ours = path is not None and str(path).rstrip("/") == ours
-    kind = catalog.publisher.type if is_ours else None
-    _add_agent(graph, node, DCTERMS.publisher, publisher, kind=kind)
+    _add_agent(graph, node, DCTERMS.publisher, publisher, catalog)
     for predicate, roles in CONTRIBUTOR_ROLES.items():
         for person in _contributors(descriptor, roles):
-            _add_agent(graph, node, predicate, person, kind=None)
+            _add_agent(graph, node, predicate, person, catalog)
     contact = next((c for c in _contributors(descriptor, {"contact"}) if c.get("email")), None)
     if contact is not None:
         _add_contact_point(graph, node, name=contact["title"], email=contact["email"], url=None)
@@ -312,17 +313,22 @@ def _add_dataset_agents(
 
 
 def _add_agent(
-    graph: Graph, node: URIRef, predicate: URIRef, person: Mapping[str, Any], *, kind: str | None
+    graph: Graph,
+    node: URIRef,
+    predicate: URIRef,
+    person: Mapping[str, Any],
+    catalog: CatalogInfo,
 ) -> None:
-    """``node predicate [ a foaf:Agent ; foaf:name … ]`` for a Data Package contributor."""
-    agent = BNode()
+    """``node predicate <agent>`` for a Data Package contributor (``a foaf:Agent``, a name)."""
+    organisation = catalog.organisation(person)
+    if organisation is not None:
+        graph.add((node, predicate, _add_organisation(graph, organisation)))
+        return
+    homepage = person.get("path")
+    agent = URIRef(homepage) if homepage else BNode()
     graph.add((node, predicate, agent))
     graph.add((agent, RDF.type, FOAF.Agent))
-    graph.add((agent, FOAF.name, _text(person["title"])))
-    if homepage := person.get("path"):
-        _add_typed(graph, agent, FOAF.homepage, URIRef(homepage), FOAF.Document)
-    if kind:
-        graph.add((agent, DCTERMS.type, PUBLISHER_TYPE[kind]))
+    graph.set((agent, FOAF.name, _text(person["title"])))
 
 
 def _add_contact_point(

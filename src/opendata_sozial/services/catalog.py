@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from opendata_sozial.db.files import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
+from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
 
@@ -173,7 +174,7 @@ class CatalogService:
             rows = conn.execute(query).all()
         return [
             DatasetRecord(
-                name=r[0], title=r[1], release=number, modified=r[2].isoformat(), descriptor=r[3]
+                name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
             )
             for r in rows
         ]
@@ -203,7 +204,7 @@ class CatalogService:
             name=row[0],
             title=row[1],
             release=release.number,
-            modified=row[2].isoformat(),
+            modified=rfc3339(row[2]),
             descriptor=row[3],
         )
         self._remember((release.id, name, ""), record)

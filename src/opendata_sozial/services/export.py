@@ -11,6 +11,13 @@ from typing import Any, Final
 import msgspec
 
 from opendata_sozial.domain import STATUS_CODES
+from opendata_sozial.services.formatting import (
+    number_positions,
+    number_text,
+    plain_column,
+    plain_number,
+    plain_rows,
+)
 from opendata_sozial.services.rows import Batch, RowsStream
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +30,7 @@ def _plain(value: Any) -> str:  # noqa: ANN401  # a cell of any field type
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return number_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -38,7 +45,7 @@ def neutralise(text: str) -> str:
 
 def _excel_de(value: Any) -> str:  # noqa: ANN401
     if isinstance(value, float):
-        return repr(value).replace(".", ",")
+        return number_text(value).replace(".", ",")
     if isinstance(value, str):
         return neutralise(value)
     return _plain(value)
@@ -50,12 +57,13 @@ PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
 }
 """CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
 RENDERED_TYPES: dict[str, frozenset[str]] = {
-    "rfc4180": frozenset({"boolean"}),
+    "rfc4180": frozenset({"boolean", "number"}),
     "excel-de": frozenset({"boolean", "number", "string", "yearmonth"}),
 }
 """Field types whose cells need the profile's renderer. The C ``csv`` writer already writes
-every other cell exactly as the renderer would: ``None`` as nothing, floats with ``repr``,
-dates with ``isoformat`` (``str``), integers and text with ``str``."""
+every other cell exactly as the renderer would: ``None`` as nothing, dates with
+``isoformat`` (``str``), integers and text with ``str``. ``number`` cells are always rendered,
+so that an integral value reads ``2016`` as in the canonical CSV, not ``2016.0``."""
 
 
 def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
@@ -66,7 +74,11 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
     """
     separator, line_end, prefix, render = PROFILES[profile]
     types = {f["name"]: f["type"] for f in stream.resource.schema["fields"]}
-    rendered = [i for i, c in enumerate(stream.columns) if types.get(c) in RENDERED_TYPES[profile]]
+    rendered = {
+        i: COLUMN_RENDERERS.get((profile, types[c]), _cells(render))
+        for i, c in enumerate(stream.columns)
+        if types.get(c) in RENDERED_TYPES[profile]
+    }
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator=line_end)
     writer.writerow(stream.columns)
@@ -76,31 +88,46 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
             continue
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(_render_columns(batch, rendered, render) if rendered else batch)
+        writer.writerows(_render_columns(batch, rendered) if rendered else batch)
         yield buffer.getvalue().encode("utf-8")
 
 
-def _render_columns(
-    batch: Batch, rendered: list[int], render: Callable[[Any], str]
-) -> Iterable[Sequence[Any]]:
+ColumnRenderer = Callable[[Sequence[Any]], list[Any]]
+
+
+def _cells(render: Callable[[Any], str]) -> ColumnRenderer:
+    def column(values: Sequence[Any]) -> list[Any]:
+        return [render(v) for v in values]
+
+    return column
+
+
+COLUMN_RENDERERS: dict[tuple[str, str], ColumnRenderer] = {("rfc4180", "number"): plain_column}
+"""(profile, field type) -> a whole-column renderer whose cells the writer spells exactly as
+the profile's cell renderer would (faster than a call per cell)."""
+
+
+def _render_columns(batch: Batch, rendered: dict[int, ColumnRenderer]) -> Iterable[Sequence[Any]]:
     columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
-    for i in rendered:
-        columns[i] = [render(v) for v in columns[i]]
+    for i, render in rendered.items():
+        columns[i] = render(columns[i])
     return zip(*columns, strict=True)
 
 
-def _objects(columns: list[str], batch: Batch) -> list[dict[str, Any]]:
-    return [dict(zip(columns, row, strict=True)) for row in batch]
+def _objects(columns: list[str], batch: Batch, numbers: list[int]) -> list[dict[str, Any]]:
+    rows = plain_rows(batch, numbers) if numbers else batch
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def json_chunks(stream: RowsStream) -> Iterator[bytes]:
     """A JSON array of row objects, streamed."""
+    numbers = number_positions(stream.resource.schema, stream.columns)
     yield b"["
     first = True
     for batch in stream.batches:
         if not batch:
             continue
-        body = _ENCODER.encode(_objects(stream.columns, batch))[1:-1]
+        body = _ENCODER.encode(_objects(stream.columns, batch, numbers))[1:-1]
         yield body if first else b"," + body
         first = False
     yield b"]\n"
@@ -108,11 +135,16 @@ def json_chunks(stream: RowsStream) -> Iterator[bytes]:
 
 def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
     """One JSON object per line."""
+    numbers = number_positions(stream.resource.schema, stream.columns)
     for batch in stream.batches:
-        yield b"".join(_ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch))
+        yield b"".join(
+            _ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch, numbers)
+        )
 
 
 def _sheet_value(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, float):
+        return plain_number(value)
     return neutralise(value) if isinstance(value, str) else value
 
 

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from opendata_sozial.domain import STATUS_CODES
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.formatting import plain_number
 
 MAX_CELLS: Final = 2_000_000
 """Largest dense cube we build; beyond it the client must filter."""
@@ -86,7 +87,8 @@ def jsonstat_dataset(
         for name, cid in zip(keys, key, strict=True):
             categories[name].setdefault(cid, None)
         status = row[position[status_name]] if status_name in position else None
-        cells[key] = (row[position[measure["name"]]], status)
+        value = row[position[measure["name"]]]
+        cells[key] = (plain_number(value) if isinstance(value, float) else value, status)
     sizes = [len(categories[k]) for k in keys]
     total = 1
     for size in sizes:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from opendata_sozial.db.models import DATASET, RELEASE, RESOURCE
+from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, InvalidParameter
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.changes import DatasetChange, metadata_changes, resource_changes
@@ -150,5 +151,5 @@ def _dataset_change(
 
 
 def iso(moment: datetime) -> str:
-    """RFC 3339 timestamp for feeds."""
-    return moment.isoformat().replace("+00:00", "Z")
+    """RFC 3339 timestamp for feeds (the one spelling: ``domain.rfc3339``)."""
+    return rfc3339(moment)

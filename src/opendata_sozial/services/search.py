@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, String, literal, select, union_all
 
 from opendata_sozial.db.models import DATASET, KEYWORD, THEME
-from opendata_sozial.domain import EU_THEMES, GEOCODING_LEVELS
+from opendata_sozial.domain import EU_THEMES, GEOCODING_LEVELS, rfc3339
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.services.search_text import search_document, search_terms
 
@@ -381,7 +381,7 @@ def _summary(row: _Row, url: str) -> DatasetSummary:
         period_start=row.period_start,
         period_end=row.period_end,
         region_level=row.region_level,
-        modified=row.modified.isoformat(),
+        modified=rfc3339(row.modified),
         url=f"{url}/{row.name}",
     )
 

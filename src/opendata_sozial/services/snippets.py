@@ -57,10 +57,20 @@ def _curl(original_url: str, rows_url: str, example: Sequence[tuple[str, str]], 
     )
 
 
+VARIANT = "# Variante für deutsches Excel (Semikolon, Dezimalkomma, BOM):"
+"""Opens the commented second read of a snippet (the ``excel-de`` CSV)."""
+TEXT_COMMENT = (
+    "# Textspalten als Text lesen (Table Schema), damit Schlüssel wie 05111\n"
+    "# ihre führende Null und Zeichen wie 0 oder - ihre Bedeutung behalten\n"
+)
+
+
 def _pandas(original_url: str, excel_url: str, text: Sequence[str]) -> str:
     dtype = ", ".join(f"{_quoted(name)}: {_quoted('string')}" for name in text)
     return (
         "import pandas as pd\n\n"
+        f"{TEXT_COMMENT}"
+        f"text = {{{dtype}}}\n\n"
         f"url = {_quoted(original_url)}\n"
         "daten = pd.read_csv(\n"
         "    url,\n"
@@ -69,18 +79,29 @@ def _pandas(original_url: str, excel_url: str, text: Sequence[str]) -> str:
         '    encoding="utf-8",\n'
         "    keep_default_na=False,\n"
         '    na_values=[""],\n'
-        f"    dtype={{{dtype}}},\n"
+        "    dtype=text,\n"
         ")\n\n"
-        "# Variante für deutsches Excel (Semikolon, Dezimalkomma, BOM):\n"
+        f"{VARIANT}\n"
         f"# url_excel = {_quoted(excel_url)}\n"
-        '# daten = pd.read_csv(url_excel, sep=";", decimal=",", encoding="utf-8-sig")'
+        "# daten = pd.read_csv(\n"
+        "#     url_excel,\n"
+        '#     sep=";",\n'
+        '#     decimal=",",\n'
+        '#     encoding="utf-8-sig",\n'
+        "#     keep_default_na=False,\n"
+        '#     na_values=[""],\n'
+        "#     dtype=text,\n"
+        "# )"
     )
 
 
 def _r(original_url: str, excel_url: str, text: Sequence[str]) -> str:
     classes = ", ".join(f'{name} = "character"' for name in text)
-    col_classes = f",\n  colClasses = c({classes})" if text else ""
+    declare = f"{TEXT_COMMENT}text <- c({classes})\n\n" if text else ""
+    col_classes = ",\n  colClasses = text" if text else ""
+    excel_classes = ", colClasses = text" if text else ""
     return (
+        f"{declare}"
         f"url <- {_quoted(original_url)}\n"
         "daten <- read.csv(\n"
         "  url,\n"
@@ -90,9 +111,9 @@ def _r(original_url: str, excel_url: str, text: Sequence[str]) -> str:
         '  encoding = "UTF-8"'
         f"{col_classes}\n"
         ")\n\n"
-        "# Variante für deutsches Excel (Semikolon, Dezimalkomma, BOM):\n"
+        f"{VARIANT}\n"
         f"# url_excel <- {_quoted(excel_url)}\n"
-        '# daten <- read.csv2(url_excel, fileEncoding = "UTF-8-BOM")'
+        f'# daten <- read.csv2(url_excel, fileEncoding = "UTF-8-BOM", na.strings = ""{excel_classes})'
     )
 
 

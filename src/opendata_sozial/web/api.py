@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -27,6 +28,8 @@ def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
         {**res, "path": f"{urls.resource(record.name, res['name'])}.csv"}
         for res in record.descriptor["resources"]
     ]
+    for res in descriptor["resources"]:  # served over HTTP, not read from disk
+        res["scheme"] = urlsplit(res["path"]).scheme
     return descriptor
 
 
@@ -212,7 +215,10 @@ class DatasetController(Controller):
         )
         record = catalog.original_file(name, resource)
         chunks: Iterator[bytes] = catalog.file_chunks(record.hash)
-        headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
+        headers = {
+            "Content-Disposition": f'attachment; filename="{record.file_name}"',
+            "Content-Length": str(record.bytes),  # gzip (web/http.py) drops it while it streams
+        }
         return Stream(chunks, media_type="text/csv", headers=headers)
 
 

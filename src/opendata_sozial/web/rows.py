@@ -17,6 +17,7 @@ from opendata_sozial.services.export import (
     ndjson_chunks,
     xlsx_file,
 )
+from opendata_sozial.services.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
 from opendata_sozial.web.links import Urls
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
@@ -100,10 +101,11 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
+    cells = plain_rows(page.rows, number_positions(page.resource.schema, page.columns))
     rows: list[Any] = (
-        [list(r) for r in page.rows]
+        cells
         if page.query.shape == "arrays"
-        else [dict(zip(page.columns, r, strict=True)) for r in page.rows]
+        else [dict(zip(page.columns, r, strict=True)) for r in cells]
     )
     return {
         "dataset": page.resource.dataset.name,
@@ -273,7 +275,10 @@ class RowsController(Controller):
             "resource": resource,
             "release": record.dataset.release,
             "field": field,
-            "values": [{"value": v, "count": n} for v, n in values],
+            "values": [
+                {"value": plain_number(v) if isinstance(v, float) else v, "count": n}
+                for v, n in values
+            ],
         }
         urls = Urls.of(request)
         return Response(body, headers=urls.link_header(urls.alternate(name)))
