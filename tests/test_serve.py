@@ -1,22 +1,10 @@
-"""The command lines of the README: ``make serve`` publishes, then serves over real HTTP.
-
-Servers run as subprocesses on a free loopback port in their own session, so stopping one
-stops ``make`` and uvicorn together. A port picked free can be taken again before the server
-binds it (other test runs share the machine); the server then exits at once with "address
-already in use" and the test retries on another port instead of failing.
-"""
+"""The command lines of the README: ``make serve`` publishes, then serves over real HTTP."""
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import frictionless
@@ -24,70 +12,10 @@ import pytest
 
 from opendata_sozial.cli import base_url_mismatch
 from tests.conftest import ROOT
+from tests.servers import get, serving
 
 WARNING = "Warnung: ODS_BASE_URL="
 ANY = "0.0.0.0"  # noqa: S104  # only compared with, never bound
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310  # loopback test server
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _stop(process: "subprocess.Popen[bytes]") -> None:
-    """SIGTERM to the whole session (make and its server), SIGKILL if it does not end."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-@contextmanager
-def serving(
-    command: Callable[[int], list[str]], env: dict[str, str], logs: Path, attempts: int = 3
-) -> Iterator[int]:
-    """Run ``command(port)`` until ``/health/ready`` answers 200 there; yields the port.
-
-    stdout and stderr go to ``logs/stdout`` and ``logs/stderr`` (files, so a chatty server
-    never blocks on a full pipe).
-    """
-    logs.mkdir(parents=True, exist_ok=True)
-    for _ in range(attempts):
-        port = _free_port()
-        with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
-            process = subprocess.Popen(
-                command(port), cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
-            )
-        try:
-            deadline = time.monotonic() + 60
-            while process.poll() is None:
-                try:
-                    if _get(f"http://127.0.0.1:{port}/health/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "server not ready after 60 s"
-                time.sleep(0.2)
-            if process.poll() is None:
-                yield port
-                return
-        finally:
-            _stop(process)
-        stderr = (logs / "stderr").read_text(encoding="utf-8", errors="replace")
-        assert "address already in use" in stderr, stderr  # any other early exit is a failure
-    pytest.fail(f"no free port found in {attempts} attempts")
 
 
 def _without_base_url() -> dict[str, str]:
@@ -107,11 +35,11 @@ def test_make_serve_publishes_and_links_to_the_port_it_serves(
     bin_dir = Path(sys.executable).parent
     with serving(lambda port: [*make, f"PORT={port}", f"BIN={bin_dir}"], env, tmp_path) as port:
         base = f"http://127.0.0.1:{port}"
-        status, body = _get(f"{base}/api/v1/datasets")
+        status, body = get(f"{base}/api/v1/datasets")
         assert status == 200
         assert json.loads(body)["total"] == 27
         names = [item["name"] for item in json.loads(body)["datasets"]]
-        status, descriptor = _get(f"{base}/api/v1/datasets/{names[0]}/datapackage.json")
+        status, descriptor = get(f"{base}/api/v1/datasets/{names[0]}/datapackage.json")
         assert status == 200
         assert f'"{base}/api/v1/datasets/{names[0]}/' in descriptor.decode()
         assert ":8000/" not in descriptor.decode()
