@@ -54,7 +54,7 @@ def stop(process: "subprocess.Popen[bytes]") -> None:
 @contextmanager
 def serving(
     command: Callable[[int], list[str]],
-    env: dict[str, str],
+    env: dict[str, str] | Callable[[int], dict[str, str]],
     logs: Path,
     *,
     cwd: Path = ROOT,
@@ -63,8 +63,9 @@ def serving(
 ) -> Iterator[int]:
     """Run ``command(port)`` until ``/health/ready`` answers 200 on that port; yields the port.
 
-    stdout and stderr go to the files ``logs/stdout`` and ``logs/stderr`` (a chatty server
-    never blocks on a full pipe). ``user`` is (uid, gid) to run as, without supplementary groups.
+    ``env`` is the environment, or a function of the port giving it. stdout and stderr go to the
+    files ``logs/stdout`` and ``logs/stderr`` (a chatty server never blocks on a full pipe).
+    ``user`` is (uid, gid) to run as, without supplementary groups.
     """
     logs.mkdir(parents=True, exist_ok=True)
     for _ in range(attempts):
@@ -73,7 +74,7 @@ def serving(
             process = subprocess.Popen(
                 command(port),
                 cwd=cwd,
-                env=env,
+                env=env(port) if callable(env) else env,
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
