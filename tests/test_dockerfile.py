@@ -109,7 +109,6 @@ class Image:
 
     root: Path
     context: Path
-    logs: Path
     user_ids: tuple[int, int]
     python: str
     ignore: list[str]
@@ -360,7 +359,6 @@ def test_image_installs_publishes_and_serves_as_unprivileged_user(
     image = Image(
         root=stand_in_root / "root",
         context=ROOT,
-        logs=tmp_path,
         user_ids=(nobody.pw_uid, nobody.pw_gid),
         python=_python_for((nobody.pw_uid, nobody.pw_gid)),
         ignore=ignore,
