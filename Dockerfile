@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t opendata-sozial .   Run: docker run -p 8000:8000 opendata-sozial
-# The commands below are the ones the test suite exercises (publish, serve, /health/ready).
+# tests/test_dockerfile.py reproduces these steps without Docker, as an unprivileged user
+# (install, publish, serve, the health check): keep them in the forms it understands.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -11,11 +12,13 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim AS runtime
-RUN useradd --create-home --uid 10001 ods
+# The service user owns only /app/var (database and caches); code and data stay root's, read-only.
+RUN useradd --create-home --uid 10001 ods \
+ && install -d -o ods -g ods /app/var
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY --chown=ods:ods catalog ./catalog
-COPY --chown=ods:ods datapackages ./datapackages
+COPY catalog ./catalog
+COPY datapackages ./datapackages
 ENV PATH=/opt/venv/bin:$PATH \
     ODS_DATABASE_URL=sqlite:////app/var/opendata-sozial.sqlite \
     ODS_BASE_URL=http://localhost:8000

@@ -6,6 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Absolute links (downloads, DCAT IRIs) follow the address `make serve` listens on, unless
+# ODS_BASE_URL is given in the environment, on the make command line or in .env.
+ifeq ($(origin ODS_BASE_URL)$(shell grep -Eiqs '^[[:space:]]*(export[[:space:]]+)?ODS_BASE_URL[[:space:]]*=' .env && echo .env),undefined)
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+SERVE_ENV = ODS_BASE_URL=http://$(LINK_HOST):$(PORT)
+endif
 
 .PHONY: help install lint fmt test browser-deps validate seed serve bench clean audit soak
 
@@ -57,9 +63,9 @@ validate: $(STAMP) ## Validate every package in datapackages/
 seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 	$(BIN)/python scripts/build_seed_packages.py
 
-serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it
+serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it on HOST:PORT (links follow)
 	$(BIN)/opendata-sozial publish datapackages
-	$(BIN)/opendata-sozial serve --host $(HOST) --port $(PORT)
+	$(SERVE_ENV) $(BIN)/opendata-sozial serve --host $(HOST) --port $(PORT)
 
 bench: $(STAMP) ## Benchmarks against Datasette and nginx (loopback, ~15 min) -> docs/benchmarks.md
 	bash bench/peers.sh

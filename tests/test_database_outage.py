@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,17 +25,12 @@ import pytest
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.services.publish import publish
-from tests.conftest import DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES
+from tests.servers import free_port, serving
 
 ROWS = "/api/v1/datasets/lebensformen/resources/lebensformen/rows"
 BOUND_SECONDS = 5.0
 """Longest any request may take while the database is gone (connect timeout 2 s)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _postgres_bin() -> Path | None:
@@ -81,11 +75,19 @@ def cluster() -> Iterator[Cluster]:
     folder = Path(tempfile.mkdtemp(prefix="ods-pg-"))
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = Cluster(binaries, folder, _free_port(), as_postgres)
+    cluster = Cluster(binaries, folder, free_port(), as_postgres)
     cluster.run(
         "initdb", "-D", str(folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8"
     )
-    cluster.start()
+    for attempt in range(3):  # the free port may be taken before postgres binds it
+        try:
+            cluster.start()
+            break
+        except subprocess.CalledProcessError:
+            log = (folder / "log").read_text(encoding="utf-8", errors="replace")
+            if attempt == 2 or "already in use" not in log:
+                raise
+            cluster.port = free_port()
     try:
         yield cluster
     finally:
@@ -117,36 +119,26 @@ def _wait_for(url: str, status: int, seconds: float) -> tuple[int, dict[str, str
 
 
 @pytest.fixture
-def server(cluster: Cluster, catalog: CatalogInfo) -> Iterator[str]:
+def server(cluster: Cluster, catalog: CatalogInfo, tmp_path: Path) -> Iterator[str]:
     engine = create_db_engine(cluster.url)
     try:
         publish([DATAPACKAGES / "lebensformen"], engine=engine, catalog=catalog)
     finally:
         engine.dispose()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ODS_DATABASE_URL": cluster.url,
-        "ODS_BASE_URL": base,
-        "ODS_RELEASE_POLL_SECONDS": "0",
-        "ODS_CONNECT_TIMEOUT_SECONDS": "2",
-        "ODS_QUERY_TIMEOUT_SECONDS": "3",
-    }
+
+    def env(port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ODS_DATABASE_URL": cluster.url,
+            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
+            "ODS_RELEASE_POLL_SECONDS": "0",
+            "ODS_CONNECT_TIMEOUT_SECONDS": "2",
+            "ODS_QUERY_TIMEOUT_SECONDS": "3",
+        }
+
     command = [sys.executable, "-m", "opendata_sozial", "serve", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert _wait_for(f"{base}/health/ready", 200, 30)[0] == 200
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(lambda port: [*command, "--port", str(port)], env, tmp_path) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _assert_unavailable(answer: tuple[int, dict[str, str], bytes, float]) -> None:

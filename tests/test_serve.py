@@ -1,81 +1,122 @@
-"""The command lines of the README and the Dockerfile: publish, then serve over real HTTP."""
+"""The command lines of the README: ``make serve`` publishes, then serves over real HTTP."""
 
 import json
 import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import frictionless
+import pytest
 
+from opendata_sozial.cli import base_url_mismatch
 from tests.conftest import ROOT
+from tests.servers import get, serving
+
+WARNING = "Warnung: ODS_BASE_URL="
+ANY = "0.0.0.0"  # noqa: S104  # only compared with, never bound
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _without_base_url() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.upper() != "ODS_BASE_URL"}
 
 
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  # loopback test server
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+def test_make_serve_publishes_and_links_to_the_port_it_serves(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``make serve PORT=…`` as the README says; the links follow PORT (they stayed on 8000).
 
-
-def test_publish_and_serve_commands(database_url: str) -> None:
-    env = {**os.environ, "ODS_DATABASE_URL": database_url}
-    cli = [sys.executable, "-m", "opendata_sozial"]
-    published = subprocess.run(
-        [*cli, "publish", "datapackages"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert published.returncode == 0, published.stderr
-    assert "Release 1: 27 Datensätze" in published.stdout
-    port = _free_port()
-    env["ODS_BASE_URL"] = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        status = 0
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status, _ = _get(f"http://127.0.0.1:{port}/health/ready")
-            except OSError:
-                time.sleep(0.2)
-        assert status == 200
-        status, body = _get(f"http://127.0.0.1:{port}/api/v1/datasets")
+    ``-o .venv/.installed`` and ``BIN`` make the recipe use this interpreter's environment
+    without reinstalling it; the recipe's own commands (publish, serve) run unchanged.
+    """
+    env = {**_without_base_url(), "ODS_DATABASE_URL": database_url}
+    make = ["make", "--no-print-directory", "-o", ".venv/.installed", "serve"]
+    bin_dir = Path(sys.executable).parent
+    with serving(lambda port: [*make, f"PORT={port}", f"BIN={bin_dir}"], env, tmp_path) as port:
+        base = f"http://127.0.0.1:{port}"
+        status, body = get(f"{base}/api/v1/datasets")
         assert status == 200
         assert json.loads(body)["total"] == 27
-        for item in json.loads(body)["datasets"]:
-            remote = frictionless.Package(
-                f"http://127.0.0.1:{port}/api/v1/datasets/{item['name']}/datapackage.json"
-            )
+        names = [item["name"] for item in json.loads(body)["datasets"]]
+        status, descriptor = get(f"{base}/api/v1/datasets/{names[0]}/datapackage.json")
+        assert status == 200
+        assert f'"{base}/api/v1/datasets/{names[0]}/' in descriptor.decode()
+        assert ":8000/" not in descriptor.decode()
+        for name in names:  # every resource path is an absolute link that must answer
+            remote = frictionless.Package(f"{base}/api/v1/datasets/{name}/datapackage.json")
             report = remote.validate()
-            assert report.valid, (
-                item["name"],
-                report.flatten(["rowNumber", "fieldName", "type", "note"]),
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+            assert report.valid, (name, report.flatten(["rowNumber", "fieldName", "type", "note"]))
+    assert "Release 1: 27 Datensätze" in (tmp_path / "stdout").read_text(encoding="utf-8")
+    assert WARNING not in (tmp_path / "stderr").read_text(encoding="utf-8")
+
+
+def _serve_on_taken_port(base_url: str, host: str, tmp_path: Path) -> str:
+    """stderr of ``serve`` on a port another socket listens on: it warns (or not), then exits.
+
+    The server never comes up, so nothing has to be stopped; uvicorn exits when it cannot bind.
+    """
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        env = {
+            **os.environ,
+            "ODS_DATABASE_URL": f"sqlite:///{tmp_path / 'ods.sqlite'}",
+            "ODS_BASE_URL": base_url.format(port=port),
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "opendata_sozial", "serve", "--host", host, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert "address already in use" in result.stderr
+    return result.stderr
+
+
+def test_serve_warns_in_one_line_when_the_base_url_names_another_port(tmp_path: Path) -> None:
+    stderr = _serve_on_taken_port("http://127.0.0.1:8000", "127.0.0.1", tmp_path)
+    [line] = [line for line in stderr.splitlines() if "ODS_BASE_URL" in line]
+    port = stderr.split("lauscht auf ")[1].split(";")[0]
+    assert line == (
+        f"{WARNING}http://127.0.0.1:8000 zeigt auf Port 8000, der Server lauscht auf {port}; "
+        "absolute Links führen dorthin (richtig hinter einem Proxy, sonst ODS_BASE_URL anpassen)."
+    )
+
+
+def test_serve_does_not_warn_when_the_base_url_matches(tmp_path: Path) -> None:
+    stderr = _serve_on_taken_port("http://localhost:{port}", "127.0.0.1", tmp_path)
+    assert "ODS_BASE_URL" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("base_url", "host", "port", "problem"),
+    [
+        ("http://127.0.0.1:8790", "127.0.0.1", 8790, None),
+        ("http://localhost:8790/", "::1", 8790, None),
+        ("http://[::1]:8790", "::1", 8790, None),
+        ("http://localhost:8000", ANY, 8000, None),  # the Dockerfile's
+        ("http://daten.example.org:8000", ANY, 8000, None),
+        ("http://daten.example.org", ANY, 80, None),
+        ("http://127.0.0.1:8000", "127.0.0.1", 8790, "zeigt auf Port 8000, der Server lauscht auf 8790"),
+        ("https://daten.example.org", "127.0.0.1", 8000, "zeigt auf Port 443, der Server lauscht auf 8000"),
+        ("http://daten.example.org:8000", "127.0.0.1", 8000, "zeigt auf daten.example.org, der Server lauscht auf 127.0.0.1"),
+        ("http://127.0.0.1:80a", "127.0.0.1", 8000, "ist keine http(s)-Adresse"),
+        ("127.0.0.1:8000", "127.0.0.1", 8000, "ist keine http(s)-Adresse"),
+    ],
+)  # fmt: skip
+def test_base_url_mismatch(base_url: str, host: str, port: int, problem: str | None) -> None:
+    found = base_url_mismatch(base_url, host, port)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
 
 
 def test_publish_refuses_invalid_package_with_exit_1(tmp_path: Path) -> None:

@@ -285,14 +285,54 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
         )
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104  # compared with, never bound here
+
+
+def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
+    """Why links minted from ``base_url`` would not reach a server on ``host:port`` (None: fine).
+
+    Behind a reverse proxy the public address differs on purpose; the caller only warns.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+        link_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        link_port = None
+        parts = urlsplit("")
+    if parts.scheme not in {"http", "https"} or not parts.hostname or link_port is None:
+        return f"ODS_BASE_URL={base_url!r} ist keine http(s)-Adresse"
+    link_host = parts.hostname.lower()
+    same_host = (
+        host in _ANY_ADDRESS
+        or link_host == host.lower().strip("[]")
+        or (link_host in _LOOPBACK and host in _LOOPBACK)
+    )
+    if link_port != port:
+        return f"ODS_BASE_URL={base_url} zeigt auf Port {link_port}, der Server lauscht auf {port}"
+    if not same_host:
+        return f"ODS_BASE_URL={base_url} zeigt auf {link_host}, der Server lauscht auf {host}"
+    return None
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@pass_context
+def serve(context: _Context, host: str, port: int, workers: int) -> None:
     """Startet den API-Server (uvicorn) für das veröffentlichte Release."""
     import uvicorn
 
+    mismatch = base_url_mismatch(context.settings.base_url, host, port)
+    if mismatch is not None:
+        click.echo(
+            f"Warnung: {mismatch}; absolute Links führen dorthin "
+            "(richtig hinter einem Proxy, sonst ODS_BASE_URL anpassen).",
+            err=True,
+        )
     uvicorn.run(
         "opendata_sozial.web.app:create_app",
         factory=True,

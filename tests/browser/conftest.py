@@ -1,18 +1,14 @@
 """Browser fixtures: a real server over a published SQLite database, Debian's Chromium, axe-core.
 
 The server runs the README's command (``opendata-sozial serve``) as a subprocess on a free
-loopback port. Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser downloads
+loopback port (``tests/servers.py``: another port if that one was taken meanwhile). Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser downloads
 fail here); axe-core comes from the npm registry (``npm ci`` in this folder). Where either is
 missing the tests are skipped, naming the missing path.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.servers import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
@@ -65,55 +62,35 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _is_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health/ready", timeout=1) as response:  # noqa: S310  # loopback test server
-            return int(response.status) == 200
-    except (OSError, urllib.error.HTTPError):
-        return False
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
     """``opendata-sozial publish`` into a fresh SQLite file, then ``serve`` it; yields the URL."""
-    database = tmp_path_factory.mktemp("browser") / "ods.sqlite"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ODS_DATABASE_URL": f"sqlite:///{database}", "ODS_BASE_URL": url}
+    folder = tmp_path_factory.mktemp("browser")
+    database = f"sqlite:///{folder / 'ods.sqlite'}"
     cli = [sys.executable, "-m", "opendata_sozial"]
     published = subprocess.run(
         [*cli, "publish", "datapackages"],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "ODS_DATABASE_URL": database},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
     assert published.returncode == 0, published.stderr
-    process = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not _is_ready(url):
-            assert process.poll() is None, "server exited before it was ready"
-            assert time.monotonic() < deadline, "server not ready after 30 s"
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+    def env(port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ODS_DATABASE_URL": database,
+            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+
+    def serve(port: int) -> list[str]:
+        return [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+
+    with serving(serve, env, folder / "logs") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
