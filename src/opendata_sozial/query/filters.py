@@ -170,11 +170,13 @@ def domain_error(field_type: str, value: Any) -> str | None:  # noqa: ANN401  # 
     return None
 
 
-def _format_hint(raw: str) -> str:
+def _format_hint(raw: str, field_type: str) -> str:
     if not raw.strip():
         return "leerer Wert; für leere Zellen feld__isnull=true verwenden; "
     if not raw.isascii():
         return "enthält Zeichen außerhalb von ASCII (etwa Vollbreiten-Ziffern wie ２); nur die Ziffern 0-9 verwenden; "
+    if field_type == "date" and DATE_TEXT.fullmatch(raw.strip()):
+        return "kein Tag des Kalenders von 0001-01-01 bis 9999-12-31; "
     return ""
 
 
@@ -188,12 +190,12 @@ def parse_value(spec: FieldSpec, raw: str, parameter: str) -> Any:  # noqa: ANN4
     if len(raw) > MAX_VALUE_LENGTH:
         raise InvalidParameter(f"{start}: zu lang; höchstens {MAX_VALUE_LENGTH} Zeichen")
     if raw == "":
-        raise InvalidParameter(f"{start}; {_format_hint(raw)}{example}")
+        raise InvalidParameter(f"{start}; {_format_hint(raw, spec.type)}{example}")
     parser = PARSERS.get(spec.type, str)
     try:
         value = parser(raw)
     except ValueError:
-        raise InvalidParameter(f"{start}; {_format_hint(raw)}{example}") from None
+        raise InvalidParameter(f"{start}; {_format_hint(raw, spec.type)}{example}") from None
     if (problem := domain_error(spec.type, value)) is not None:
         raise InvalidParameter(f"{start}: {problem}")
     return value
@@ -246,14 +248,12 @@ def _split_list(raw: str, parameter: str) -> list[str]:
             items = load_json(raw, max_depth=1)
         except ValueError:
             items = None
-        if not isinstance(items, list) or not all(
-            isinstance(i, str | int | float) and not isinstance(i, bool) for i in items
-        ):
+        if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
             raise InvalidParameter(
                 f'Parameter {shown(parameter)}: {shown(raw)} ist keine JSON-Liste; erwartet wie ["a", "b"] '
                 "(Texte oder Zahlen, nicht verschachtelt)"
             )
-        listed = [str(i) for i in items]
+        listed = [json.dumps(i) if isinstance(i, bool) else str(i) for i in items]
     else:
         listed = raw.split(",")
     if len(listed) > MAX_LIST_ITEMS:
