@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -12,7 +13,16 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from opendata_sozial.db.data_tables import ROW_COLUMN
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.query.filters import LIST_OPS, Filter, Op, RowQuery, SortKey
+from opendata_sozial.query.filters import (
+    DATE_TEXT,
+    LIST_OPS,
+    Filter,
+    Op,
+    RowQuery,
+    SortKey,
+    domain_error,
+    load_json,
+)
 
 Condition = ColumnElement[bool]
 
@@ -139,16 +149,36 @@ def encode_cursor(values: Sequence[Any], print_: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 16_384
+"""Characters of a ``_cursor`` token; real ones hold one row's sort values (the URL allows 8 KiB)."""
+CURSOR_DEPTH = 2
+"""``{"v": [...], "q": "..."}``: an object holding a flat list."""
+_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
+ROW_TYPE = "row"
+"""The cursor's type of the hidden file position ``_row`` (see ``filters.INTEGER_RANGES``)."""
+
+
 def decode_cursor(
     token: str, keys: Sequence[SortKey], types: dict[str, str], print_: str
 ) -> list[Any]:
-    """Decode a token made by ``encode_cursor`` for the same query, or raise ``InvalidParameter``."""
+    """Decode a token made by ``encode_cursor`` for the same query, or raise ``InvalidParameter``.
+
+    Whatever the token holds is checked before it reaches SQL: its length and alphabet, the
+    nesting of its JSON, the shape ``{"v": [...], "q": ...}`` and every value against its
+    column's type and range (``filters.domain_error``), as a filter value would be.
+    """
     problem = InvalidParameter(
         "_cursor ist ungültig oder gehört zu einer anderen Abfrage; den Link 'next' der vorigen Seite unverändert verwenden oder ohne _cursor neu beginnen"
     )
+    if len(token) > MAX_CURSOR_LENGTH:
+        raise InvalidParameter(
+            f"_cursor ist mit {len(token)} Zeichen zu lang (höchstens {MAX_CURSOR_LENGTH}); den Link 'next' der vorigen Seite unverändert verwenden oder ohne _cursor neu beginnen"
+        )
+    if not _TOKEN.fullmatch(token):
+        raise problem
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, UnicodeDecodeError):
+        data = load_json(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), CURSOR_DEPTH)
+    except ValueError:  # also binascii.Error and UnicodeDecodeError
         raise problem from None
     if (
         not isinstance(data, dict)
@@ -159,30 +189,40 @@ def decode_cursor(
         raise problem
     try:
         return [
-            _restore(v, types.get(k.field, "integer")) for k, v in zip(keys, data["v"], strict=True)
+            _restore(v, types.get(k.field, ROW_TYPE)) for k, v in zip(keys, data["v"], strict=True)
         ]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise problem from None
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "year": (int,),
+    ROW_TYPE: (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "date": (str,),
+}
+"""The JSON types a cursor may hold per field type (text types: ``str``)."""
+
+
 def _restore(value: Any, field_type: str) -> Any:  # noqa: ANN401
+    """A cursor's JSON value as the column's Python value; ``TypeError``/``ValueError`` if not one."""
     if value is None:
         return None
-    if field_type == "date":
-        return date.fromisoformat(value)
-    if field_type in {"integer", "year"}:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(value)
-        return value
-    if field_type == "number":
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise TypeError(value)
-        return float(value)
-    if field_type == "boolean":
-        return bool(value)
-    if not isinstance(value, str):
+    wanted = _JSON_TYPES.get(field_type, (str,))
+    if not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted):
         raise TypeError(value)
-    return value
+    restored: Any = value
+    if field_type == "date":
+        if not DATE_TEXT.fullmatch(restored):
+            raise ValueError(value)
+        restored = date.fromisoformat(restored)
+    elif field_type == "number":
+        restored = float(restored)  # OverflowError beyond the double range
+    if domain_error(field_type, restored) is not None:
+        raise ValueError(value)
+    return restored
 
 
 def rows_select(

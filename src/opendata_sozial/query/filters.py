@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,17 +82,44 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
+MAX_VALUE_LENGTH = 1_000
+"""Characters of one filter value (longer than any cell of the shipped packages)."""
+MAX_LIST_ITEMS = 1_000
+"""Items of one in/notin list."""
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "integer": (-(2**63), 2**63 - 1),
+    "year": (-(2**31), 2**31 - 1),
+    "row": (1, 2**31 - 1),
+}
+"""Value ranges of the integer columns (``db.data_tables``: BIGINT, INTEGER; ``row`` is the
+hidden file position ``_row``), the same on SQLite and PostgreSQL."""
+
+# ASCII only: other Unicode digits (full-width ``２０１６``, Arabic-Indic …) are rejected, never
+# normalised, so that every value has one spelling in URLs, cursors and caches.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_int(raw: str) -> int:
-    if not raw.strip().lstrip("-").isdigit():
+    text = raw.strip()
+    if not _INTEGER.fullmatch(text):
         raise ValueError(raw)
-    return int(raw)
+    return int(text)
 
 
 def _parse_number(raw: str) -> float:
-    value = float(raw)
-    if not math.isfinite(value):
+    text = raw.strip()
+    if not _NUMBER.fullmatch(text):
         raise ValueError(raw)
-    return value
+    return float(text)
+
+
+def _parse_date(raw: str) -> date:
+    text = raw.strip()
+    if not DATE_TEXT.fullmatch(text):
+        raise ValueError(raw)
+    return date.fromisoformat(text)
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
@@ -100,58 +128,157 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "integer": _parse_int,
     "year": _parse_int,
     "number": _parse_number,
-    "date": date.fromisoformat,
+    "date": _parse_date,
     "boolean": _parse_bool,
 }
 EXAMPLES = {
     "integer": "42",
     "year": "2015",
     "number": "14.6 (Punkt als Dezimalzeichen)",
-    "date": "2023-12-31",
+    "date": "2023-12-31 (JJJJ-MM-TT)",
     "boolean": "true oder false",
     "string": "Text",
     "yearmonth": "2021-04",
 }
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` for an error message: quoted, cut to ``limit`` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} Zeichen)"
+
+
+def domain_error(field_type: str, value: Any) -> str | None:  # noqa: ANN401  # typed by the field
+    """Why a typed ``value`` cannot be stored in a column of ``field_type``, or None if it can.
+
+    The one range check for filter values and cursor positions: integers within their column's
+    range, numbers finite, text without NUL and encodable as UTF-8.
+    """
+    if field_type in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[field_type]
+        if not low <= value <= high:
+            return f"außerhalb des Wertebereichs; ganze Zahl von {low} bis {high}"
+    elif field_type == "number":
+        if not math.isfinite(value):
+            return "außerhalb des Zahlenbereichs; endliche Zahl, Betrag höchstens 1.7976931348623157e308"
+    elif isinstance(value, str):
+        if "\x00" in value:
+            return "enthält das Zeichen NUL (U+0000), das nicht erlaubt ist"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "ist kein gültiger Unicode-Text (einzelne Ersatzzeichen, Surrogate)"
+    return None
+
+
+def _format_hint(raw: str, field_type: str) -> str:
+    if not raw.strip():
+        return "leerer Wert; für leere Zellen feld__isnull=true verwenden; "
+    if not raw.isascii():
+        return "enthält Zeichen außerhalb von ASCII (etwa Vollbreiten-Ziffern wie ２); nur die Ziffern 0-9 verwenden; "
+    if field_type == "date" and DATE_TEXT.fullmatch(raw.strip()):
+        return "kein Tag des Kalenders von 0001-01-01 bis 9999-12-31; "
+    return ""
+
+
 def parse_value(spec: FieldSpec, raw: str, parameter: str) -> Any:  # noqa: ANN401  # typed by the field
-    """Parse ``raw`` by the field's type, or raise ``InvalidParameter`` with an example."""
+    """Parse ``raw`` by the field's type and check its range, or raise ``InvalidParameter``.
+
+    The message names the parameter, the value and what would be valid.
+    """
+    start = f"Parameter {shown(parameter)}: {shown(raw)} ist kein gültiger Wert für Feld {spec.name!r} (Typ {spec.type})"
+    example = f"Beispiel: {EXAMPLES.get(spec.type, 'Text')}"
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise InvalidParameter(f"{start}: zu lang; höchstens {MAX_VALUE_LENGTH} Zeichen")
+    if raw == "":
+        raise InvalidParameter(f"{start}; {_format_hint(raw, spec.type)}{example}")
+    parser = PARSERS.get(spec.type, str)
     try:
-        return PARSERS[spec.type](raw)
-    except (ValueError, KeyError):
-        raise InvalidParameter(
-            f"Parameter {parameter!r}: {raw!r} ist kein gültiger Wert für Feld {spec.name!r} (Typ {spec.type}); Beispiel: {EXAMPLES.get(spec.type, 'Text')}"
-        ) from None
+        value = parser(raw)
+    except ValueError:
+        raise InvalidParameter(f"{start}; {_format_hint(raw, spec.type)}{example}") from None
+    if (problem := domain_error(spec.type, value)) is not None:
+        raise InvalidParameter(f"{start}: {problem}")
+    return value
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text`` (strings skipped), in one pass.
+
+    Checked before ``json.loads``, whose recursion a deeply nested text would exhaust.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> Any:  # noqa: ANN401  # json.loads hook
+    raise ValueError(name)
+
+
+def load_json(text: str | bytes, max_depth: int) -> Any:  # noqa: ANN401  # JSON
+    """``json.loads`` for untrusted text: at most ``max_depth`` levels, no NaN/Infinity.
+
+    Raises ``ValueError`` for anything else (too deep, malformed, numbers beyond Python's limit).
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if json_depth(text) > max_depth:
+        raise ValueError("zu tief verschachtelt")
+    return json.loads(text, parse_constant=_no_constant)
 
 
 def _split_list(raw: str, parameter: str) -> list[str]:
     if raw.startswith("["):
         try:
-            items = json.loads(raw)
-        except json.JSONDecodeError:
+            items = load_json(raw, max_depth=1)
+        except ValueError:
             items = None
         if not isinstance(items, list) or not all(isinstance(i, str | int | float) for i in items):
-            raise InvalidParameter(f'Parameter {parameter!r}: JSON-Liste wie ["a", "b"] erwartet')
-        return [str(i) for i in items]
-    return raw.split(",")
+            raise InvalidParameter(
+                f'Parameter {shown(parameter)}: {shown(raw)} ist keine JSON-Liste; erwartet wie ["a", "b"] '
+                "(Texte oder Zahlen, nicht verschachtelt)"
+            )
+        listed = [json.dumps(i) if isinstance(i, bool) else str(i) for i in items]
+    else:
+        listed = raw.split(",")
+    if len(listed) > MAX_LIST_ITEMS:
+        raise InvalidParameter(
+            f"Parameter {shown(parameter)}: {len(listed)} Werte in der Liste; höchstens {MAX_LIST_ITEMS}"
+        )
+    return listed
 
 
 def _parse_filter(key: str, raws: Sequence[str], fields: Mapping[str, FieldSpec]) -> list[Filter]:
     name, _, op_name = key.partition("__")
     if name not in fields:
         raise InvalidParameter(
-            f"Unbekanntes Feld {name!r} in Parameter {key!r}; Felder: {', '.join(fields)}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
+            f"Unbekanntes Feld {shown(name)} in Parameter {shown(key)}; Felder: {', '.join(fields)}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
         )
     try:
         op = Op(op_name or "exact")
     except ValueError:
         raise InvalidParameter(
-            f"Unbekannter Operator {op_name!r} in {key!r}; gültig: {', '.join(o.value for o in Op)}"
+            f"Unbekannter Operator {shown(op_name)} in {shown(key)}; gültig: {', '.join(o.value for o in Op)}"
         ) from None
     spec = fields[name]
     if op in TEXT_OPS and spec.type not in TEXT_TYPES:
         raise InvalidParameter(
-            f"Operator {op.value!r} gilt nur für Textfelder; {name!r} hat Typ {spec.type}"
+            f"Parameter {shown(key)}: Operator {op.value!r} gilt nur für Textfelder; {name!r} hat Typ {spec.type}"
         )
     result = []
     for raw in raws:
@@ -160,7 +287,7 @@ def _parse_filter(key: str, raws: Sequence[str], fields: Mapping[str, FieldSpec]
                 value: Any = _parse_bool(raw)
             except ValueError:
                 raise InvalidParameter(
-                    f"Parameter {key!r}: true oder false erwartet, nicht {raw!r}"
+                    f"Parameter {shown(key)}: true oder false erwartet, nicht {shown(raw)}"
                 ) from None
         elif op in LIST_OPS:
             value = tuple(parse_value(spec, item, key) for item in _split_list(raw, key))
@@ -177,7 +304,7 @@ def _parse_sort(raws: Sequence[str], fields: Mapping[str, FieldSpec]) -> tuple[S
             name = part.removeprefix("-")
             if name not in fields:
                 raise InvalidParameter(
-                    f"_sort: unbekanntes Feld {name!r}; Felder: {', '.join(fields)} (mit '-' absteigend)"
+                    f"_sort: unbekanntes Feld {shown(name)}; Felder: {', '.join(fields)} (mit '-' absteigend)"
                 )
             keys.append(SortKey(field=name, is_descending=part.startswith("-")))
     return tuple(keys)
@@ -197,8 +324,10 @@ def _parse_size(raws: Sequence[str], max_size: int) -> int | None:
     if not raws:
         return None
     raw = raws[-1]
-    if not raw.isdigit() or not 1 <= int(raw) <= max_size:
-        raise InvalidParameter(f"_size: {raw!r} ist ungültig; ganze Zahl von 1 bis {max_size}")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) <= max_size):
+        raise InvalidParameter(
+            f"_size: {shown(raw)} ist ungültig; ganze Zahl von 1 bis {max_size} (Ziffern 0-9)"
+        )
     return int(raw)
 
 
@@ -211,13 +340,13 @@ def parse_row_query(
     for key, raws in params.items():
         if key.startswith("_") and key not in RESERVED:
             raise InvalidParameter(
-                f"Unbekannter Parameter {key!r}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
+                f"Unbekannter Parameter {shown(key)}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
             )
         if key not in RESERVED:
             filters.extend(_parse_filter(key, raws, by_name))
     shape = (params.get("_shape") or ["objects"])[-1]
     if shape not in {"objects", "arrays"}:
-        raise InvalidParameter(f"_shape: {shape!r} ist ungültig; 'objects' oder 'arrays'")
+        raise InvalidParameter(f"_shape: {shown(shape)} ist ungültig; 'objects' oder 'arrays'")
     cursors = params.get("_cursor") or [""]
     return RowQuery(
         filters=tuple(filters),

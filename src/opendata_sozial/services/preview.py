@@ -13,6 +13,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.query.filters import shown
 from opendata_sozial.services.formatting import decimals_of, format_cell
 from opendata_sozial.services.rows import RowsPage
 
@@ -70,8 +71,10 @@ def _last(values: Sequence[str]) -> str | None:
 def _positive(name: str, raw: str | None, default: int, maximum: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise InvalidParameter(f"{name}: {raw!r} ist ungültig; ganze Zahl von 1 bis {maximum}")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) <= maximum):
+        raise InvalidParameter(
+            f"{name}: {shown(raw)} ist ungültig; ganze Zahl von 1 bis {maximum} (Ziffern 0-9)"
+        )
     return int(raw)
 
 
