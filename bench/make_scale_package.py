@@ -2,10 +2,11 @@
 
     python bench/make_scale_package.py --rows 1188000 --out var/bench/scale/gemeinde-indikatoren
 
-The default is the full grid: 396 Gemeinden × 30 indicators × 20 years × 5 population groups =
-1,188,000 rows. ``--rows`` scales it (10 million: more synthetic indicators; a row count that is
-not a multiple of the grid cuts the last indicator short). The package follows the house style
-of ``datapackages/`` (Data Package v2, typed Table Schema, ``ags`` foreign key into
+The default is the full grid: 396 Gemeinden × 40 indicators × 15 years × 5 population groups =
+1,188,000 rows. The years start in 2010 because the Gemeinde keys of the Städteregion Aachen
+(05334…) are valid only from 21 October 2009, and ``validate`` rejects a key outside its validity.
+``--rows`` scales it (10 million: more synthetic indicators; a row count that is not a multiple
+of the grid cuts the last indicator short). The package follows the house style of ``datapackages/`` (Data Package v2, typed Table Schema, ``ags`` foreign key into
 ``nrw-regionen``, a status column, categories, units) so that ``opendata-sozial validate``
 accepts it; every value is invented and the metadata says so. It is never written into
 ``datapackages/``.
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "gemeinde-indikatoren-synthetisch"
 GEMEINDEN = 396
-YEARS = tuple(range(2004, 2024))
+YEARS = tuple(range(2010, 2025))
 GROUPS = ("Insgesamt", "unter 18 Jahre", "18 bis unter 65 Jahre", "65 Jahre und älter", "Frauen")
 INDICATORS: tuple[tuple[str, str, float, float], ...] = (
     # (name, unit, low, high): the range the synthetic values are drawn from
@@ -103,7 +104,7 @@ def read_gemeinden(path: Path) -> list[Gemeinde]:
 
 
 def indicators(rows: int) -> list[tuple[str, str, float, float]]:
-    """The indicators needed for ``rows`` rows: the 30 named ones, then numbered synthetic ones."""
+    """The indicators needed for ``rows`` rows: the named ones, then numbered synthetic ones."""
     per_indicator = GEMEINDEN * len(YEARS) * len(GROUPS)
     count = max(1, -(-rows // per_indicator))
     extra = [
@@ -318,7 +319,7 @@ def write_package(out: Path, *, rows: int, seed: int, regions: Path) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and write the package."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=GEMEINDEN * 30 * len(YEARS) * len(GROUPS))
+    parser.add_argument("--rows", type=int, default=GEMEINDEN * 40 * len(YEARS) * len(GROUPS))
     parser.add_argument("--out", type=Path, required=True, help="package folder to (re)write")
     parser.add_argument("--seed", type=int, default=20261127, help="random seed of the values")
     parser.add_argument("--regions", type=Path, default=None, help="regions CSV (ebene, ags, name)")
