@@ -3,6 +3,7 @@
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -14,6 +15,9 @@ from opendata_sozial.errors import DatasetNotFound, OpendataError
 from opendata_sozial.ingest.package import DescriptorError, find_packages, read_package
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.report import print_report, report_to_json
+
+if TYPE_CHECKING:
+    from opendata_sozial.services.publish import PublishResult
 
 logger = logging.getLogger(__name__)
 
@@ -236,19 +240,50 @@ def init(  # noqa: PLR0913, PLR0917  # one parameter per CLI option
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--notes", default="", help="Notiz zum Release (Änderungen, Anlass).")
+@click.option(
+    "--withdraw",
+    "withdraw",
+    multiple=True,
+    metavar="NAME",
+    help="Datensatz aus dem neuen Release entfernen (wiederholbar). Ohne diese Angabe bleiben "
+    "alle anderen Datensätze des laufenden Releases erhalten.",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Das neue Release enthält genau die angegebenen Pakete; alle anderen werden "
+    "zurückgezogen.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Nur den Plan zeigen; die Datenbank bleibt unverändert."
+)
 @pass_context
-def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
-    """Prüft und veröffentlicht Datenpakete als neues Release (nichts ändert sich bei Fehlern)."""
+def publish(
+    context: _Context,
+    paths: tuple[Path, ...],
+    notes: str,
+    withdraw: tuple[str, ...],
+    exact: bool,
+    dry_run: bool,
+) -> None:
+    """Prüft Datenpakete und veröffentlicht sie als neues Release; andere Datensätze bleiben.
+
+    Vor dem Umschalten zeigt publish den Plan (neu, geändert, unverändert, zurückgezogen).
+    Bei Fehlern ändert sich nichts: das bisherige Release bleibt in Betrieb.
+    """
     from rich.progress import Progress
 
     from opendata_sozial.db.engine import create_db_engine
-    from opendata_sozial.errors import PackageInvalid
+    from opendata_sozial.errors import PackageInvalid, PublishRefused
     from opendata_sozial.services.faults import pause_at
+    from opendata_sozial.services.publish import Selection
     from opendata_sozial.services.publish import publish as run_publish
 
-    targets = list(paths) or [context.settings.datapackages_dir]
+    # `publish --withdraw NAME` alone withdraws; bare `publish` publishes datapackages/.
+    targets = list(paths) or ([] if withdraw else [context.settings.datapackages_dir])
     checkpoint = pause_at(context.settings.test_pause_at)
     engine = create_db_engine(context.settings.database_url)
+    selection = Selection(withdraw=withdraw, exact=exact, dry_run=dry_run)
     with Progress(console=context.err, transient=True) as bar:
         task = bar.add_task("Laden", total=None)
         try:
@@ -258,6 +293,8 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
                 catalog=context.catalog(),
                 reference_dirs=[context.settings.datapackages_dir],
                 notes=notes,
+                selection=selection,
+                announce=lambda plan: _print_plan(context, plan.lines()),
                 progress=lambda name, rows: bar.update(
                     task, description=f"{name}: {rows} Zeilen", advance=1
                 ),
@@ -273,9 +310,30 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
                 f"[red]Nicht veröffentlicht:[/] {exc}. Das bisherige Release bleibt in Betrieb."
             )
             sys.exit(1)
+        except PublishRefused as exc:
+            bar.stop()
+            context.err.print(
+                f"Nicht veröffentlicht: {exc}. Das bisherige Release bleibt in Betrieb.",
+                markup=False,
+            )
+            sys.exit(1)
         finally:
             engine.dispose()
-    if result.is_unchanged:
+    _print_outcome(context, result)
+
+
+def _print_plan(context: _Context, lines: list[str]) -> None:
+    for line in lines:
+        context.out.print(line, markup=False, highlight=False)
+
+
+def _print_outcome(context: _Context, result: "PublishResult") -> None:
+    if result.is_dry_run:
+        context.out.print(
+            "Probelauf (--dry-run): nichts veröffentlicht, die Datenbank ist unverändert.",
+            markup=False,
+        )
+    elif result.is_unchanged:
         context.out.print(
             f"Unverändert: {result.datasets} Datensätze, kein neues Release ({result.seconds:.1f} s)."
         )

@@ -45,6 +45,14 @@ class PackageInvalid(OpendataError):
         )
 
 
+class PublishRefused(OpendataError):
+    """A publish request that would withdraw or break datasets without saying so."""
+
+    code = "publish-refused"
+    status = 409
+    title = "Veröffentlichung abgelehnt"
+
+
 class SourceError(OpendataError):
     """A raw table given to ``init`` cannot be read."""
 

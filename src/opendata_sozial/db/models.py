@@ -129,6 +129,11 @@ class PublishRun(SQLModel, table=True):
     datasets: int = 0
     rows: int = 0
     message: str = ""
+    plan: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="added, changed, unchanged and withdrawn datasets (services.publish_plan)",
+    )
 
 
 # Core views of the same tables, for typed SQLAlchemy Core statements.

@@ -5,7 +5,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from opendata_sozial.errors import PackageInvalid
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
+from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
 from opendata_sozial.services.search_text import search_document
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ Progress = Callable[[str, int], None]
 
 @dataclass(frozen=True, slots=True)
 class PublishResult:
-    """What a publish did."""
+    """What a publish did (or, for a dry run, would do)."""
 
     release: int | None
     is_unchanged: bool
@@ -56,6 +57,17 @@ class PublishResult:
     changed: list[str]
     rows: int
     seconds: float
+    plan: PublishPlan = field(default_factory=PublishPlan)
+    is_dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which current datasets a publish withdraws; every other one stays in the new release."""
+
+    withdraw: tuple[str, ...] = ()
+    exact: bool = False
+    dry_run: bool = False
 
 
 def _now() -> datetime:
@@ -68,23 +80,29 @@ def dataset_hash(pkg: PackageSource) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def publish(
+def publish(  # noqa: PLR0913  # keyword-only options of one use case
     paths: Sequence[Path],
     *,
     engine: Engine,
     catalog: CatalogInfo,
     reference_dirs: Sequence[Path] = (),
     notes: str = "",
+    selection: Selection = Selection(),
+    announce: Callable[[PublishPlan], None] | None = None,
     progress: Progress | None = None,
     checkpoint: Checkpoint = no_checkpoint,
     prove_rows_from: int | None = PROVE_ROWS_FROM,
 ) -> PublishResult:
     """Validate ``paths``, then load them as a new release, or do nothing if nothing changed.
 
-    Refuses with ``PackageInvalid`` before touching the database when any package is invalid.
-    Packages with a resource file of ``prove_rows_from`` bytes or more are checked row by row
-    through ``ingest.row_proof`` (see ``validate_paths``); ``None`` checks every row with
-    frictionless.
+    The new release holds the packages of ``paths`` and keeps every other dataset of the current
+    release, except those ``selection`` withdraws. ``announce`` receives the plan before
+    anything is loaded; with ``selection.dry_run`` the plan is all that happens.
+    Refuses with ``PackageInvalid`` before touching the database when any package is invalid,
+    and with ``PublishRefused`` when the selection names unknown datasets or would leave a
+    reference dangling. Packages with a resource file of ``prove_rows_from`` bytes or more are
+    checked row by row through ``ingest.row_proof`` (see ``validate_paths``); ``None`` checks
+    every row with frictionless.
     ``checkpoint`` is called at the points of ``services.faults.PAUSE_POINTS`` (crash tests).
     """
     started = time.perf_counter()
@@ -94,41 +112,86 @@ def publish(
     if not report.is_valid:
         raise PackageInvalid(report.errors())
     sources = [r.source for r in report.packages if r.source is not None]
+    hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
+    if selection.dry_run:
+        plan = _plan(engine, sources, hashes, selection)
+        if announce is not None:
+            announce(plan)
+        return _result(None, plan, 0, started, is_dry_run=True)
     upgrade_schema(engine)
     with publish_lock(engine):
         clean_up_interrupted(engine)
-        current = _current_hashes(engine)
-        hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
-        if hashes == current:
-            _record_run(
-                engine,
-                status="unchanged",
-                release_id=None,
-                datasets=len(sources),
-                rows=0,
-                message="keine Änderung",
-            )
-            return PublishResult(None, True, len(sources), [], 0, time.perf_counter() - started)
-        changed = sorted(name for name, digest in hashes.items() if current.get(name) != digest)
+        plan = _plan(engine, sources, hashes, selection)
+        if announce is not None:
+            announce(plan)
+        if plan.is_empty:
+            _record_run(engine, status="unchanged", release_id=None, rows=0, plan=plan)
+            return _result(None, plan, 0, started)
         checkpoint("before-release")
         release_id, number = _create_release(engine, notes)
         rows = 0
         for pkg in sources:
             rows += _load_package(engine, pkg, release_id, hashes[pkg.name], progress, checkpoint)
+        _carry_over(engine, release_id, [e.name for e in plan.unchanged if e.name not in hashes])
         checkpoint("before-switch")
         _switch(engine, release_id)
-        _record_run(
-            engine,
-            status="succeeded",
-            release_id=release_id,
-            datasets=len(sources),
-            rows=rows,
-            message=", ".join(changed),
-        )
+        _record_run(engine, status="succeeded", release_id=release_id, rows=rows, plan=plan)
     logger.info(
-        "publish.finished", extra={"release": number, "datasets": len(sources), "rows": rows}
+        "publish.finished", extra={"release": number, "datasets": plan.datasets, "rows": rows}
     )
-    return PublishResult(number, False, len(sources), changed, rows, time.perf_counter() - started)
+    return _result(number, plan, rows, started)
+
+
+def _result(
+    number: int | None, plan: PublishPlan, rows: int, started: float, *, is_dry_run: bool = False
+) -> PublishResult:
+    changed = sorted(e.name for e in [*plan.added, *plan.changed, *plan.withdrawn])
+    return PublishResult(
+        release=number,
+        is_unchanged=plan.is_empty,
+        datasets=plan.datasets,
+        changed=changed,
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        plan=plan,
+        is_dry_run=is_dry_run,
+    )
+
+
+def _plan(
+    engine: Engine,
+    sources: Sequence[PackageSource],
+    hashes: dict[str, str],
+    selection: Selection,
+) -> PublishPlan:
+    current = _current_datasets(engine)
+    with engine.connect() as conn:
+        ready = _ready_tables(conn) if current else {}
+    new_rows = {pkg.name: _package_rows(pkg, ready) for pkg in sources}
+    return make_plan(
+        sources,
+        hashes,
+        current,
+        withdraw=selection.withdraw,
+        exact=selection.exact,
+        new_rows=new_rows,
+    )
+
+
+def _ready_tables(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(
+        select(DATA_TABLE.c.name, DATA_TABLE.c.row_count).where(DATA_TABLE.c.status == "ready")
+    ).all()
+    return {str(name): int(count) for name, count in rows}
+
+
+def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
+    """Rows of a package: from its loaded table where one exists, else counted in the file."""
+    total = 0
+    for res in pkg.resources():
+        name = physical_name(table_content_hash(res["hash"], res["schema"]))
+        total += ready[name] if name in ready else count_rows(pkg.folder / res["path"])
+    return total
 
 
 def clean_up_interrupted(engine: Engine) -> None:
@@ -169,17 +232,78 @@ def clean_up_interrupted(engine: Engine) -> None:
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == name))
 
 
-def _current_hashes(engine: Engine) -> dict[str, str]:
+def _current_datasets(engine: Engine) -> dict[str, Current]:
+    """The datasets of the served release (none before the first publish)."""
+    if not inspect(engine).has_table(CATALOG_STATE.name):
+        return {}
     with engine.connect() as conn:
         current = conn.execute(
             select(CATALOG_STATE.c.current_release_id).where(CATALOG_STATE.c.id == 1)
         ).scalar()
         if current is None:
             return {}
+        row_sum = (
+            select(func.coalesce(func.sum(RESOURCE.c.row_count), 0))
+            .where(RESOURCE.c.dataset_id == DATASET.c.id)
+            .scalar_subquery()
+        )
         rows = conn.execute(
-            select(DATASET.c.name, DATASET.c.content_hash).where(DATASET.c.release_id == current)
+            select(DATASET.c.name, DATASET.c.content_hash, DATASET.c.descriptor, row_sum).where(
+                DATASET.c.release_id == current
+            )
         ).all()
-    return {str(name): str(digest) for name, digest in rows}
+    return {
+        str(name): Current(str(name), str(digest), int(count), dict(descriptor))
+        for name, digest, descriptor, count in rows
+    }
+
+
+def _carry_over(engine: Engine, release_id: int, names: Sequence[str]) -> None:
+    """Copy the catalog rows of kept datasets into the new release (their data is shared)."""
+    if not names:
+        return
+    with engine.begin() as conn:
+        current = conn.execute(
+            select(CATALOG_STATE.c.current_release_id).where(CATALOG_STATE.c.id == 1)
+        ).scalar_one()
+        kept = conn.execute(
+            select(DATASET).where(DATASET.c.release_id == current, DATASET.c.name.in_(names))
+        ).all()
+        for row in kept:
+            old_id = row.id
+            values = {k: v for k, v in row._mapping.items() if k != "id"}
+            new_id = conn.execute(
+                DATASET.insert()
+                .values(**{**values, "release_id": release_id})
+                .returning(DATASET.c.id)
+            ).scalar_one()
+            _copy_children(conn, int(old_id), int(new_id))
+
+
+def _copy_children(conn: Connection, old_id: int, new_id: int) -> None:
+    for table in (KEYWORD, THEME):
+        rows = conn.execute(select(table).where(table.c.dataset_id == old_id)).all()
+        if rows:
+            conn.execute(
+                table.insert(),
+                [{**_without_id(r._mapping), "dataset_id": new_id} for r in rows],
+            )
+    for res in conn.execute(select(RESOURCE).where(RESOURCE.c.dataset_id == old_id)).all():
+        resource_id = conn.execute(
+            RESOURCE.insert()
+            .values(**{**_without_id(res._mapping), "dataset_id": new_id})
+            .returning(RESOURCE.c.id)
+        ).scalar_one()
+        fields = conn.execute(select(FIELD).where(FIELD.c.resource_id == res.id)).all()
+        if fields:
+            conn.execute(
+                FIELD.insert(),
+                [{**_without_id(f._mapping), "resource_id": resource_id} for f in fields],
+            )
+
+
+def _without_id(mapping: Any) -> dict[str, Any]:  # noqa: ANN401  # a RowMapping
+    return {k: v for k, v in mapping.items() if k != "id"}
 
 
 def _create_release(engine: Engine, notes: str) -> tuple[int, int]:
@@ -208,8 +332,9 @@ def _switch(engine: Engine, release_id: int) -> None:
 
 
 def _record_run(
-    engine: Engine, *, status: str, release_id: int | None, datasets: int, rows: int, message: str
+    engine: Engine, *, status: str, release_id: int | None, rows: int, plan: PublishPlan
 ) -> None:
+    changed = [e.name for e in [*plan.added, *plan.changed, *plan.withdrawn]]
     with engine.begin() as conn:
         conn.execute(
             PUBLISH_RUN.insert().values(
@@ -217,9 +342,10 @@ def _record_run(
                 finished_at=_now(),
                 status=status,
                 release_id=release_id,
-                datasets=datasets,
+                datasets=plan.datasets,
                 rows=rows,
-                message=message,
+                message=", ".join(changed) or "keine Änderung",
+                plan=plan.to_dict(),
             )
         )
 

@@ -1,0 +1,136 @@
+"""Publishing some packages keeps the others; withdrawing is explicit; the plan comes first.
+
+Runs the real command line against a catalog that serves every shipped package, on SQLite and
+PostgreSQL, and reads the result through the HTTP API.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from opendata_sozial.config import Settings
+from opendata_sozial.db.engine import create_db_engine
+from opendata_sozial.db.models import PUBLISH_RUN
+from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.web.app import create_app
+from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests.table_digest import table_digests
+
+SHIPPED = sorted(p.parent.name for p in DATAPACKAGES.glob("*/datapackage.json"))
+
+
+def cli(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
+    env.update(
+        {"ODS_DATABASE_URL": url, "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES), "COLUMNS": "1000"}
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def served(url: str) -> set[str]:
+    settings = Settings(database_url=url, base_url="http://testserver.local", rate_limit_requests=0)
+    with TestClient[Litestar](create_app(settings)) as http:
+        body = http.get("/api/v1/datasets?_size=100").json()
+    return {d["name"] for d in body["datasets"]}
+
+
+def edited_lebensformen(tmp_path: Path) -> Path:
+    """A copy of lebensformen with one value changed and its hash recomputed."""
+    folder = tmp_path / "lebensformen"
+    shutil.copytree(DATAPACKAGES / "lebensformen", folder)
+    data = folder / "data" / "lebensformen.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace(",2123,", ",2124,"), encoding="utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(data)
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False))
+    return folder
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def live(database_url: str, tmp_path: Path) -> str:
+    ok(cli(tmp_path, database_url, "publish", str(DATAPACKAGES)))
+    return database_url
+
+
+def test_publishing_one_package_keeps_every_other(live: str, tmp_path: Path) -> None:
+    folder = edited_lebensformen(tmp_path)
+    before = table_digests(live)
+    plan = ok(cli(tmp_path, live, "publish", "--dry-run", str(folder)))
+    assert "geändert:     lebensformen (80 → 80 Zeilen)" in plan
+    assert f"unverändert:  {len(SHIPPED) - 1} (" in plan
+    assert "zurückgezogen" not in plan
+    assert "Probelauf" in plan
+    assert table_digests(live) == before
+    out = ok(cli(tmp_path, live, "publish", str(folder)))
+    assert out.index("Plan:") < out.index("Release 2:")
+    assert served(live) == set(SHIPPED)
+    engine = create_db_engine(live)
+    with engine.connect() as conn:
+        plan_record = conn.execute(
+            select(PUBLISH_RUN.c.plan).order_by(PUBLISH_RUN.c.id.desc()).limit(1)
+        ).scalar_one()
+    engine.dispose()
+    assert plan_record["changed"] == [{"name": "lebensformen", "rows_before": 80, "rows_after": 80}]
+    assert plan_record["withdrawn"] == []
+    assert len(plan_record["unchanged"]) == len(SHIPPED) - 1
+
+
+def test_withdrawing_needs_the_explicit_option(live: str, tmp_path: Path) -> None:
+    out = ok(cli(tmp_path, live, "publish", "--withdraw", "lebensformen"))
+    assert "zurückgezogen: lebensformen (80 Zeilen)" in out
+    assert served(live) == set(SHIPPED) - {"lebensformen"}
+    settings = Settings(database_url=live, base_url="http://testserver.local")
+    with TestClient[Litestar](create_app(settings)) as http:
+        feed = http.get("/api/v1/changes").json()
+    first = feed["items"][0]
+    assert first["_opendata_sozial"]["dataset"] == "lebensformen"
+    assert first["_opendata_sozial"]["kind"] == "removed"
+
+
+def test_exact_withdraws_what_is_not_named(live: str, tmp_path: Path) -> None:
+    keep = DATAPACKAGES / "nrw-regionen"
+    out = ok(cli(tmp_path, live, "publish", "--exact", str(keep)))
+    assert out.count("zurückgezogen:") == len(SHIPPED) - 1
+    assert served(live) == {"nrw-regionen"}
+
+
+def test_unsafe_requests_are_refused_and_change_nothing(live: str, tmp_path: Path) -> None:
+    before = table_digests(live)
+    unknown = cli(tmp_path, live, "publish", "--withdraw", "gibt-es-nicht")
+    assert unknown.returncode == 1
+    assert "--withdraw nennt Datensätze, die das laufende Release nicht enthält: gibt-es-nicht" in (
+        unknown.stderr
+    )
+    assert "Zurückziehen lassen sich: " in unknown.stderr
+    assert "lebensformen" in unknown.stderr
+    both = cli(
+        tmp_path, live, "publish", "--withdraw", "lebensformen", str(DATAPACKAGES / "lebensformen")
+    )
+    assert both.returncode == 1
+    assert "zugleich veröffentlicht und zurückgezogen" in both.stderr
+    dangling = cli(tmp_path, live, "publish", "--withdraw", "nrw-regionen")
+    assert dangling.returncode == 1
+    assert "nrw-regionen kann nicht zurückgezogen werden" in dangling.stderr
+    assert "Das bisherige Release bleibt in Betrieb" in dangling.stderr
+    assert table_digests(live) == before
