@@ -343,6 +343,66 @@ def _print_outcome(context: _Context, result: "PublishResult") -> None:
         )
 
 
+@cli.command()
+@click.argument(
+    "packages", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich geändert hat.")
+@pass_context
+def refresh(context: _Context, packages: tuple[Path, ...], dry_run: bool) -> None:
+    """Liest die Datendateien neu (Größe, Hash, Spalten, Zeilen); alle Metadaten bleiben.
+
+    Nach einer Korrektur in data/*.csv ersetzt refresh das Abschreiben von Hashes von Hand.
+    Danach prüft refresh das Paket wie validate.
+    """
+    from opendata_sozial.ingest.refresh import RefreshError, refresh_lines, refresh_package
+
+    failed = False
+    for folder in packages:
+        try:
+            report = refresh_package(folder, dry_run=dry_run)
+        except (RefreshError, DescriptorError) as exc:
+            context.err.print(f"Nicht aktualisiert: {exc}", markup=False)
+            failed = True
+            continue
+        for line in refresh_lines(report):
+            context.out.print(line, markup=False, highlight=False)
+        rows = sum(r.rows for r in report.resources)
+        live = _published_rows(context, report.package)
+        if live is not None:
+            context.out.print(
+                f"{report.package}: {live} Zeilen im laufenden Release, jetzt {rows}."
+            )
+    if failed:
+        sys.exit(1)
+    if not dry_run:
+        result = validate_paths(
+            list(packages), context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+        )
+        print_report(result, context.out)
+        if not result.is_valid:
+            sys.exit(1)
+
+
+def _published_rows(context: _Context, name: str) -> int | None:
+    """Rows of ``name`` in the served release, if a database is there to ask (never creates one)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.services.publish import published_rows
+
+    url = context.settings.database_url
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).is_file():
+        return None
+    engine = create_db_engine(url)
+    try:
+        return published_rows(engine, name)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104  # compared with, never bound here
 

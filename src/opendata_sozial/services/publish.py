@@ -232,6 +232,12 @@ def clean_up_interrupted(engine: Engine) -> None:
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == name))
 
 
+def published_rows(engine: Engine, name: str) -> int | None:
+    """Rows of dataset ``name`` in the served release; None when it is not served."""
+    current = _current_datasets(engine).get(name)
+    return None if current is None else current.rows
+
+
 def _current_datasets(engine: Engine) -> dict[str, Current]:
     """The datasets of the served release (none before the first publish)."""
     if not inspect(engine).has_table(CATALOG_STATE.name):
