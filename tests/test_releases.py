@@ -146,7 +146,11 @@ def test_release_list_and_change_feed_report_breaking_schema_change(
         "changed": 1,
         "removed": 0,
         "is_comparable": True,
+        "listed": 1,
     }
+    assert changed["lebensformen"]["rows_url"] == (
+        f"{BASE}/api/v1/datasets/lebensformen/diff/rows?from=1&to=2"
+    )
     assert changed["verbraucherinsolvenzen"]["is_breaking"] is True
     assert len(releases[1]["changes"]) == 27
     assert {c["kind"] for c in releases[1]["changes"]} == {"added"}
@@ -175,6 +179,44 @@ def test_diff_names_the_renamed_field(client: TestClient[Litestar]) -> None:
     ]
     assert rows["changed"] == 1
     assert client.get("/api/v1/datasets/lebensformen/diff?from=1&to=1").status_code == 400
+
+
+def test_changed_rows_are_listed_by_key_with_old_and_new_values(
+    client: TestClient[Litestar],
+) -> None:
+    feed = client.get("/api/v1/changes").json()["items"]
+    item = next(i for i in feed if i["_opendata_sozial"]["dataset"] == "lebensformen")
+    assert item["external_url"] == f"{BASE}/datensaetze/lebensformen/versionen?von=1&bis=2"
+    body = client.get(item["_opendata_sozial"]["rows_url"].removeprefix(BASE)).json()
+    assert body["counts"]["changed"] == 1
+    assert body["rows"] == [
+        {
+            "kind": "changed",
+            "key": {
+                "lebensform_gruppe": "Lebensformen ohne Kind",
+                "lebensform": "Ehepaare ohne Kind",
+                "jahr": 2015,
+                "einheit": "1 000",
+            },
+            "old": {"wert": 2123.0},
+            "new": {"wert": 2124.0},
+        }
+    ]
+    assert body["next"] is None
+    backwards = client.get("/api/v1/datasets/lebensformen/diff/rows?from=2&to=1").json()
+    assert backwards["rows"][0]["old"] == {"wert": 2124.0}
+    assert backwards["rows"][0]["new"] == {"wert": 2123.0}
+    renamed = client.get("/api/v1/datasets/verbraucherinsolvenzen/diff/rows?from=1&to=2").json()
+    assert renamed["counts"]["is_comparable"] is False
+    assert renamed["rows"] == []
+    wrong = client.get("/api/v1/datasets/lebensformen/diff/rows?from=1&to=2&resource=x")
+    assert wrong.status_code == 400
+    assert "gültig: lebensformen" in wrong.json()["detail"]
+    page = client.get(item["external_url"].removeprefix(BASE))
+    assert page.status_code == 200
+    assert "Ehepaare ohne Kind" in page.text
+    assert "2\u00a0123" in page.text
+    assert "2\u00a0124" in page.text
 
 
 def test_jsonstat_round_trips_through_pyjstat_over_http(client: TestClient[Litestar]) -> None:

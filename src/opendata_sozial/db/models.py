@@ -136,6 +136,32 @@ class PublishRun(SQLModel, table=True):
     )
 
 
+class TableDiff(SQLModel, table=True):
+    """Row changes from one data table to another, counted once at publish (services.row_diff)."""
+
+    __tablename__ = "table_diff"
+    old_table: str = Field(primary_key=True)
+    new_table: str = Field(primary_key=True)
+    added: int
+    changed: int
+    removed: int
+    stored: int = Field(description="changed rows kept in table_diff_row (a limit applies)")
+    is_comparable: bool = Field(description="false when the key differs: counts are totals")
+
+
+class TableDiffRow(SQLModel, table=True):
+    """One added, removed or changed row of a ``table_diff``, in key order (``seq``)."""
+
+    __tablename__ = "table_diff_row"
+    old_table: str = Field(primary_key=True)
+    new_table: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    kind: str = Field(description="added | removed | changed")
+    key: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    old: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    new: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
 # Core views of the same tables, for typed SQLAlchemy Core statements.
 RELEASE = SQLModel.metadata.tables["release"]
 CATALOG_STATE = SQLModel.metadata.tables["catalog_state"]
@@ -147,3 +173,5 @@ THEME = SQLModel.metadata.tables["theme"]
 DATA_TABLE = SQLModel.metadata.tables["data_table"]
 FILE_CHUNK = SQLModel.metadata.tables["file_chunk"]
 PUBLISH_RUN = SQLModel.metadata.tables["publish_run"]
+TABLE_DIFF = SQLModel.metadata.tables["table_diff"]
+TABLE_DIFF_ROW = SQLModel.metadata.tables["table_diff_row"]

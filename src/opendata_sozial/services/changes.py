@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, exists, func, or_, select
 
 from opendata_sozial.db.data_tables import build_table
+from opendata_sozial.services.row_diff import stored_diff
 
 _VOLATILE = frozenset({"resources", "created", "version"})
 """Descriptor keys whose change is reported elsewhere (resources) or is bookkeeping."""
@@ -31,6 +32,8 @@ class RowChanges:
     changed: int
     removed: int
     is_comparable: bool = True
+    listed: int | None = None
+    """Changed rows that can be read one by one (``services.row_diff``); None: only counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +197,20 @@ def resource_changes(
         assert present is not None  # noqa: S101  # one side always exists
         return ResourceChange(resource=present["name"])
     schema = schema_changes(old["schema"], new["schema"])
-    rows = (
-        None
-        if old["table_name"] == new["table_name"]
-        else row_changes(
-            conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"])
-        )
-    )
+    rows = None if old["table_name"] == new["table_name"] else _stored_or_counted(conn, old, new)
     metadata = metadata_changes(old["descriptor"], new["descriptor"], volatile=_RESOURCE_VOLATILE)
     return ResourceChange(resource=new["name"], schema=schema, rows=rows, metadata=metadata)
+
+
+def _stored_or_counted(conn: Connection, old: dict[str, Any], new: dict[str, Any]) -> RowChanges:
+    """The comparison stored at publish; counted now only for releases published before that."""
+    found = stored_diff(conn, old["table_name"], new["table_name"])
+    if found is not None:
+        return RowChanges(
+            added=found.added,
+            changed=found.changed,
+            removed=found.removed,
+            is_comparable=found.is_comparable,
+            listed=found.stored,
+        )
+    return row_changes(conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"]))

@@ -30,6 +30,7 @@ from opendata_sozial.db.models import (
     PUBLISH_RUN,
     RELEASE,
     RESOURCE,
+    TABLE_DIFF,
     THEME,
 )
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
@@ -38,6 +39,7 @@ from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
+from opendata_sozial.services.row_diff import compare_tables, store
 from opendata_sozial.services.search_text import search_document
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ def publish(  # noqa: PLR0913  # keyword-only options of one use case
         for pkg in sources:
             rows += _load_package(engine, pkg, release_id, hashes[pkg.name], progress, checkpoint)
         _carry_over(engine, release_id, [e.name for e in plan.unchanged if e.name not in hashes])
+        _compare_with_earlier(engine, [e.name for e in [*plan.added, *plan.changed]], release_id)
         checkpoint("before-switch")
         _switch(engine, release_id)
         _record_run(engine, status="succeeded", release_id=release_id, rows=rows, plan=plan)
@@ -262,6 +265,45 @@ def _current_datasets(engine: Engine) -> dict[str, Current]:
         str(name): Current(str(name), str(digest), int(count), dict(descriptor))
         for name, digest, descriptor, count in rows
     }
+
+
+def _compare_with_earlier(engine: Engine, names: Sequence[str], release_id: int) -> None:
+    """Store the row changes of each new table against every earlier table of its resource."""
+    if not names:
+        return
+    versions = (
+        select(
+            DATASET.c.release_id,
+            DATASET.c.name,
+            RESOURCE.c.name,
+            RESOURCE.c.table_name,
+            RESOURCE.c.schema,
+        )
+        .join(RESOURCE, RESOURCE.c.dataset_id == DATASET.c.id)
+        .join(RELEASE, RELEASE.c.id == DATASET.c.release_id)
+        .where(
+            DATASET.c.name.in_(names),
+            (RELEASE.c.status == "complete") | (RELEASE.c.id == release_id),
+        )
+    )
+    with engine.connect() as conn:
+        found = conn.execute(versions).all()
+        pairs = conn.execute(select(TABLE_DIFF.c.old_table, TABLE_DIFF.c.new_table)).all()
+    done = {(str(a), str(b)) for a, b in pairs}
+    newest: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    earlier: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for release, dataset, resource, table_name, schema in found:
+        place = (str(dataset), str(resource))
+        if release == release_id:
+            newest[place] = (str(table_name), schema)
+        else:
+            earlier.setdefault(place, {})[str(table_name)] = schema
+    for place, new in newest.items():
+        for old in earlier.get(place, {}).items():
+            if old[0] == new[0] or (old[0], new[0]) in done or (new[0], old[0]) in done:
+                continue
+            with engine.begin() as conn:
+                store(conn, old[0], new[0], compare_tables(conn, old, new))
 
 
 def _carry_over(engine: Engine, release_id: int, names: Sequence[str]) -> None:

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from opendata_sozial.services.changes import DatasetChange
-from opendata_sozial.services.formatting import format_date
-from opendata_sozial.services.releases import ReleaseSummary
+from opendata_sozial.services.formatting import decimals_of, format_cell, format_date
+from opendata_sozial.services.releases import ReleaseSummary, RowPage
+from opendata_sozial.services.row_diff import RowChange
 
 KIND_LABELS = {
     "added": "neu",
@@ -34,6 +35,7 @@ class ReleaseView:
     notes: str
     changes: list[ChangeView]
     api_url: str
+    previous: int | None = None
 
 
 def change_details(change: DatasetChange) -> list[str]:
@@ -76,6 +78,7 @@ def build_history(history: list[ReleaseSummary], base_url: str) -> list[ReleaseV
             notes=s.notes,
             changes=[_change_view(c, s.info.number, base_url) for c in s.changes],
             api_url=f"{base_url}/api/v1/releases/{s.info.number}",
+            previous=s.previous,
         )
         for s in history
     ]
@@ -94,6 +97,86 @@ def dataset_versions(history: list[ReleaseSummary], name: str, base_url: str) ->
                     notes=view.notes,
                     changes=mine,
                     api_url=view.api_url,
+                    previous=view.previous,
                 )
             )
     return views
+
+
+@dataclass(frozen=True, slots=True)
+class RowChangeView:
+    """One changed row in words: what happened, its key, and old → new per column."""
+
+    kind: str
+    key: list[tuple[str, str]]
+    values: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RowChangesView:
+    """A page of the changed rows between two releases of a dataset."""
+
+    old: int
+    new: int
+    resource: str
+    summary: str
+    rows: list[RowChangeView]
+    first: int
+    next_page: int | None
+    previous_page: int | None
+    api_url: str
+
+
+def _text(value: object) -> str:
+    return "–" if value is None else format_cell(value, decimals=decimals_of([value]))
+
+
+def _row_view(change: RowChange) -> RowChangeView:
+    old, new = change.old or {}, change.new or {}
+    columns = list(dict.fromkeys([*old, *new]))
+    return RowChangeView(
+        kind=KIND_LABELS.get(change.kind, change.kind),
+        key=[(name, _text(value)) for name, value in change.key.items()],
+        values=[
+            (
+                name,
+                _text(old.get(name)) if change.kind != "added" else "",
+                _text(new.get(name)) if change.kind != "removed" else "",
+            )
+            for name in columns
+        ],
+    )
+
+
+def build_row_changes(
+    found: RowPage, span: tuple[int, int], page: int, api_url: str
+) -> RowChangesView:
+    """The page model of ``found`` (page number ``page``)."""
+    counts = found.counts
+    if counts is None:
+        summary = "Die Zeilen dieser Ressource sind unverändert."
+    elif not counts.is_comparable:
+        summary = (
+            f"Der Schlüssel der Tabelle hat sich geändert; Zeilen lassen sich nicht einzeln "
+            f"zuordnen ({counts.removed} Zeilen vorher, {counts.added} nachher)."
+        )
+    else:
+        summary = (
+            f"{counts.added} Zeilen neu, {counts.changed} geändert, {counts.removed} entfernt."
+        )
+        if counts.listed is None:
+            summary += " Einzelne Zeilen sind für Releases vor dieser Funktion nicht verzeichnet."
+        elif counts.listed < counts.added + counts.changed + counts.removed:
+            summary += f" Verzeichnet sind die ersten {counts.listed} Änderungen."
+    listed = 0 if counts is None or counts.listed is None else counts.listed
+    return RowChangesView(
+        old=span[0],
+        new=span[1],
+        resource=found.resource,
+        summary=summary,
+        rows=[_row_view(r) for r in found.rows],
+        first=found.offset + 1,
+        next_page=page + 1 if found.offset + len(found.rows) < listed else None,
+        previous_page=page - 1 if page > 1 else None,
+        api_url=api_url,
+    )

@@ -11,7 +11,13 @@ from opendata_sozial.db.models import DATASET, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, InvalidParameter
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
-from opendata_sozial.services.changes import DatasetChange, metadata_changes, resource_changes
+from opendata_sozial.services.changes import (
+    DatasetChange,
+    RowChanges,
+    metadata_changes,
+    resource_changes,
+)
+from opendata_sozial.services.row_diff import RowChange, stored_rows
 
 _Snapshot = dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]]
 """Per dataset name: (content hash, descriptor, resources with table name and schema)."""
@@ -24,6 +30,19 @@ class ReleaseSummary:
     info: ReleaseInfo
     notes: str
     changes: list[DatasetChange]
+    previous: int | None = None
+    """Number of the release compared with (None for the first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """A page of the changed rows of one resource between two releases."""
+
+    resource: str
+    resources: list[str]
+    counts: RowChanges | None
+    rows: list[RowChange]
+    offset: int
 
 
 class ReleaseService:
@@ -104,7 +123,9 @@ class ReleaseService:
         info = self._catalog.release_info(number)
         previous = max((n for n in notes if n < number), default=None)
         changes = self.compare(self._catalog.release_info(previous) if previous else None, info)
-        summary = ReleaseSummary(info=info, notes=notes.get(number, ""), changes=changes)
+        summary = ReleaseSummary(
+            info=info, notes=notes.get(number, ""), changes=changes, previous=previous
+        )
         self._summaries[number] = summary
         return summary
 
@@ -123,6 +144,38 @@ class ReleaseService:
             )
         changes = self.compare(first, second, [name])
         return changes[0] if changes else DatasetChange(dataset=name, kind="unchanged")
+
+    def diff_rows(
+        self, name: str, old: int, new: int, resource: str | None, offset: int, limit: int
+    ) -> RowPage:
+        """Changed rows of ``resource`` (default: the first) stored when ``new`` was published."""
+        change = self.diff(name, old, new)
+        first, second = self._catalog.release_info(old), self._catalog.release_info(new)
+        before = {r["name"]: r for r in self._resources(first, name)}
+        after = {r["name"]: r for r in self._resources(second, name)}
+        names = list(after) + [n for n in before if n not in after]
+        if resource is None:
+            resource = names[0] if names else ""
+        if resource not in names:
+            raise InvalidParameter(
+                f"resource={resource!r} gibt es in {name} nicht; gültig: {', '.join(names)}"
+            )
+        counts = next((r.rows for r in change.resources if r.resource == resource), None)
+        rows: list[RowChange] = []
+        if resource in before and resource in after:
+            with self._engine.connect() as conn:
+                rows = stored_rows(
+                    conn,
+                    before[resource]["table_name"],
+                    after[resource]["table_name"],
+                    offset=offset,
+                    limit=limit,
+                )
+        return RowPage(resource, names, counts, rows, offset)
+
+    def _resources(self, info: ReleaseInfo, name: str) -> list[dict[str, Any]]:
+        found = self._snapshot(info).get(name)
+        return [] if found is None else found[2]
 
 
 def _dataset_change(

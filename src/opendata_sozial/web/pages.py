@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
@@ -22,17 +22,25 @@ from litestar.static_files import create_static_files_router
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.dataset_page import build_dataset_page
-from opendata_sozial.services.release_page import build_history, dataset_versions
+from opendata_sozial.services.release_page import (
+    build_history,
+    build_row_changes,
+    dataset_versions,
+)
 from opendata_sozial.services.releases import ReleaseService
+from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.services.search_page import build_search_page, build_start_page, parse_search
 from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
 from opendata_sozial.web.links import Urls
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
 
 RECENT: Final = 6
+PAGE_ROWS: Final = 100
+"""Changed rows per page of /datensaetze/{name}/versionen."""
 BERLIN: Final = ZoneInfo("Europe/Berlin")
 
 
@@ -115,6 +123,32 @@ class PageController(Controller):
         )
         versions = dataset_versions(releases.history(), name, base)
         return render(request, "dataset.html.j2", view=view, versions=versions)
+
+    @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
+    def versions(
+        self,
+        request: Request[Any, Any, Any],
+        releases: NamedDependency[ReleaseService],
+        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+        von: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
+        bis: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
+        seite: Annotated[int, QueryParameter(ge=1, le=MAX_STORED_ROWS)] = 1,
+        ressource: Annotated[str | None, QueryParameter(required=False)] = None,
+    ) -> Template:
+        """Every release of one dataset, and the changed rows between two of them."""
+        base = Urls.of(request).base
+        versions = dataset_versions(releases.history(), name, base)
+        if von is None or bis is None:
+            latest = next((v for v in versions if v.previous is not None), None)
+            if latest is None:
+                return render(
+                    request, "versions.html.j2", name=name, versions=versions, changes=None
+                )
+            von, bis = von or latest.previous or 1, bis or latest.number
+        found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
+        api = f"{base}/api/v1/datasets/{name}/diff/rows?from={von}&to={bis}"
+        changes = build_row_changes(found, (von, bis), seite, api)
+        return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
 
     @get("/aenderungen", name="page-changes", sync_to_thread=True)
     def changes(

@@ -1,8 +1,10 @@
 """Releases: pinned URLs, history, change feed (JSON Feed and Atom), diffs, citations, config."""
 
 import re
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from litestar import Controller, Request, Response, get
@@ -25,6 +27,7 @@ from opendata_sozial.services.catalog import CatalogService, pinned_release
 from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.citation import STYLES, citation
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
+from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.web.http import HeadAsGetLitestar
 from opendata_sozial.web.links import Urls
 
@@ -67,6 +70,8 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
             await super().__call__(pinned, receive, send)
 
 
+DIFF_PAGE_SIZE = 100
+DIFF_PAGE_MAX = 1_000
 RELEASE_NUMBER_MAX = 2_147_483_647
 """Largest release number a URL may name (PostgreSQL ``integer``); larger ones are a 400."""
 
@@ -82,7 +87,10 @@ def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
         "notes": summary.notes,
         "url": Urls(base, summary.info.number).datasets(),
         "is_breaking": any(c.is_breaking for c in summary.changes),
-        "changes": [_change(c) for c in summary.changes],
+        "changes": [
+            {**_change(c), **_diff_links(base, c.dataset, summary.previous, summary.info.number)}
+            for c in summary.changes
+        ],
     }
 
 
@@ -104,10 +112,22 @@ def _describe(change: DatasetChange) -> str:
     return "; ".join(parts)
 
 
+def _diff_links(base: str, name: str, old: int | None, new: int) -> dict[str, str]:
+    """Where a release's change of one dataset can be read row by row (API and page)."""
+    if old is None:
+        return {}
+    return {
+        "diff_url": f"{base}/api/v1/datasets/{name}/diff?from={old}&to={new}",
+        "rows_url": f"{base}/api/v1/datasets/{name}/diff/rows?from={old}&to={new}",
+        "page_url": f"{base}/datensaetze/{name}/versionen?von={old}&bis={new}",
+    }
+
+
 def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]]:
     items = []
     for summary in history:
         for change in summary.changes:
+            links = _diff_links(base, change.dataset, summary.previous, summary.info.number)
             items.append(
                 {
                     "id": f"{base}/api/v1/releases/{summary.info.number}#{change.dataset}",
@@ -116,7 +136,8 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
                     "content_text": _describe(change),
                     "date_published": iso(summary.info.created_at),
                     "tags": [change.kind, *(["breaking"] if change.is_breaking else [])],
-                    "_opendata_sozial": _change(change),
+                    **({"external_url": links["page_url"]} if links else {}),
+                    "_opendata_sozial": {**_change(change), **links},
                 }
             )
     return items
@@ -129,6 +150,11 @@ def _atom(history: list[ReleaseSummary], base: str) -> str:
         entries.append(
             f"<entry><id>{escape(item['id'])}</id><title>{escape(item['title'])}</title>"
             f'<link href="{escape(item["url"])}"/><updated>{item["date_published"]}</updated>'
+            + (
+                f'<link rel="related" type="text/html" href="{escape(item["external_url"])}"/>'
+                if "external_url" in item
+                else ""
+            )
             + "".join(f'<category term="{escape(t)}"/>' for t in item["tags"])
             + f"<summary>{escape(item['content_text'])}</summary></entry>"
         )
@@ -249,6 +275,71 @@ class ReleaseController(Controller):
     ) -> dict[str, Any]:
         """Schema changes (breaking flagged), metadata keys and row counts added/changed/removed."""
         return {"from": old, "to": new, **releases.diff(name, old, new).to_dict()}
+
+    @get(
+        "/datasets/{name:str}/diff/rows",
+        operation_id="DiffDatasetRows",
+        summary="Geänderte Zeilen eines Datensatzes zwischen zwei Releases (mit alten und neuen Werten)",
+        sync_to_thread=True,
+    )
+    def diff_rows(
+        self,
+        request: Request[Any, Any, Any],
+        releases: NamedDependency[ReleaseService],
+        name: Name,
+        old: Annotated[
+            int,
+            QueryParameter(
+                name="from",
+                description="älteres Release",
+                examples=[Example(value=1)],
+                ge=1,
+                le=RELEASE_NUMBER_MAX,
+            ),
+        ],
+        new: Annotated[
+            int,
+            QueryParameter(
+                name="to",
+                description="neueres Release",
+                examples=[Example(value=2)],
+                ge=1,
+                le=RELEASE_NUMBER_MAX,
+            ),
+        ],
+        resource: Annotated[
+            str | None,
+            QueryParameter(description="Ressource (Standard: die erste)", required=False),
+        ] = None,
+        size: Annotated[
+            int,
+            QueryParameter(name="_size", description="Zeilen je Seite", ge=1, le=DIFF_PAGE_MAX),
+        ] = DIFF_PAGE_SIZE,
+        page: Annotated[
+            int, QueryParameter(description="Seite (ab 1)", ge=1, le=MAX_STORED_ROWS)
+        ] = 1,
+    ) -> dict[str, Any]:
+        """Each added, removed or changed row by its key; for a change only the differing values."""
+        found = releases.diff_rows(name, old, new, resource, (page - 1) * size, size)
+        counts = found.counts
+        listed = 0 if counts is None or counts.listed is None else counts.listed
+        has_more = found.offset + len(found.rows) < listed
+        base = Urls.of(request).base
+        query = f"from={old}&to={new}&resource={quote(found.resource)}&_size={size}"
+        return {
+            "dataset": name,
+            "resource": found.resource,
+            "resources": found.resources,
+            "from": old,
+            "to": new,
+            "counts": None if counts is None else asdict(counts),
+            "page": page,
+            "size": size,
+            "rows": [r.to_dict() for r in found.rows],
+            "next": f"{base}/api/v1/datasets/{name}/diff/rows?{query}&page={page + 1}"
+            if has_more
+            else None,
+        }
 
     @get(
         "/datasets/{name:str}/citation",
