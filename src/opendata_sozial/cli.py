@@ -285,6 +285,9 @@ def publish(context: _Context, paths: tuple[Path, ...], notes: str) -> None:
         )
 
 
+SERVER_PROTOCOL = "opendata_sozial.web.server:BoundedHttpToolsProtocol"
+"""uvicorn's httptools protocol with a bound on the request head (named, not imported: the CLI
+never imports ``web``)."""
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104  # compared with, never bound here
 
@@ -333,6 +336,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
             "(richtig hinter einem Proxy, sonst ODS_BASE_URL anpassen).",
             err=True,
         )
+    proxies = context.settings.trusted_proxies
     uvicorn.run(
         "opendata_sozial.web.app:create_app",
         factory=True,
@@ -340,4 +344,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        http=SERVER_PROTOCOL,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )
