@@ -330,6 +330,30 @@ def licence_path_wrong(folder: Path) -> None:
     edit_descriptor(folder, lambda d: d["licenses"][0].update(path="https://example.org/lizenz"))
 
 
+def homepage_javascript(folder: Path) -> None:
+    edit_descriptor(folder, lambda d: d.update(homepage="javascript:alert(document.cookie)"))
+
+
+def homepage_without_scheme(folder: Path) -> None:
+    edit_descriptor(folder, lambda d: d.update(homepage="www.it.nrw/statistik"))
+
+
+def source_path_data_url(folder: Path) -> None:
+    edit_descriptor(
+        folder, lambda d: d["sources"][0].update(path="data:text/html,<script>alert(1)</script>")
+    )
+
+
+def contributor_path_javascript(folder: Path) -> None:
+    edit_descriptor(folder, lambda d: d["contributors"][1].update(path="JavaScript:alert(1)"))
+
+
+def contributor_email_with_markup(folder: Path) -> None:
+    edit_descriptor(
+        folder, lambda d: d["contributors"][0].update(email='a@b.de"><script>alert(1)</script>')
+    )
+
+
 # (mutation, expected issues, fragment of the first issue's message)
 CASES = [
     pytest.param(
@@ -628,6 +652,44 @@ CASES = [
         [("metadata-invalid", None, "licenses[0].path", None)],
         "'path' 'https://example.org/lizenz' passt nicht zur Lizenz dl-de-by-2.0",
         id="licence-path-wrong",
+    ),
+    pytest.param(
+        homepage_javascript,
+        [("url-invalid", None, "homepage", "javascript:alert(document.cookie)")],
+        "'homepage' 'javascript:alert(document.cookie)' ist keine gültige Adresse",
+        id="homepage-javascript",
+    ),
+    pytest.param(
+        homepage_without_scheme,
+        [("url-invalid", None, "homepage", "www.it.nrw/statistik")],
+        "'homepage' 'www.it.nrw/statistik' ist keine gültige Adresse",
+        id="homepage-without-scheme",
+    ),
+    pytest.param(
+        source_path_data_url,
+        [("url-invalid", None, "sources[0].path", "data:text/html,<script>alert(1)</script>")],
+        "'sources[0].path' 'data:text/html,<script>alert(1)</script>' ist keine gültige Adresse",
+        id="source-path-data-url",
+    ),
+    pytest.param(
+        contributor_path_javascript,
+        [("url-invalid", None, "contributors[1].path", "JavaScript:alert(1)")],
+        "'contributors[1].path' 'JavaScript:alert(1)' ist keine gültige Adresse",
+        id="contributor-path-javascript",
+    ),
+    pytest.param(
+        contributor_email_with_markup,
+        [
+            (
+                "url-invalid",
+                None,
+                "contributors[0].email",
+                'a@b.de"><script>alert(1)</script>',
+            ),
+            ("package-error", None, None, None),  # frictionless checks the format too
+        ],
+        "'contributors[0].email'",
+        id="contributor-email-markup",
     ),
     pytest.param(
         very_long_line,

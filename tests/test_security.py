@@ -177,16 +177,30 @@ FORMULAS = [
     "-1+2",
     "@SUMME(A1:A9)",
     "\t=1+1",
+    " =1+1",  # leading space: spreadsheets skip it, the old rule did not
+    "\u00a0=1+1",  # no-break space
+    "\u3000=1+1",  # ideographic space
+    "＝1+1",  # full-width signs: Excel and LibreOffice read them as =, +, -, @
+    "＋49 211",
+    "－1+2",
+    "＠SUMME(A1)",
+    "\n=1+1",  # a leading line feed
 ]
+PLAIN_TEXT = ["  eingerückt", "Bonn"]
+"""Text that stays as it is everywhere: indented with spaces, a word."""
+NEGATIVE = "-1.5"
+"""A negative number in the numeric column: a number in every export, never text."""
 
 
 def _formula_package(tmp_path: Path) -> Path:
-    """The valid package with formula-like text in the free-text column ``einheit``."""
+    """The valid package with formula-like text in the free-text column ``einheit``, then
+    plain text, and a negative number in ``wert`` of the first row."""
     folder = copy_valid(tmp_path)
     path = folder / CSV
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    for row, formula in zip(rows[1:], FORMULAS, strict=False):
-        row[5] = formula
+    for row, text in zip(rows[1:], FORMULAS + PLAIN_TEXT, strict=False):
+        row[5] = text
+    rows[1][3] = NEGATIVE
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
@@ -209,35 +223,53 @@ def formula_client(database_url: str, catalog: CatalogInfo, tmp_path: Path) -> I
 def test_formula_like_text_is_a_warning_not_an_error(tmp_path: Path, catalog: CatalogInfo) -> None:
     report = validate_paths([_formula_package(tmp_path)], catalog)
     assert report.is_valid
-    [warning] = [i for r in report.packages for i in r.issues]
+    issues = [i for r in report.packages for i in r.issues]
+    assert {i.code for i in issues} == {"formula-like-text", "value-implausible"}  # a -1.5 %
+    [warning] = [i for i in issues if i.code == "formula-like-text"]
     assert (warning.code, warning.severity, warning.field, warning.row) == (
         "formula-like-text",
         "warning",
         "einheit",
         2,
     )
-    assert warning.message.startswith("5 Zelle(n)")
+    assert warning.message.startswith(f"{len(FORMULAS)} Zelle(n)")
 
 
-def test_formula_cells_are_neutralised_for_spreadsheets(formula_client: Client) -> None:
-    base = "/api/v1/datasets/armutsrisikoquoten-merkmale/resources/armutsrisikoquoten-merkmale"
-    query = "_sort=jahr&merkmal=Insgesamt&jahr__lte=2009&_select=jahr,einheit"
-    excel = formula_client.get(f"{base}/rows.csv?profile=excel-de&{query}")
-    cells = [
-        row[1] for row in csv.reader(io.StringIO(excel.content.decode("utf-8-sig")), delimiter=";")
-    ]
-    assert cells[1:] == [f"'{formula}" for formula in FORMULAS]
+FORMULA_BASE = "/api/v1/datasets/armutsrisikoquoten-merkmale/resources/armutsrisikoquoten-merkmale"
+FORMULA_QUERY = "_sort=jahr&merkmal=Insgesamt&_select=jahr,wert,einheit"
+TEXTS = FORMULAS + PLAIN_TEXT
+
+
+def test_formula_cells_are_neutralised_in_the_excel_csv(formula_client: Client) -> None:
+    excel = formula_client.get(f"{FORMULA_BASE}/rows.csv?profile=excel-de&{FORMULA_QUERY}")
+    rows = list(csv.reader(io.StringIO(excel.content.decode("utf-8-sig")), delimiter=";"))
+    cells = [row[2] for row in rows[1 : len(TEXTS) + 1]]
+    assert cells == [f"'{formula}" for formula in FORMULAS] + PLAIN_TEXT
+    assert rows[1][1] == "-1,5"  # the negative number stays a number
+
+
+def test_formula_cells_are_text_cells_in_xlsx(formula_client: Client) -> None:
+    """Text cells with quotePrefix show the value itself; the old ``'`` prefix was visible."""
     workbook = openpyxl.load_workbook(
-        io.BytesIO(formula_client.get(f"{base}/rows.xlsx?{query}").content)
+        io.BytesIO(formula_client.get(f"{FORMULA_BASE}/rows.xlsx?{FORMULA_QUERY}").content)
     )
     sheet = workbook["Daten"]
-    column = [sheet.cell(row=n, column=2) for n in range(2, 7)]
-    assert [cell.value for cell in column] == [f"'{formula}" for formula in FORMULAS]
+    column = [sheet.cell(row=n, column=3) for n in range(2, len(TEXTS) + 2)]
+    assert [cell.value for cell in column] == TEXTS
     assert {cell.data_type for cell in column} == {"s"}  # text, never a formula
-    plain = formula_client.get(f"{base}/rows.csv?{query}").content.decode("utf-8")
-    assert [row[1] for row in csv.reader(io.StringIO(plain))][1:] == FORMULAS
-    as_json = formula_client.get(f"{base}/rows?{query}").json()["rows"]
-    assert [row["einheit"] for row in as_json] == FORMULAS
+    formulas = column[: len(FORMULAS)]
+    assert all(cell.quotePrefix and cell.number_format == "@" for cell in formulas)
+    assert not any(cell.quotePrefix for cell in column[len(FORMULAS) :])
+    negative = sheet.cell(row=2, column=2)
+    assert (negative.value, negative.data_type, negative.quotePrefix) == (-1.5, "n", False)
+
+
+def test_formula_cells_stay_as_they_are_in_data_formats(formula_client: Client) -> None:
+    plain = formula_client.get(f"{FORMULA_BASE}/rows.csv?{FORMULA_QUERY}").content.decode("utf-8")
+    assert [row[2] for row in csv.reader(io.StringIO(plain))][1 : len(TEXTS) + 1] == TEXTS
+    as_json = formula_client.get(f"{FORMULA_BASE}/rows?{FORMULA_QUERY}").json()["rows"]
+    assert [row["einheit"] for row in as_json][: len(TEXTS)] == TEXTS
+    assert as_json[0]["wert"] == -1.5
 
 
 # Security headers

@@ -403,6 +403,9 @@ def _published_rows(context: _Context, name: str) -> int | None:
         engine.dispose()
 
 
+SERVER_PROTOCOL = "opendata_sozial.web.server:BoundedHttpToolsProtocol"
+"""uvicorn's httptools protocol with a bound on the request head (named, not imported: the CLI
+never imports ``web``)."""
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104  # compared with, never bound here
 
@@ -451,6 +454,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
             "(richtig hinter einem Proxy, sonst ODS_BASE_URL anpassen).",
             err=True,
         )
+    proxies = context.settings.trusted_proxies
     uvicorn.run(
         "opendata_sozial.web.app:create_app",
         factory=True,
@@ -458,4 +462,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        http=SERVER_PROTOCOL,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )

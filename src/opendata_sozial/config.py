@@ -1,8 +1,9 @@
 """Settings from environment variables (prefix ``ODS_``). Pure: nothing is read at import."""
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +87,23 @@ class Settings(BaseSettings):
         ge=256,
         description="Longest request target (path plus query) in bytes; longer answer 414.",
     )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        description="Largest size in bytes of all request header fields together (names plus "
+        "values); larger answer 431.",
+    )
+    max_header_count: int = Field(
+        default=100,
+        ge=8,
+        description="Most request header fields one request may carry; more answer 431.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or networks (CIDR) of reverse proxies whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` are believed; empty believes no one, `*` "
+        "every peer.",
+    )
     rate_limit_requests: int = Field(
         default=1200,
         ge=0,
@@ -102,3 +120,29 @@ class Settings(BaseSettings):
         "point (see docs/operations.md), writes `ods-paused-at NAME` to stderr and waits to be "
         "killed. Never set it in production.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        entries = proxy_entries(value)
+        for entry in entries:
+            if entry != "*" and not _is_network(entry):
+                raise ValueError(
+                    f"ODS_TRUSTED_PROXIES: {entry!r} ist weder IP-Adresse noch Netz; gültig sind "
+                    "durch Komma getrennte Adressen oder Netze wie 10.0.0.1,192.168.0.0/16, "
+                    "oder * für jeden"
+                )
+        return ",".join(entries)
+
+
+def proxy_entries(value: str) -> list[str]:
+    """The entries of a comma-separated ``trusted_proxies`` value, without blanks."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
+def _is_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True

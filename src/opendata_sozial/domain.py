@@ -1,9 +1,12 @@
 """Plain values shared by every layer: code lists and validation issues. No I/O here."""
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
+from urllib.parse import urlsplit
 
 LICENSE_NAME: Final = "dl-de-by-2.0"
 LICENSE_PATH: Final = "https://www.govdata.de/dl-de/by-2-0"
@@ -109,13 +112,64 @@ class Issue:
         return ", ".join(part for part in parts if part)
 
 
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet run a cell as a formula (CSV/formula injection)."""
+FORMULA_SIGNS: Final = frozenset("=+-@＝＋－＠")
+"""Characters that start a formula in a spreadsheet, full-width forms included (Excel and
+LibreOffice read ``＝1+1`` as ``=1+1``)."""
+_INVISIBLE_CATEGORIES: Final = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def _is_invisible(char: str) -> bool:
+    """Whitespace of any kind, control and format characters: what may hide before a sign."""
+    return char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES
 
 
 def is_formula_like(text: str) -> bool:
-    """True for text a spreadsheet would run as a formula: a formula prefix and more after it.
+    """True for text a spreadsheet would run as a formula (CSV/formula injection).
 
-    A lone ``-`` (the status symbol "nothing") stays plain text.
+    Any control character first (tab, carriage return, line feed …), or a formula sign
+    (``=``, ``+``, ``-``, ``@`` or their full-width forms) with something after it, behind any
+    leading whitespace (space, no-break space, U+3000 …) or invisible format characters. A lone
+    ``-`` (the status symbol "nothing") and text merely indented with spaces stay plain.
     """
-    return len(text) > 1 and text.startswith(FORMULA_PREFIXES)
+    if not text or text[0].isalnum():  # the common case, decided at once
+        return False
+    if unicodedata.category(text[0]) == "Cc":
+        return True
+    start = 0
+    while start < len(text) and _is_invisible(text[start]):
+        start += 1
+    return len(text) - start > 1 and text[start] in FORMULA_SIGNS
+
+
+WEB_SCHEMES: Final = frozenset({"http", "https"})
+"""The schemes a metadata link may have; contacts may also be ``mailto:``."""
+_NOT_IN_URL: Final = re.compile(
+    r'[\s<>"{}|\\^`\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]'
+)
+_MAILTO: Final = re.compile(r"^mailto:[^@/?#:]+@[^@/?#:]+\.[^@/?#:.]+$", re.IGNORECASE)
+
+
+def web_url(value: object, *, contact: bool = False) -> str | None:
+    """``value`` if it is an absolute ``http``/``https`` address with a host, else ``None``.
+
+    With ``contact``, a ``mailto:`` address (``mailto:name@example.de``) passes too. Anything
+    else (``javascript:``, ``data:``, relative paths, blanks, control characters) is refused,
+    so a link taken from metadata can go into an ``href``, JSON-LD, DCAT or CKAN as it is.
+    """
+    if not isinstance(value, str) or not value or _NOT_IN_URL.search(value):
+        return None
+    if contact and _MAILTO.match(value):
+        return value
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises for a port that is no number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    return value
+
+
+def mailto_url(email: object) -> str | None:
+    """``mailto:`` plus ``email`` if that is an address, else ``None``."""
+    return web_url(f"mailto:{email}", contact=True) if isinstance(email, str) else None

@@ -101,6 +101,14 @@ class UriTooLong(OpendataError):
     title = "Adresse zu lang"
 
 
+class HeadersTooLarge(OpendataError):
+    """The request header fields are larger or more numerous than the server accepts."""
+
+    code = "headers-too-large"
+    status = 431
+    title = "Kopfzeilen zu groß"
+
+
 class RateLimited(OpendataError):
     """A client made more requests in the current window than its quota allows."""
 

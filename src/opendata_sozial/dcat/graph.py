@@ -40,7 +40,7 @@ from opendata_sozial.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
-from opendata_sozial.domain import rfc3339
+from opendata_sozial.domain import mailto_url, rfc3339, web_url
 
 LANG = "de"
 _PERIOD_TYPES = (
@@ -262,7 +262,7 @@ def _add_dataset_links(
     base_url: str,
 ) -> None:
     _add_typed(graph, node, DCAT.landingPage, landing_page(base_url, name), FOAF.Document)
-    if homepage := descriptor.get("homepage"):
+    if homepage := web_url(descriptor.get("homepage")):
         _add_typed(graph, node, FOAF.page, URIRef(homepage), FOAF.Document)
     _add_typed(graph, node, DCTERMS.language, LANGUAGE[catalog.language], DCTERMS.LinguisticSystem)
     _add_typed(graph, node, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC, DCTERMS.RightsStatement)
@@ -303,7 +303,9 @@ def _add_dataset_agents(
     for predicate, roles in CONTRIBUTOR_ROLES.items():
         for person in _contributors(descriptor, roles):
             _add_agent(graph, node, predicate, person, catalog)
-    contact = next((c for c in _contributors(descriptor, {"contact"}) if c.get("email")), None)
+    contact = next(
+        (c for c in _contributors(descriptor, {"contact"}) if mailto_url(c.get("email"))), None
+    )
     if contact is not None:
         _add_contact_point(graph, node, name=contact["title"], email=contact["email"], url=None)
     else:
@@ -324,7 +326,7 @@ def _add_agent(
     if organisation is not None:
         graph.add((node, predicate, _add_organisation(graph, organisation)))
         return
-    homepage = person.get("path")
+    homepage = web_url(person.get("path"))
     agent = URIRef(homepage) if homepage else BNode()
     graph.add((node, predicate, agent))
     graph.add((agent, RDF.type, FOAF.Agent))

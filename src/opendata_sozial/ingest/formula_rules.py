@@ -1,10 +1,12 @@
 """Text cells a spreadsheet would run as a formula: accepted, but reported as a warning.
 
-Such text (``=HYPERLINK(…)``, ``+49 …``, ``@SUMME``, ``-1+2``) is legitimate data in a CSV, so it
-does not block publishing. Every export meant for spreadsheets (``rows.csv?profile=excel-de``
-and ``rows.xlsx``) neutralises it with a leading apostrophe (``services.export.neutralise``);
-the original file, plain CSV, JSON and NDJSON keep it byte for byte. The warning tells the
-publisher that such cells exist, one per column, with the first row and the count.
+Such text (``=HYPERLINK(…)``, ``+49 …``, ``@SUMME``, ``-1+2``, also behind leading whitespace of
+any kind, in full-width forms like ``＝``, or after a tab or line break) is legitimate data in a
+CSV, so it does not block publishing; ``domain.is_formula_like`` is the one rule, for this
+warning and for every export meant for spreadsheets: ``rows.csv?profile=excel-de`` prefixes an
+apostrophe (``services.export.neutralise``), ``rows.xlsx`` writes a text cell. The original
+file, plain CSV, JSON and NDJSON keep it byte for byte. The warning tells the publisher that
+such cells exist, one per column, with the first row and the count.
 """
 
 import csv
@@ -47,13 +49,15 @@ def _warning(  # the facts of one finding
     return Issue(
         code="formula-like-text",
         message=f"{count} Zelle(n) beginnen wie eine Tabellenkalkulations-Formel "
-        f"(=, +, -, @), zuerst {value[:60]!r}",
+        f"(=, +, -, @, auch in voller Breite, hinter Leerraum oder nach Tab/Zeilenumbruch), "
+        f"zuerst {value[:60]!r}",
         package=pkg.name,
         resource=str(res.get("name")),
         file=str(res.get("path")),
         row=row,
         field=field,
         value=value[:60],
-        hint="gewollt? Dann nichts tun: Excel-Exporte setzen ein ' davor; sonst Text korrigieren",
+        hint="gewollt? Dann nichts tun: Excel-Exporte machen Text daraus (CSV mit ' davor, XLSX "
+        "als Textzelle); sonst Text korrigieren",
         severity=Severity.WARNING,
     )

@@ -12,6 +12,8 @@ from opendata_sozial.domain import (
     FREQUENCIES,
     GEOCODING_LEVELS,
     Issue,
+    mailto_url,
+    web_url,
 )
 from opendata_sozial.ingest.licenses import LICENSES, license_choices
 from opendata_sozial.ingest.package import PackageSource, find_control_character, is_foreign_key
@@ -84,7 +86,7 @@ def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         )
     yield from _text(pkg, "title", 5)
     yield from _text(pkg, "description", 80)
-    yield from _text(pkg, "homepage", 8)
+    yield from _text(pkg, "homepage", 1)  # what it holds: check_urls
     yield from _text(pkg, "version", 1)
     created = d.get("created")
     if not isinstance(created, str) or not _is_datetime(created):
@@ -195,6 +197,74 @@ def _list_of_objects(pkg: PackageSource, key: str, required: tuple[str, ...]) ->
                 f"Eintrag ohne {', '.join(missing)}",
                 f"{', '.join(required)} angeben",
             )
+
+
+Link = tuple[str, object, str]
+"""One URL-valued metadata entry: (where, value, kind), kind ``web``, ``contact`` or ``email``."""
+URL_KINDS = {
+    "web": "eine vollständige http(s)-Adresse, z. B. 'https://www.it.nrw/statistik'",
+    "contact": "eine vollständige http(s)-Adresse, z. B. 'https://www.it.nrw', oder eine "
+    "E-Mail-Adresse als 'mailto:name@example.de'",
+    "email": "eine E-Mail-Adresse wie 'name@example.de' (ohne 'mailto:')",
+}
+
+
+def _sources(where: str, sources: object) -> Iterator[Link]:
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(source, dict) and "path" in source:
+            yield f"{where}sources[{index}].path", source["path"], "web"
+
+
+def metadata_links(descriptor: dict[str, object]) -> Iterator[Link]:
+    """Every URL-valued entry of a descriptor that names a web page or a contact.
+
+    ``homepage`` and ``sources[].path`` (also of each resource), contributors' ``path`` (a web
+    page, or ``mailto:`` for a person) and ``email``. Licence paths are checked against the
+    known licences instead; a resource's own ``path`` is its file.
+    """
+    if "homepage" in descriptor:
+        yield "homepage", descriptor["homepage"], "web"
+    yield from _sources("", descriptor.get("sources"))
+    contributors = descriptor.get("contributors")
+    for index, person in enumerate(contributors if isinstance(contributors, list) else []):
+        if isinstance(person, dict):
+            if "path" in person:
+                yield f"contributors[{index}].path", person["path"], "contact"
+            if "email" in person:
+                yield f"contributors[{index}].email", person["email"], "email"
+    resources = descriptor.get("resources")
+    for index, res in enumerate(resources if isinstance(resources, list) else []):
+        if isinstance(res, dict):
+            if "homepage" in res:
+                yield f"resources[{index}].homepage", res["homepage"], "web"
+            yield from _sources(f"resources[{index}].", res.get("sources"))
+
+
+def _is_valid_link(value: object, kind: str) -> bool:
+    if kind == "email":
+        return mailto_url(value) is not None
+    return web_url(value, contact=kind == "contact") is not None
+
+
+def check_urls(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
+    """Links only to http(s) pages (contacts also ``mailto:``): they reach hrefs, DCAT, CKAN.
+
+    ``javascript:``, ``data:``, ``file:``, relative paths and text with blanks would be
+    rendered by harvesters and browsers as links; none of them passes.
+    """
+    for where, value, kind in metadata_links(pkg.descriptor):
+        missing = where == "homepage" and not (isinstance(value, str) and value.strip())
+        if missing or _is_valid_link(value, kind):
+            continue  # a missing homepage is reported by check_basics
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        yield _issue(
+            pkg,
+            where,
+            f"'{where}' {shown[:200]!r} ist keine gültige Adresse",
+            f"{URL_KINDS[kind]} angeben",
+            "url-invalid",
+            shown[:200],
+        )
 
 
 def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
@@ -383,6 +453,7 @@ METADATA_RULES: tuple[Rule, ...] = (
     check_control_characters,
     check_basics,
     check_rights,
+    check_urls,
     check_coverage,
     check_notes,
     check_foreign_keys,

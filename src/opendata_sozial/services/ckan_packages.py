@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from opendata_sozial.catalog import CatalogInfo
-from opendata_sozial.domain import EU_THEMES
+from opendata_sozial.domain import EU_THEMES, web_url
 from opendata_sozial.services.catalog import DatasetRecord
 
 # Fixed, so ids stay the same across releases, hosts and base URLs.
@@ -193,8 +193,8 @@ def _organizations(
         publisher = _publisher(record.descriptor, info)
         name = organization_name(publisher["title"])
         spellings.setdefault(name, Counter())[publisher["title"]] += 1
-        if publisher.get("path"):
-            homepages.setdefault(name, publisher["path"])
+        if homepage := web_url(publisher.get("path")):
+            homepages.setdefault(name, homepage)
     organizations = []
     for name, counts in sorted(spellings.items()):
         title = min(counts, key=lambda t: (-counts[t], len(t), t))
@@ -233,7 +233,7 @@ def _licenses(records: Iterable[DatasetRecord]) -> list[dict[str, Any]]:
         {
             "id": name,
             "title": licence.get("title", name),
-            "url": licence.get("path", ""),
+            "url": web_url(licence.get("path")) or "",
             "status": "active",
             "maintainer": "",
             "family": "",
@@ -374,7 +374,7 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
         "name": record.name,
         "title": record.title,
         "notes": descriptor.get("description", ""),
-        "url": descriptor.get("homepage", ""),
+        "url": web_url(descriptor.get("homepage")) or "",
         "version": descriptor.get("version"),
         "state": "active",
         "type": "dataset",
@@ -382,7 +382,7 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
         "isopen": True,
         "license_id": licence.get("name"),
         "license_title": licence.get("title"),
-        "license_url": licence.get("path"),
+        "license_url": web_url(licence.get("path")),
         "author": _authors(descriptor) or publisher["title"],
         "author_email": None,
         "maintainer": publisher["title"],

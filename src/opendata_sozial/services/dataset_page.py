@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from opendata_sozial.domain import FREQUENCIES, GEOCODING_LEVELS, STATUS_CODES
+from opendata_sozial.domain import FREQUENCIES, GEOCODING_LEVELS, STATUS_CODES, web_url
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
@@ -174,12 +174,15 @@ def _facts(
         ),
         Fact(
             "Quelle",
-            links=tuple(Link(s["title"], s["path"]) for s in descriptor.get("sources", [])),
+            links=tuple(
+                Link(s["title"], web_url(s.get("path")) or "")
+                for s in descriptor.get("sources", [])
+            ),
         ),
         Fact(
             "Herausgeber",
             links=tuple(
-                Link(c["title"], c.get("path", ""))
+                Link(c["title"], web_url(c.get("path"), contact=True) or "")
                 for c in contributors
                 if "publisher" in c["roles"]
             ),
@@ -187,14 +190,16 @@ def _facts(
         Fact(
             "Statistische Stelle",
             links=tuple(
-                Link(c["title"], c.get("path", ""))
+                Link(c["title"], web_url(c.get("path"), contact=True) or "")
                 for c in contributors
                 if "producer" in c["roles"]
             ),
         ),
         Fact(
             "Lizenz",
-            links=tuple(Link(x.get("title", x["name"]), x.get("path", "")) for x in licenses),
+            links=tuple(
+                Link(x.get("title", x["name"]), web_url(x.get("path")) or "") for x in licenses
+            ),
         ),
         Fact("Aktualisierung", FREQUENCIES.get(str(descriptor.get("x_accrual_periodicity")), "")),
         Fact("Vollständigkeit", COMPLETENESS.get(str(descriptor.get("x_completeness")), "")),

@@ -6,11 +6,11 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from opendata_sozial.domain import STATUS_CODES
+from opendata_sozial.domain import STATUS_CODES, is_formula_like
 from opendata_sozial.services.formatting import (
     number_positions,
     number_text,
@@ -20,7 +20,10 @@ from opendata_sozial.services.formatting import (
 )
 from opendata_sozial.services.rows import Batch, RowsStream
 
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see xlsx_file)
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
 _ENCODER = msgspec.json.Encoder()
 
 
@@ -37,10 +40,11 @@ def _plain(value: Any) -> str:  # noqa: ANN401  # a cell of any field type
 
 
 def neutralise(text: str) -> str:
-    """Prefix text that a spreadsheet would run as a formula with an apostrophe."""
-    if len(text) > 1 and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe (CSV for Excel).
+
+    ``domain.is_formula_like`` decides, as ``validate`` does for its warning.
+    """
+    return "'" + text if is_formula_like(text) else text
 
 
 def _excel_de(value: Any) -> str:  # noqa: ANN401
@@ -142,10 +146,28 @@ def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
         )
 
 
-def _sheet_value(value: Any) -> Any:  # noqa: ANN401
+def _sheet_value(sheet: "WriteOnlyWorksheet", value: Any) -> Any:  # noqa: ANN401
+    """A cell value as the workbook gets it: numbers plain, formula-like text as a text cell.
+
+    openpyxl writes text starting with ``=`` as a formula; a text cell (``t="inlineStr"``)
+    with ``quotePrefix`` and the text format ``@`` is what Excel itself makes of a typed
+    ``'=…``: the value shows as it is, without a visible apostrophe, and never runs.
+    """
     if isinstance(value, float):
         return plain_number(value)
-    return neutralise(value) if isinstance(value, str) else value
+    if isinstance(value, str) and is_formula_like(value):
+        return _text_cell(sheet, value)
+    return value
+
+
+def _text_cell(sheet: "WriteOnlyWorksheet", text: str) -> "Cell":
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    cell.number_format = "@"
+    return cell
 
 
 def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
@@ -185,10 +207,10 @@ def xlsx_file(stream: RowsStream) -> Path:
     sheet.append(header)
     for batch in stream.batches:
         for row in batch:
-            sheet.append([_sheet_value(v) for v in row])
+            sheet.append([_sheet_value(sheet, v) for v in row])
     meta = workbook.create_sheet("Metadaten")
     for line in _metadata_rows(stream):
-        meta.append([_sheet_value(v) for v in line])
+        meta.append([_sheet_value(meta, v) for v in line])
     handle = tempfile.NamedTemporaryFile(prefix="ods-", suffix=".xlsx", delete=False)  # noqa: SIM115  # closed below, removed after streaming
     handle.close()
     path = Path(handle.name)

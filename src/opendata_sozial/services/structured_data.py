@@ -4,6 +4,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from opendata_sozial.domain import web_url
+
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
@@ -17,8 +19,8 @@ class Distribution:
 
 def _organisation(contributor: Mapping[str, Any]) -> dict[str, Any]:
     organisation = {"@type": "Organization", "name": str(contributor.get("title", ""))}
-    if contributor.get("path"):
-        organisation["url"] = str(contributor["path"])
+    if url := web_url(contributor.get("path")):
+        organisation["url"] = url
     return organisation
 
 
@@ -68,14 +70,16 @@ def dataset_jsonld(
         "keywords": list(descriptor.get("keywords", [])),
         "inLanguage": "de",
         "isAccessibleForFree": True,
-        "license": str(licenses[0].get("path", "")),
+        "license": web_url(licenses[0].get("path")) or "",
         "version": str(descriptor.get("version", "")),
         "dateModified": modified,
         "temporalCoverage": f"{temporal.get('start', '')}/{temporal.get('end', '')}",
         "spatialCoverage": {"@type": "Place", "name": spatial},
         "publisher": publisher[0] if publisher else None,
         "creator": _by_role(descriptor, "producer") or publisher,
-        "isBasedOn": [str(s.get("path", "")) for s in descriptor.get("sources", [])],
+        "isBasedOn": [
+            url for s in descriptor.get("sources", []) if (url := web_url(s.get("path")))
+        ],
         "includedInDataCatalog": {"@type": "DataCatalog", "name": catalog[0], "url": catalog[1]},
         "variableMeasured": _variables(descriptor),
         "distribution": [

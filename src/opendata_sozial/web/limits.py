@@ -1,4 +1,4 @@
-"""Request limits: URL length, number of filters, NUL characters and a rate limit per client.
+"""Request limits: header size, URL length, filters, NUL characters and a rate limit per client.
 
 ``create_app`` adds ``LimitsPlugin(settings)``; it puts :class:`LimitsMiddleware` in front of
 every other middleware, so a request is counted before anything else runs (a ``304`` counts
@@ -8,13 +8,19 @@ The rate limit is a fixed window per client IP address and server process, adver
 ``RateLimit-Policy`` and ``RateLimit`` fields of the IETF draft
 (draft-ietf-httpapi-ratelimit-headers-10): ``RateLimit-Policy: "per-client";q=1200;w=60`` and
 ``RateLimit: "per-client";r=1187;t=42``. Past the quota the answer is ``429`` with
-``Retry-After``. Behind a reverse proxy, run uvicorn with ``--proxy-headers`` (and
-``--forwarded-allow-ips``) so the client address is the real one.
+``Retry-After``. The client is the peer of the connection; ``X-Forwarded-For`` is believed only
+from the proxies in ``ODS_TRUSTED_PROXIES`` (:class:`TrustedProxies`). The limiter remembers at
+most ``MAX_TRACKED_CLIENTS`` clients and forgets the least recently seen first.
+
+Header fields larger or more numerous than ``ODS_MAX_HEADER_BYTES``/``ODS_MAX_HEADER_COUNT``
+answer ``431``; ``web/server.py`` enforces the same bound while the server still reads them.
 """
 
+import ipaddress
 import math
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -25,13 +31,13 @@ from litestar.middleware import ASGIMiddleware
 from litestar.plugins import InitPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from opendata_sozial.config import Settings
-from opendata_sozial.errors import InvalidParameter, RateLimited, UriTooLong
+from opendata_sozial.config import Settings, proxy_entries
+from opendata_sozial.errors import HeadersTooLarge, InvalidParameter, RateLimited, UriTooLong
 
 POLICY = "per-client"
 UNLIMITED_PREFIXES = ("/health/",)
 MAX_TRACKED_CLIENTS = 100_000
-"""Bound on the clients remembered at once; expired windows are dropped first."""
+"""Bound on the clients remembered at once; the least recently seen is forgotten first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +53,39 @@ class RateLimiter:
     """Fixed-window counter per client: ``quota`` requests per ``window`` seconds."""
 
     def __init__(
-        self, *, quota: int, window: int, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        quota: int,
+        window: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = MAX_TRACKED_CLIENTS,
     ) -> None:
-        """Count with ``clock`` (monotonic seconds); tests pass their own."""
+        """Count with ``clock`` (monotonic seconds); tests pass their own.
+
+        At most ``max_clients`` windows are kept (about 150 bytes each); a new client beyond
+        that pushes out the one seen least recently, whose count is then forgotten.
+        """
         self.quota = quota
         self.window = window
+        self.max_clients = max_clients
         self._clock = clock
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._windows: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many clients are remembered now."""
+        return len(self._windows)
 
     def hit(self, client: str) -> Quota:
         """Count one request of ``client`` and say whether it is within the quota."""
         now = self._clock()
-        if client not in self._windows and len(self._windows) >= MAX_TRACKED_CLIENTS:
-            self._forget_expired(now)
         start, count = self._windows.get(client, (now, 0))
         if now - start >= self.window:
             start, count = now, 0
         count += 1
         self._windows[client] = (start, count)
+        self._windows.move_to_end(client)
+        while len(self._windows) > self.max_clients:
+            self._windows.popitem(last=False)
         return Quota(
             count <= self.quota, max(0, self.quota - count), self.reset_seconds(now - start)
         )
@@ -77,19 +98,64 @@ class RateLimiter:
         """
         return min(self.window, max(0, math.ceil(self.window - elapsed)))
 
-    def _forget_expired(self, now: float) -> None:
-        self._windows = {
-            client: state for client, state in self._windows.items() if now - state[0] < self.window
-        }
-        if len(self._windows) >= MAX_TRACKED_CLIENTS:
-            self._windows.clear()  # under a flood of addresses, forgetting beats growing
-
     def headers(self, quota: Quota) -> dict[str, str]:
         """The RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) for ``quota``."""
         return {
             "RateLimit-Policy": f'"{POLICY}";q={self.quota};w={self.window}',
             "RateLimit": f'"{POLICY}";r={quota.remaining};t={quota.reset_seconds}',
         }
+
+
+class TrustedProxies:
+    """Peers whose ``X-Forwarded-For`` names the client: addresses, networks, or ``*``."""
+
+    def __init__(self, entries: Sequence[str]) -> None:
+        """``entries`` as in ``ODS_TRUSTED_PROXIES``, already checked by ``Settings``."""
+        self._everyone = "*" in entries
+        self._networks = tuple(
+            ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*"
+        )
+
+    def trusts(self, address: str) -> bool:
+        """Whether ``address`` is one of the trusted proxies."""
+        if self._everyone:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._networks)
+
+    def client(self, peer: str, forwarded_for: str | None) -> str:
+        """The client behind ``peer``: the last ``X-Forwarded-For`` hop no trusted proxy added.
+
+        An untrusted peer is the client whatever it claims, so a spoofed header changes
+        nothing; behind trusted proxies the rightmost address that is not one of them is.
+        """
+        if not forwarded_for or not self.trusts(peer):
+            return peer
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.trusts(hop):
+                return hop
+        return hops[0] if hops else peer
+
+
+def forwarded_for(scope: Scope) -> str | None:
+    """Every ``X-Forwarded-For`` field of the request joined by commas, or ``None``."""
+    values = [
+        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
+    ]
+    return ",".join(values) if values else None
+
+
+def header_load(scope: Scope) -> tuple[int, int]:
+    """Number of header fields and their size in bytes (names plus values)."""
+    count = size = 0
+    for name, value in scope["headers"]:
+        count += 1
+        size += len(name) + len(value)
+    return count, size
 
 
 def count_filters(query_string: bytes) -> int:
@@ -130,13 +196,20 @@ class LimitsMiddleware(ASGIMiddleware):
         """Limits from ``settings``; ``limiter`` is ``None`` when rate limiting is off."""
         self._max_url = settings.max_url_length
         self._max_filters = settings.max_filters
+        self._max_header_bytes = settings.max_header_bytes
+        self._max_header_count = settings.max_header_count
+        self._proxies = TrustedProxies(proxy_entries(settings.trusted_proxies))
         self._limiter = limiter
 
+    def client(self, scope: Scope) -> str:
+        """The address the rate limit counts: the peer unless it is a trusted proxy."""
+        peer = scope.get("client")
+        return self._proxies.client(peer[0] if peer else "unknown", forwarded_for(scope))
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        """Refuse with 429, 414 or 400, or run the route with the RateLimit fields added."""
+        """Refuse with 429, 431, 414 or 400, or run the route with the RateLimit fields added."""
         if self._limiter is not None and not scope["path"].startswith(UNLIMITED_PREFIXES):
-            client = scope.get("client")
-            quota = self._limiter.hit(client[0] if client else "unknown")
+            quota = self._limiter.hit(self.client(scope))
             headers = self._limiter.headers(quota)
             if not quota.is_allowed:
                 retry = str(max(1, quota.reset_seconds))
@@ -146,8 +219,23 @@ class LimitsMiddleware(ASGIMiddleware):
                     headers={**headers, "Retry-After": retry},
                 )
             send = _adding_headers(send, headers)
+        self._check_headers(scope)
         self._check_target(scope)
         await next_app(scope, receive, send)
+
+    def _check_headers(self, scope: Scope) -> None:
+        count, size = header_load(scope)
+        if count > self._max_header_count:
+            raise HeadersTooLarge(
+                f"Die Anfrage hat {count} Kopfzeilen, höchstens {self._max_header_count} sind "
+                "erlaubt; überflüssige Kopfzeilen (etwa Cookies) weglassen."
+            )
+        if size > self._max_header_bytes:
+            raise HeadersTooLarge(
+                f"Die Kopfzeilen der Anfrage haben zusammen {size} Byte, höchstens "
+                f"{self._max_header_bytes} sind erlaubt; überflüssige Kopfzeilen (etwa Cookies) "
+                "weglassen oder kürzen."
+            )
 
     def _check_target(self, scope: Scope) -> None:
         if (length := target_length(scope)) > self._max_url:

@@ -50,6 +50,7 @@ PROBLEMS: Final = {
     404: "Datensatz, Ressource, Release oder Pfad unbekannt",
     414: "Adresse zu lang (`uri-too-long`)",
     429: "Zu viele Anfragen (`rate-limited`), mit `Retry-After` und `RateLimit`",
+    431: "Kopfzeilen zu groß oder zu viele (`headers-too-large`)",
     500: "Unerwarteter Fehler (`internal-error`), ohne Interna",
     503: "Nichts veröffentlicht, Datenbank nicht erreichbar oder Zeitlimit der Abfrage "
     "überschritten, mit `Retry-After`",

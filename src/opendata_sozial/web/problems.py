@@ -37,6 +37,19 @@ SOURCES = {"query": "Parameter", "path": "Pfadteil", "header": "Kopfzeile", "coo
 TYPES = {int: "ganze Zahl", float: "Zahl", bool: "true oder false", str: "Text"}
 
 
+def problem_document(
+    base_url: str, status: int, code: str, title: str, detail: str, instance: str
+) -> dict[str, object]:
+    """The RFC 9457 body: ``type`` is ``{base_url}/problems/{code}``, ``instance`` the path."""
+    return {
+        "type": f"{base_url.rstrip('/')}/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+
+
 def _problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -45,14 +58,8 @@ def _problem(
     detail: str,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, object]]:
-    base = str(request.app.state.settings.base_url).rstrip("/")
-    body: dict[str, object] = {
-        "type": f"{base}/problems/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": public_path(request.url.path),
-    }
+    base = str(request.app.state.settings.base_url)
+    body = problem_document(base, status, code, title, detail, public_path(request.url.path))
     extra = {"Retry-After": "5"} if status == 503 else {}
     extra.update(headers or {})
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=extra or None)
