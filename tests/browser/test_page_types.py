@@ -18,6 +18,7 @@ PAGES = {
     "datensatz": "/datensaetze/lebensformen?einheit=%25",
     "datensatz-balken": "/datensaetze/sgb2-hilfequoten-kinder-kreise",
     "aenderungen": "/aenderungen",
+    "versionen": "/datensaetze/lebensformen/versionen",
     "fehler-404": "/datensaetze/gibtsnicht",
     "fehler-400": "/datensaetze/lebensformen?jahr=kein-jahr",
     "api-dokumentation": "/schema",
