@@ -106,6 +106,18 @@ def test_withdrawing_needs_the_explicit_option(live: str, tmp_path: Path) -> Non
     first = feed["items"][0]
     assert first["_opendata_sozial"]["dataset"] == "lebensformen"
     assert first["_opendata_sozial"]["kind"] == "removed"
+    assert first["_opendata_sozial"]["plan"] == {
+        "group": "withdrawn",
+        "name": "lebensformen",
+        "rows_before": 80,
+        "rows_after": None,
+    }
+    with TestClient[Litestar](create_app(settings)) as http:
+        release = http.get("/api/v1/releases/2").json()
+    assert release["plan"]["withdrawn"] == [
+        {"name": "lebensformen", "rows_before": 80, "rows_after": None}
+    ]
+    assert len(release["plan"]["unchanged"]) == len(SHIPPED) - 1
 
 
 def test_exact_withdraws_what_is_not_named(live: str, tmp_path: Path) -> None:

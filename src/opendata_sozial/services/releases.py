@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from opendata_sozial.db.models import DATASET, RELEASE, RESOURCE
+from opendata_sozial.db.models import DATASET, PUBLISH_RUN, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, InvalidParameter
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
@@ -32,6 +32,8 @@ class ReleaseSummary:
     changes: list[DatasetChange]
     previous: int | None = None
     """Number of the release compared with (None for the first)."""
+    plan: dict[str, Any] | None = None
+    """The publish plan stored with the run that made the release (``services.publish_plan``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +126,20 @@ class ReleaseService:
         previous = max((n for n in notes if n < number), default=None)
         changes = self.compare(self._catalog.release_info(previous) if previous else None, info)
         summary = ReleaseSummary(
-            info=info, notes=notes.get(number, ""), changes=changes, previous=previous
+            info=info,
+            notes=notes.get(number, ""),
+            changes=changes,
+            previous=previous,
+            plan=self._plan(info.id),
         )
         self._summaries[number] = summary
         return summary
+
+    def _plan(self, release_id: int) -> dict[str, Any] | None:
+        query = select(PUBLISH_RUN.c.plan).where(PUBLISH_RUN.c.release_id == release_id)
+        with self._engine.connect() as conn:
+            plan = conn.execute(query.limit(1)).scalar()
+        return dict(plan) if isinstance(plan, dict) else None
 
     def history(self) -> list[ReleaseSummary]:
         """Every release with its changes, newest first."""

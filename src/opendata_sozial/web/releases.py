@@ -87,6 +87,7 @@ def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
         "notes": summary.notes,
         "url": Urls(base, summary.info.number).datasets(),
         "is_breaking": any(c.is_breaking for c in summary.changes),
+        "plan": summary.plan,
         "changes": [
             {**_change(c), **_diff_links(base, c.dataset, summary.previous, summary.info.number)}
             for c in summary.changes
@@ -123,6 +124,15 @@ def _diff_links(base: str, name: str, old: int | None, new: int) -> dict[str, st
     }
 
 
+def _plan_entry(plan: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """This dataset's line of the release's publish plan (group and row counts)."""
+    for group in ("added", "changed", "withdrawn"):
+        for entry in (plan or {}).get(group, []):
+            if entry.get("name") == name:
+                return {"group": group, **entry}
+    return None
+
+
 def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]]:
     items = []
     for summary in history:
@@ -137,7 +147,11 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
                     "date_published": iso(summary.info.created_at),
                     "tags": [change.kind, *(["breaking"] if change.is_breaking else [])],
                     **({"external_url": links["page_url"]} if links else {}),
-                    "_opendata_sozial": {**_change(change), **links},
+                    "_opendata_sozial": {
+                        **_change(change),
+                        **links,
+                        "plan": _plan_entry(summary.plan, change.dataset),
+                    },
                 }
             )
     return items
