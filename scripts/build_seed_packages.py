@@ -1,6 +1,7 @@
 """Build datapackages/ from the seed recipes in scripts/seed/ and the collected source tables.
 
-Usage: python scripts/build_seed_packages.py [--sources DIR] [--regions DIR] [--only NAME ...]
+Usage: python scripts/build_seed_packages.py [--sources DIR] [--regions DIR] [--regional DIR]
+                                            [--only NAME ...]
 """
 
 import argparse
@@ -135,6 +136,10 @@ def transform(
 ) -> tuple[list[str], list[list[str]]]:
     """Apply date conversion, status column and AGS column to the source rows."""
     header, rows = list(header), [list(r) for r in rows]
+    dropped = [header.index(c) for c in spec.get("drop_fields") or []]
+    header = [c for i, c in enumerate(header) if i not in dropped]
+    rows = [[v for i, v in enumerate(row) if i not in dropped] for row in rows]
+    header = [(spec.get("rename_fields") or {}).get(c, c) for c in header]
     for column, fmt in (spec.get("date_fields") or {}).items():
         i = header.index(column)
         for row in rows:
@@ -169,8 +174,8 @@ def field_descriptor(spec: dict[str, Any], name: str, values: list[str]) -> dict
             "title": "Status des Werts",
             "description": "Zeichen der amtlichen Statistik zum Wert (Zeichenerklärung in den Kategorien); leer bei einem gewöhnlichen Wert.",
         }
-    if name == "ags" and spec.get("region"):
-        given = {
+    if name == "ags" and (spec.get("region") or spec.get("region_key_field")):
+        given = (spec.get("fields") or {}).get("ags") or {
             "title": "Amtlicher Regionalschlüssel",
             "description": "Amtlicher Gemeinde- bzw. Kreisschlüssel (AGS) der Region, über die Namenstabelle des Pakets nrw-regionen zugeordnet.",
         }
@@ -247,7 +252,8 @@ def spatial(spec: dict[str, Any], header: list[str], rows: list[list[str]]) -> d
     i = header.index("ags")
     keys = sorted({row[i] for row in rows})
     levels = {LEVEL_BY_KEY_LENGTH[len(k)] for k in keys}
-    return {"level": max(levels, key=LEVEL_ORDER.index), "keys": keys}
+    level = spec.get("spatial_level") or max(levels, key=LEVEL_ORDER.index)
+    return {"level": level, "keys": keys}
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -388,7 +394,7 @@ def build_package(
         ],
         "resources": resources,
     }
-    if recipe.get("region"):
+    if recipe.get("region") or recipe.get("region_key_field"):
         descriptor["x_foreign_keys"] = [
             {
                 "resource": recipe["name"],
@@ -406,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sources", type=Path, default=ROOT.parent / "shared" / "data" / "sources")
     parser.add_argument("--regions", type=Path, default=ROOT.parent / "shared" / "data" / "regions")
+    parser.add_argument(
+        "--regional", type=Path, default=ROOT.parent / "shared" / "data" / "regional"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "datapackages")
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
@@ -416,7 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only and recipe["name"] not in args.only:
             continue
         try:
-            build_package(recipe, args.out, [args.sources, args.regions, SEED], names)
+            build_package(
+                recipe, args.out, [args.sources, args.regions, args.regional, SEED], names
+            )
         except (RecipeError, KeyError, ValueError) as exc:
             failed += 1
             print(f"FEHLER {path.name}: {exc!r}", file=sys.stderr)
