@@ -323,8 +323,14 @@ def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
 @click.option("--workers", default=1, show_default=True, type=int)
 @pass_context
 def serve(context: _Context, host: str, port: int, workers: int) -> None:
-    """Startet den API-Server (uvicorn) für das veröffentlichte Release."""
+    """Startet den API-Server (uvicorn) für das veröffentlichte Release.
+
+    Eine SQLite-Datenbank muss es geben und sie muss lesbar sein (der Server liest sie nur und
+    legt nie eine leere an); PostgreSQL darf beim Start noch fehlen (Antwort 503).
+    """
     import uvicorn
+
+    from opendata_sozial.db.engine import check_readable
 
     mismatch = base_url_mismatch(context.settings.base_url, host, port)
     if mismatch is not None:
@@ -333,6 +339,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
             "(richtig hinter einem Proxy, sonst ODS_BASE_URL anpassen).",
             err=True,
         )
+    check_readable(context.settings.database_url)
     uvicorn.run(
         "opendata_sozial.web.app:create_app",
         factory=True,

@@ -94,8 +94,8 @@ def publish(
     if not report.is_valid:
         raise PackageInvalid(report.errors())
     sources = [r.source for r in report.packages if r.source is not None]
-    upgrade_schema(engine)
     with publish_lock(engine):
+        upgrade_schema(engine)  # under the lock: simultaneous first publishes queue
         clean_up_interrupted(engine)
         current = _current_hashes(engine)
         hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
