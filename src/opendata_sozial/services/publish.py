@@ -38,6 +38,7 @@ from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.search_text import search_document
+from opendata_sozial.services.storage import collect
 
 logger = logging.getLogger(__name__)
 PROVE_ROWS_FROM = 8 << 20
@@ -125,6 +126,7 @@ def publish(
             rows=rows,
             message=", ".join(changed),
         )
+        collect(engine)  # after the switch, under the lock: what no release references
     logger.info(
         "publish.finished", extra={"release": number, "datasets": len(sources), "rows": rows}
     )
