@@ -267,3 +267,33 @@ def test_serve_reads_a_read_only_sqlite_file(read_only_copy: Path, tmp_path: Pat
         status, body = get(f"http://127.0.0.1:{port}/api/v1/datasets/{PACKAGE}")
     assert status == 200, body
     assert "Traceback" not in (logs / "stderr").read_text(encoding="utf-8")
+
+
+def test_a_missing_data_table_is_not_a_missing_schema(database_url: str) -> None:
+    """Only missing *catalog* tables mean "never published"; a lost data table is a fault.
+
+    (PostgreSQL: 500 ``internal-error``; SQLite reports it as an ``OperationalError``, which
+    answers 503 ``database-unavailable`` as before.)
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from opendata_sozial.db.models import RESOURCE
+    from opendata_sozial.db.schema import is_schema_missing
+
+    code, _, err = _finish(_cli("publish", str(DATAPACKAGES / PACKAGE), url=database_url))
+    assert code == 0, err
+    engine = create_db_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            table = conn.execute(select(RESOURCE.c.table_name)).scalar_one()
+            conn.exec_driver_sql(f'DROP TABLE "{table}"')
+        with engine.connect() as conn, pytest.raises(DBAPIError) as lost:
+            conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+    finally:
+        engine.dispose()
+    assert not is_schema_missing(lost.value)
+    with _client(database_url) as client:
+        response = client.get(f"/api/v1/datasets/{PACKAGE}/resources/{PACKAGE}/rows")
+    assert response.status_code in {500, 503}
+    assert not response.json()["type"].endswith("/not-published")

@@ -7,6 +7,7 @@ publishes into an empty database queue instead of creating the same tables at on
 
 import contextlib
 import fcntl
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +18,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from opendata_sozial.db.engine import missing_sqlite_file, sqlite_file
+from opendata_sozial.db.models import RELEASE
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _LOCK_KEY = 5_0550_2026
 _UNDEFINED_TABLE = "42P01"
+_PG_MISSING = re.compile(r'relation "(?P<table>[^"]+)" does not exist')
+_SQLITE_MISSING = re.compile(r"no such table: (?:main\.)?(?P<table>\w+)")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -37,11 +41,18 @@ def upgrade_schema(engine: Engine) -> None:
 
 
 def is_schema_missing(exc: BaseException) -> bool:
-    """True when a statement failed because a table does not exist (the schema is missing)."""
+    """True when a statement failed because a catalog table does not exist (no schema yet).
+
+    A missing *data* table is not a missing schema: that stays an internal error.
+    """
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     if getattr(orig, "sqlstate", None) == _UNDEFINED_TABLE:
-        return True
-    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith("no such table")
+        missing = _PG_MISSING.search(str(orig))
+    elif isinstance(orig, sqlite3.OperationalError):
+        missing = _SQLITE_MISSING.match(str(orig))
+    else:
+        return False
+    return missing is not None and missing["table"] in RELEASE.metadata.tables  # the catalog's
 
 
 def unpublished_reason(exc: BaseException, url: str) -> str | None:
