@@ -296,7 +296,8 @@ def test_backend_failure_is_a_5xx_problem(database_url: str) -> None:
 
 
 def test_unreachable_database_is_a_5xx_problem(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'missing' / 'ods.sqlite'}"
+    (tmp_path / "ods.sqlite").mkdir()  # there, but no database (a missing one: not-published)
+    url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
     with TestClient(create_app(Settings(database_url=url))) as client:
         response = client.get("/catalog.ttl")
     assert response.status_code == 503

@@ -364,7 +364,8 @@ def test_unpublished_catalog_answers_503_page(database_url: str) -> None:
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["retry-after"] == "5"
-    assert "Dienst vorübergehend nicht verfügbar" in response.text
+    assert "Noch nichts veröffentlicht" in response.text
+    assert "noch kein Release veröffentlicht" in response.text
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,7 @@ def _serve_on_taken_port(base_url: str, host: str, tmp_path: Path) -> str:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = int(taken.getsockname()[1])
+        sqlite3.connect(tmp_path / "ods.sqlite").close()  # serve refuses a missing database
         env = {
             **os.environ,
             "ODS_DATABASE_URL": f"sqlite:///{tmp_path / 'ods.sqlite'}",

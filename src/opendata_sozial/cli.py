@@ -406,6 +406,45 @@ def _published_rows(context: _Context, name: str) -> int | None:
 SERVER_PROTOCOL = "opendata_sozial.web.server:BoundedHttpToolsProtocol"
 """uvicorn's httptools protocol with a bound on the request head (named, not imported: the CLI
 never imports ``web``)."""
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, was entfernt würde; nichts ändern.")
+@pass_context
+def gc(context: _Context, dry_run: bool) -> None:
+    """Entfernt, was kein Release mehr verwendet (Tabellen, Dateien, abgebrochene Läufe).
+
+    Datentabellen, gespeicherte Originaldateien und Reste abgebrochener publish-Läufe; alle
+    fertigen Releases bleiben abrufbar. Wartet, solange ein publish läuft (dieselbe Sperre).
+    """
+    from opendata_sozial.db.engine import check_readable, create_db_engine
+    from opendata_sozial.db.schema import publish_lock
+    from opendata_sozial.services.publish import clean_up_interrupted
+    from opendata_sozial.services.storage import collect, describe, find_garbage
+
+    check_readable(context.settings.database_url)  # gc never creates a database
+    engine = create_db_engine(context.settings.database_url)
+    try:
+        with publish_lock(engine):
+            garbage = find_garbage(engine)
+            if not dry_run and garbage.has_catalog and not garbage.is_empty:
+                clean_up_interrupted(engine)
+                collect(engine)
+    finally:
+        engine.dispose()
+    if garbage.is_empty:
+        reason = (
+            describe(garbage)[0]
+            if not garbage.has_catalog
+            else "jedes Objekt gehört zu einem Release."
+        )
+        context.out.print(f"Nichts zu entfernen: {reason}", markup=False)
+        return
+    context.out.print("Würde entfernt:" if dry_run else "Entfernt:", markup=False)
+    for line in describe(garbage):
+        context.out.print(f"  {line}" if not line.startswith("Zusammen") else line, markup=False)
+
+
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104  # compared with, never bound here
 
@@ -444,8 +483,14 @@ def base_url_mismatch(base_url: str, host: str, port: int) -> str | None:
 @click.option("--workers", default=1, show_default=True, type=int)
 @pass_context
 def serve(context: _Context, host: str, port: int, workers: int) -> None:
-    """Startet den API-Server (uvicorn) für das veröffentlichte Release."""
+    """Startet den API-Server (uvicorn) für das veröffentlichte Release.
+
+    Eine SQLite-Datenbank muss es geben und sie muss lesbar sein (der Server liest sie nur und
+    legt nie eine leere an); PostgreSQL darf beim Start noch fehlen (Antwort 503).
+    """
     import uvicorn
+
+    from opendata_sozial.db.engine import check_readable
 
     mismatch = base_url_mismatch(context.settings.base_url, host, port)
     if mismatch is not None:
@@ -455,6 +500,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
             err=True,
         )
     proxies = context.settings.trusted_proxies
+    check_readable(context.settings.database_url)
     uvicorn.run(
         "opendata_sozial.web.app:create_app",
         factory=True,

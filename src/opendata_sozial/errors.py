@@ -61,6 +61,14 @@ class SourceError(OpendataError):
     title = "Quelltabelle nicht lesbar"
 
 
+class DatabaseFileError(OpendataError):
+    """The SQLite database file is missing, unreadable or not writable (the path is named)."""
+
+    code = "database-file"
+    status = 500
+    title = "Datenbankdatei nicht nutzbar"
+
+
 class NotPublished(OpendataError):
     """Nothing has been published into the database yet."""
 

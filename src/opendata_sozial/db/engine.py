@@ -1,10 +1,29 @@
-"""Engines from one URL: SQLite (WAL, foreign keys) or PostgreSQL via psycopg 3."""
+"""Engines from one URL: SQLite (WAL, foreign keys) or PostgreSQL via psycopg 3.
 
+The server reads through a read-only engine: on SQLite it opens the file with ``mode=ro``, so
+it never creates an empty database file where none was published. ``publish`` and ``gc`` write
+through the default engine, which creates the file (``publish``) and refuses up front, in one
+German line naming the path, a file or folder it may not write.
+"""
+
+import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from opendata_sozial.errors import DatabaseFileError
+
+_SQLITE_REASONS = {
+    "SQLITE_READONLY_DIRECTORY": "der Ordner ist schreibgeschützt, und SQLite braucht im "
+    "WAL-Modus dort die Dateien {name}-shm und {name}-wal",
+    "SQLITE_CANTOPEN": "die Datei lässt sich nicht öffnen (Leserechte von Datei und Ordner prüfen)",
+    "SQLITE_NOTADB": "die Datei ist keine SQLite-Datenbank",
+    "SQLITE_CORRUPT": "die Datei ist beschädigt",
+}
 
 
 def normalize_url(url: str) -> URL:
@@ -20,16 +39,88 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine; for SQLite make the folder and turn on WAL and foreign keys."""
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL (``None``: PostgreSQL or in memory)."""
+    parsed = normalize_url(url) if isinstance(url, str) else url
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return None
+    if parsed.query.get("uri") == "true" and database.startswith("file:"):
+        return Path(unquote(database.removeprefix("file:")))  # our read-only engines
+    return Path(database)
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file of ``url`` when it does not exist (nothing was ever published there)."""
+    path = sqlite_file(url)
+    return path if path is not None and not path.exists() else None
+
+
+def create_db_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> Engine:
+    """Create the engine; for SQLite turn on WAL and foreign keys.
+
+    ``read_only``: SQLite opens the file with ``mode=ro`` (never creates it); otherwise the
+    folder is made and ``DatabaseFileError`` says which file or folder is not writable.
+    """
     parsed = normalize_url(url)
+    path = sqlite_file(parsed)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if path is not None and read_only:
+            parsed = parsed.set(
+                database=f"file:{quote(str(path.absolute()))}", query={"mode": "ro", "uri": "true"}
+            )
+        elif path is not None:
+            _check_writable(path)
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _check_writable(path: Path) -> None:
+    """Make the folder of ``path``; refuse a file or folder this process cannot write."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseFileError(
+            f"Der Ordner {path.parent} der Datenbank lässt sich nicht anlegen ({exc.strerror})"
+        ) from exc
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseFileError(
+            f"Die Datenbank {path} ist schreibgeschützt; publish und gc brauchen Schreibrecht "
+            "auf die Datei"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DatabaseFileError(
+            f"Der Ordner {path.parent} der Datenbank {path} ist schreibgeschützt; SQLite legt "
+            f"dort {path.name}-wal, {path.name}-shm und die Sperrdatei an"
+        )
+
+
+def check_readable(url: str) -> None:
+    """Refuse (``DatabaseFileError``) a SQLite file that is missing or cannot be read.
+
+    PostgreSQL is not checked: the server starts while it is down and recovers by itself.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return
+    if not path.exists():
+        raise DatabaseFileError(
+            f"Die Datenbank {path} gibt es nicht; zuerst `opendata-sozial publish` ausführen "
+            "(oder ODS_DATABASE_URL prüfen)"
+        )
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        code = str(getattr(exc, "sqlite_errorname", ""))
+        reason = _SQLITE_REASONS.get(code, f"SQLite meldet: {exc}").format(name=path.name)
+        raise DatabaseFileError(f"Die Datenbank {path} lässt sich nicht lesen: {reason}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:

@@ -41,6 +41,7 @@ from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
 from opendata_sozial.services.row_diff import compare_tables, store
 from opendata_sozial.services.search_text import search_document
+from opendata_sozial.services.storage import collect
 
 logger = logging.getLogger(__name__)
 PROVE_ROWS_FROM = 8 << 20
@@ -120,8 +121,8 @@ def publish(  # noqa: PLR0913  # keyword-only options of one use case
         if announce is not None:
             announce(plan)
         return _result(None, plan, 0, started, is_dry_run=True)
-    upgrade_schema(engine)
     with publish_lock(engine):
+        upgrade_schema(engine)  # under the lock: simultaneous first publishes queue
         clean_up_interrupted(engine)
         plan = _plan(engine, sources, hashes, selection)
         if announce is not None:
@@ -139,6 +140,7 @@ def publish(  # noqa: PLR0913  # keyword-only options of one use case
         checkpoint("before-switch")
         _switch(engine, release_id)
         _record_run(engine, status="succeeded", release_id=release_id, rows=rows, plan=plan)
+        collect(engine)  # after the switch, under the lock: what no release references
     logger.info(
         "publish.finished", extra={"release": number, "datasets": plan.datasets, "rows": rows}
     )

@@ -8,7 +8,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial import __version__
@@ -48,7 +48,7 @@ def create_app(
     ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
     """
     settings = settings or Settings()
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, read_only=True)
     apply_time_limits(
         engine,
         connect_timeout=settings.connect_timeout_seconds,
@@ -91,6 +91,7 @@ def create_app(
             OpendataError: opendata_error,
             HTTPException: http_error,
             OperationalError: database_unavailable,
+            ProgrammingError: database_unavailable,  # a missing schema: nothing published
             PoolTimeout: database_unavailable,
             Exception: internal_error,
         },

@@ -12,9 +12,10 @@ from litestar import Request
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from opendata_sozial.errors import OpendataError
+from opendata_sozial.db.schema import unpublished_reason
+from opendata_sozial.errors import NotPublished, OpendataError
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,15 @@ ADVICE: Final = {
     500: "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
     503: "Der Katalog ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Sekunden erneut.",
 }
+BY_CODE: Final = {
+    "not-published": (
+        "Noch nichts veröffentlicht",
+        "Dieser Katalog ist eingerichtet, aber es wurde noch kein Datenstand veröffentlicht. "
+        "Sobald die ersten Datensätze veröffentlicht sind, stehen sie hier; bitte versuchen "
+        "Sie es später erneut.",
+    ),
+}
+"""Title and advice of problem types that say more than their status."""
 
 
 def error_page(
@@ -39,9 +49,12 @@ def error_page(
     status: int,
     detail: str,
     headers: Mapping[str, str] | None = None,
+    *,
+    code: str | None = None,
 ) -> Template:
-    """The site's error page for ``status`` with ``detail`` (and the error's own headers)."""
+    """The site's error page for ``status`` (or problem type ``code``) with ``detail``."""
     status = status if status in TITLES else (400 if status < 500 else 500)
+    title, advice = BY_CODE.get(code or "", (TITLES[status], ADVICE[status]))
     path = request.url.path
     # The API's message lists every valid name; a reader needs only the first sentence.
     detail = detail.split("; vorhanden:", 1)[0]
@@ -53,8 +66,8 @@ def error_page(
             "path": path,
             "back_url": path if is_dataset_query else None,
             "status": status,
-            "title": TITLES[status],
-            "advice": ADVICE[status],
+            "title": title,
+            "advice": advice,
             "detail": detail,
         },
         status_code=status,
@@ -64,7 +77,7 @@ def error_page(
 
 def opendata_error_page(request: Request[Any, Any, Any], exc: OpendataError) -> Template:
     """Our errors (unknown dataset, invalid filter, nothing published) as a page."""
-    return error_page(request, exc.status, str(exc))
+    return error_page(request, exc.status, str(exc), exc.response_headers(), code=exc.code)
 
 
 def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
@@ -74,8 +87,13 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Temp
     return error_page(request, exc.status_code, http_error_detail(request, exc), exc.headers)
 
 
-def database_unavailable_page(request: Request[Any, Any, Any], exc: OperationalError) -> Template:
-    """A database outage: 503 with Retry-After."""
+def database_unavailable_page(request: Request[Any, Any, Any], exc: DBAPIError) -> Template:
+    """A database outage: 503 with Retry-After; before the first publish, a page saying so."""
+    reason = unpublished_reason(exc, request.app.state.settings.database_url)
+    if reason is not None:
+        return opendata_error_page(request, NotPublished(reason))
+    if isinstance(exc, ProgrammingError):
+        return internal_error_page(request, exc)
     logger.warning("database.unavailable", extra={"error": str(exc.orig)})
     return error_page(request, 503, "Die Datenbank antwortet nicht.")
 
@@ -90,5 +108,6 @@ PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     OpendataError: opendata_error_page,
     HTTPException: http_error_page,
     OperationalError: database_unavailable_page,
+    ProgrammingError: database_unavailable_page,
     Exception: internal_error_page,
 }

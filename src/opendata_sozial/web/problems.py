@@ -14,10 +14,11 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.typing import FieldDefinition
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 
+from opendata_sozial.db.schema import unpublished_reason
 from opendata_sozial.db.timeouts import is_query_timeout
-from opendata_sozial.errors import OpendataError, QueryTimeout
+from opendata_sozial.errors import NotPublished, OpendataError, QueryTimeout
 from opendata_sozial.web.links import public_path
 from opendata_sozial.web.page_errors import error_page
 
@@ -77,7 +78,7 @@ def wants_page(request: Request[Any, Any, Any]) -> bool:
 def opendata_error(request: Request[Any, Any, Any], exc: OpendataError) -> Response[Any]:
     """Map our error hierarchy to problem+json (a page for a browser outside the API)."""
     if wants_page(request):
-        return error_page(request, exc.status, str(exc), headers=exc.response_headers())
+        return error_page(request, exc.status, str(exc), exc.response_headers(), code=exc.code)
     return _problem(
         request, exc.status, exc.code, exc.title, str(exc), headers=exc.response_headers()
     )
@@ -201,8 +202,15 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 def database_unavailable(request: Request[Any, Any, Any], exc: SQLAlchemyError) -> Response[Any]:
     """A database outage (or an exhausted pool) is a 503 with Retry-After, never a hang.
 
-    A statement stopped by the per-query time limit is a 503 ``query-timeout`` instead.
+    A statement stopped by the per-query time limit is a 503 ``query-timeout`` instead; a
+    missing SQLite file or missing catalog tables (no publish ever ran) are ``not-published``;
+    any other programming error is a plain 500.
     """
+    reason = unpublished_reason(exc, request.app.state.settings.database_url)
+    if reason is not None:
+        return opendata_error(request, NotPublished(reason))
+    if isinstance(exc, ProgrammingError):
+        return internal_error(request, exc)
     if is_query_timeout(exc):
         logger.warning("query.timeout", extra={"path": request.url.path})
         timeout = QueryTimeout(
