@@ -20,16 +20,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine; for SQLite make the folder and turn on WAL and foreign keys."""
+def create_db_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> Engine:
+    """Create the engine; for SQLite make the folder and turn on WAL and foreign keys.
+
+    The pool holds at most ``pool_size`` connections (no overflow); a checkout waits at most
+    ``pool_timeout`` seconds and then raises ``sqlalchemy.exc.TimeoutError``, which the web
+    layer answers with 503. An in-memory SQLite database keeps SQLAlchemy's own pool.
+    """
     parsed = normalize_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not parsed.database or parsed.database == ":memory:":
+            pool = {}
+        else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:

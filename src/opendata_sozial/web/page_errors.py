@@ -12,7 +12,8 @@ from litestar import Request
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial.errors import OpendataError
 
@@ -74,9 +75,11 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Temp
     return error_page(request, exc.status_code, http_error_detail(request, exc), exc.headers)
 
 
-def database_unavailable_page(request: Request[Any, Any, Any], exc: OperationalError) -> Template:
-    """A database outage: 503 with Retry-After."""
-    logger.warning("database.unavailable", extra={"error": str(exc.orig)})
+def database_unavailable_page(request: Request[Any, Any, Any], exc: SQLAlchemyError) -> Template:
+    """A database outage, or every pooled connection taken: 503 with Retry-After."""
+    logger.warning("database.unavailable", extra={"error": str(getattr(exc, "orig", exc))})
+    if isinstance(exc, PoolTimeout):
+        return error_page(request, 503, "Alle Datenbankverbindungen sind gerade belegt.")
     return error_page(request, 503, "Die Datenbank antwortet nicht.")
 
 
@@ -90,5 +93,6 @@ PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     OpendataError: opendata_error_page,
     HTTPException: http_error_page,
     OperationalError: database_unavailable_page,
+    PoolTimeout: database_unavailable_page,
     Exception: internal_error_page,
 }
