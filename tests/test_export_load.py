@@ -304,7 +304,7 @@ def test_an_exhausted_pool_answers_503_at_once(big_table: str, tmp_path: Path) -
     for port in _serve(big_table, tmp_path, ODS_POOL_SIZE="1", ODS_POOL_TIMEOUT_SECONDS="0.5"):
         with ThreadPoolExecutor(max_workers=1) as pool:
             export = pool.submit(
-                _request, port, f"{RESOURCE_PATH}/rows.xlsx?jahr__lte=2017", NO_CACHE
+                _request, port, f"{RESOURCE_PATH}/rows.xlsx?jahr__lte=2016", NO_CACHE
             )
             time.sleep(1.5)  # the workbook is being written; its rows come from the database
             assert not export.done()
@@ -324,3 +324,53 @@ def test_an_exhausted_pool_answers_503_at_once(big_table: str, tmp_path: Path) -
     assert page[0] == 503
     assert page[1]["retry-after"] == "5"
     assert page[3] < 1.5
+
+
+@pytest.fixture
+def sqlite_big_table(catalog: CatalogInfo, tmp_path: Path) -> str:
+    """The big table on SQLite only: the rendering slots are the web layer's, not the database's."""
+    url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
+    engine = create_db_engine(url)
+    try:
+        publish([DATAPACKAGES / "lebensformen"], engine=engine, catalog=catalog)
+    finally:
+        engine.dispose()
+    assert _grow_table(url, DOUBLINGS) == ROWS
+    return url
+
+
+def test_busy_slots_answer_503_and_identical_downloads_share(
+    sqlite_big_table: str, tmp_path: Path
+) -> None:
+    """One rendering slot, taken by a workbook: the same workbook is shared, another waits
+    half a second and is told to come back."""
+    xlsx = f"{RESOURCE_PATH}/rows.xlsx?jahr__lte=2016"
+    for port in _serve(
+        sqlite_big_table,
+        tmp_path,
+        ODS_EXPORT_CONCURRENCY="1",
+        ODS_EXPORT_QUEUE_SECONDS="0.5",
+    ):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first = pool.submit(_request, port, xlsx, NO_CACHE)
+            time.sleep(1.0)  # the first workbook is being written
+            second = pool.submit(_request, port, xlsx, NO_CACHE)
+            busy = _problem(port, f"{RESOURCE_PATH}/rows.csv?jahr=2016", {})
+            assert not first.done()
+            workbooks = [first.result(), second.result()]
+        later = _request(port, f"{RESOURCE_PATH}/rows.csv?jahr=2016", NO_CACHE)
+        assert _eventually(lambda: _open_spool_files(port) == 0)  # noqa: B023  # port of this server
+    assert [status for status, _ in workbooks] == [200, 200]
+    assert workbooks[0][1] == workbooks[1][1]
+    assert workbooks[0][1].startswith(b"PK")
+    status, headers, body, seconds = busy
+    assert status == 503, body
+    assert 0.5 <= seconds < 1.5
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["retry-after"] == "5"
+    problem = json.loads(body)
+    assert problem["type"].endswith("/problems/exports-busy")
+    assert problem["title"] == "Exporte ausgelastet"
+    assert "0.5 s lang belegt" in problem["detail"]
+    assert later[0] == 200
+    assert later[1].count(b"\r\n") == 1 + ROWS // 5  # one year of five

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         default=Path("var/cache"),
-        description="Local cache of original files and pre-rendered exports (safe to delete).",
+        description="Local cache of original files and pre-rendered exports (safe to delete); "
+        "`spool/` in it holds the downloads being sent.",
     )
     response_cache_mb: int = Field(
         default=16,

@@ -51,8 +51,9 @@ PROBLEMS: Final = {
     414: "Adresse zu lang (`uri-too-long`)",
     429: "Zu viele Anfragen (`rate-limited`), mit `Retry-After` und `RateLimit`",
     500: "Unerwarteter Fehler (`internal-error`), ohne Interna",
-    503: "Nichts veröffentlicht, Datenbank nicht erreichbar oder Zeitlimit der Abfrage "
-    "überschritten, mit `Retry-After`",
+    503: "Nichts veröffentlicht, Datenbank nicht erreichbar oder alle Verbindungen belegt, "
+    "Zeitlimit der Abfrage überschritten oder Exporte ausgelastet (`exports-busy`), mit "
+    "`Retry-After`",
 }
 UNLIMITED = (429,)
 """Problems ``/health/*`` never answers: it is not rate limited."""
