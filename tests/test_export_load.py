@@ -374,3 +374,59 @@ def test_busy_slots_answer_503_and_identical_downloads_share(
     assert "0.5 s lang belegt" in problem["detail"]
     assert later[0] == 200
     assert later[1].count(b"\r\n") == 1 + ROWS // 5  # one year of five
+
+
+def _spool_files(port: int) -> list[Path]:
+    """The ``/proc`` links of the rendered downloads the server on ``port`` holds open."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if f"--port\0{port}\0".encode() not in (proc / "cmdline").read_bytes() + b"\0":
+                continue
+            found += [fd for fd in (proc / "fd").iterdir() if "/spool/" in str(fd.readlink())]
+        except OSError:
+            continue
+    return found
+
+
+def _read_to_the_end(sock: socket.socket) -> bytes:
+    received = b""
+    try:
+        while chunk := sock.recv(1 << 16):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    return received
+
+
+@pytest.mark.parametrize("coding", ["identity", "gzip"])
+def test_a_download_that_cannot_complete_is_cut_off_visibly(
+    sqlite_big_table: str, tmp_path: Path, coding: str
+) -> None:
+    """A fault while sending (here: the rendered file loses its end, as on a failing disk) drops
+    the connection: short of ``Content-Length``, or without the last chunk when gzipped."""
+    for port in _serve(sqlite_big_table, tmp_path):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(60)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(
+            f"GET {RESOURCE_PATH}/rows.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Accept-Encoding: {coding}\r\nCache-Control: no-cache\r\n\r\n".encode()
+        )
+        head = sock.recv(4096)
+        assert head.startswith(b"HTTP/1.1 200 "), head[:300]
+        (spooled,) = _spool_files(port)
+        os.truncate(spooled, 1 << 20)
+        body = head + _read_to_the_end(sock)
+        sock.close()
+        status, _ = _request(port, f"{RESOURCE_PATH}/rows?_size=1")
+    headers, _, content = body.partition(b"\r\n\r\n")
+    assert status == 200
+    if coding == "identity":
+        length = int(headers.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        assert len(content) < length
+        assert b"transfer-encoding" not in headers.lower()
+    else:
+        assert b"transfer-encoding: chunked" in headers.lower()
+        assert not content.endswith(b"\r\n0\r\n\r\n")

@@ -91,6 +91,8 @@ class FileBody:
         chunk = await to_thread.run_sync(shared.read, self._offset)
         if not chunk:
             self.close()
+            if self._offset < shared.size:  # the file lost its end: never end like a whole body
+                raise OSError(f"Download endet nach {self._offset} von {shared.size} Bytes")
             raise StopAsyncIteration
         self._offset += len(chunk)
         return chunk
