@@ -35,6 +35,7 @@ from tests.servers import serving
 pytestmark = pytest.mark.slow
 
 RESOURCE_PATH = "/api/v1/datasets/lebensformen/resources/lebensformen"
+SMALL_PATH = "/api/v1/datasets/bevoelkerungsstand/resources/bevoelkerungsstand"
 DOUBLINGS = 12
 ROWS = 80 * 2**DOUBLINGS
 P99_SECONDS = 1.0
@@ -52,7 +53,9 @@ def _grow_table(url: str, doublings: int) -> int:
     engine = create_db_engine(url)
     try:
         with engine.begin() as conn:
-            name = conn.execute(select(RESOURCE.c.table_name)).scalar_one()
+            name = conn.execute(
+                select(RESOURCE.c.table_name).where(RESOURCE.c.name == "lebensformen")
+            ).scalar_one()
             table = Table(name, MetaData(), autoload_with=conn)
             others = [c for c in table.columns if c.name != "_row"]
             for _ in range(doublings):
@@ -85,9 +88,11 @@ class Server:
 
 @pytest.fixture
 def big_table(database_url: str, catalog: CatalogInfo) -> str:
+    """lebensformen grown to ``ROWS`` rows, beside the small bevoelkerungsstand."""
     engine = create_db_engine(database_url)
     try:
-        publish([DATAPACKAGES / "lebensformen"], engine=engine, catalog=catalog)
+        packages = [DATAPACKAGES / "lebensformen", DATAPACKAGES / "bevoelkerungsstand"]
+        publish(packages, engine=engine, catalog=catalog)
     finally:
         engine.dispose()
     assert _grow_table(database_url, DOUBLINGS) == ROWS
@@ -162,12 +167,14 @@ class Probe:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     PATHS = (
-        f"{RESOURCE_PATH}/rows?_size=10&jahr=2016",
+        f"{SMALL_PATH}/rows?_size=10&_sort=-stichtag",
         "/api/v1/datasets",
-        f"{RESOURCE_PATH}/rows?_size=5&_sort=-wert",
+        f"{RESOURCE_PATH}/rows?_size=10",
         "/api/v1/datasets/lebensformen",
-        f"{RESOURCE_PATH}/values/jahr",
+        f"{SMALL_PATH}/values/geschlecht",
     )
+    """What other users ask meanwhile: pages of another dataset, the catalog, the first page of
+    the exported table."""
 
     def run(self) -> None:
         step = 0
