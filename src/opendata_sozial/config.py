@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         default=Path("var/cache"),
-        description="Local cache of original files and pre-rendered exports (safe to delete).",
+        description="Local cache of original files and pre-rendered exports (safe to delete); "
+        "`spool/` in it holds the downloads being sent.",
     )
     response_cache_mb: int = Field(
         default=16,
@@ -68,6 +69,30 @@ class Settings(BaseSettings):
         gt=0,
         description="How long the server waits for a PostgreSQL connection before it answers "
         "503 (libpq rounds up to whole seconds, at least 2).",
+    )
+    pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Most database connections one server process holds at once (its pool).",
+    )
+    pool_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How long a request waits for a free pooled connection before it answers "
+        "503 `database-unavailable` (with Retry-After) instead of queueing.",
+    )
+    export_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Downloads (exports, original files) one server process renders from the "
+        "database at once; each is written to a temporary file under `ODS_CACHE_DIR/spool` "
+        "first and streamed from there, so no client ever holds a database connection.",
+    )
+    export_queue_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a download waits for a free rendering slot before it answers "
+        "503 `exports-busy` (with Retry-After).",
     )
     query_timeout_seconds: float = Field(
         default=10.0,

@@ -148,3 +148,11 @@ class ReleaseNotFound(OpendataError):
     code = "release-not-found"
     status = 404
     title = "Release nicht gefunden"
+
+
+class ExportsBusy(OpendataError):
+    """Every rendering slot of the server process stayed taken for the whole queueing time."""
+
+    code = "exports-busy"
+    status = 503
+    title = "Exporte ausgelastet"

@@ -9,6 +9,7 @@ German line naming the path, a file or folder it may not write.
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
@@ -56,25 +57,33 @@ def missing_sqlite_file(url: str) -> Path | None:
     return path if path is not None and not path.exists() else None
 
 
-def create_db_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = 30.0, read_only: bool = False
+) -> Engine:
     """Create the engine; for SQLite turn on WAL and foreign keys.
 
     ``read_only``: SQLite opens the file with ``mode=ro`` (never creates it); otherwise the
     folder is made and ``DatabaseFileError`` says which file or folder is not writable.
+    The pool holds at most ``pool_size`` connections (no overflow); a checkout waits at most
+    ``pool_timeout`` seconds and then raises ``sqlalchemy.exc.TimeoutError``, which the web
+    layer answers with 503. An in-memory SQLite database keeps SQLAlchemy's own pool.
     """
     parsed = normalize_url(url)
     path = sqlite_file(parsed)
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "sqlite":
+        if path is None:
+            pool = {}
         if path is not None and read_only:
             parsed = parsed.set(
                 database=f"file:{quote(str(path.absolute()))}", query={"mode": "ro", "uri": "true"}
             )
         elif path is not None:
             _check_writable(path)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def _check_writable(path: Path) -> None:

@@ -1,12 +1,19 @@
-"""Render a rows stream as CSV (plain or Excel-German), JSON, NDJSON or XLSX, chunk by chunk."""
+"""Render a rows stream as CSV (plain or Excel-German), JSON, NDJSON or XLSX, chunk by chunk.
+
+A download is rendered whole into an anonymous temporary file (``render_rows``) and only then
+sent: the database is read at the server's speed, the connection goes back to the pool before
+the first byte leaves, and an error while reading becomes a proper problem response instead of a
+cut-off ``200``.
+"""
 
 import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 
@@ -20,7 +27,7 @@ from opendata_sozial.services.formatting import (
 )
 from opendata_sozial.services.rows import Batch, RowsStream
 
-if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see xlsx_file)
+if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see write_xlsx)
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -188,8 +195,8 @@ def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
         yield [f"Zeichen {symbol}", label]
 
 
-def xlsx_file(stream: RowsStream) -> Path:
-    """Write a workbook (typed cells, frozen header, metadata sheet) to a temporary file."""
+def write_xlsx(stream: RowsStream, target: BinaryIO) -> None:
+    """Write a workbook (typed cells, frozen header, metadata sheet) into ``target``."""
     # openpyxl (and the numpy it loads) costs a server ~17 MB; load it on the first workbook.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -211,19 +218,76 @@ def xlsx_file(stream: RowsStream) -> Path:
     meta = workbook.create_sheet("Metadaten")
     for line in _metadata_rows(stream):
         meta.append([_sheet_value(meta, v) for v in line])
-    handle = tempfile.NamedTemporaryFile(prefix="ods-", suffix=".xlsx", delete=False)  # noqa: SIM115  # closed below, removed after streaming
-    handle.close()
-    path = Path(handle.name)
-    workbook.save(path)
-    return path
+    workbook.save(target)
 
 
-def file_chunks(path: Path, *, remove: bool) -> Iterator[bytes]:
-    """Stream a file in 1 MiB chunks, removing it afterwards when asked."""
+# Rendering a download before it is sent
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A whole download in an anonymous temporary file, positioned at its start.
+
+    The file has no name (``O_TMPFILE`` where the system has it), so it disappears when it is
+    closed or the process ends; nothing is left behind by an aborted download or a crash.
+    """
+
+    file: BinaryIO
+    size: int
+
+
+def _temporary_file(folder: Path) -> BinaryIO:
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryFile(dir=folder)  # handed over open; closed by its reader
+
+
+def render(write: Callable[[BinaryIO], object], folder: Path) -> Rendered:
+    """Run ``write`` into a new temporary file under ``folder``; the file, rewound, and its size.
+
+    Any error of ``write`` (the database's included) propagates before a byte is sent.
+    """
+    handle = _temporary_file(folder)
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                yield chunk
+        write(handle)
+        size = handle.tell()
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return Rendered(handle, size)
+
+
+def render_chunks(chunks: Iterable[bytes], folder: Path) -> Rendered:
+    """Write ``chunks`` into a temporary file (at the speed of the server, not of a client)."""
+
+    def write(target: BinaryIO) -> None:
+        for chunk in chunks:
+            target.write(chunk)
+
+    try:
+        return render(write, folder)
     finally:
-        if remove:
-            path.unlink(missing_ok=True)
+        close = getattr(chunks, "close", None)  # a generator holding a database connection
+        if close is not None:
+            close()
+
+
+def render_rows(
+    stream: RowsStream, fmt: str, folder: Path, *, profile: str = "rfc4180"
+) -> Rendered:
+    """The whole export of ``stream`` as ``fmt`` in a temporary file.
+
+    ``fmt`` is ``csv`` (in ``profile``), ``json``, ``ndjson`` or ``xlsx``. The stream's database
+    connection is given back at the end, also when writing fails.
+    """
+    try:
+        if fmt == "xlsx":
+            return render(lambda target: write_xlsx(stream, target), folder)
+        chunks = {
+            "csv": lambda: csv_chunks(stream, profile),
+            "json": lambda: json_chunks(stream),
+            "ndjson": lambda: ndjson_chunks(stream),
+        }[fmt]()
+        return render_chunks(chunks, folder)
+    finally:
+        stream.close()

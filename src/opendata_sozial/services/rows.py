@@ -63,12 +63,23 @@ class RowsPage:
 
 @dataclass(frozen=True, slots=True)
 class RowsStream:
-    """Every row of a query, streamed in batches, with the exact count up front."""
+    """Every row of a query, streamed in batches, with the exact count up front.
+
+    The batches hold a database connection from the first batch until the last one or
+    ``close()``: consume them at server speed (``services/export.py`` renders them into a
+    temporary file), never at a client's pace.
+    """
 
     resource: ResourceRecord
     columns: list[str]
     total: int
     batches: Iterator[Batch]
+
+    def close(self) -> None:
+        """Give the connection back now, even if not every batch was read."""
+        close = getattr(self.batches, "close", None)
+        if close is not None:
+            close()
 
 
 class RowService:
@@ -139,7 +150,9 @@ class RowService:
     def _batches(self, statement: Any) -> Iterator[Batch]:  # noqa: ANN401  # Select
         """The result in lists of rows, read from a server-side cursor where there is one.
 
-        The rows are SQLAlchemy's own row objects (sequences), passed on without copying.
+        The rows are SQLAlchemy's own row objects (sequences), passed on without copying. The
+        connection is checked out at the first batch and returned after the last (or when the
+        generator is closed).
         """
         with self._engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(

@@ -1,9 +1,9 @@
 """JSON API under /api/v1: catalog, descriptors and original files."""
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from anyio import to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
@@ -11,7 +11,9 @@ from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
+from opendata_sozial.services.export import render_chunks
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
+from opendata_sozial.web.downloads import Downloads, file_stream
 from opendata_sozial.web.links import Urls
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
@@ -202,24 +204,31 @@ class DatasetController(Controller):
         operation_id="GetOriginalFile",
         media_type="text/csv",
         summary="Originaldatei einer Ressource (CSV)",
-        sync_to_thread=True,
     )
-    def get_original(
-        self, catalog: NamedDependency[CatalogService], name: NameParam, filename: FromPath[str]
+    async def get_original(
+        self,
+        catalog: NamedDependency[CatalogService],
+        downloads: NamedDependency[Downloads],
+        name: NameParam,
+        filename: FromPath[str],
     ) -> Stream:
-        """The package's CSV, byte-identical (caching headers come from web/http.py)."""
+        """The package's CSV, byte-identical (caching headers come from web/http.py).
+
+        Copied from the database into a temporary file first, like an export, so that a slow
+        client holds no connection.
+        """
         resource = (
             filename.removesuffix(".csv")
             if filename.endswith(".csv")
             else f"{filename} (Endung .csv erwartet)"
         )
-        record = catalog.original_file(name, resource)
-        chunks: Iterator[bytes] = catalog.file_chunks(record.hash)
-        headers = {
-            "Content-Disposition": f'attachment; filename="{record.file_name}"',
-            "Content-Length": str(record.bytes),  # gzip (web/http.py) drops it while it streams
-        }
-        return Stream(chunks, media_type="text/csv", headers=headers)
+        record = await to_thread.run_sync(catalog.original_file, name, resource)
+        rendered = await downloads.render(
+            ("original", record.hash),
+            lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
+        )
+        headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
+        return file_stream(rendered, "text/csv", headers)
 
 
 @get("/health/live", operation_id="Live", sync_to_thread=False, tags=["Betrieb"])

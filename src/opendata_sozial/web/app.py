@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -25,6 +26,7 @@ from opendata_sozial.web.cache import ResponseCachePlugin
 from opendata_sozial.web.ckan import CkanController
 from opendata_sozial.web.dcat import DcatController
 from opendata_sozial.web.docs_page import RENDER_PLUGINS
+from opendata_sozial.web.downloads import Downloads
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
 from opendata_sozial.web.meta import MetaController
@@ -48,7 +50,12 @@ def create_app(
     ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
     """
     settings = settings or Settings()
-    engine = create_db_engine(settings.database_url, read_only=True)
+    engine = create_db_engine(
+        settings.database_url,
+        pool_size=settings.pool_size,
+        pool_timeout=settings.pool_timeout_seconds,
+        read_only=True,
+    )
     apply_time_limits(
         engine,
         connect_timeout=settings.connect_timeout_seconds,
@@ -71,6 +78,15 @@ def create_app(
     def provide_releases() -> ReleaseService:
         return releases
 
+    downloads = Downloads(
+        Path(settings.cache_dir) / "spool",
+        concurrency=settings.export_concurrency,
+        queue_seconds=settings.export_queue_seconds,
+    )
+
+    def provide_downloads() -> Downloads:
+        return downloads
+
     return ReleasePinningLitestar(  # answers HEAD for GET and serves pinned release URLs
         route_handlers=[
             DatasetController,
@@ -86,6 +102,7 @@ def create_app(
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "rows": Provide(provide_rows, sync_to_thread=False),
             "releases": Provide(provide_releases, sync_to_thread=False),
+            "downloads": Provide(provide_downloads, sync_to_thread=False),
         },
         exception_handlers={
             OpendataError: opendata_error,

@@ -22,7 +22,9 @@ The middleware sits inside the conditional-GET layer (which answers ``304`` and 
 on hits as on misses) and outside compression, so compressed bodies are stored as sent.
 Responses with a ``Vary`` other than ``Accept-Encoding``, ``Set-Cookie`` or a ``private``/
 ``no-store`` cache policy are never stored. A request with ``Cache-Control: no-cache`` skips the
-lookup (the benchmarks use it to measure the uncached path) but refreshes the entry.
+lookup (the benchmarks use it to measure the uncached path) but refreshes the entry. While one
+response is being copied, parallel requests for the same entry are answered without a copy of
+their own (25 parallel downloads of one export write it to disk once, not 25 times).
 """
 
 import contextlib
@@ -193,6 +195,7 @@ class ResponseCacheMiddleware(ASGIMiddleware):
         self._releases = releases
         self._memory = memory
         self._disk = disk
+        self._recording_now: set[str] = set()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Serve a hit, or run the handler and keep its response."""
@@ -209,10 +212,16 @@ class ResponseCacheMiddleware(ASGIMiddleware):
         revalidate = "no-cache" in Headers.from_scope(scope).get("cache-control", "").lower()
         if not revalidate and await self._serve_hit(tag, key, send):
             return
+        entry_key = f"{tag}\n{key}"
+        if entry_key in self._recording_now:  # one copy of a response at a time is enough
+            await next_app(scope, receive, send)
+            return
+        self._recording_now.add(entry_key)
         state = _Recording(release=tag, key=key)
         try:
             await next_app(scope, receive, self._recording(state, send))
         finally:
+            self._recording_now.discard(entry_key)
             if state.status:  # the handler failed half-way: keep nothing
                 state.abandon()
 

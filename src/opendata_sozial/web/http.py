@@ -44,6 +44,7 @@ from litestar.types import (
     Send,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial.errors import NotPublished
 from opendata_sozial.services.catalog import PINNED_RELEASE, CatalogService, ReleaseInfo
@@ -202,13 +203,17 @@ class ReleaseClock:
     async def current(self) -> ReleaseInfo | None:
         """The current release; ``None`` when none is served or the database fails.
 
-        The handler then answers with the proper problem response by itself.
+        The handler then answers with the proper problem response by itself. An exhausted
+        connection pool is raised at once instead (a ``503``): asking again in every layer
+        would make the request wait one pool timeout per layer.
         """
         fresh = self._catalog.fresh_release()
         if fresh is not None:
             return fresh
         try:
             return await to_thread.run_sync(self._catalog.current_release_info)
+        except PoolTimeout:
+            raise
         except (NotPublished, SQLAlchemyError) as exc:
             logger.debug("release.unknown", extra={"error": str(exc)})
             return None

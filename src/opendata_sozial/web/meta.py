@@ -54,14 +54,17 @@ class MetaController(Controller):
         stream = rows.stream(name, resource, params)
         href = f"{Urls.of(request).resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
-        return jsonstat_dataset(
-            descriptor=stream.resource.dataset.descriptor,
-            schema=stream.resource.schema,
-            columns=stream.columns,
-            rows=all_rows,
-            href=href,
-            updated=stream.resource.dataset.modified,
-        )
+        try:
+            return jsonstat_dataset(
+                descriptor=stream.resource.dataset.descriptor,
+                schema=stream.resource.schema,
+                columns=stream.columns,
+                rows=all_rows,
+                href=href,
+                updated=stream.resource.dataset.modified,
+            )
+        finally:
+            stream.close()  # the connection goes back also when the cube is too large
 
     @get(
         "/config",

@@ -12,7 +12,8 @@ from litestar import Request
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial.db.schema import unpublished_reason
 from opendata_sozial.errors import NotPublished, OpendataError
@@ -87,14 +88,16 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Temp
     return error_page(request, exc.status_code, http_error_detail(request, exc), exc.headers)
 
 
-def database_unavailable_page(request: Request[Any, Any, Any], exc: DBAPIError) -> Template:
-    """A database outage: 503 with Retry-After; before the first publish, a page saying so."""
+def database_unavailable_page(request: Request[Any, Any, Any], exc: SQLAlchemyError) -> Template:
+    """A database outage or a full pool: 503 with Retry-After; before the first publish, a page saying so."""
     reason = unpublished_reason(exc, request.app.state.settings.database_url)
     if reason is not None:
         return opendata_error_page(request, NotPublished(reason))
     if isinstance(exc, ProgrammingError):
         return internal_error_page(request, exc)
-    logger.warning("database.unavailable", extra={"error": str(exc.orig)})
+    logger.warning("database.unavailable", extra={"error": str(getattr(exc, "orig", exc))})
+    if isinstance(exc, PoolTimeout):
+        return error_page(request, 503, "Alle Datenbankverbindungen sind gerade belegt.")
     return error_page(request, 503, "Die Datenbank antwortet nicht.")
 
 
@@ -109,5 +112,6 @@ PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
     HTTPException: http_error_page,
     OperationalError: database_unavailable_page,
     ProgrammingError: database_unavailable_page,
+    PoolTimeout: database_unavailable_page,
     Exception: internal_error_page,
 }

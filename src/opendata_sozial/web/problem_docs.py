@@ -52,8 +52,9 @@ PROBLEMS: Final = {
     429: "Zu viele Anfragen (`rate-limited`), mit `Retry-After` und `RateLimit`",
     431: "Kopfzeilen zu groß oder zu viele (`headers-too-large`)",
     500: "Unerwarteter Fehler (`internal-error`), ohne Interna",
-    503: "Nichts veröffentlicht, Datenbank nicht erreichbar oder Zeitlimit der Abfrage "
-    "überschritten, mit `Retry-After`",
+    503: "Nichts veröffentlicht, Datenbank nicht erreichbar oder alle Verbindungen belegt, "
+    "Zeitlimit der Abfrage überschritten oder Exporte ausgelastet (`exports-busy`), mit "
+    "`Retry-After`",
 }
 UNLIMITED = (429,)
 """Problems ``/health/*`` never answers: it is not rate limited."""

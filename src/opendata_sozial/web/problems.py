@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.typing import FieldDefinition
 from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial.db.schema import unpublished_reason
 from opendata_sozial.db.timeouts import is_query_timeout
@@ -219,13 +220,13 @@ def database_unavailable(request: Request[Any, Any, Any], exc: SQLAlchemyError) 
         )
         return opendata_error(request, timeout)
     logger.warning("database.unavailable", extra={"error": str(getattr(exc, "orig", exc))})
-    return _problem(
-        request,
-        503,
-        "database-unavailable",
-        "Datenbank nicht erreichbar",
-        "Die Datenbank antwortet nicht; bitte später erneut versuchen.",
+    detail = (
+        "Alle Datenbankverbindungen dieses Servers sind belegt; bitte in einigen Sekunden "
+        "erneut versuchen."
+        if isinstance(exc, PoolTimeout)
+        else "Die Datenbank antwortet nicht; bitte später erneut versuchen."
     )
+    return _problem(request, 503, "database-unavailable", "Datenbank nicht erreichbar", detail)
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:

@@ -1,8 +1,8 @@
 """Rows of a resource: JSON pages, distinct values and streamed exports."""
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
+from anyio import to_thread
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
@@ -10,15 +10,10 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Response, Stream
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.export import (
-    csv_chunks,
-    file_chunks,
-    json_chunks,
-    ndjson_chunks,
-    xlsx_file,
-)
+from opendata_sozial.services.export import render_rows
 from opendata_sozial.services.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.web.downloads import Downloads, file_stream
 from opendata_sozial.web.links import Urls
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
@@ -120,14 +115,34 @@ def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
     }
 
 
-def _download(
-    name: str, resource: str, suffix: str, chunks: Iterator[bytes], media: str, total: int
+async def _export(
+    request: Request[Any, Any, Any],
+    rows: RowService,
+    downloads: Downloads,
+    path: tuple[str, str],
+    fmt: str,
+    suffix: str,
+    profile: str = "rfc4180",
 ) -> Stream:
+    """Resolve the query, render the whole export into a temporary file, then stream that.
+
+    A bad parameter is answered before queueing; the database is read only while rendering.
+    """
+    name, resource = path
+    params = _params(request)
+    stream = await to_thread.run_sync(rows.stream, name, resource, params)
+    key = (stream.resource.dataset.release, name, resource, fmt, profile, sorted(params.items()))
+    try:
+        rendered = await downloads.render(
+            repr(key), lambda folder: render_rows(stream, fmt, folder, profile=profile)
+        )
+    finally:
+        stream.close()
     headers = {
         "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-        "X-Row-Count": str(total),
+        "X-Row-Count": str(stream.total),
     }
-    return Stream(chunks, media_type=media, headers=headers)
+    return file_stream(rendered, MEDIA[fmt], headers)
 
 
 class RowsController(Controller):
@@ -171,25 +186,22 @@ class RowsController(Controller):
         media_type=MEDIA["csv"],
         summary="Zeilen als CSV (RFC 4180 oder excel-de)",
         description=FILTER_HELP,
-        sync_to_thread=True,
     )
-    def export_csv(
+    async def export_csv(
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        downloads: NamedDependency[Downloads],
         name: Name,
         resource: ResourceName,
         profile: Profile = None,
     ) -> Stream:
-        """The whole query result as CSV, streamed."""
+        """The whole query result as CSV, rendered first, then streamed."""
         chosen = profile or "rfc4180"
         if chosen not in {"rfc4180", "excel-de"}:
             raise InvalidParameter(f"profile: {chosen!r} ist ungültig; 'rfc4180' oder 'excel-de'")
-        stream = rows.stream(name, resource, _params(request))
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
-        return _download(
-            name, resource, suffix, csv_chunks(stream, chosen), MEDIA["csv"], stream.total
-        )
+        return await _export(request, rows, downloads, (name, resource), "csv", suffix, chosen)
 
     @get(
         "/rows.json",
@@ -197,18 +209,17 @@ class RowsController(Controller):
         media_type=MEDIA["json"],
         summary="Zeilen als JSON-Array",
         description=FILTER_HELP,
-        sync_to_thread=True,
     )
-    def export_json(
+    async def export_json(
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        downloads: NamedDependency[Downloads],
         name: Name,
         resource: ResourceName,
     ) -> Stream:
-        """The whole query result as a JSON array of objects, streamed."""
-        stream = rows.stream(name, resource, _params(request))
-        return _download(name, resource, ".json", json_chunks(stream), MEDIA["json"], stream.total)
+        """The whole query result as a JSON array of objects, rendered first, then streamed."""
+        return await _export(request, rows, downloads, (name, resource), "json", ".json")
 
     @get(
         "/rows.ndjson",
@@ -216,20 +227,17 @@ class RowsController(Controller):
         media_type=MEDIA["ndjson"],
         summary="Zeilen als NDJSON",
         description=FILTER_HELP,
-        sync_to_thread=True,
     )
-    def export_ndjson(
+    async def export_ndjson(
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        downloads: NamedDependency[Downloads],
         name: Name,
         resource: ResourceName,
     ) -> Stream:
-        """The whole query result, one JSON object per line, streamed."""
-        stream = rows.stream(name, resource, _params(request))
-        return _download(
-            name, resource, ".ndjson", ndjson_chunks(stream), MEDIA["ndjson"], stream.total
-        )
+        """The whole query result, one JSON object per line, rendered first, then streamed."""
+        return await _export(request, rows, downloads, (name, resource), "ndjson", ".ndjson")
 
     @get(
         "/rows.xlsx",
@@ -237,21 +245,17 @@ class RowsController(Controller):
         media_type=MEDIA["xlsx"],
         summary="Zeilen als Excel-Arbeitsmappe",
         description=FILTER_HELP,
-        sync_to_thread=True,
     )
-    def export_xlsx(
+    async def export_xlsx(
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        downloads: NamedDependency[Downloads],
         name: Name,
         resource: ResourceName,
     ) -> Stream:
         """Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."""
-        stream = rows.stream(name, resource, _params(request))
-        path = xlsx_file(stream)
-        return _download(
-            name, resource, ".xlsx", file_chunks(path, remove=True), MEDIA["xlsx"], stream.total
-        )
+        return await _export(request, rows, downloads, (name, resource), "xlsx", ".xlsx")
 
     @get(
         "/values/{field:str}",
