@@ -61,7 +61,7 @@ def server_binaries() -> str | None:
 
 
 def pgbouncer_binary() -> str | None:
-    """The path of ``pgbouncer``, or None (``make browser-deps`` installs it on Debian)."""
+    """The path of ``pgbouncer``, or None (``make db-deps`` installs it on Debian)."""
     return shutil.which(PGBOUNCER) or next(
         (str(p) for p in (Path("/usr/sbin/pgbouncer"),) if p.is_file()), None
     )
@@ -199,6 +199,18 @@ def remove(node: Node) -> None:
 
 
 @contextlib.contextmanager
+def standalone() -> Iterator[Node]:
+    """One primary without replicas; removed afterwards."""
+    binaries = postgres_bin()
+    assert binaries is not None, server_binaries()
+    primary = init_primary(binaries)
+    try:
+        yield primary
+    finally:
+        remove(primary)
+
+
+@contextlib.contextmanager
 def replicated() -> Iterator[tuple[Node, Node]]:
     """A primary and one streaming hot-standby replica of it; both removed afterwards."""
     binaries = postgres_bin()
@@ -228,7 +240,9 @@ class Bouncer:
 
 
 @contextlib.contextmanager
-def pgbouncer(target: Node, *, pool_mode: str = "transaction") -> Iterator[Bouncer]:
+def pgbouncer(
+    target: Node, *, pool_mode: str = "transaction", pool_size: int = 10
+) -> Iterator[Bouncer]:
     """Run PgBouncer on a free loopback port; database ``ods`` is ``postgres`` on ``target``."""
     program = pgbouncer_binary()
     assert program is not None, "pgbouncer fehlt"
@@ -236,7 +250,7 @@ def pgbouncer(target: Node, *, pool_mode: str = "transaction") -> Iterator[Bounc
     try:
         for attempt in range(START_ATTEMPTS):
             bouncer.port = free_port()
-            _write_bouncer_config(bouncer, target, pool_mode)
+            _write_bouncer_config(bouncer, target, pool_mode, pool_size)
             log = bouncer.folder / "pgbouncer.log"
             process = subprocess.Popen(  # our own test daemon
                 _as_server_user([program, str(bouncer.folder / "pgbouncer.ini")]),
@@ -258,7 +272,7 @@ def pgbouncer(target: Node, *, pool_mode: str = "transaction") -> Iterator[Bounc
         shutil.rmtree(bouncer.folder, ignore_errors=True)
 
 
-def _write_bouncer_config(bouncer: Bouncer, target: Node, pool_mode: str) -> None:
+def _write_bouncer_config(bouncer: Bouncer, target: Node, pool_mode: str, pool_size: int) -> None:
     folder = bouncer.folder
     users = folder / "userlist.txt"
     users.write_text('"postgres" ""\n', encoding="utf-8")
@@ -271,7 +285,7 @@ def _write_bouncer_config(bouncer: Bouncer, target: Node, pool_mode: str) -> Non
         f"logfile = {folder / 'pgbouncer.log'}\npidfile = {folder / 'pgbouncer.pid'}\n"
         f"auth_type = trust\nauth_file = {users}\n"
         f"pool_mode = {pool_mode}\n"
-        "default_pool_size = 10\nmax_client_conn = 500\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 500\n"
         "server_reset_query =\n",
         encoding="utf-8",
     )

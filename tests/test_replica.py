@@ -32,10 +32,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from opendata_sozial.db.engine import create_db_engine
+from opendata_sozial.db.timeouts import apply_time_limits, is_query_timeout
 from tests.conftest import DATAPACKAGES, ROOT
-from tests.pg_clusters import Node, replicated, server_binaries, wait_for_replay
+from tests.pg_clusters import (
+    Node,
+    pgbouncer,
+    pgbouncer_binary,
+    replicated,
+    server_binaries,
+    standalone,
+    wait_for_replay,
+)
 from tests.servers import serving
 
 MISSING = server_binaries()
@@ -84,9 +97,9 @@ READ_PATHS = [
 """Pages, API reads, exports, feeds and catalogs: each must answer 200 from a hot standby."""
 
 
-def _cli(database_url: str, *args: str) -> str:
+def _cli(database_url: str, *args: str, **settings: str) -> str:
     """Run ``python -m opendata_sozial ARGS`` against ``database_url``; its stdout."""
-    env = {**os.environ, "ODS_DATABASE_URL": database_url}
+    env = {**os.environ, "ODS_DATABASE_URL": database_url, **settings}
     done = subprocess.run(
         [sys.executable, "-m", "opendata_sozial", *args],
         cwd=ROOT,
@@ -256,15 +269,13 @@ def _assert_every_read_answers(base: str) -> None:
     assert not failed, failed
 
 
-def _publish_under_load(primary: Node, replica: Node, base: str, package: Path, new: int) -> None:
-    """Publish ``package`` on ``primary`` while the replica's API is read; check the switch."""
-    with Load(base) as load:
+def _publish_under_load(route: "Route", write_url: str, package: Path, new: int) -> None:
+    """Publish ``package`` through ``write_url`` while the replica's API is read; check the switch."""
+    with Load(route.base) as load:
         time.sleep(0.5)
-        _cli(primary.url, "publish", str(package), "--notes", f"Korrektur {new}")
+        _cli(write_url, "publish", str(package), "--notes", f"Korrektur {new}", **route.settings)
         seen = load.wait_for_release(new, SWITCH_SECONDS)
         time.sleep(1.0)
-    if primary is not replica:
-        wait_for_replay(primary, replica)
     _assert_consistent(load.answers)
     _assert_switch(load.answers, new - 1, new, seen)
 
@@ -290,19 +301,72 @@ def _promote_under_load(primary: Node, replica: Node, base: str) -> None:
     assert {a.etag_release for a in after} == {2}
 
 
-def test_replica_serves_releases_atomically_and_survives_promotion(tmp_path: Path) -> None:
-    with replicated() as (primary, replica):
-        _cli(primary.url, "publish", "--notes", "Erstausgabe")
+@dataclass
+class Route:
+    """How the CLI writes and the API reads: URLs, the API's base URL, the pooler setting."""
+
+    write_url: str
+    read_url: str
+    settings: dict[str, str]
+    base: str = ""
+
+
+@contextlib.contextmanager
+def _route(kind: str, primary: Node, replica: Node) -> Iterator[Route]:
+    """``direct``: to the servers; ``pgbouncer``: through PgBouncer in transaction mode."""
+    if kind == "direct":
+        yield Route(primary.url, replica.url, {})
+        return
+    # Fewer server connections than clients: consecutive transactions of one client connection
+    # land on different server connections, as they do in production.
+    with (
+        pgbouncer(primary, pool_size=4) as writer,
+        pgbouncer(replica, pool_size=3) as reader,
+    ):
+        yield Route(writer.url(), reader.url(), {"ODS_DATABASE_POOLER": "transaction"})
+
+
+@pytest.mark.parametrize("kind", ["direct", "pgbouncer"])
+def test_replica_serves_releases_atomically_and_survives_promotion(
+    kind: str, tmp_path: Path
+) -> None:
+    if kind == "pgbouncer" and pgbouncer_binary() is None:
+        pytest.skip(
+            "pgbouncer fehlt (Debian: apt-get install pgbouncer; `make test` installiert es "
+            "als root über `make db-deps`)"
+        )
+    second = _edition(tmp_path, VALUES[2])
+    third = _edition(tmp_path, VALUES[3])
+    with replicated() as (primary, replica), _route(kind, primary, replica) as route:
+        _cli(route.write_url, "publish", "--notes", "Erstausgabe", **route.settings)
         wait_for_replay(primary, replica)
-        second = _edition(tmp_path, VALUES[2])
-        third = _edition(tmp_path, VALUES[3])
-        with _api(replica.url, tmp_path / "api") as base:
+        with _api(route.read_url, tmp_path / "api", **route.settings) as route.base:
             assert replica.is_standby()
-            _publish_under_load(primary, replica, base, second, 2)
-            _assert_every_read_answers(base)
-            pinned = _answer(f"{base}/api/v1/releases/1{ROWS.removeprefix('/api/v1')}?{WHERE}")
+            _publish_under_load(route, route.write_url, second, 2)
+            _assert_every_read_answers(route.base)
+            pinned = _answer(f"{route.base}/api/v1/releases/1{ROWS[7:]}?{WHERE}")
             assert (pinned.body_release, pinned.value) == (1, VALUES[1]), pinned
 
-            _promote_under_load(primary, replica, base)
-            _publish_under_load(replica, replica, base, third, 3)  # the promoted node takes writes
-            _assert_every_read_answers(base)
+            _promote_under_load(primary, replica, route.base)
+            _publish_under_load(route, route.read_url, third, 3)  # the promoted node takes writes
+            _assert_every_read_answers(route.base)
+
+
+def test_statement_time_limit_holds_behind_a_transaction_pooler() -> None:
+    """PgBouncer refuses the ``options`` startup parameter: the limit is set per transaction."""
+    if pgbouncer_binary() is None:
+        pytest.skip("pgbouncer fehlt (Debian: apt-get install pgbouncer, oder `make db-deps`)")
+    with standalone() as server, pgbouncer(server, pool_size=1) as bouncer:
+        engine = create_db_engine(bouncer.url(), pooler="transaction")
+        apply_time_limits(engine, connect_timeout=2, query_timeout=0.5, per_transaction=True)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "500ms"
+                with pytest.raises(OperationalError) as caught:
+                    conn.execute(text("SELECT pg_sleep(3)"))
+                assert is_query_timeout(caught.value)
+        finally:
+            engine.dispose()
+        # SET LOCAL ends with the transaction: the pooled server session keeps its default
+        with psycopg.connect(bouncer.url(), autocommit=True, prepare_threshold=None) as raw:
+            assert raw.execute("SHOW statement_timeout").fetchone() == ("0",)

@@ -48,11 +48,12 @@ def create_app(
     ``clock`` (monotonic seconds) drives the rate limiter; tests pass their own.
     """
     settings = settings or Settings()
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, pooler=settings.database_pooler)
     apply_time_limits(
         engine,
         connect_timeout=settings.connect_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
+        per_transaction=settings.database_pooler == "transaction",
     )
     catalog = CatalogService(engine, release_poll_seconds=settings.release_poll_seconds)
 
