@@ -463,7 +463,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=context.settings.log_level.lower(),  # WARNING: no access log
         http=SERVER_PROTOCOL,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,
