@@ -13,7 +13,7 @@ LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HO
 SERVE_ENV = ODS_BASE_URL=http://$(LINK_HOST):$(PORT)
 endif
 
-.PHONY: help install lint fmt test browser-deps db-deps validate seed serve bench clean audit soak
+.PHONY: help install lint fmt test browser-deps db-deps validate seed serve bench scaleout clean audit soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,10 @@ serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it
 bench: $(STAMP) ## Benchmarks against Datasette and nginx (loopback, ~15 min) -> docs/benchmarks.md
 	bash bench/peers.sh
 	timeout --kill-after=30 1800 $(BIN)/python bench/run.py
+
+scaleout: $(STAMP) ## Distinct-query throughput with 1, 2, 4 API processes over a private PostgreSQL primary + replica (~4 min)
+	command -v wrk >/dev/null || bash bench/peers.sh
+	timeout --kill-after=30 1200 $(BIN)/python bench/scaleout.py
 
 audit: $(STAMP) ## pip-audit of the installed dependencies; says plainly when the advisory service is unreachable
 	$(BIN)/python scripts/audit.py
