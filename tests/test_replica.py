@@ -183,12 +183,15 @@ def _answer(url: str) -> Answer:
     body_release = value = problem = None
     if status != 200:
         problem = body.decode("utf-8", "replace")
-    elif ".csv?" in url:
-        lines = body.decode("utf-8").splitlines()
-        value = float(lines[1].split(",")[3])
     else:
-        document = json.loads(body)
-        body_release, value = document["release"], document["rows"][0]["wert"]
+        try:
+            if ".csv?" in url:
+                value = float(body.decode("utf-8").splitlines()[1].split(",")[3])
+            else:
+                document = json.loads(body)
+                body_release, value = document["release"], document["rows"][0]["wert"]
+        except (ValueError, IndexError, KeyError) as exc:  # a cut or malformed body
+            problem = f"{exc!r}: {body[:200]!r}"
     return Answer(url, started, finished, status, etag_release, body_release, value, problem)
 
 
@@ -245,6 +248,7 @@ def _assert_consistent(answers: list[Answer]) -> None:
     """Each answer's ETag, ``release`` and value belong to one and the same release."""
     for answer in answers:
         assert answer.status == 200, answer
+        assert answer.problem is None, answer
         assert answer.etag_release in VALUES, answer
         assert answer.value == VALUES[answer.etag_release], answer
         if answer.body_release is not None:
