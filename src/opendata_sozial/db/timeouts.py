@@ -79,7 +79,11 @@ def _limit_each_transaction(engine: Engine, seconds: float) -> None:
     def set_limit(conn: Connection) -> None:
         dbapi_connection = conn.connection.dbapi_connection
         if dbapi_connection is not None:  # psycopg opens the transaction with this statement
-            dbapi_connection.cursor().execute(statement)
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
 
     event.listen(engine, "begin", set_limit)
 
