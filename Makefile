@@ -13,7 +13,7 @@ LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HO
 SERVE_ENV = ODS_BASE_URL=http://$(LINK_HOST):$(PORT)
 endif
 
-.PHONY: help install lint fmt test browser-deps validate seed serve bench clean audit soak
+.PHONY: help install lint fmt test browser-deps db-deps validate seed serve bench scaleout clean audit soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,10 +36,11 @@ fmt: $(STAMP) ## Format and autofix
 	$(BIN)/ruff format src tests bench scripts
 	$(BIN)/ruff check --fix src tests bench scripts
 
-test: $(STAMP) ## Lint, dependency audit, then the whole test suite (SQLite, PostgreSQL, browser)
+test: $(STAMP) ## Lint, dependency audit, then the whole test suite (SQLite, PostgreSQL, replica, browser)
 	$(MAKE) lint
 	$(MAKE) audit
 	$(MAKE) browser-deps
+	$(MAKE) db-deps
 	$(BIN)/pytest
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -50,6 +51,13 @@ browser-deps: $(AXE) ## Debian's chromium and axe-core for tests/browser (skippe
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	      || echo "browser-deps: installing chromium failed; the browser tests will be skipped"; \
 	  else echo "browser-deps: chromium is missing and this is not root; the browser tests will be skipped"; fi; }
+
+db-deps: ## Debian's pgbouncer for tests/test_replica.py (skipped with a message where impossible)
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer) \
+	      || echo "db-deps: installing pgbouncer failed; the PgBouncer tests will be skipped"; \
+	  else echo "db-deps: pgbouncer is missing and this is not root; the PgBouncer tests will be skipped"; fi; }
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then \
@@ -70,6 +78,10 @@ serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it
 bench: $(STAMP) ## Benchmarks against Datasette and nginx (loopback, ~15 min) -> docs/benchmarks.md
 	bash bench/peers.sh
 	timeout --kill-after=30 1800 $(BIN)/python bench/run.py
+
+scaleout: $(STAMP) ## Distinct-query throughput with 1, 2, 4 API processes over a private PostgreSQL primary + replica (~4 min)
+	command -v wrk >/dev/null || bash bench/peers.sh
+	timeout --kill-after=30 1200 $(BIN)/python bench/scaleout.py
 
 audit: $(STAMP) ## pip-audit of the installed dependencies; says plainly when the advisory service is unreachable
 	$(BIN)/python scripts/audit.py

@@ -11,7 +11,10 @@ from pathlib import Path
 import frictionless
 import pytest
 
+from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.cli import base_url_mismatch
+from opendata_sozial.db.engine import create_db_engine
+from opendata_sozial.services.publish import publish
 from tests.conftest import DATAPACKAGES, ROOT
 from tests.servers import get, serving
 
@@ -136,3 +139,24 @@ def test_publish_refuses_invalid_package_with_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "descriptor-missing" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_log_level_warning_turns_the_access_log_off(tmp_path: Path, catalog: CatalogInfo) -> None:
+    """docs/deployment.md advises ``ODS_LOG_LEVEL=WARNING`` at high rates; serve logged anyway."""
+    url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
+    engine = create_db_engine(url)
+    try:
+        publish([DATAPACKAGES / "lebensformen"], engine=engine, catalog=catalog)
+    finally:
+        engine.dispose()
+    logs = {}
+    command = [sys.executable, "-m", "opendata_sozial", "serve"]
+    for level in ("INFO", "WARNING"):
+        env = {**_without_base_url(), "ODS_DATABASE_URL": url, "ODS_LOG_LEVEL": level}
+        with serving(lambda port: [*command, "--port", str(port)], env, tmp_path / level) as port:
+            assert get(f"http://127.0.0.1:{port}/api/v1/datasets")[0] == 200
+        logs[level] = "".join(
+            (tmp_path / level / name).read_text(encoding="utf-8") for name in ("stdout", "stderr")
+        )
+    assert '"GET /api/v1/datasets HTTP/1.1" 200' in logs["INFO"]
+    assert "GET /" not in logs["WARNING"]

@@ -282,7 +282,9 @@ def publish(
     # `publish --withdraw NAME` alone withdraws; bare `publish` publishes datapackages/.
     targets = list(paths) or ([] if withdraw else [context.settings.datapackages_dir])
     checkpoint = pause_at(context.settings.test_pause_at)
-    engine = create_db_engine(context.settings.database_url)
+    engine = create_db_engine(
+        context.settings.database_url, pooler=context.settings.database_pooler
+    )
     selection = Selection(withdraw=withdraw, exact=exact, dry_run=dry_run)
     with Progress(console=context.err, transient=True) as bar:
         task = bar.add_task("Laden", total=None)
@@ -394,7 +396,7 @@ def _published_rows(context: _Context, name: str) -> int | None:
     url = context.settings.database_url
     if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).is_file():
         return None
-    engine = create_db_engine(url)
+    engine = create_db_engine(url, pooler=context.settings.database_pooler)
     try:
         return published_rows(engine, name)
     except SQLAlchemyError:
@@ -423,7 +425,9 @@ def gc(context: _Context, dry_run: bool) -> None:
     from opendata_sozial.services.storage import collect, describe, find_garbage
 
     check_readable(context.settings.database_url)  # gc never creates a database
-    engine = create_db_engine(context.settings.database_url)
+    engine = create_db_engine(
+        context.settings.database_url, pooler=context.settings.database_pooler
+    )
     try:
         with publish_lock(engine):
             garbage = find_garbage(engine)
@@ -507,7 +511,7 @@ def serve(context: _Context, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=context.settings.log_level.lower(),  # WARNING: no access log
         http=SERVER_PROTOCOL,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,

@@ -2,6 +2,7 @@
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,13 @@ class Settings(BaseSettings):
         default="sqlite:///var/opendata-sozial.sqlite",
         description="SQLAlchemy URL of the database: a SQLite file (default) or PostgreSQL "
         "(`postgresql://user@host:5432/db`).",
+    )
+    database_pooler: Literal["none", "transaction"] = Field(
+        default="none",
+        description="What sits between the server and PostgreSQL: `none` (a server or replica "
+        "directly), or `transaction` for a pooler such as PgBouncer in transaction (or session) "
+        "mode: no prepared statements, no startup options, the statement time limit set per "
+        "transaction.",
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000",

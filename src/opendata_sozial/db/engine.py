@@ -1,5 +1,13 @@
 """Engines from one URL: SQLite (WAL, foreign keys) or PostgreSQL via psycopg 3.
 
+Behind a pooler in transaction mode (PgBouncer ``pool_mode = transaction``, ``pooler=
+"transaction"``) consecutive transactions of one client connection may run on different
+server connections. psycopg prepares a statement on the server after it has run
+``prepare_threshold`` times (default 5) and then only names it, which fails on another server
+connection ("prepared statement _pg3_0 does not exist"), so the engine turns preparing off.
+Startup options (``options=-c …``) are refused by PgBouncer; ``db.timeouts`` sets the
+statement time limit per transaction instead.
+
 The server reads through a read-only engine: on SQLite it opens the file with ``mode=ro``, so
 it never creates an empty database file where none was published. ``publish`` and ``gc`` write
 through the default engine, which creates the file (``publish``) and refuses up front, in one
@@ -9,7 +17,7 @@ German line naming the path, a file or folder it may not write.
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
@@ -40,6 +48,10 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+Pooler = Literal["none", "transaction"]
+"""What sits between us and PostgreSQL (``ODS_DATABASE_POOLER``)."""
+
+
 def sqlite_file(url: str | URL) -> Path | None:
     """The database file of a SQLite URL (``None``: PostgreSQL or in memory)."""
     parsed = normalize_url(url) if isinstance(url, str) else url
@@ -58,7 +70,12 @@ def missing_sqlite_file(url: str) -> Path | None:
 
 
 def create_db_engine(
-    url: str, *, pool_size: int = 10, pool_timeout: float = 30.0, read_only: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 30.0,
+    read_only: bool = False,
+    pooler: Pooler = "none",
 ) -> Engine:
     """Create the engine; for SQLite turn on WAL and foreign keys.
 
@@ -67,6 +84,8 @@ def create_db_engine(
     The pool holds at most ``pool_size`` connections (no overflow); a checkout waits at most
     ``pool_timeout`` seconds and then raises ``sqlalchemy.exc.TimeoutError``, which the web
     layer answers with 503. An in-memory SQLite database keeps SQLAlchemy's own pool.
+    ``pooler="transaction"``: PostgreSQL through a transaction-pooling PgBouncer (no prepared
+    statements); ignored for SQLite.
     """
     parsed = normalize_url(url)
     path = sqlite_file(parsed)
@@ -83,7 +102,8 @@ def create_db_engine(
         engine = create_engine(parsed, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **pool)
+    connect_args = {"prepare_threshold": None} if pooler == "transaction" else {}
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 def _check_writable(path: Path) -> None:

@@ -3,7 +3,10 @@
 ``apply_time_limits(engine, ...)`` adds them to an engine made by ``create_db_engine``:
 
 - PostgreSQL: ``connect_timeout`` for new connections and ``statement_timeout`` for every
-  statement, both set as connection parameters when the pool opens a connection.
+  statement, both set as connection parameters when the pool opens a connection. Behind a
+  transaction pooler (``per_transaction=True``) the server connection changes between
+  transactions and PgBouncer refuses the ``options`` startup parameter, so the limit is set
+  with ``SET LOCAL statement_timeout`` at the start of each transaction instead.
 - SQLite: a progress handler that interrupts a statement once it has run longer than the
   limit. The limit covers executing a statement up to its first row (counting, sorting,
   filtering); fetching the rows of a streamed export afterwards is not limited.
@@ -28,11 +31,20 @@ _DEADLINE = "ods_deadline"
 
 
 def apply_time_limits(
-    engine: Engine, *, connect_timeout: float | None, query_timeout: float | None
+    engine: Engine,
+    *,
+    connect_timeout: float | None,
+    query_timeout: float | None,
+    per_transaction: bool = False,
 ) -> None:
-    """Install the limits on ``engine``; ``None`` or ``0`` leaves a limit off."""
+    """Install the limits on ``engine``; ``None`` or ``0`` leaves a limit off.
+
+    ``per_transaction``: PostgreSQL is reached through a transaction pooler.
+    """
     if engine.dialect.name == "postgresql":
-        _limit_postgres(engine, connect_timeout, query_timeout or None)
+        _limit_postgres(engine, connect_timeout, None if per_transaction else query_timeout or None)
+        if per_transaction and query_timeout:
+            _limit_each_transaction(engine, query_timeout)
     elif engine.dialect.name == "sqlite" and query_timeout:
         _limit_sqlite(engine, query_timeout)
 
@@ -59,6 +71,21 @@ def _limit_postgres(
             cparams["options"] = f"{options} -c statement_timeout={milliseconds}".strip()
 
     event.listen(engine, "do_connect", set_parameters)
+
+
+def _limit_each_transaction(engine: Engine, seconds: float) -> None:
+    statement = f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}"
+
+    def set_limit(conn: Connection) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is not None:  # psycopg opens the transaction with this statement
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
+
+    event.listen(engine, "begin", set_limit)
 
 
 def _limit_sqlite(engine: Engine, seconds: float) -> None:

@@ -22,6 +22,40 @@ PINNED_RELEASE: ContextVar[int | None] = ContextVar("pinned_release", default=No
 """Release number a request is pinned to (``/api/v1/releases/{n}/…``); ``None`` = current."""
 
 
+_REQUEST_RELEASE: ContextVar["list[ReleaseInfo] | None"] = ContextVar(
+    "request_release", default=None
+)
+"""The current release as first looked up by this request (empty list: not yet looked up)."""
+
+
+@contextmanager
+def one_release_per_request() -> Iterator[None]:
+    """Serve every read in the enclosed request from one release.
+
+    The validators, the response cache and the handler each ask for the current release; a
+    publish that switches releases between those questions would otherwise give an answer
+    whose ETag, cache key and body name different releases. Inside this block the first answer
+    to "which release is current" is kept and every later question gets the same one. The
+    holder is a list shared by reference, so a lookup in a worker thread (sync handlers,
+    streamed exports) is kept for the whole request too.
+    """
+    token = _REQUEST_RELEASE.set([])
+    try:
+        yield
+    finally:
+        _REQUEST_RELEASE.reset(token)
+
+
+def _keep(info: "ReleaseInfo") -> "ReleaseInfo":
+    """Remember ``info`` as this request's release, or return the one it already has."""
+    held = _REQUEST_RELEASE.get()
+    if held is None:
+        return info
+    if not held:
+        held.append(info)
+    return held[0]
+
+
 @contextmanager
 def pinned_release(number: int | None) -> Iterator[None]:
     """Serve the enclosed reads from release ``number`` instead of the current one."""
@@ -97,9 +131,12 @@ class CatalogService:
         pin = PINNED_RELEASE.get()
         if pin is not None:
             return self._pinned.get(pin)
+        held = _REQUEST_RELEASE.get()
+        if held:
+            return held[0]
         cached = self._release
         if cached is not None and time.monotonic() - cached[0] < self._poll_seconds:
-            return cached[1]
+            return _keep(cached[1])
         return None
 
     def current_release(self) -> tuple[int, int]:
@@ -153,7 +190,7 @@ class CatalogService:
             )
         info = _release_from_row(row)
         self._release = (checked_at, info)
-        return info
+        return _keep(info)
 
     def _remember(
         self, key: tuple[int, str, str], record: "DatasetRecord | ResourceRecord"

@@ -55,11 +55,13 @@ def create_app(
         pool_size=settings.pool_size,
         pool_timeout=settings.pool_timeout_seconds,
         read_only=True,
+        pooler=settings.database_pooler,
     )
     apply_time_limits(
         engine,
         connect_timeout=settings.connect_timeout_seconds,
         query_timeout=settings.query_timeout_seconds,
+        per_transaction=settings.database_pooler == "transaction",
     )
     catalog = CatalogService(engine, release_poll_seconds=settings.release_poll_seconds)
 

@@ -23,7 +23,11 @@ from litestar.types import (
 )
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.catalog import CatalogService, pinned_release
+from opendata_sozial.services.catalog import (
+    CatalogService,
+    one_release_per_request,
+    pinned_release,
+)
 from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.citation import STYLES, citation
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
@@ -48,7 +52,9 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
 
     The rewrite must happen before routing (Litestar's middleware runs after it), so it sits at
     the ASGI entry point like the HEAD handling. The services read the pin from a context
-    variable, so every handler, the ETags and the response cache work unchanged.
+    variable, so every handler, the ETags and the response cache work unchanged. Every request
+    is also held to one current release (``one_release_per_request``): a publish switching
+    releases mid-request never gives an answer whose ETag and body disagree.
     """
 
     async def __call__(
@@ -57,17 +63,19 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
         receive: Receive | LifeSpanReceive,
         send: Send | LifeSpanSend,
     ) -> None:
-        """Pin the request to its release, or pass it on unchanged."""
-        match = (
-            PINNED.match(str(scope.get("path", ""))) if scope["type"] == ScopeType.HTTP else None
-        )
-        if match is None:
+        """Hold the request to one release, pinned by its path or the current one."""
+        if scope["type"] != ScopeType.HTTP:
             await super().__call__(scope, receive, send)
             return
-        path = f"/api/v1{match['rest']}"
-        pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
-        with pinned_release(int(match["number"])):
-            await super().__call__(pinned, receive, send)
+        match = PINNED.match(str(scope.get("path", "")))
+        with one_release_per_request():
+            if match is None:
+                await super().__call__(scope, receive, send)
+                return
+            path = f"/api/v1{match['rest']}"
+            pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
+            with pinned_release(int(match["number"])):
+                await super().__call__(pinned, receive, send)
 
 
 DIFF_PAGE_SIZE = 100
