@@ -101,11 +101,21 @@ def test_interpretation_names_the_concept_and_the_terms_used(api: TestClient[Any
 
 
 def test_a_compound_is_read_as_its_parts_when_it_finds_nothing(api: TestClient[Any]) -> None:
-    # Nobody writes "Erwerbslosenanteil"; the catalog knows "erwerbslos…" and "…anteil…".
-    body = _search(api, "Erwerbslosenanteil")
+    # The catalog says "Verbraucherinsolvenzverfahren", never "Insolvenzverfahren" alone.
+    body = _search(api, "Insolvenzverfahren")
+    assert [d["name"] for d in body["datasets"]] == ["verbraucherinsolvenzen"]
+    (item,) = body["interpretation"]
+    assert item["read_as"] == [{"text": "insolvenz + verfahr", "how": "zerlegt"}]
+
+
+def test_a_compound_headed_by_a_concept_term_is_read_with_the_other_terms(
+    api: TestClient[Any],
+) -> None:
+    body = _search(api, "Erwerbslosenanteil")  # "Erwerbslose" + n + "anteil"
     assert body["total"] > 0
     (item,) = body["interpretation"]
-    assert item["read_as"][0]["how"] == "zerlegt"
+    assert item["concept"] == "Erwerbslosigkeit"
+    assert {"text": "Erwerbslosigkeit + anteil", "how": "begriff"} in item["read_as"]
 
 
 @pytest.mark.parametrize(

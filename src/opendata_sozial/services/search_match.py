@@ -195,7 +195,8 @@ def _add_head(slot: Slot, stem: str, concepts: SearchConcepts) -> None:
 
 
 def _strip_link(rest: str) -> str:
-    for link in ("es", "s"):
+    """The rest of a compound after its head without a linking element (s, es, n, en)."""
+    for link in ("es", "en", "s", "n"):
         if rest.startswith(link) and len(rest) - len(link) >= MIN_PART:
             return rest[len(link) :]
     return rest
