@@ -362,6 +362,7 @@ The publish took {scale["publish_seconds_under_load"]:.1f} s under load (exit co
 release {scale["release_after"]} after it, with
 {scale["during_publish"]["errors"]} failed requests during it.
 
+{results.get("search_relevance", {}).get("markdown", "")}
 ## Method
 
 - `make bench` installs its peers (nginx, wrk and psql from Debian; Datasette, sqlite-utils and

@@ -18,6 +18,7 @@ from typing import Any
 
 import procs
 import scenarios
+import search_relevance
 from make_scale_package import GROUPS, NAME, YEARS, indicators, write_package
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,11 @@ def main() -> None:
         results["sqlite"] = bench.serve_and_measure("sqlite")
         results["postgres"] = bench.serve_and_measure("postgres")
         results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
+        relevance = search_relevance.measure()
+        results["search_relevance"] = {
+            "results": relevance,
+            "markdown": search_relevance.markdown(relevance),
+        }
     finally:
         procs.stop_all()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

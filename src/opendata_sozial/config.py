@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         default=Path("catalog/catalog.yaml"),
         description="Catalog-level metadata (title, publisher, themes, chapters).",
     )
+    search_concepts_file: Path = Field(
+        default=Path("catalog/search-concepts.yaml"),
+        description="The search's concept list: synonyms, related readings and hints for "
+        "concepts without a dataset (see docs/api.md).",
+    )
     cache_dir: Path = Field(
         default=Path("var/cache"),
         description="Local cache of original files and pre-rendered exports (safe to delete); "

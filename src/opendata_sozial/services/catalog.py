@@ -15,6 +15,8 @@ from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
+from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
+from opendata_sozial.services.search_match import Lexicon
 
 _RECORD_CACHE_SIZE = 4096
 
@@ -115,12 +117,21 @@ def _release_from_row(row: Any) -> ReleaseInfo:  # noqa: ANN401  # a SQLAlchemy 
 class CatalogService:
     """Queries against the release that is currently served."""
 
-    def __init__(self, engine: Engine, *, release_poll_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        release_poll_seconds: float = 0.0,
+        concepts: SearchConcepts = NO_CONCEPTS,
+    ) -> None:
         """Use ``engine`` for every read; trust a looked-up release for ``release_poll_seconds``.
 
-        Releases are immutable, so dataset and resource metadata are cached per release id.
+        ``concepts`` is the search's concept list. Releases are immutable, so dataset and
+        resource metadata and the search vocabulary are cached per release id.
         """
         self._engine = engine
+        self._concepts = concepts
+        self._lexicons: dict[int, Lexicon] = {}
         self._poll_seconds = release_poll_seconds
         self._release: tuple[float, ReleaseInfo] | None = None
         self._records: dict[tuple[int, str, str], DatasetRecord | ResourceRecord] = {}
@@ -220,7 +231,15 @@ class CatalogService:
         """Search, filter, facet and page the current release (see ``services.search``)."""
         release = self.current_release()
         with self._engine.connect() as conn:
-            return search_datasets(conn, query, release=release, chapters=chapters, url=url)
+            return search_datasets(
+                conn,
+                query,
+                release=release,
+                chapters=chapters,
+                url=url,
+                concepts=self._concepts,
+                lexicons=self._lexicons,
+            )
 
     def get_dataset(self, name: str) -> DatasetRecord:
         """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""

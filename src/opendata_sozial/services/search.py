@@ -1,14 +1,15 @@
 """Catalog search over the current release: full text, facet filters and counts, sort, paging.
 
-The catalog holds dozens of datasets, not millions. One query loads the release's datasets whose
-stored ``search_text`` matches every query term, one more their keywords and themes; filters,
-facet counts, sorting and paging then run in Python over those rows.
+The catalog holds dozens of datasets, not millions. One query loads the release's datasets with
+their stored ``search_text``, one more their keywords and themes; matching (``search_match``:
+words, concepts, compound parts, typos), filters, facet counts, sorting and paging then run in
+Python over those rows, so SQLite and PostgreSQL answer alike.
 """
 
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, NoReturn
@@ -19,6 +20,8 @@ from sqlalchemy import Connection, String, literal, select, union_all
 from opendata_sozial.db.models import DATASET, KEYWORD, THEME
 from opendata_sozial.domain import EU_THEMES, GEOCODING_LEVELS, rfc3339
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
+from opendata_sozial.services.search_match import Lexicon, Slot, build_lexicon, read_query
 from opendata_sozial.services.search_text import search_document, search_terms
 
 SORTS: Final = (
@@ -36,6 +39,7 @@ DEFAULT_SIZE: Final = 20
 MAX_SIZE: Final = 500
 EXCERPT_LENGTH: Final = 300
 MAX_TERMS: Final = 32
+LEXICON_CACHE_SIZE: Final = 8
 _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _COLLATION = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 
@@ -99,8 +103,42 @@ class FacetCount:
 
 
 @dataclass(frozen=True, slots=True)
+class AlsoRead:
+    """A word or phrase of ``q`` and what else it was searched as.
+
+    ``how`` of each reading: begriff, verwandt, zerlegt or tippfehler.
+    """
+
+    words: str
+    concept: str | None
+    read_as: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedDataset:
+    """A dataset a hint points to."""
+
+    name: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHint:
+    """Why a full-text search found nothing, and where to look instead."""
+
+    concept: str
+    text: str
+    related: list[RelatedDataset]
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One page of hits with the total, the facet counts and the paging links."""
+    """One page of hits with the total, the facet counts and the paging links.
+
+    ``interpretation`` lists the query's words that were also searched in other words;
+    ``hint`` is set when nothing was found and the concept list knows a word of ``q``.
+    """
 
     release: int
     total: int
@@ -110,6 +148,8 @@ class SearchResult:
     datasets: list[DatasetSummary]
     facets: dict[str, list[FacetCount]]
     links: dict[str, str | None]
+    interpretation: list[AlsoRead]
+    hint: SearchHint | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +178,26 @@ def search_datasets(
     release: tuple[int, int],
     chapters: Mapping[str, str],
     url: str,
+    concepts: SearchConcepts = NO_CONCEPTS,
+    lexicons: MutableMapping[int, Lexicon] | None = None,
 ) -> SearchResult:
     """Search the release ``(id, number)``; ``chapters`` labels chapter ids, ``url`` is the list URL.
 
-    Raises ``InvalidParameter`` naming the first bad parameter and what would be valid.
+    ``concepts`` is the concept list; ``lexicons`` keeps each release's vocabulary (built only
+    when a word needs the fallbacks) between calls. Raises ``InvalidParameter`` naming the first bad parameter
+    and what would be valid.
     """
     check_query(query, chapter_ids=chapters.keys())
-    terms = list(dict.fromkeys(search_terms(query.q)))
-    rows = _load_rows(conn, release[0], terms)
+    every = _load_rows(conn, release[0])
+    slots = read_query(
+        query.q,
+        concepts,
+        documents=[row.search_text for row in every],
+        lexicon=lambda: _lexicon(every, release[0], lexicons),
+    )
+    rows = [row for row in every if all(slot.matches(row.search_text) for slot in slots)]
     filters = _filters(query)
-    hits = _ordered(_passing(rows, filters), query.effective_sort(), terms)
+    hits = _ordered(_passing(rows, filters), query.effective_sort(), slots)
     pages = math.ceil(len(hits) / query.size)
     start = (query.page - 1) * query.size
     return SearchResult(
@@ -159,6 +209,8 @@ def search_datasets(
         datasets=[_summary(row, url) for row in hits[start : start + query.size]],
         facets=_facets(rows, filters, chapters),
         links=_links(query, url, pages),
+        interpretation=_interpretation(slots, every),
+        hint=None if hits else _hint(slots, every, url),
     )
 
 
@@ -226,8 +278,8 @@ def _upper(period: str) -> str:
 # Loading
 
 
-def _load_rows(conn: Connection, release_id: int, terms: Sequence[str]) -> list[_Row]:
-    """Datasets of the release whose search text has a stem starting with every term."""
+def _load_rows(conn: Connection, release_id: int) -> list[_Row]:
+    """The datasets of the release with their search text, themes and keywords."""
     c = DATASET.c
     query = select(
         c.id,
@@ -241,10 +293,7 @@ def _load_rows(conn: Connection, release_id: int, terms: Sequence[str]) -> list[
         c.region_level,
         c.modified,
         c.search_text,
-    ).where(
-        c.release_id == release_id,
-        *(c.search_text.contains(f" {t}", autoescape=True) for t in terms),
-    )
+    ).where(c.release_id == release_id)
     datasets = conn.execute(query).all()
     themes, keywords = _load_tags(conn, release_id)
     return [
@@ -337,13 +386,30 @@ def _facets(
 # Sorting, paging, output
 
 
-def _relevance(row: _Row, terms: Sequence[str]) -> int:
-    """Title hits weigh most, then keyword hits, then whole-stem (not only prefix) hits."""
+def _relevance(row: _Row, slots: Sequence[Slot]) -> int:
+    """Sum over the query's words of their best reading's score.
+
+    A reading scores its weight times (1 + 4 for a hit in the title + 2 in the keywords + 1 for
+    whole stems, not only a stem's start).
+    """
     title = search_document(row.title)
     keywords = search_document(" ".join(row.keywords))
     return sum(
-        4 * (f" {t}" in title) + 2 * (f" {t}" in keywords) + (f" {t} " in row.search_text)
-        for t in terms
+        max(
+            (
+                reading.weight
+                * (
+                    1
+                    + 4 * reading.matches(title)
+                    + 2 * reading.matches(keywords)
+                    + reading.is_whole(row.search_text)
+                )
+                for reading in slot.readings
+                if reading.matches(row.search_text)
+            ),
+            default=0,
+        )
+        for slot in slots
     )
 
 
@@ -355,11 +421,11 @@ _SORT_KEYS: Final[dict[str, Callable[[_Row], Any]]] = {
 }
 
 
-def _ordered(rows: Sequence[_Row], sort: str, terms: Sequence[str]) -> list[_Row]:
+def _ordered(rows: Sequence[_Row], sort: str, slots: Sequence[Slot]) -> list[_Row]:
     """Sorted by ``sort``; ties keep name order (Python's sort is stable, also reversed)."""
     by_name = sorted(rows, key=lambda r: r.name)
     if sort == "relevance":
-        return sorted(by_name, key=lambda r: _relevance(r, terms), reverse=True)
+        return sorted(by_name, key=lambda r: _relevance(r, slots), reverse=True)
     return sorted(by_name, key=_SORT_KEYS[sort.removeprefix("-")], reverse=sort.startswith("-"))
 
 
@@ -407,3 +473,65 @@ def _links(query: SearchQuery, url: str, pages: int) -> dict[str, str | None]:
         "next": _page_url(query, url, query.page + 1) if query.page < pages else None,
         "prev": _page_url(query, url, previous) if query.page > 1 else None,
     }
+
+
+# What the query was read as, and hints
+
+
+def _lexicon(
+    rows: Sequence[_Row], release_id: int, cache: MutableMapping[int, Lexicon] | None
+) -> Lexicon:
+    """The release's vocabulary, from ``cache`` if it is there (releases never change)."""
+    if cache is not None and release_id in cache:
+        return cache[release_id]
+    lexicon = build_lexicon(
+        (row.search_text for row in rows),
+        (text for row in rows for text in (row.title, row.description, *row.keywords)),
+    )
+    if cache is not None:
+        if len(cache) >= LEXICON_CACHE_SIZE:
+            cache.clear()
+        cache[release_id] = lexicon
+    return lexicon
+
+
+def _interpretation(slots: Sequence[Slot], rows: Sequence[_Row]) -> list[AlsoRead]:
+    """Per word or phrase of the query, its other readings that match a dataset of the release."""
+    found = []
+    for slot in slots:
+        read_as = [
+            {"text": r.label, "how": r.kind}
+            for r in slot.readings[1:]
+            if any(r.matches(row.search_text) for row in rows)
+        ]
+        if read_as:
+            concept = slot.concept.name if slot.concept else None
+            found.append(AlsoRead(words=slot.text, concept=concept, read_as=read_as))
+    return found
+
+
+def _hint(slots: Sequence[Slot], rows: Sequence[_Row], url: str) -> SearchHint | None:
+    """For a search without hits: what the concept list knows about a word of the query."""
+    titles = {row.name: row.title for row in rows}
+    for slot in slots:
+        concept = slot.concept
+        if concept is None:
+            continue
+        if concept.note:
+            related = [n for n in concept.related if n in titles]
+            text = concept.note
+        else:
+            alone = _ordered([r for r in rows if slot.matches(r.search_text)], "relevance", [slot])
+            related = [r.name for r in alone[:3]] or [n for n in concept.related if n in titles]
+            text = (
+                f"Zu „{concept.name}“ gibt es Datensätze, aber keinen, der auch zu den übrigen "
+                "Suchwörtern und Filtern passt."
+            )
+        if related:
+            text += " Verwandt: " + "; ".join(titles[n] for n in related) + "."
+        return SearchHint(
+            concept=concept.name,
+            text=text,
+            related=[RelatedDataset(n, titles[n], f"{url}/{n}") for n in related],
+        )
+    return None

@@ -119,6 +119,14 @@ class PageLink:
 
 
 @dataclass(frozen=True, slots=True)
+class PageHint:
+    """Why nothing was found and the related datasets' pages (title, URL)."""
+
+    text: str
+    related: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
 class SearchPage:
     """Everything the search page shows."""
 
@@ -134,6 +142,9 @@ class SearchPage:
     previous_url: str | None
     next_url: str | None
     api_url: str
+    hint: PageHint | None
+    also_read: list[str]
+    """Per word of the query read in other words: "„Hartz IV“ auch als SGB II, Bürgergeld …"."""
 
 
 def _options(
@@ -244,7 +255,34 @@ def build_search_page(
         if query.page < result.pages
         else None,
         api_url=search_url(query, "/api/v1/datasets"),
+        hint=_page_hint(result),
+        also_read=_also_read(result),
     )
+
+
+def _page_hint(result: SearchResult) -> PageHint | None:
+    hint = result.hint
+    if hint is None:
+        return None
+    text = hint.text.split(" Verwandt: ", 1)[0]
+    return PageHint(text, [(d.title, f"/datensaetze/{d.name}") for d in hint.related])
+
+
+ALSO_READ_SHOWN: Final = 4
+_HOW: Final = {"tippfehler": "Schreibweise", "zerlegt": "Wortteile"}
+
+
+def _also_read(result: SearchResult) -> list[str]:
+    lines = []
+    for item in result.interpretation:
+        shown = [
+            f"{r['text']} ({_HOW[r['how']]})" if r["how"] in _HOW else r["text"]
+            for r in item.read_as[:ALSO_READ_SHOWN]
+        ]
+        more = len(item.read_as) - len(shown)
+        tail = f" und {more} weitere" if more > 0 else ""
+        lines.append(f"„{item.words}“ auch als {', '.join(shown)}{tail}")
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -25,15 +26,22 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
+    """``word`` (lower case) with umlauts, ae/oe/ue and ß folded to plain ASCII."""
     word = word.replace("ae", "a").replace("oe", "o").replace("ue", "u")
     return unicodedata.normalize("NFKD", word.translate(_FOLD)).encode("ascii", "ignore").decode()
+
+
+@lru_cache(maxsize=65_536)
+def _folded_stem(word: str) -> str:
+    """The folded stem of one lower-case word (remembered: Snowball takes ~0.2 ms a word)."""
+    return fold(_stemmer().stemWord(word))
 
 
 def search_terms(text: str) -> list[str]:
     """Stems of the words in ``text``, folded so that Ä/ae/a and ß/ss compare equal."""
     words = _WORD.findall(unicodedata.normalize("NFC", text.lower()))
-    return [_fold(stem) for stem in _stemmer().stemWords(words) if stem]
+    return [stem for stem in map(_folded_stem, words) if stem]
 
 
 def search_document(*texts: str) -> str:

@@ -21,6 +21,7 @@ from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.search_concepts import load_search_concepts
 from opendata_sozial.web.api import DatasetController, live, ready
 from opendata_sozial.web.cache import ResponseCachePlugin
 from opendata_sozial.web.ckan import CkanController
@@ -63,7 +64,11 @@ def create_app(
         query_timeout=settings.query_timeout_seconds,
         per_transaction=settings.database_pooler == "transaction",
     )
-    catalog = CatalogService(engine, release_poll_seconds=settings.release_poll_seconds)
+    catalog = CatalogService(
+        engine,
+        release_poll_seconds=settings.release_poll_seconds,
+        concepts=load_search_concepts(settings.search_concepts_file),
+    )
 
     rows = RowService(
         engine, catalog, default_size=settings.default_page_size, max_size=settings.max_page_size
