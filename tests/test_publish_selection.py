@@ -146,3 +146,10 @@ def test_unsafe_requests_are_refused_and_change_nothing(live: str, tmp_path: Pat
     assert "nrw-regionen kann nicht zurückgezogen werden" in dangling.stderr
     assert "Das bisherige Release bleibt in Betrieb" in dangling.stderr
     assert table_digests(live) == before
+
+
+def test_dry_run_into_no_database_creates_none(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'neu' / 'ods.sqlite'}"
+    out = ok(cli(tmp_path, url, "publish", "--dry-run", str(DATAPACKAGES / "lebensformen")))
+    assert "neu:          lebensformen (80 Zeilen)" in out
+    assert not (tmp_path / "neu" / "ods.sqlite").exists()

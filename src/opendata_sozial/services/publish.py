@@ -20,6 +20,7 @@ from opendata_sozial.db.data_tables import (
     table_content_hash,
     typed_rows,
 )
+from opendata_sozial.db.engine import sqlite_file
 from opendata_sozial.db.files import store_file
 from opendata_sozial.db.models import (
     CATALOG_STATE,
@@ -170,8 +171,10 @@ def _plan(
     selection: Selection,
 ) -> PublishPlan:
     current = _current_datasets(engine)
-    with engine.connect() as conn:
-        ready = _ready_tables(conn) if current else {}
+    ready: dict[str, int] = {}
+    if current:
+        with engine.connect() as conn:
+            ready = _ready_tables(conn)
     new_rows = {pkg.name: _package_rows(pkg, ready) for pkg in sources}
     return make_plan(
         sources,
@@ -244,7 +247,13 @@ def published_rows(engine: Engine, name: str) -> int | None:
 
 
 def _current_datasets(engine: Engine) -> dict[str, Current]:
-    """The datasets of the served release (none before the first publish)."""
+    """The datasets of the served release (none before the first publish).
+
+    A SQLite file that does not exist yet is not created here (``publish --dry-run``).
+    """
+    path = sqlite_file(engine.url)
+    if path is not None and not path.exists():
+        return {}
     if not inspect(engine).has_table(CATALOG_STATE.name):
         return {}
     with engine.connect() as conn:
