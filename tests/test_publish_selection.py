@@ -118,6 +118,13 @@ def test_withdrawing_needs_the_explicit_option(live: str, tmp_path: Path) -> Non
         {"name": "lebensformen", "rows_before": 80, "rows_after": None}
     ]
     assert len(release["plan"]["unchanged"]) == len(SHIPPED) - 1
+    with TestClient[Litestar](create_app(settings)) as http:
+        rows = http.get("/api/v1/datasets/lebensformen/diff/rows?from=1&to=2").json()
+        page = http.get("/datensaetze/lebensformen/versionen?von=1&bis=2")
+    assert rows["kind"] == "removed"
+    assert rows["rows"] == []
+    assert page.status_code == 200
+    assert "in Release 2 nicht mehr enthalten (zurückgezogen)" in page.text
 
 
 def test_exact_withdraws_what_is_not_named(live: str, tmp_path: Path) -> None:

@@ -153,7 +153,11 @@ def build_row_changes(
 ) -> RowChangesView:
     """The page model of ``found`` (page number ``page``)."""
     counts = found.counts
-    if counts is None:
+    if found.kind == "removed":
+        summary = f"Der Datensatz ist in Release {span[1]} nicht mehr enthalten (zurückgezogen)."
+    elif found.kind == "added":
+        summary = f"Der Datensatz ist in Release {span[1]} neu hinzugekommen."
+    elif counts is None:
         summary = "Die Zeilen dieser Ressource sind unverändert."
     elif not counts.is_comparable:
         summary = (

@@ -45,6 +45,8 @@ class RowPage:
     counts: RowChanges | None
     rows: list[RowChange]
     offset: int
+    kind: str = "changed"
+    """The dataset's change: added, removed, changed or unchanged."""
 
 
 class ReleaseService:
@@ -183,7 +185,7 @@ class ReleaseService:
                     offset=offset,
                     limit=limit,
                 )
-        return RowPage(resource, names, counts, rows, offset)
+        return RowPage(resource, names, counts, rows, offset, change.kind)
 
     def _resources(self, info: ReleaseInfo, name: str) -> list[dict[str, Any]]:
         found = self._snapshot(info).get(name)

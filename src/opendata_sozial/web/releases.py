@@ -350,6 +350,7 @@ class ReleaseController(Controller):
         query = f"from={old}&to={new}&resource={quote(found.resource)}&_size={size}"
         return {
             "dataset": name,
+            "kind": found.kind,
             "resource": found.resource,
             "resources": found.resources,
             "from": old,
