@@ -257,6 +257,7 @@ def test_web_catalog_shows_history_change_notes_and_versions(client: TestClient[
     assert "Korrektur" in history.text
     assert "nicht abwärtskompatibel" in history.text
     assert "merkmal → verfahren" in history.text
+    assert ">Lebensformen in NRW 2015–2019</a>" in history.text  # titles, not package names
     page = client.get("/datensaetze/lebensformen").text
     assert 'id="versionen"' in page
     assert f"{BASE}/api/v1/releases/1/datasets/lebensformen" in page

@@ -20,6 +20,7 @@ class ChangeView:
     """One dataset's change in a release, in words."""
 
     dataset: str
+    title: str
     kind: str
     is_breaking: bool
     details: list[str]
@@ -59,9 +60,12 @@ def change_details(change: DatasetChange) -> list[str]:
     return details
 
 
-def _change_view(change: DatasetChange, number: int, base_url: str) -> ChangeView:
+def _change_view(
+    change: DatasetChange, number: int, base_url: str, titles: dict[str, str]
+) -> ChangeView:
     return ChangeView(
         dataset=change.dataset,
+        title=titles.get(change.dataset, change.dataset),
         kind=KIND_LABELS.get(change.kind, change.kind),
         is_breaking=change.is_breaking,
         details=change_details(change),
@@ -76,7 +80,7 @@ def build_history(history: list[ReleaseSummary], base_url: str) -> list[ReleaseV
             number=s.info.number,
             date=format_date(s.info.created_at.date()),
             notes=s.notes,
-            changes=[_change_view(c, s.info.number, base_url) for c in s.changes],
+            changes=[_change_view(c, s.info.number, base_url, s.titles) for c in s.changes],
             api_url=f"{base_url}/api/v1/releases/{s.info.number}",
             previous=s.previous,
         )

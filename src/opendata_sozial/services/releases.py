@@ -1,7 +1,7 @@
 """Release history, the change feed and diffs between releases of a dataset."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,8 @@ class ReleaseSummary:
     """Number of the release compared with (None for the first)."""
     plan: dict[str, Any] | None = None
     """The publish plan stored with the run that made the release (``services.publish_plan``)."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Title of each changed dataset (from the release, or the one before for a withdrawn one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,19 @@ class ReleaseService:
             changes=changes,
             previous=previous,
             plan=self._plan(info.id),
+            titles=self._titles(
+                [info, *([self._catalog.release_info(previous)] if previous else [])]
+            ),
         )
         self._summaries[number] = summary
         return summary
+
+    def _titles(self, infos: list[ReleaseInfo]) -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for info in reversed(infos):  # the newer release's title wins
+            for name, (_, descriptor, _) in self._snapshot(info).items():
+                titles[name] = str(descriptor.get("title") or name)
+        return titles
 
     def _plan(self, release_id: int) -> dict[str, Any] | None:
         query = select(PUBLISH_RUN.c.plan).where(PUBLISH_RUN.c.release_id == release_id)
