@@ -5,10 +5,8 @@ PostgreSQL, and reads the result through the HTTP API.
 """
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,26 +19,15 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import PUBLISH_RUN
 from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests.cli import ok, run_cli
+from tests.conftest import DATAPACKAGES
 from tests.table_digest import table_digests
 
 SHIPPED = sorted(p.parent.name for p in DATAPACKAGES.glob("*/datapackage.json"))
 
 
 def cli(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
-    env.update(
-        {"ODS_DATABASE_URL": url, "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES), "COLUMNS": "1000"}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    return run_cli(cwd, *args, url=url)
 
 
 def served(url: str) -> set[str]:
@@ -60,11 +47,6 @@ def edited_lebensformen(tmp_path: Path) -> Path:
     descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(data)
     (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False))
     return folder
-
-
-def ok(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 @pytest.fixture

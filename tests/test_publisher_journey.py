@@ -17,9 +17,7 @@ Every served value is compared with the source table it came from.
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,9 @@ from litestar.testing import TestClient
 
 from opendata_sozial.config import Settings
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests import cli
+from tests.cli import ok
+from tests.conftest import DATAPACKAGES
 from tests.table_digest import table_digests
 
 SGB2_SOURCE = "sources/14_fwnrw_sgb2_hilfequoten_kinder_kreise_teil.csv"
@@ -43,25 +43,7 @@ VALUE = "quote_in_prozent"
 
 def run_cli(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """The real command line against ``url``, with nrw-regionen found in datapackages/."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
-    env.update(
-        {"ODS_DATABASE_URL": url, "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES), "COLUMNS": "1000"}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-
-
-def ok(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr
-    return done.stdout
+    return cli.run_cli(cwd, *args, url=url)
 
 
 def source_rows(shared_data: Path, name: str) -> list[dict[str, str]]:

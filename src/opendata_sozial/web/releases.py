@@ -188,6 +188,28 @@ def _atom(history: list[ReleaseSummary], base: str) -> str:
     )
 
 
+FromRelease = Annotated[
+    int,
+    QueryParameter(
+        name="from",
+        description="älteres Release",
+        examples=[Example(value=1)],
+        ge=1,
+        le=RELEASE_NUMBER_MAX,
+    ),
+]
+ToRelease = Annotated[
+    int,
+    QueryParameter(
+        name="to",
+        description="neueres Release",
+        examples=[Example(value=2)],
+        ge=1,
+        le=RELEASE_NUMBER_MAX,
+    ),
+]
+
+
 class ReleaseController(Controller):
     """Release history and the change feed."""
 
@@ -274,26 +296,8 @@ class ReleaseController(Controller):
         self,
         releases: NamedDependency[ReleaseService],
         name: Name,
-        old: Annotated[
-            int,
-            QueryParameter(
-                name="from",
-                description="älteres Release",
-                examples=[Example(value=1)],
-                ge=1,
-                le=RELEASE_NUMBER_MAX,
-            ),
-        ],
-        new: Annotated[
-            int,
-            QueryParameter(
-                name="to",
-                description="neueres Release",
-                examples=[Example(value=2)],
-                ge=1,
-                le=RELEASE_NUMBER_MAX,
-            ),
-        ],
+        old: FromRelease,
+        new: ToRelease,
     ) -> dict[str, Any]:
         """Schema changes (breaking flagged), metadata keys and row counts added/changed/removed."""
         return {"from": old, "to": new, **releases.diff(name, old, new).to_dict()}
@@ -309,26 +313,8 @@ class ReleaseController(Controller):
         request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
         name: Name,
-        old: Annotated[
-            int,
-            QueryParameter(
-                name="from",
-                description="älteres Release",
-                examples=[Example(value=1)],
-                ge=1,
-                le=RELEASE_NUMBER_MAX,
-            ),
-        ],
-        new: Annotated[
-            int,
-            QueryParameter(
-                name="to",
-                description="neueres Release",
-                examples=[Example(value=2)],
-                ge=1,
-                le=RELEASE_NUMBER_MAX,
-            ),
-        ],
+        old: FromRelease,
+        new: ToRelease,
         resource: Annotated[
             str | None,
             QueryParameter(description="Ressource (Standard: die erste)", required=False),
