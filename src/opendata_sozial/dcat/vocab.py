@@ -43,6 +43,8 @@ LICENSES: Final[dict[str, str]] = {
     "dl-de-zero-2.0": f"{DCATDE_LICENSES}dl-zero-de/2.0",
     "cc-by-4.0": f"{DCATDE_LICENSES}cc-by/4.0",
     "cc0-1.0": f"{DCATDE_LICENSES}cc-zero",
+    # the BKG's boundaries (nrw-geometrie); lower case as in the DCAT-AP.de licence list
+    "geonutzv-de-2013-03-19": f"{DCATDE_LICENSES}geonutz/20130319",
 }
 """Data Package licence ``name`` (lower case) -> DCAT-AP.de licence IRI (no trailing slash)."""
 

@@ -53,6 +53,12 @@ LICENSES: Final[dict[str, License]] = {
             "https://creativecommons.org/publicdomain/zero/1.0/",
             "http://dcat-ap.de/def/licenses/cc-zero",
         ),
+        License(
+            "geonutzv-de-2013-03-19",
+            "Nutzungsbestimmungen für die Bereitstellung von Geodaten des Bundes (GeoNutzV)",
+            "https://www.gesetze-im-internet.de/geonutzv/",
+            "http://dcat-ap.de/def/licenses/geonutz/20130319",
+        ),
     )
 }
 

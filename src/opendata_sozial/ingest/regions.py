@@ -26,7 +26,7 @@ from opendata_sozial.domain import Issue
 from opendata_sozial.errors import SourceError
 from opendata_sozial.ingest.german_numbers import Column, SourceTable
 from opendata_sozial.ingest.package import PackageSource, objects_in
-from opendata_sozial.ingest.resource_rules import resource_file
+from opendata_sozial.ingest.resource_rules import is_geometry, resource_file
 
 REGION_PACKAGE: Final = "nrw-regionen"
 REGION_RESOURCE: Final = "regionen"
@@ -454,7 +454,7 @@ def check_region_keys(pkg: PackageSource, known: Mapping[str, PackageSource]) ->
             continue
         res = next((r for r in pkg.resources() if r.get("name") == fk.get("resource")), None)
         fields = fk.get("fields") or []
-        if res is not None and len(fields) == 1:
+        if res is not None and len(fields) == 1 and not is_geometry(res):
             issues.extend(_check_column(pkg, res, str(fields[0]), index, temporal))
     return issues
 

@@ -18,6 +18,9 @@ TYPES = frozenset({"string", "integer", "number", "year", "yearmonth", "date", "
 NUMERIC = frozenset({"integer", "number"})
 STATUS_SUFFIX = "_status"
 FOOTNOTE_FIELD = "fussnote"
+GEOMETRY_FORMATS = {"geojson": "application/geo+json", "topojson": "application/json"}
+"""Non-tabular resources a package may hold: boundaries (``ingest.geometry_rules``), format to
+media type. They have no Table Schema; ``publish`` loads no table from them."""
 MAX_EXTRA_CELLS = 100
 """Cells beyond the schema's fields after which a row is refused before frictionless reads it:
 frictionless reports each extra cell with a copy of the row (quadratic time and memory)."""
@@ -55,6 +58,52 @@ def resource_file(pkg: PackageSource, res: dict[str, Any]) -> Path | None:
     return pkg.folder / path
 
 
+def is_geometry(res: dict[str, Any]) -> bool:
+    """True for a GeoJSON or TopoJSON resource (no table, checked by ``geometry_rules``)."""
+    return res.get("format") in GEOMETRY_FORMATS
+
+
+def _expected_facts(res: dict[str, Any]) -> dict[str, str]:
+    if is_geometry(res):
+        fmt = str(res["format"])
+        return {
+            "format": fmt,
+            "mediatype": GEOMETRY_FORMATS[fmt],
+            "encoding": "utf-8",
+            "scheme": "file",
+        }
+    return {
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "scheme": "file",
+        "type": "table",
+    }
+
+
+def _check_facts(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
+    """Format, media type, encoding, scheme (and for a table its type and dialect)."""
+    for key, value in _expected_facts(res).items():
+        if res.get(key) != value:
+            yield _issue(
+                pkg,
+                res,
+                f"'{key}' ist {res.get(key)!r}",
+                f"'{key}': '{value}' angeben",
+                "resource-metadata",
+                field=key,
+            )
+    if not is_geometry(res) and not isinstance(res.get("dialect"), dict):
+        yield _issue(
+            pkg,
+            res,
+            "'dialect' fehlt",
+            "Tabellendialekt (v2) mit delimiter und header angeben",
+            "resource-metadata",
+            field="dialect",
+        )
+
+
 def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Path safety, presence, format facts, byte count and hash."""
     path = res.get("path")
@@ -77,32 +126,7 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             "unsafe-path",
         )
         return
-    expected = {
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "scheme": "file",
-        "type": "table",
-    }
-    for key, value in expected.items():
-        if res.get(key) != value:
-            yield _issue(
-                pkg,
-                res,
-                f"'{key}' ist {res.get(key)!r}",
-                f"'{key}': '{value}' angeben",
-                "resource-metadata",
-                field=key,
-            )
-    if not isinstance(res.get("dialect"), dict):
-        yield _issue(
-            pkg,
-            res,
-            "'dialect' fehlt",
-            "Tabellendialekt (v2) mit delimiter und header angeben",
-            "resource-metadata",
-            field="dialect",
-        )
+    yield from _check_facts(pkg, res)
     file = pkg.folder / path
     if not file.is_file():
         yield _issue(
@@ -137,7 +161,8 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             field="hash",
         )
     yield from _check_encoding(pkg, res, file)
-    yield from _check_width(pkg, res, file)
+    if not is_geometry(res):
+        yield from _check_width(pkg, res, file)
 
 
 def _check_width(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterator[Issue]:
@@ -190,6 +215,8 @@ def _check_encoding(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iter
 
 def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Typed, titled fields; units; status columns; primary key; missing values."""
+    if is_geometry(res):
+        return  # no table: geometry_rules checks the file
     schema = res.get("schema")
     if (
         not isinstance(schema, dict)

@@ -10,6 +10,7 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import Issue, Severity
 from opendata_sozial.ingest.data_rules import KeySets, check_data, unused_footnotes
 from opendata_sozial.ingest.formula_rules import check_formulas
+from opendata_sozial.ingest.geometry_rules import check_geometry
 from opendata_sozial.ingest.metadata_rules import check_metadata
 from opendata_sozial.ingest.package import (
     DescriptorError,
@@ -18,7 +19,12 @@ from opendata_sozial.ingest.package import (
     read_package,
 )
 from opendata_sozial.ingest.regions import check_region_keys
-from opendata_sozial.ingest.resource_rules import check_file, check_schema, resource_file
+from opendata_sozial.ingest.resource_rules import (
+    check_file,
+    check_schema,
+    is_geometry,
+    resource_file,
+)
 from opendata_sozial.ingest.row_proof import RowProof, prove_rows
 from opendata_sozial.ingest.standard import check_standard
 
@@ -142,6 +148,10 @@ def _validate_one(
     if not file_ok:
         return issues  # frictionless and the data rules need every file in place
     issues.extend(check_region_keys(pkg, known))
+    for res in [r for r in resources if is_geometry(r)]:
+        if (file := resource_file(pkg, res)) is not None:
+            issues.extend(check_geometry(pkg, res, file, key_sets))
+    resources = [r for r in resources if not is_geometry(r)]  # the tables
     proven = _proven_rows(pkg, resources, key_sets, prove_rows_from)
     if proven is not None:
         issues.extend(check_standard(pkg, limit_rows=PROOF_SAMPLE_ROWS))
@@ -165,8 +175,10 @@ def _proven_rows(
 ) -> list[tuple[dict[str, Any], RowProof]] | None:
     """A proof for every resource of a package with a large file, or ``None`` (check fully)."""
     files = [(res, resource_file(pkg, res)) for res in resources]
-    if prove_rows_from is None or not any(
-        file is not None and file.stat().st_size >= prove_rows_from for _, file in files
+    if (
+        not files
+        or prove_rows_from is None
+        or not any(file is not None and file.stat().st_size >= prove_rows_from for _, file in files)
     ):
         return None
     proven = []

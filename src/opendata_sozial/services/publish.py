@@ -37,6 +37,7 @@ from opendata_sozial.db.models import (
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
 from opendata_sozial.errors import PackageInvalid
 from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.resource_rules import is_geometry
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
@@ -193,10 +194,15 @@ def _ready_tables(conn: Connection) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
+def _tables(pkg: PackageSource) -> list[dict[str, Any]]:
+    """The table resources; boundary files (GeoJSON, TopoJSON) are not loaded (yet)."""
+    return [res for res in pkg.resources() if not is_geometry(res)]
+
+
 def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
     """Rows of a package: from its loaded table where one exists, else counted in the file."""
     total = 0
-    for res in pkg.resources():
+    for res in _tables(pkg):
         name = physical_name(table_content_hash(res["hash"], res["schema"]))
         total += ready[name] if name in ready else count_rows(pkg.folder / res["path"])
     return total
@@ -421,7 +427,7 @@ def _load_package(
     with engine.begin() as conn:
         first_issued = _first_issued(conn, pkg.name, content_hash)
         dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
-    for position, res in enumerate(pkg.resources()):
+    for position, res in enumerate(_tables(pkg)):
         table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:
             _insert_resource(conn, dataset_id, position, res, table_name, count)
