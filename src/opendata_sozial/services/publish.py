@@ -35,7 +35,7 @@ from opendata_sozial.db.models import (
     THEME,
 )
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
-from opendata_sozial.errors import PackageInvalid
+from opendata_sozial.errors import PackageInvalid, PublishRefused
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.resource_rules import is_geometry
 from opendata_sozial.ingest.validate import validate_paths
@@ -117,6 +117,7 @@ def publish(  # noqa: PLR0913  # keyword-only options of one use case
     if not report.is_valid:
         raise PackageInvalid(report.errors())
     sources = [r.source for r in report.packages if r.source is not None]
+    _refuse_boundaries(sources)
     hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
     if selection.dry_run:
         plan = _plan(engine, sources, hashes, selection)
@@ -195,8 +196,22 @@ def _ready_tables(conn: Connection) -> dict[str, int]:
 
 
 def _tables(pkg: PackageSource) -> list[dict[str, Any]]:
-    """The table resources; boundary files (GeoJSON, TopoJSON) are not loaded (yet)."""
+    """The table resources of a package (``_refuse_boundaries`` keeps out any other kind)."""
     return [res for res in pkg.resources() if not is_geometry(res)]
+
+
+def _refuse_boundaries(sources: Sequence[PackageSource]) -> None:
+    """Refuse packages with boundary files (GeoJSON, TopoJSON), naming them.
+
+    They cannot be served yet: publishing them would list a dataset whose every link leads
+    nowhere.
+    """
+    found = sorted(pkg.name for pkg in sources if any(is_geometry(r) for r in pkg.resources()))
+    if found:
+        raise PublishRefused(
+            f"{', '.join(found)}: Gebietsgrenzen (GeoJSON/TopoJSON) lassen sich noch nicht "
+            "veröffentlichen, nur prüfen (validate); die Auslieferung der Grenzen folgt"
+        )
 
 
 def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
