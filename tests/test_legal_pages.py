@@ -13,13 +13,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import pytest
 import yaml
 from litestar.testing import TestClient
+from pydantic import BaseModel
 
-from opendata_sozial.catalog import load_catalog
+from opendata_sozial.catalog import Legal, load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.errors import ConfigError
@@ -317,6 +318,20 @@ def test_the_footer_of_every_page_type_links_to_the_three_statements(
         assert [path for path in LEGAL_PAGES if path not in links] == [], url
         current = [path for path in LEGAL_PAGES if 'aria-current="page"' in links[path]]
         assert current == ([url] if url in LEGAL_PAGES else []), url
+        # what the privacy statement promises: no cookies, nothing loaded from elsewhere
+        assert "set-cookie" not in response.headers, url
+        assert _loaded_from_elsewhere(response.text) == [], url
+
+
+def _loaded_from_elsewhere(page: str) -> list[str]:
+    """Addresses of scripts, stylesheets, icons, images and frames not on this origin."""
+    loaded = re.findall(r'<(?:script|img|iframe|source)\b[^>]*\bsrc="([^"]+)"', page)
+    loaded += [
+        m.group(2)
+        for m in re.finditer(r'<link\b([^>]*)\bhref="([^"]+)"', page)
+        if re.search(r'rel="(?:stylesheet|icon|preload|modulepreload)"', m.group(0))
+    ]
+    return [url for url in loaded if not url.startswith("/") or url.startswith("//")]
 
 
 def test_the_footer_of_the_unavailable_page_links_to_them_too(tmp_path: Path) -> None:
@@ -456,3 +471,27 @@ def test_validate_refuses_a_catalog_without_legal_details(tmp_path: Path) -> Non
         f"Fehler (invalid-config): Katalogdatei {catalog_file} ungültig: legal (Angaben für "
         "Impressum, Datenschutz und Barrierefreiheit): Pflichtangabe fehlt"
     ) in result.stderr
+
+
+def test_every_legal_key_is_documented() -> None:
+    text = (CATALOG_FILE.parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert list(_undocumented(Legal, "legal", text)) == []
+
+
+def _undocumented(model: type[BaseModel], prefix: str, text: str) -> Iterator[str]:
+    """Keys below ``prefix`` that the table names neither in full nor as ``.key`` in a row.
+
+    A section documented as a whole (```legal.privacy.controller``` with its keys in braces)
+    is not descended into.
+    """
+    for name, field in model.model_fields.items():
+        path = f"{prefix}.{name}"
+        sections = [
+            a
+            for a in (field.annotation, *get_args(field.annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        if sections and f"`{path}`" not in text:
+            yield from _undocumented(sections[0], path, text)
+        elif path not in text and f"`.{name}`" not in text:
+            yield path
