@@ -22,6 +22,9 @@ PAGES = {
     "fehler-404": "/datensaetze/gibtsnicht",
     "fehler-400": "/datensaetze/lebensformen?jahr=kein-jahr",
     "api-dokumentation": "/schema",
+    "impressum": "/impressum",
+    "datenschutz": "/datenschutz",
+    "barrierefreiheit": "/barrierefreiheit",
 }
 RENDERED = {"api-dokumentation": ".api-docs .opblock-tag"}
 """Pages that a script fills after loading: checked once this selector is there."""

@@ -162,6 +162,38 @@ class PageController(Controller):
         )
 
 
+class LegalController(Controller):
+    """Impressum, privacy and accessibility statement, filled from ``catalog.yaml`` (``legal``).
+
+    They read no database, so they answer even while it is down.
+    """
+
+    path = "/"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+
+    @get("/impressum", name="page-imprint", sync_to_thread=False)
+    def imprint(self, request: Request[Any, Any, Any]) -> Template:
+        """Operator, representation, contact and who answers for the content."""
+        return render(request, "impressum.html.j2")
+
+    @get("/datenschutz", name="page-privacy", sync_to_thread=False)
+    def privacy(self, request: Request[Any, Any, Any]) -> Template:
+        """What the server processes (access log, rate limit), legal basis and rights."""
+        settings = request.app.state.settings
+        return render(
+            request,
+            "datenschutz.html.j2",
+            rate_limit=settings.rate_limit_requests > 0,
+            rate_limit_window=settings.rate_limit_window_seconds,
+        )
+
+    @get("/barrierefreiheit", name="page-accessibility", sync_to_thread=False)
+    def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+        """Compliance status, known gaps, feedback contact and enforcement procedure."""
+        return render(request, "barrierefreiheit.html.j2", base_url=Urls.of(request).base)
+
+
 class PagesPlugin(InitPlugin):
     """Adds the pages, their templates and ``/static`` to the app being built."""
 
@@ -171,6 +203,7 @@ class PagesPlugin(InitPlugin):
         app_config.route_handlers.extend(
             [
                 PageController,
+                LegalController,
                 create_static_files_router(
                     path=STATIC_PREFIX, directories=[STATIC_DIR], name="static"
                 ),
