@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import random
+import resource as rusage
 import shutil
 import socket
 import subprocess
@@ -70,7 +71,10 @@ CLIENT_TIMEOUT = httpx.Timeout(75.0, connect=10.0)
 SLOW_CHUNK = 4096
 SLOW_RCVBUF = 16 << 10
 INLINE_CHECK_BYTES = 256 << 10
-"""Bodies up to this size are checked in the event loop; larger ones (and XLSX) in a process."""
+"""Bodies up to this size are checked in the event loop; larger ones in a separate process."""
+KEEPALIVE_EXPIRY = 2.0
+"""Clients drop idle connections before uvicorn's 5 s keep-alive limit does: else a request
+sent just as the server closes the connection meets a reset (a client-side race, not a fault)."""
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 NUMERIC = {"integer", "number", "year"}
 SEARCH_WORDS = [
@@ -340,7 +344,7 @@ class Checker:
         """Why the download of ``plan`` is incomplete, or ``None``."""
         assert plan.export is not None
         args = (plan.export, headers, body, received, plan.expected)
-        if len(body) <= INLINE_CHECK_BYTES and plan.export != "xlsx":
+        if len(body) <= INLINE_CHECK_BYTES:
             return export_problem(*args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, export_problem, *args)
@@ -391,14 +395,19 @@ async def fast_loop(
         started = time.monotonic()
         try:
             async with client.stream("GET", plan.path, headers=plan.headers) as response:
-                body = await response.aread()
+                try:
+                    body = await response.aread()
+                except httpx.HTTPError as exc:  # the head came, the body broke off
+                    reason = f"{type(exc).__name__} nach dem Kopf: {str(exc)[:60]}"
+                    tally.truncated[f"{plan.path}: {reason}"[:200]] += 1
+                    continue
                 received = response.num_bytes_downloaded
         except httpx.TimeoutException as exc:
             tally.timeouts[f"{type(exc).__name__} {plan.kind} {plan.path}"[:160]] += 1
             continue
         except httpx.HTTPError as exc:
-            target = tally.truncated if plan.export else tally.transport
-            target[f"{type(exc).__name__} {plan.path}: {str(exc)[:60]}"[:200]] += 1
+            label = f"{type(exc).__name__} vor dem Kopf {plan.kind} {plan.path}: {str(exc)[:60]}"
+            tally.transport[label[:200]] += 1
             continue
         tally.answered(plan.kind, response.status_code, time.monotonic() - started)
         headers = {k.lower(): v for k, v in response.headers.items()}
@@ -482,6 +491,38 @@ async def slow_loop(
             tally.truncated[f"slow {plan.path}: {type(exc).__name__} {str(exc)[:60]}"[:200]] += 1
 
 
+# --- a probe of its own ------------------------------------------------------------------------
+
+PROBE = """
+import json, sys, time, http.client
+port, until = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+seen = []
+while time.monotonic() < until:
+    started = time.monotonic()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/health/live")
+        status = conn.getresponse().status
+        conn.close()
+    except OSError:
+        status = 0
+    seen.append((status, time.monotonic() - started))
+    time.sleep(0.5)
+print(json.dumps(seen))
+"""
+"""Asks ``/health/live`` twice a second on a new connection, from a process of its own: how
+long the server takes to answer anyone, without the load generator's own queueing."""
+
+
+async def probe(port: int, seconds: float) -> list[tuple[int, float]]:
+    """Run :data:`PROBE` for ``seconds``; (status, seconds) of each answer."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PROBE, str(port), str(seconds), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    return [(int(status), float(took)) for status, took in json.loads(out or b"[]")]
+
+
 # --- memory ----------------------------------------------------------------------------------
 
 
@@ -494,6 +535,13 @@ def rss_kib(pid: int) -> int:
     except OSError:
         return 0
     return 0
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of the load generator: this process and its finished children."""
+    own = rusage.getrusage(rusage.RUSAGE_SELF)
+    children = rusage.getrusage(rusage.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def cpu_seconds(pid: int) -> float:
@@ -567,13 +615,16 @@ async def drive(
     tally = Tally()
     slow = round(args.connections * args.slow_share)
     fast = args.connections - slow
-    limits = httpx.Limits(max_connections=fast, max_keepalive_connections=fast)
+    limits = httpx.Limits(
+        max_connections=fast, max_keepalive_connections=fast, keepalive_expiry=KEEPALIVE_EXPIRY
+    )
     samples: list[tuple[float, int]] = []
     load_before = os.getloadavg()
-    cpu_before = cpu_seconds(pid)
+    cpu_before, client_before = cpu_seconds(pid), own_cpu_seconds()
     started = time.monotonic()
     deadline = started + args.seconds
     sampler = asyncio.create_task(sample_rss(pid, samples, started))
+    prober = asyncio.create_task(probe(port, args.seconds))
     with ProcessPoolExecutor(max_workers=1) as pool:
         state = (tally, Checker(pool))
         async with httpx.AsyncClient(
@@ -595,6 +646,10 @@ async def drive(
                     tally.transport[f"client crashed: {task.exception()!r}"[:200]] += 1
     elapsed = time.monotonic() - started
     sampler.cancel()
+    for status, took in await prober:
+        tally.answered("probe /health/live (eigener Prozess)", status, took)
+        if status != 200:
+            tally.unexpected[f"{status} probe /health/live"] += 1
     load_after = os.getloadavg()
     by_class = {
         kind: {
@@ -622,6 +677,7 @@ async def drive(
         "still_running_at_drain_limit": len(pending),
         "rss": rss_summary(samples, args.seconds),
         "server_cpu_seconds": round(cpu_seconds(pid) - cpu_before, 1),
+        "load_generator_cpu_seconds": round(own_cpu_seconds() - client_before, 1),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in load_after],
     }
