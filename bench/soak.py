@@ -149,6 +149,7 @@ class Tally:
     exports_checked: Counter[str] = field(default_factory=Counter)
     truncated: Counter[str] = field(default_factory=Counter)
     slow: Counter[str] = field(default_factory=Counter)
+    retried: int = 0
 
     def answered(self, kind: str, status: int, seconds: float) -> None:
         """Count one answer of class ``kind``."""
@@ -378,6 +379,34 @@ async def record_answer(
     return True
 
 
+async def fetch(
+    client: httpx.AsyncClient, plan: Plan, tally: Tally
+) -> tuple[httpx.Response, bytes, int] | None:
+    """GET ``plan``: the response, its decoded body and the bytes received; ``None`` when the
+    body broke off after the head (counted as truncated).
+
+    A connection that fails before any byte of the head is retried once on a new connection, as
+    browsers do for idempotent requests (RFC 9112, 9.3.1): uvicorn closes a keep-alive
+    connection 5 s after it sent the last byte, and a busy client may take a connection from its
+    pool just then. Retries are counted; a second failure is raised.
+    """
+    for attempt in (1, 2):
+        try:
+            async with client.stream("GET", plan.path, headers=plan.headers) as response:
+                try:
+                    body = await response.aread()
+                except httpx.HTTPError as exc:  # the head came, the body broke off
+                    reason = f"{type(exc).__name__} nach dem Kopf: {str(exc)[:60]}"
+                    tally.truncated[f"{plan.path}: {reason}"[:200]] += 1
+                    return None
+                return response, body, response.num_bytes_downloaded
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            if attempt == 2:
+                raise
+            tally.retried += 1
+    raise AssertionError("unreachable")
+
+
 async def fast_loop(
     client: httpx.AsyncClient, deadline: float, seed: int, mix_tables: list[Table], state: "State"
 ) -> None:
@@ -394,14 +423,7 @@ async def fast_loop(
             )
         started = time.monotonic()
         try:
-            async with client.stream("GET", plan.path, headers=plan.headers) as response:
-                try:
-                    body = await response.aread()
-                except httpx.HTTPError as exc:  # the head came, the body broke off
-                    reason = f"{type(exc).__name__} nach dem Kopf: {str(exc)[:60]}"
-                    tally.truncated[f"{plan.path}: {reason}"[:200]] += 1
-                    continue
-                received = response.num_bytes_downloaded
+            answer = await fetch(client, plan, tally)
         except httpx.TimeoutException as exc:
             tally.timeouts[f"{type(exc).__name__} {plan.kind} {plan.path}"[:160]] += 1
             continue
@@ -409,10 +431,13 @@ async def fast_loop(
             label = f"{type(exc).__name__} vor dem Kopf {plan.kind} {plan.path}: {str(exc)[:60]}"
             tally.transport[label[:200]] += 1
             continue
+        if answer is None:
+            continue
+        response, body, received = answer
         tally.answered(plan.kind, response.status_code, time.monotonic() - started)
         headers = {k.lower(): v for k, v in response.headers.items()}
-        answer = (response.status_code, headers, body, received)
-        if await record_answer(tally, checker, plan, answer) and "etag" in headers:
+        seen = (response.status_code, headers, body, received)
+        if await record_answer(tally, checker, plan, seen) and "etag" in headers:
             etags[plan.path] = headers["etag"]
 
 
@@ -673,6 +698,7 @@ async def drive(
         "unexpected": sum(tally.unexpected.values()),
         "unexpected_kinds": dict(tally.unexpected.most_common(10)),
         "transport_errors": dict(tally.transport.most_common(10)),
+        "retried_before_head": tally.retried,
         "timeouts": dict(tally.timeouts.most_common(10)),
         "still_running_at_drain_limit": len(pending),
         "rss": rss_summary(samples, args.seconds),
