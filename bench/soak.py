@@ -1,11 +1,12 @@
-"""Soak test: 200 connections of mixed traffic for 60 s against SQLite and PostgreSQL.
+"""Soak test: 200 connections of mixed traffic for 20 + 60 s against SQLite and PostgreSQL.
 
 Publishes every package of ``datapackages/`` (release 1), a synthetic table of
 ``--scale-rows`` rows (release 2) and the same table with one more year block of rows
 (release 3, so version pages and diffs have something to show) into a fresh database (a SQLite
 file; a new database on the PostgreSQL server of ``ODS_TEST_POSTGRES_URL``). Then it starts the
 real ``serve`` command on loopback, ONE server process (``--workers 1``), and keeps
-``--connections`` connections busy:
+``--connections`` connections busy for ``--warm-up`` seconds and then the measured ``--seconds``
+(figures and the memory curve are of the measured window; failures count in both):
 
 * most of them (keep-alive, httpx) with a weighted mix of HTML pages (``/``, ``/suche``,
   dataset pages with and without preview filters, ``/versionen``, ``/aenderungen``), API
@@ -21,15 +22,16 @@ Every export read to its end is checked for completeness: body length equals
 where absent); XLSX opens and its ``Daten`` sheet is read; an original file is byte-identical
 to the package's file. The only 5xx allowed are the documented 503s (``database-unavailable``,
 ``exports-busy``, ``query-timeout``), counted by type. The server's RSS is sampled every second;
-it must level off: the median of the last third of the run at most ``--max-tail-growth`` above
-the median of the middle third (and at most ``--max-growth`` above the value after warm-up).
+it must level off: the median of the last third of the measured window at most
+``--max-tail-growth`` above the median of its middle third (and its end at most
+``--max-growth`` above its start).
 
 It fails (exit 1) on any other 5xx, unexpected status, transport error, client timeout,
 truncated or unreadable download, server log line at ERROR, or memory that keeps growing.
 Only loopback is contacted; every wait is bounded (client timeout, drain limit). Rate limiting
 is off (``ODS_RATE_LIMIT_REQUESTS=0``): all connections come from one address.
 
-    python bench/soak.py [--seconds 60] [--connections 200] [--backend sqlite|postgres|all]
+    python bench/soak.py [--seconds 60] [--warm-up 20] [--connections 200] [--backend all]
 """
 
 import argparse
@@ -64,7 +66,8 @@ from soak_checks import Expected, export_problem, is_documented_503, parse_head,
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
-WARM_UP_SECONDS = 10.0
+WARM_UP_SECONDS = 20.0
+"""Load before the measured window: caches, pools and the allocator reach their working size."""
 DRAIN_SECONDS = 90.0
 """Longest wait for requests still running at the deadline (exports may queue up to 60 s)."""
 CLIENT_TIMEOUT = httpx.Timeout(75.0, connect=10.0)
@@ -150,9 +153,14 @@ class Tally:
     truncated: Counter[str] = field(default_factory=Counter)
     slow: Counter[str] = field(default_factory=Counter)
     retried: int = 0
+    measure_from: float = 0.0
+    """Answers to requests started before this (monotonic) time are warm-up: not in the figures."""
 
-    def answered(self, kind: str, status: int, seconds: float) -> None:
-        """Count one answer of class ``kind``."""
+    def answered(self, kind: str, status: int, started: float) -> None:
+        """Count one answer of class ``kind`` to a request started at ``started``."""
+        if started < self.measure_from:
+            return
+        seconds = time.monotonic() - started
         self.requests += 1
         self.statuses[kind][status] += 1
         self.latencies[kind].append(seconds)
@@ -434,7 +442,7 @@ async def fast_loop(
         if answer is None:
             continue
         response, body, received = answer
-        tally.answered(plan.kind, response.status_code, time.monotonic() - started)
+        tally.answered(plan.kind, response.status_code, started)
         headers = {k.lower(): v for k, v in response.headers.items()}
         seen = (response.status_code, headers, body, received)
         if await record_answer(tally, checker, plan, seen) and "etag" in headers:
@@ -464,7 +472,7 @@ async def slow_read(
         await writer.drain()
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), CLIENT_TIMEOUT.read)
         status, headers = parse_head(head)
-        tally.answered("slow-reader (Kopf)", status, time.monotonic() - started)
+        tally.answered("slow-reader (Kopf)", status, started)
         length = int(headers.get("content-length", "-1"))
         if status != 200 or length < 0:
             body = await asyncio.wait_for(reader.read(), CLIENT_TIMEOUT.read)
@@ -539,8 +547,9 @@ print(json.dumps(seen))
 long the server takes to answer anyone, without the load generator's own queueing."""
 
 
-async def probe(port: int, seconds: float) -> list[tuple[int, float]]:
-    """Run :data:`PROBE` for ``seconds``; (status, seconds) of each answer."""
+async def probe(port: int, wait: float, seconds: float) -> list[tuple[int, float]]:
+    """Run :data:`PROBE` for ``seconds`` after ``wait``; (status, seconds) of each answer."""
+    await asyncio.sleep(wait)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", PROBE, str(port), str(seconds), stdout=asyncio.subprocess.PIPE
     )
@@ -594,10 +603,11 @@ def median(values: list[int]) -> float:
     )
 
 
-def rss_summary(samples: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
-    """Warm-up, thirds, peak and end of the RSS curve (MiB), and the two growth figures."""
-    during = [(t, kib) for t, kib in samples if t <= seconds] or samples
-    warm = next((kib for t, kib in during if t >= min(WARM_UP_SECONDS, seconds / 4)), during[0][1])
+def rss_summary(samples: list[tuple[float, int]], warm_up: float, seconds: float) -> dict[str, Any]:
+    """The RSS curve of the measured window (MiB): start, thirds, peak, end, and growth."""
+    during = [(t - warm_up, kib) for t, kib in samples if warm_up <= t <= warm_up + seconds]
+    during = during or [(0.0, samples[-1][1])]
+    warm = during[0][1]
     third = seconds / 3
     middle = [kib for t, kib in during if third <= t < 2 * third] or [warm]
     last = [kib for t, kib in during if t >= 2 * third] or [during[-1][1]]
@@ -607,15 +617,15 @@ def rss_summary(samples: list[tuple[float, int]], seconds: float) -> dict[str, A
         return round(kib / 1024, 1)
 
     return {
-        "start_mib": mib(during[0][1]),
-        "warm_mib": mib(warm),
+        "before_load_mib": mib(samples[0][1]),
+        "after_warm_up_mib": mib(warm),
         "middle_third_median_mib": mib(median(middle)),
         "last_third_median_mib": mib(median(last)),
         "peak_mib": mib(max(kib for _, kib in samples)),
         "end_mib": mib(end),
         "growth": round(end / warm - 1, 4) if warm else None,
         "tail_growth": round(median(last) / median(middle) - 1, 4),
-        "curve_mib": [mib(kib) for t, kib in during if int(t) % 10 == 0],
+        "curve_mib": [mib(kib) for t, kib in samples if int(t) % 10 == 0],
         "samples": len(samples),
     }
 
@@ -647,9 +657,10 @@ async def drive(
     load_before = os.getloadavg()
     cpu_before, client_before = cpu_seconds(pid), own_cpu_seconds()
     started = time.monotonic()
-    deadline = started + args.seconds
+    tally.measure_from = started + args.warm_up
+    deadline = tally.measure_from + args.seconds
     sampler = asyncio.create_task(sample_rss(pid, samples, started))
-    prober = asyncio.create_task(probe(port, args.seconds))
+    prober = asyncio.create_task(probe(port, args.warm_up, args.seconds))
     with ProcessPoolExecutor(max_workers=1) as pool:
         state = (tally, Checker(pool))
         async with httpx.AsyncClient(
@@ -663,7 +674,9 @@ async def drive(
                 asyncio.create_task(slow_loop(port, deadline, 10_000 + seed, tables, state))
                 for seed in range(slow)
             ]
-            done, pending = await asyncio.wait(loops, timeout=args.seconds + DRAIN_SECONDS)
+            done, pending = await asyncio.wait(
+                loops, timeout=args.warm_up + args.seconds + DRAIN_SECONDS
+            )
             for task in pending:
                 task.cancel()
             for task in done:
@@ -672,7 +685,7 @@ async def drive(
     elapsed = time.monotonic() - started
     sampler.cancel()
     for status, took in await prober:
-        tally.answered("probe /health/live (eigener Prozess)", status, took)
+        tally.answered("probe /health/live (eigener Prozess)", status, time.monotonic() - took)
         if status != 200:
             tally.unexpected[f"{status} probe /health/live"] += 1
     load_after = os.getloadavg()
@@ -685,7 +698,7 @@ async def drive(
         for kind, values in sorted(tally.latencies.items())
     }
     return {
-        "seconds": round(elapsed, 1),
+        "seconds": {"warm-up": args.warm_up, "measured": args.seconds, "in all": round(elapsed, 1)},
         "connections": {"keep-alive": fast, "slow readers": slow},
         "requests": tally.requests,
         "requests_per_second": round(tally.requests / args.seconds, 1),
@@ -701,7 +714,7 @@ async def drive(
         "retried_before_head": tally.retried,
         "timeouts": dict(tally.timeouts.most_common(10)),
         "still_running_at_drain_limit": len(pending),
-        "rss": rss_summary(samples, args.seconds),
+        "rss": rss_summary(samples, args.warm_up, args.seconds),
         "server_cpu_seconds": round(cpu_seconds(pid) - cpu_before, 1),
         "load_generator_cpu_seconds": round(own_cpu_seconds() - client_before, 1),
         "loadavg_before": [round(x, 2) for x in load_before],
@@ -870,6 +883,7 @@ def main() -> None:
     """Run the soak for each backend, print one JSON document each; exit 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warm-up", type=float, default=WARM_UP_SECONDS, help="load before")
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--slow-share", type=float, default=0.1, help="share of slow readers")
     parser.add_argument("--scale-rows", type=int, default=20_000, help="synthetic table; 0: none")
