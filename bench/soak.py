@@ -557,6 +557,14 @@ async def probe(port: int, wait: float, seconds: float) -> list[tuple[int, float
     return [(int(status), float(took)) for status, took in json.loads(out or b"[]")]
 
 
+async def loop_lag(lags: list[float]) -> None:
+    """How late this process's event loop wakes from a 0.1 s sleep, until cancelled."""
+    while True:
+        started = time.monotonic()
+        await asyncio.sleep(0.1)
+        lags.append(time.monotonic() - started - 0.1)
+
+
 # --- memory ----------------------------------------------------------------------------------
 
 
@@ -661,6 +669,8 @@ async def drive(
     deadline = tally.measure_from + args.seconds
     sampler = asyncio.create_task(sample_rss(pid, samples, started))
     prober = asyncio.create_task(probe(port, args.warm_up, args.seconds))
+    lags: list[float] = []
+    lagger = asyncio.create_task(loop_lag(lags))
     with ProcessPoolExecutor(max_workers=1) as pool:
         state = (tally, Checker(pool))
         async with httpx.AsyncClient(
@@ -684,6 +694,7 @@ async def drive(
                     tally.transport[f"client crashed: {task.exception()!r}"[:200]] += 1
     elapsed = time.monotonic() - started
     sampler.cancel()
+    lagger.cancel()
     for status, took in await prober:
         tally.answered("probe /health/live (eigener Prozess)", status, time.monotonic() - took)
         if status != 200:
@@ -717,6 +728,7 @@ async def drive(
         "rss": rss_summary(samples, args.warm_up, args.seconds),
         "server_cpu_seconds": round(cpu_seconds(pid) - cpu_before, 1),
         "load_generator_cpu_seconds": round(own_cpu_seconds() - client_before, 1),
+        "load_generator_loop_lag": percentiles(lags),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in load_after],
     }
