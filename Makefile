@@ -89,7 +89,7 @@ scaleout: $(STAMP) ## Distinct-query throughput with 1, 2, 4 API processes over 
 audit: $(STAMP) ## pip-audit of the installed dependencies; says plainly when the advisory service is unreachable
 	$(BIN)/python scripts/audit.py
 
-soak: $(STAMP) ## Soak: 60 s, 64 connections, mixed endpoints on SQLite and PostgreSQL (loopback); fails on errors or RSS growth >= 20 %
+soak: $(STAMP) ## Soak: 20 s warm-up + 60 s, 200 connections (pages, queries, exports, slow readers) on SQLite and PostgreSQL; fails on 5xx other than documented 503s, truncated downloads, growing RSS
 	timeout --kill-after=30 900 $(BIN)/python bench/soak.py
 
 clean: ## Remove the local database and caches
