@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
-from opendata_sozial.db.models import PUBLISH_RUN
+from opendata_sozial.db.models import PUBLISH_RUN, TABLE_DIFF, TABLE_DIFF_ROW
 from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.web.app import create_app
 from tests.cli import ok, run_cli
@@ -142,3 +142,25 @@ def test_dry_run_into_no_database_creates_none(tmp_path: Path) -> None:
     out = ok(cli(tmp_path, url, "publish", "--dry-run", str(DATAPACKAGES / "lebensformen")))
     assert "neu:          lebensformen (80 Zeilen)" in out
     assert not (tmp_path / "neu" / "ods.sqlite").exists()
+
+
+def test_releases_without_stored_comparisons_are_counted_on_read(live: str, tmp_path: Path) -> None:
+    """A database upgraded from before migration 0003 has no stored comparison: same counts."""
+    ok(cli(tmp_path, live, "publish", str(edited_lebensformen(tmp_path))))
+    engine = create_db_engine(live)
+    with engine.begin() as conn:
+        conn.execute(delete(TABLE_DIFF_ROW))
+        conn.execute(delete(TABLE_DIFF))
+    engine.dispose()
+    settings = Settings(database_url=live, base_url="http://testserver.local")
+    with TestClient[Litestar](create_app(settings)) as http:
+        diff = http.get("/api/v1/datasets/lebensformen/diff?from=1&to=2").json()
+        rows = http.get("/api/v1/datasets/lebensformen/diff/rows?from=1&to=2").json()
+    assert diff["resources"][0]["rows"] == {
+        "added": 0,
+        "changed": 1,
+        "removed": 0,
+        "is_comparable": True,
+        "listed": None,
+    }
+    assert rows["rows"] == []

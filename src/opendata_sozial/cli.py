@@ -390,13 +390,13 @@ def _published_rows(context: _Context, name: str) -> int | None:
     """Rows of ``name`` in the served release, if a database is there to ask (never creates one)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.db.engine import create_db_engine, missing_sqlite_file
     from opendata_sozial.services.publish import published_rows
 
     url = context.settings.database_url
-    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).is_file():
+    if missing_sqlite_file(url) is not None:
         return None
-    engine = create_db_engine(url, pooler=context.settings.database_pooler)
+    engine = create_db_engine(url, read_only=True, pooler=context.settings.database_pooler)
     try:
         return published_rows(engine, name)
     except SQLAlchemyError:

@@ -1,13 +1,11 @@
 """What changed in a dataset between two releases: metadata, schema (breaking?) and rows."""
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, exists, func, or_, select
+from sqlalchemy import Connection
 
-from opendata_sozial.db.data_tables import build_table
-from opendata_sozial.services.row_diff import stored_diff
+from opendata_sozial.services.row_diff import compare_tables, stored_diff
 
 _VOLATILE = frozenset({"resources", "created", "version"})
 """Descriptor keys whose change is reported elsewhere (resources) or is bookkeeping."""
@@ -138,56 +136,6 @@ def metadata_changes(
     return sorted(k for k in keys if old.get(k) != new.get(k))
 
 
-def _same_key(a: Table, b: Table, key: Sequence[str]) -> Any:  # noqa: ANN401  # SQL expression
-    return and_(*(a.c[k].is_not_distinct_from(b.c[k]) for k in key))
-
-
-def row_changes(
-    conn: Connection, old: tuple[str, dict[str, Any]], new: tuple[str, dict[str, Any]]
-) -> RowChanges:
-    """Rows added, changed and removed, matched by the new primary key (NULL-safe)."""
-    old_table, new_table = build_table(old[0], old[1]), build_table(new[0], new[1])
-    key = list(new[1].get("primaryKey") or [])
-    old_names = {f["name"]: f["type"] for f in old[1]["fields"]}
-    if not key or any(
-        old_names.get(k) != t
-        for k, t in ((f["name"], f["type"]) for f in new[1]["fields"] if f["name"] in key)
-    ):
-        total_old = conn.execute(select(func.count()).select_from(old_table)).scalar_one()
-        total_new = conn.execute(select(func.count()).select_from(new_table)).scalar_one()
-        return RowChanges(
-            added=int(total_new), changed=0, removed=int(total_old), is_comparable=False
-        )
-    added = conn.execute(
-        select(func.count())
-        .select_from(new_table)
-        .where(~exists().where(_same_key(old_table, new_table, key)))
-    ).scalar_one()
-    removed = conn.execute(
-        select(func.count())
-        .select_from(old_table)
-        .where(~exists().where(_same_key(old_table, new_table, key)))
-    ).scalar_one()
-    compared = [
-        f["name"]
-        for f in new[1]["fields"]
-        if f["name"] not in key and old_names.get(f["name"]) == f["type"]
-    ]
-    differs = (
-        or_(*(old_table.c[c].is_distinct_from(new_table.c[c]) for c in compared))
-        if compared
-        else None
-    )
-    changed = 0
-    if differs is not None:
-        changed = conn.execute(
-            select(func.count())
-            .select_from(new_table.join(old_table, _same_key(old_table, new_table, key)))
-            .where(differs)
-        ).scalar_one()
-    return RowChanges(added=int(added), changed=int(changed), removed=int(removed))
-
-
 def resource_changes(
     conn: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
 ) -> ResourceChange:
@@ -203,7 +151,11 @@ def resource_changes(
 
 
 def _stored_or_counted(conn: Connection, old: dict[str, Any], new: dict[str, Any]) -> RowChanges:
-    """The comparison stored at publish; counted now only for releases published before that."""
+    """The comparison stored at publish, else (older releases) the same merge run now.
+
+    The merge reads each table once in key order; on a read it gives counts only and stores
+    nothing.
+    """
     found = stored_diff(conn, old["table_name"], new["table_name"])
     if found is not None:
         return RowChanges(
@@ -213,4 +165,7 @@ def _stored_or_counted(conn: Connection, old: dict[str, Any], new: dict[str, Any
             is_comparable=found.is_comparable,
             listed=found.stored,
         )
-    return row_changes(conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"]))
+    diff = compare_tables(
+        conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"])
+    )
+    return RowChanges(diff.added, diff.changed, diff.removed, diff.is_comparable, listed=None)

@@ -195,11 +195,6 @@ def _ready_tables(conn: Connection) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-def _tables(pkg: PackageSource) -> list[dict[str, Any]]:
-    """The table resources of a package (``_refuse_boundaries`` keeps out any other kind)."""
-    return [res for res in pkg.resources() if not is_geometry(res)]
-
-
 def _refuse_boundaries(sources: Sequence[PackageSource]) -> None:
     """Refuse packages with boundary files (GeoJSON, TopoJSON), naming them.
 
@@ -217,7 +212,7 @@ def _refuse_boundaries(sources: Sequence[PackageSource]) -> None:
 def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
     """Rows of a package: from its loaded table where one exists, else counted in the file."""
     total = 0
-    for res in _tables(pkg):
+    for res in pkg.resources():
         name = physical_name(table_content_hash(res["hash"], res["schema"]))
         total += ready[name] if name in ready else count_rows(pkg.folder / res["path"])
     return total
@@ -442,7 +437,7 @@ def _load_package(
     with engine.begin() as conn:
         first_issued = _first_issued(conn, pkg.name, content_hash)
         dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
-    for position, res in enumerate(_tables(pkg)):
+    for position, res in enumerate(pkg.resources()):
         table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:
             _insert_resource(conn, dataset_id, position, res, table_name, count)

@@ -49,9 +49,13 @@ class TableDiff:
     added: int = 0
     changed: int = 0
     removed: int = 0
-    stored: int = 0
     is_comparable: bool = True
     rows: list[RowChange] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        """Changed rows kept (at most ``MAX_STORED_ROWS``)."""
+        return len(self.rows)
 
     def note(self, change: RowChange) -> None:
         """Count a change and keep it while under the limit."""
@@ -63,7 +67,6 @@ class TableDiff:
             self.changed += 1
         if len(self.rows) < MAX_STORED_ROWS:
             self.rows.append(change)
-        self.stored = len(self.rows)
 
 
 Side = tuple[str, dict[str, Any]]
