@@ -4,9 +4,11 @@ Runs the real command line against a catalog that serves every shipped package, 
 PostgreSQL, and reads the result through the HTTP API.
 """
 
+import csv
 import json
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,33 @@ def test_releases_without_stored_comparisons_are_counted_on_read(live: str, tmp_
         "listed": None,
     }
     assert rows["rows"] == []
+
+
+def test_changed_rows_are_paged_by_their_own_next_links(live: str, tmp_path: Path) -> None:
+    folder = tmp_path / "lebensformen"
+    shutil.copytree(DATAPACKAGES / "lebensformen", folder)
+    data = folder / "data" / "lebensformen.csv"
+    with data.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    value = rows[0].index("wert")
+    for cells in rows[1:]:
+        cells[value] = str(Decimal(cells[value]) + 1) if cells[value] else "1"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    ok(cli(tmp_path, live, "refresh", str(folder)))
+    ok(cli(tmp_path, live, "publish", str(folder)))
+    settings = Settings(database_url=live, base_url="http://testserver.local")
+    keys: list[str] = []
+    pages = 0
+    with TestClient[Litestar](create_app(settings)) as http:
+        url: str | None = "/api/v1/datasets/lebensformen/diff/rows?from=1&to=2&_size=7"
+        while url:
+            body = http.get(url.removeprefix("http://testserver.local")).json()
+            keys += [json.dumps(r["key"], sort_keys=True) for r in body["rows"]]
+            assert {r["kind"] for r in body["rows"]} == {"changed"}, body["rows"][:2]
+            url, pages = body["next"], pages + 1
+        page = http.get("/datensaetze/lebensformen/versionen?von=1&bis=2&seite=1")
+    assert len(keys) == len(set(keys)) == len(rows) - 1
+    assert pages == -(-(len(rows) - 1) // 7)
+    assert page.status_code == 200
+    assert "Zeilen 1 bis 80" in page.text

@@ -77,6 +77,19 @@ class Urls:
         """A resource of a dataset (``….csv`` is its original file, ``…/rows`` its rows)."""
         return f"{self.dataset(name)}/resources/{resource}"
 
+    def diff(self, name: str, old: int, new: int) -> str:
+        """What changed in a dataset between two releases (names its releases: never pinned)."""
+        return f"{self.base}/api/v1/datasets/{name}/diff?from={old}&to={new}"
+
+    def diff_rows(self, name: str, old: int, new: int, **query: str | int) -> str:
+        """The changed rows between two releases, with further query parameters (paging)."""
+        extra = f"&{urlencode(query)}" if query else ""
+        return f"{self.base}/api/v1/datasets/{name}/diff/rows?from={old}&to={new}{extra}"
+
+    def versions_page(self, name: str, old: int, new: int) -> str:
+        """The web page of the changed rows between two releases."""
+        return f"{self.base}/datensaetze/{name}/versionen?von={old}&bis={new}"
+
     def with_query(self, request: Request[Any, Any, Any], **replace: str) -> str:
         """The URL of ``request`` with its query exactly as sent, but ``replace``'d parameters.
 

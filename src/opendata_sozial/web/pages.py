@@ -146,7 +146,7 @@ class PageController(Controller):
                 )
             von, bis = von or latest.previous or 1, bis or latest.number
         found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
-        api = f"{base}/api/v1/datasets/{name}/diff/rows?from={von}&to={bis}"
+        api = Urls.of(request).diff_rows(name, von, bis)
         changes = build_row_changes(found, (von, bis), seite, api)
         return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
 

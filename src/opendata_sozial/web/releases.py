@@ -4,7 +4,6 @@ import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from litestar import Controller, Request, Response, get
@@ -125,10 +124,11 @@ def _diff_links(base: str, name: str, old: int | None, new: int) -> dict[str, st
     """Where a release's change of one dataset can be read row by row (API and page)."""
     if old is None:
         return {}
+    urls = Urls(base)
     return {
-        "diff_url": f"{base}/api/v1/datasets/{name}/diff?from={old}&to={new}",
-        "rows_url": f"{base}/api/v1/datasets/{name}/diff/rows?from={old}&to={new}",
-        "page_url": f"{base}/datensaetze/{name}/versionen?von={old}&bis={new}",
+        "diff_url": urls.diff(name, old, new),
+        "rows_url": urls.diff_rows(name, old, new),
+        "page_url": urls.versions_page(name, old, new),
     }
 
 
@@ -332,8 +332,9 @@ class ReleaseController(Controller):
         counts = found.counts
         listed = 0 if counts is None or counts.listed is None else counts.listed
         has_more = found.offset + len(found.rows) < listed
-        base = Urls.of(request).base
-        query = f"from={old}&to={new}&resource={quote(found.resource)}&_size={size}"
+        following = Urls.of(request).diff_rows(
+            name, old, new, resource=found.resource, _size=size, page=page + 1
+        )
         return {
             "dataset": name,
             "kind": found.kind,
@@ -345,9 +346,7 @@ class ReleaseController(Controller):
             "page": page,
             "size": size,
             "rows": [r.to_dict() for r in found.rows],
-            "next": f"{base}/api/v1/datasets/{name}/diff/rows?{query}&page={page + 1}"
-            if has_more
-            else None,
+            "next": following if has_more else None,
         }
 
     @get(
