@@ -17,6 +17,7 @@ from typing import Any
 
 from opendata_sozial.domain import Issue
 from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.resource_rules import resource_issue
 
 MAX_GEOMETRY_BYTES = 64 << 20
 """Largest boundary file read; the shipped ones have under 1 MB."""
@@ -25,33 +26,13 @@ MAX_FAULTS = 20
 KeySets = Mapping[tuple[str, str, str], frozenset[str]]
 
 
-def _issue(
-    pkg: PackageSource,
-    res: dict[str, Any],
-    message: str,
-    hint: str,
-    code: str,
-    *,
-    value: str | None = None,
-) -> Issue:
-    return Issue(
-        code=code,
-        message=message,
-        package=pkg.name,
-        resource=str(res.get("name")),
-        file=str(res.get("path")),
-        value=value,
-        hint=hint,
-    )
-
-
 def check_geometry(
     pkg: PackageSource, res: dict[str, Any], file: Path, key_sets: KeySets
 ) -> list[Issue]:
     """Every fault of one boundary file (the first ``MAX_FAULTS`` named, the rest counted)."""
     if file.stat().st_size > MAX_GEOMETRY_BYTES:
         return [
-            _issue(
+            resource_issue(
                 pkg,
                 res,
                 f"die Datei hat {file.stat().st_size} Byte, höchstens {MAX_GEOMETRY_BYTES} werden gelesen",
@@ -63,7 +44,7 @@ def check_geometry(
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return [
-            _issue(
+            resource_issue(
                 pkg,
                 res,
                 f"kein lesbares JSON: {exc}",
@@ -76,10 +57,12 @@ def check_geometry(
     else:
         faults = list(_collection_faults(data, _key_field(pkg, res)))
         faults += _unknown_keys(pkg, res, data, key_sets)
-    issues = [_issue(pkg, res, message, hint, code) for code, message, hint in faults[:MAX_FAULTS]]
+    issues = [
+        resource_issue(pkg, res, message, hint, code) for code, message, hint in faults[:MAX_FAULTS]
+    ]
     if len(faults) > MAX_FAULTS:
         issues.append(
-            _issue(
+            resource_issue(
                 pkg,
                 res,
                 f"{len(faults) - MAX_FAULTS} weitere Fehler in dieser Datei",

@@ -26,7 +26,7 @@ MAX_EXTRA_CELLS = 100
 frictionless reports each extra cell with a copy of the row (quadratic time and memory)."""
 
 
-def _issue(
+def resource_issue(
     pkg: PackageSource,
     res: dict[str, Any],
     message: str,
@@ -37,6 +37,7 @@ def _issue(
     row: int | None = None,
     value: str | None = None,
 ) -> Issue:
+    """An issue located in resource ``res`` of ``pkg`` (file, and row/field where given)."""
     return Issue(
         code=code,
         message=message,
@@ -85,7 +86,7 @@ def _check_facts(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Format, media type, encoding, scheme (and for a table its type and dialect)."""
     for key, value in _expected_facts(res).items():
         if res.get(key) != value:
-            yield _issue(
+            yield resource_issue(
                 pkg,
                 res,
                 f"'{key}' ist {res.get(key)!r}",
@@ -94,7 +95,7 @@ def _check_facts(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
                 field=key,
             )
     if not is_geometry(res) and not isinstance(res.get("dialect"), dict):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "'dialect' fehlt",
@@ -108,7 +109,7 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     """Path safety, presence, format facts, byte count and hash."""
     path = res.get("path")
     if not isinstance(path, str):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "Ressource ohne 'path' (Text)",
@@ -118,7 +119,7 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
         return
     reason = unsafe_path_reason(pkg.folder, path)
     if reason:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"unsicherer Pfad {path!r}: {reason}",
@@ -129,13 +130,13 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     yield from _check_facts(pkg, res)
     file = pkg.folder / path
     if not file.is_file():
-        yield _issue(
+        yield resource_issue(
             pkg, res, f"Datei {file} fehlt", "Datei anlegen oder 'path' korrigieren", "file-missing"
         )
         return
     digest, size = file_digest(file)
     if size == 0:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "die Datei ist leer (0 Byte)",
@@ -143,7 +144,7 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             "file-empty",
         )
     if res.get("bytes") != size:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"'bytes' ist {res.get('bytes')!r}, die Datei hat {size} Byte",
@@ -152,7 +153,7 @@ def check_file(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             field="bytes",
         )
     if res.get("hash") != digest:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"'hash' ist {res.get('hash')!r}, die Datei hat {digest}",
@@ -174,7 +175,7 @@ def _check_width(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterato
         try:
             for number, row in enumerate(csv.reader(handle), start=1):
                 if len(row) > width + MAX_EXTRA_CELLS:
-                    yield _issue(
+                    yield resource_issue(
                         pkg,
                         res,
                         f"Zeile {number} hat {len(row)} Zellen, das Schema {width} Felder",
@@ -191,7 +192,7 @@ def _check_width(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterato
 def _check_encoding(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iterator[Issue]:
     """UTF-8 without BOM; an invalid byte is located exactly (frictionless only says 'somewhere')."""
     if starts_with_bom(file):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "die Datei beginnt mit einem Byte Order Mark (BOM, EF BB BF)",
@@ -202,7 +203,7 @@ def _check_encoding(pkg: PackageSource, res: dict[str, Any], file: Path) -> Iter
     fault = utf8_fault(file)
     if fault is not None:
         shown = " ".join(f"0x{byte:02X}" for byte in fault.data)
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"kein gültiges UTF-8: Byte {shown} an Position {fault.offset} (Zeile {fault.line})",
@@ -223,7 +224,7 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
         or not isinstance(schema.get("fields"), list)
         or not schema["fields"]
     ):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "Table Schema mit 'fields' fehlt",
@@ -234,7 +235,7 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
     fields = [f for f in schema["fields"] if isinstance(f, dict)]
     names = [str(f.get("name")) for f in fields]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"Feldname {name!r} mehrfach",
@@ -248,7 +249,7 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
         or not key
         or not all(isinstance(k, str) and k in names for k in key)
     ):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"'primaryKey' {key!r} fehlt oder nennt unbekannte Felder",
@@ -258,7 +259,7 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
         )
         key = []
     if schema.get("missingValues") != [""]:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"'missingValues' ist {schema.get('missingValues')!r}",
@@ -276,7 +277,7 @@ def _check_field(
     name = str(field.get("name"))
     ftype = field.get("type")
     if ftype not in TYPES:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"Typ {ftype!r} nicht unterstützt",
@@ -286,7 +287,7 @@ def _check_field(
         )
     for prop in ("title", "description"):
         if not isinstance(field.get(prop), str) or not field[prop].strip():
-            yield _issue(
+            yield resource_issue(
                 pkg,
                 res,
                 f"Feld ohne '{prop}'",
@@ -297,7 +298,7 @@ def _check_field(
     if ftype in NUMERIC and name not in key:
         unit_field = field.get("x_unit_field")
         if not isinstance(field.get("x_unit"), str) and unit_field not in names:
-            yield _issue(
+            yield resource_issue(
                 pkg,
                 res,
                 "Wertspalte ohne Einheit",
@@ -306,7 +307,7 @@ def _check_field(
                 field=name,
             )
         if f"{name}{STATUS_SUFFIX}" not in names:
-            yield _issue(
+            yield resource_issue(
                 pkg,
                 res,
                 f"Statusspalte '{name}{STATUS_SUFFIX}' fehlt",
@@ -318,7 +319,7 @@ def _check_field(
     if name.endswith(STATUS_SUFFIX):
         yield from _check_status_categories(pkg, res, field)
     elif ftype == "string" and name in key and not isinstance(field.get("categories"), list):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "Dimensionsspalte ohne 'categories'",
@@ -338,7 +339,7 @@ def _check_status_categories(
         else None
     )
     if values is None or not all(isinstance(v, str) and v in STATUS_CODES for v in values):
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             "Statusspalte ohne gültige Codeliste",
@@ -361,7 +362,7 @@ def _check_value_type(
     if f"{name}{STATUS_SUFFIX}" in names:
         marks.append(f"die Statusspalte '{name}{STATUS_SUFFIX}'")
     if marks:
-        yield _issue(
+        yield resource_issue(
             pkg,
             res,
             f"Typ {field.get('type')!r} für eine Wertspalte (sie hat {' und '.join(marks)}); Werte mit Einheit sind Zahlen",
