@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from opendata_sozial.formats.export import neutralise
 from opendata_sozial.ingest.package import find_packages, read_package
-from opendata_sozial.services.export import neutralise
 from tests.conftest import DATAPACKAGES
 
 Client = TestClient[Litestar]

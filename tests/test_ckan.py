@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata_sozial.services.ckan import ACTIONS
-from opendata_sozial.services.ckan_packages import ckan_time, organization_name
+from opendata_sozial.formats.ckan.actions import ACTIONS
+from opendata_sozial.formats.ckan.packages import ckan_time, organization_name
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
 
 if TYPE_CHECKING:
@@ -658,7 +658,7 @@ def test_license_id_maps_to_govdatas_licence_iri(api: "TestClient[Litestar]") ->
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCTERMS
 
-    from opendata_sozial.dcat.vocab import LICENSES
+    from opendata_sozial.formats.dcat.vocab import LICENSES
 
     assert LICENSES["dl-de-by-2.0"] == GOVDATA_DL_BY_2
     packages = api.get("/api/3/action/current_package_list_with_resources?limit=1000").json()

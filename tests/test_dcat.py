@@ -25,11 +25,11 @@ from opendata_sozial.catalog import CatalogInfo, load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.schema import upgrade_schema
-from opendata_sozial.dcat.graph import dataset_graph
-from opendata_sozial.dcat.paging import parse_modified_since
-from opendata_sozial.dcat.serialize import negotiate
-from opendata_sozial.dcat.vocab import LICENSES
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.formats.dcat.graph import dataset_graph
+from opendata_sozial.formats.dcat.paging import parse_modified_since
+from opendata_sozial.formats.dcat.serialize import negotiate
+from opendata_sozial.formats.dcat.vocab import LICENSES
 from opendata_sozial.web.app import create_app
 from tests.conftest import CATALOG_FILE, ROOT
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opendata_sozial.formats.export import PROFILES, csv_chunks
 from opendata_sozial.services.catalog import DatasetRecord, ResourceRecord
-from opendata_sozial.services.export import PROFILES, csv_chunks
 from opendata_sozial.services.rows import RowsStream
 
 TYPES = {

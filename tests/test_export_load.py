@@ -25,8 +25,8 @@ from sqlalchemy import MetaData, Table, func, insert, select, text
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import RESOURCE
+from opendata_sozial.formats.export import csv_chunks
 from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.services.export import csv_chunks
 from opendata_sozial.services.publish import publish
 from opendata_sozial.services.rows import RowService
 from tests.conftest import DATAPACKAGES

@@ -1,6 +1,6 @@
 """Every export spells the numbers of every shipped package as its canonical CSV does.
 
-The rule (``services/formatting.py``): an integral value has no decimals (``2016``, never
+The rule (``formats/formatting.py``): an integral value has no decimals (``2016``, never
 ``2016.0``); any other value is the shortest text that reads back to the same number. A source
 cell written with trailing zeros (``15.0``) is stored as a double and comes back as ``15``: the
 trailing zeros of a published precision are not kept (the limit is documented in docs/api.md).
@@ -19,7 +19,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from opendata_sozial.services.formatting import number_text, plain_number
+from opendata_sozial.formats.formatting import number_text, plain_number
 from tests.conftest import DATAPACKAGES
 
 

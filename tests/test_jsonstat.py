@@ -7,8 +7,8 @@ from typing import Any
 from pyjstat import pyjstat
 
 from opendata_sozial.db.data_tables import CONVERTERS
+from opendata_sozial.formats.jsonstat import jsonstat_dataset
 from opendata_sozial.ingest.package import read_package
-from opendata_sozial.services.jsonstat import jsonstat_dataset
 from tests.conftest import DATAPACKAGES
 
 

@@ -26,8 +26,8 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.services.publish import publish
+from opendata_sozial.urls import Urls, pinned_path
 from opendata_sozial.web.app import create_app
-from opendata_sozial.web.links import Urls, pinned_path
 from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 BASE = "http://testserver.local"

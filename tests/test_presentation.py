@@ -6,18 +6,18 @@ from datetime import date
 import pytest
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.chart import MAX_SERIES, build_chart, nice_scale
-from opendata_sozial.services.citation import citation
-from opendata_sozial.services.formatting import (
+from opendata_sozial.formats.citation import citation
+from opendata_sozial.formats.formatting import (
     format_bytes,
     format_cell,
     format_number,
     format_period,
     format_period_range,
 )
-from opendata_sozial.services.preview import PreviewRequest, parse_preview
-from opendata_sozial.services.snippets import text_fields
+from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.views.chart import MAX_SERIES, build_chart, nice_scale
+from opendata_sozial.views.preview import PreviewRequest, parse_preview
+from opendata_sozial.views.snippets import text_fields
 from tests.conftest import DATAPACKAGES
 
 NBSP = "\u00a0"

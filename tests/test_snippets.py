@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from opendata_sozial.services.snippets import VARIANT, Snippet, usage_snippets
+from opendata_sozial.views.snippets import VARIANT, Snippet, usage_snippets
 from tests.conftest import DATAPACKAGES, ROOT
 
 KEY = "ags"

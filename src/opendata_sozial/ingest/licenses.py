@@ -3,7 +3,7 @@
 A package names its licence explicitly (``licenses[0].name``); ``validate`` accepts only the
 licences below, each with its canonical ``path`` and ``title``. ``init`` writes the licence the
 publisher chose (``--license``) or the catalog's default (``license`` in ``catalog.yaml``).
-The names are those DCAT-AP.de maps to its licence list (``dcat/vocab.py``).
+The names are those DCAT-AP.de maps to its licence list (``formats/dcat/vocab.py``).
 """
 
 from dataclasses import dataclass

@@ -66,7 +66,7 @@ class RowsStream:
     """Every row of a query, streamed in batches, with the exact count up front.
 
     The batches hold a database connection from the first batch until the last one or
-    ``close()``: consume them at server speed (``services/export.py`` renders them into a
+    ``close()``: consume them at server speed (``formats/export.py`` renders them into a
     temporary file), never at a client's pace.
     """
 

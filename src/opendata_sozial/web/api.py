@@ -10,11 +10,12 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
+from opendata_sozial.formats.export import render_chunks
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
-from opendata_sozial.services.export import render_chunks
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -161,7 +162,7 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        urls = Urls.of(request)
+        urls = urls_of(request)
         result = catalog.search(query, chapters=chapters, url=urls.datasets())
         return Response(result, headers=urls.link_header(urls.alternate()))
 
@@ -178,7 +179,7 @@ class DatasetController(Controller):
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record, urls = catalog.get_dataset(name), Urls.of(request)
+        record, urls = catalog.get_dataset(name), urls_of(request)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_dataset_detail(record, urls), headers=headers)
 
@@ -195,7 +196,7 @@ class DatasetController(Controller):
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record, urls = catalog.get_dataset(name), Urls.of(request)
+        record, urls = catalog.get_dataset(name), urls_of(request)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_absolute_descriptor(record, urls), headers=headers)
 

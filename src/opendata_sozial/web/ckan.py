@@ -1,7 +1,7 @@
 """CKAN Action API: ``/api/3/action/{action}``, and ``/api/action/{action}`` as ckanapi calls it.
 
 Both GET (query parameters) and POST (JSON body or form) are read the way CKAN reads them; the
-answer and its status come from ``services/ckan.py``. Caching headers come from web/http.py.
+answer and its status come from ``formats/ckan/actions.py``. Caching headers come from web/http.py.
 """
 
 import json
@@ -13,9 +13,9 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 
+from opendata_sozial.formats.ckan.actions import ACTIONS, CkanApi
+from opendata_sozial.formats.ckan.params import Answer
 from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.services.ckan import ACTIONS, CkanApi
-from opendata_sozial.services.ckan_params import Answer
 
 ACTION_PATHS = ["/3/action/{action:str}", "/action/{action:str}"]
 ActionName = Annotated[str, PathParameter(description=f"Aktion: {', '.join(ACTIONS)}")]

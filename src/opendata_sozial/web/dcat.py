@@ -15,11 +15,17 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 from litestar.types import Method
 
-from opendata_sozial.dcat.graph import catalog_graph, dataset_graph
-from opendata_sozial.dcat.paging import CatalogQuery, paginate, parse_modified_since
-from opendata_sozial.dcat.serialize import CONTENT_TYPES, EXTENSIONS, TURTLE, negotiate, serialize
+from opendata_sozial.formats.dcat.graph import catalog_graph, dataset_graph
+from opendata_sozial.formats.dcat.paging import CatalogQuery, paginate, parse_modified_since
+from opendata_sozial.formats.dcat.serialize import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    negotiate,
+    serialize,
+)
+from opendata_sozial.media import TURTLE
 from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of
 
 HTML = "text/html"
 PAGE_OR_RDF = (HTML, *CONTENT_TYPES)  # HTML first: no Accept and */* get the page
@@ -50,7 +56,7 @@ def _catalog_response(
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
     query = CatalogQuery(
-        url=f"{Urls.of(request).base}{request.scope['path']}",
+        url=f"{urls_of(request).base}{request.scope['path']}",
         size=request.app.state.settings.dcat_page_size,
         number=page,
         modified_since=parse_modified_since(modified_since),
@@ -59,7 +65,7 @@ def _catalog_response(
     view = paginate(catalog.list_datasets(), query)
     modified = catalog.current_release_info().created_at
     info = request.app.state.catalog_info
-    graph = catalog_graph(view, catalog=info, base_url=Urls.of(request).base, modified=modified)
+    graph = catalog_graph(view, catalog=info, base_url=urls_of(request).base, modified=modified)
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
 
@@ -121,8 +127,8 @@ class DcatController(Controller):
         record = catalog.get_dataset(stem)
         media = fixed or negotiate(request.headers.get("accept"), PAGE_OR_RDF)
         if media in (None, HTML):
-            page = f"{Urls.of(request).base}/datensaetze/{record.name}"
+            page = f"{urls_of(request).base}/datensaetze/{record.name}"
             return Redirect(page, status_code=303, headers={"Vary": "Accept"})
         info = request.app.state.catalog_info
-        graph = dataset_graph(record, catalog=info, base_url=Urls.of(request).base)
+        graph = dataset_graph(record, catalog=info, base_url=urls_of(request).base)
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

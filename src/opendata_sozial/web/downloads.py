@@ -11,7 +11,7 @@ line. Now:
    ``503 exports-busy``. A request for a download that is being rendered right now (same
    release, resource, format and query) waits for that rendering instead of starting its own.
 3. A worker thread renders the whole download into an anonymous temporary file under
-   ``ODS_CACHE_DIR/spool`` (``services/export.py``); the connection is held only for that, at
+   ``ODS_CACHE_DIR/spool`` (``formats/export.py``); the connection is held only for that, at
    the server's speed, and any error of it is a problem response before the first byte.
 4. The file is sent with its ``Content-Length``; a client can read it as slowly as it likes and
    holds nothing but its share of the open file, which is closed (and so gone) when the last
@@ -31,7 +31,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
 from opendata_sozial.errors import ExportsBusy
-from opendata_sozial.services.export import Rendered
+from opendata_sozial.formats.export import Rendered
 
 SEND_CHUNK = 256 << 10
 """Bytes read from the rendered file per body message."""

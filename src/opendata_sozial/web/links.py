@@ -1,125 +1,24 @@
-"""Absolute links of one request, in one place, so that release-pinned answers stay pinned.
+"""The ``Urls`` of one request (``opendata_sozial.urls``): base URL from the settings, the pin of the request."""
 
-``ReleasePinningLitestar`` (``web/releases.py``) serves ``/api/v1/releases/{n}/datasets/…`` as
-``/api/v1/datasets/…`` with the pin in ``PINNED_RELEASE``. Every handler that writes a URL into
-an answer (body or header) builds it with ``Urls``, which puts ``/releases/{n}`` back into every
-dataset URL of a pinned request and leaves out links that cannot be pinned (the DCAT records
-always describe the current release).
-"""
-
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request
 
-from opendata_sozial.dcat.serialize import TURTLE
 from opendata_sozial.services.catalog import PINNED_RELEASE
-
-API_PREFIX = "/api/v1"
-PINNABLE_PREFIX = f"{API_PREFIX}/datasets"
-"""Paths a release can pin (see ``web/releases.py:PINNED``)."""
+from opendata_sozial.urls import Urls, pinned_path
 
 
-def _rdf_links(base: str, name: str) -> dict[str, str]:
-    """The DCAT records of a dataset (``base`` is the public base URL without a slash)."""
-    url = f"{base}/datasets/{name}"
-    return {"turtle": f"{url}.ttl", "rdf_xml": f"{url}.rdf", "json_ld": f"{url}.jsonld"}
+def urls_of(request: Request[Any, Any, Any]) -> Urls:
+    """The links as ``request`` sees them (base URL from the settings, pin of the request)."""
+    return Urls(str(request.app.state.settings.base_url).rstrip("/"), PINNED_RELEASE.get())
 
 
-def _alternate_link(url: str) -> str:
-    """A ``Link`` header value naming the Turtle form of a JSON response."""
-    return f'<{url}>; rel="alternate"; type="{TURTLE}"'
-
-
-def pinned_path(path: str, release: int | None) -> str:
-    """``/api/v1/datasets/…`` as release ``release`` serves it; other paths unchanged."""
-    if release is None or not (path == PINNABLE_PREFIX or path.startswith(f"{PINNABLE_PREFIX}/")):
-        return path
-    return f"{API_PREFIX}/releases/{release}{path.removeprefix(API_PREFIX)}"
+def with_query(request: Request[Any, Any, Any], urls: Urls, **replace: str) -> str:
+    """The URL of ``request`` with its query exactly as sent, but ``replace``'d parameters."""
+    raw = request.scope.get("query_string", b"").decode("utf-8", "replace")
+    return urls.with_query(request.scope["path"], raw, **replace)
 
 
 def public_path(path: str) -> str:
     """The path as the client asked for it: the routed path with the request's pin put back."""
     return pinned_path(path, PINNED_RELEASE.get())
-
-
-@dataclass(frozen=True, slots=True)
-class Urls:
-    """The links of one request: public base URL and, for pinned requests, the release."""
-
-    base: str
-    release: int | None = None
-
-    @classmethod
-    def of(cls, request: Request[Any, Any, Any]) -> "Urls":
-        """The links as ``request`` sees them (base URL from the settings, pin of the request)."""
-        return cls(str(request.app.state.settings.base_url).rstrip("/"), PINNED_RELEASE.get())
-
-    @property
-    def is_pinned(self) -> bool:
-        """Whether the request is pinned to a release."""
-        return self.release is not None
-
-    def absolute(self, path: str) -> str:
-        """An absolute URL of a path of this service; dataset paths keep the pin."""
-        return f"{self.base}{pinned_path(path, self.release)}"
-
-    def datasets(self) -> str:
-        """The dataset list (search) of the API."""
-        return self.absolute(PINNABLE_PREFIX)
-
-    def dataset(self, name: str) -> str:
-        """A dataset's API URL; its resources, rows and downloads hang below it."""
-        return self.absolute(f"{PINNABLE_PREFIX}/{name}")
-
-    def resource(self, name: str, resource: str) -> str:
-        """A resource of a dataset (``….csv`` is its original file, ``…/rows`` its rows)."""
-        return f"{self.dataset(name)}/resources/{resource}"
-
-    def diff(self, name: str, old: int, new: int) -> str:
-        """What changed in a dataset between two releases (names its releases: never pinned)."""
-        return f"{self.base}/api/v1/datasets/{name}/diff?from={old}&to={new}"
-
-    def diff_rows(self, name: str, old: int, new: int, **query: str | int) -> str:
-        """The changed rows between two releases, with further query parameters (paging)."""
-        extra = f"&{urlencode(query)}" if query else ""
-        return f"{self.base}/api/v1/datasets/{name}/diff/rows?from={old}&to={new}{extra}"
-
-    def versions_page(self, name: str, old: int, new: int) -> str:
-        """The web page of the changed rows between two releases."""
-        return f"{self.base}/datensaetze/{name}/versionen?von={old}&bis={new}"
-
-    def with_query(self, request: Request[Any, Any, Any], **replace: str) -> str:
-        """The URL of ``request`` with its query exactly as sent, but ``replace``'d parameters.
-
-        The pairs keep their order, repetitions and blank values (taken from the raw query, not
-        from a dict), so the URL means the same query; replaced parameters come last.
-        """
-        raw = request.scope.get("query_string", b"").decode("utf-8", "replace")
-        pairs = [
-            (key, value)
-            for key, value in parse_qsl(raw, keep_blank_values=True, encoding="utf-8")
-            if key not in replace
-        ]
-        query = urlencode([*pairs, *replace.items()])
-        return f"{self.absolute(request.scope['path'])}?{query}"
-
-    def rdf(self, name: str) -> dict[str, str] | None:
-        """The dataset's DCAT records; ``None`` when pinned (they describe the current release)."""
-        return None if self.is_pinned else _rdf_links(self.base, name)
-
-    def alternate(self, name: str | None = None) -> str | None:
-        """``Link`` value naming the Turtle form of a dataset (or of the catalog without a name).
-
-        ``None`` when pinned: the DCAT records are not the pinned release in another format.
-        """
-        if self.is_pinned:
-            return None
-        url = _rdf_links(self.base, name)["turtle"] if name else f"{self.base}/catalog.ttl"
-        return _alternate_link(url)
-
-    def link_header(self, *values: str | None) -> dict[str, str]:
-        """A ``Link`` header from the given values (``None`` left out); none at all: no header."""
-        present = [v for v in values if v]
-        return {"Link": ", ".join(present)} if present else {}

@@ -8,9 +8,9 @@ from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 
 from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
-from opendata_sozial.services.jsonstat import MAX_CELLS, jsonstat_dataset
+from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
 from opendata_sozial.services.rows import RowService
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of
 
 Name = Annotated[
     str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
@@ -52,7 +52,7 @@ class MetaController(Controller):
         """A dense JSON-stat dataset of the query result."""
         params = {key: list(values) for key, values in request.query_params.dict().items()}
         stream = rows.stream(name, resource, params)
-        href = f"{Urls.of(request).resource(name, resource)}/rows.jsonstat"
+        href = f"{urls_of(request).resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         try:
             return jsonstat_dataset(

@@ -21,19 +21,19 @@ from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.services.dataset_page import build_dataset_page
-from opendata_sozial.services.release_page import (
-    build_history,
-    build_row_changes,
-    dataset_versions,
-)
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
-from opendata_sozial.services.search_page import build_search_page, build_start_page, parse_search
+from opendata_sozial.views.dataset_page import build_dataset_page
+from opendata_sozial.views.release_page import (
+    build_history,
+    build_row_changes,
+    dataset_versions,
+)
+from opendata_sozial.views.search_page import build_search_page, build_start_page, parse_search
 from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
@@ -83,7 +83,7 @@ class PageController(Controller):
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
-        result = catalog.search(query, chapters=_chapters(request), url=Urls.of(request).datasets())
+        result = catalog.search(query, chapters=_chapters(request), url=urls_of(request).datasets())
         return render(
             request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
         )
@@ -94,7 +94,7 @@ class PageController(Controller):
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
         query = parse_search(_params(request))
-        result = catalog.search(query, chapters=_chapters(request), url=Urls.of(request).datasets())
+        result = catalog.search(query, chapters=_chapters(request), url=urls_of(request).datasets())
         view = build_search_page(query, result, chapters=_chapters(request))
         return render(request, "search.html.j2", view=view)
 
@@ -108,7 +108,7 @@ class PageController(Controller):
         name: Annotated[str, PathParameter(description="Name des Datensatzes")],
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
-        record, urls = catalog.get_dataset(name), Urls.of(request)
+        record, urls = catalog.get_dataset(name), urls_of(request)
         base = urls.base
         view = build_dataset_page(
             record=record,
@@ -136,7 +136,7 @@ class PageController(Controller):
         ressource: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Template:
         """Every release of one dataset, and the changed rows between two of them."""
-        base = Urls.of(request).base
+        base = urls_of(request).base
         versions = dataset_versions(releases.history(), name, base)
         if von is None or bis is None:
             latest = next((v for v in versions if v.previous is not None), None)
@@ -146,7 +146,7 @@ class PageController(Controller):
                 )
             von, bis = von or latest.previous or 1, bis or latest.number
         found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
-        api = Urls.of(request).diff_rows(name, von, bis)
+        api = urls_of(request).diff_rows(name, von, bis)
         changes = build_row_changes(found, (von, bis), seite, api)
         return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
 
@@ -158,7 +158,7 @@ class PageController(Controller):
         return render(
             request,
             "changes.html.j2",
-            releases=build_history(releases.history(), Urls.of(request).base),
+            releases=build_history(releases.history(), urls_of(request).base),
         )
 
 
@@ -191,7 +191,7 @@ class LegalController(Controller):
     @get("/barrierefreiheit", name="page-accessibility", sync_to_thread=False)
     def accessibility(self, request: Request[Any, Any, Any]) -> Template:
         """Compliance status, known gaps, feedback contact and enforcement procedure."""
-        return render(request, "barrierefreiheit.html.j2", base_url=Urls.of(request).base)
+        return render(request, "barrierefreiheit.html.j2", base_url=urls_of(request).base)
 
 
 class PagesPlugin(InitPlugin):

@@ -36,7 +36,7 @@ from litestar.openapi.spec import (
 )
 from litestar.plugins import InitPlugin
 
-from opendata_sozial.dcat.serialize import JSON_LD, RDF_XML, TURTLE
+from opendata_sozial.media import JSON_LD, RDF_XML, TURTLE
 
 PROBLEM_MEDIA = "application/problem+json"
 JSON = "application/json"

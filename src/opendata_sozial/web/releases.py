@@ -22,17 +22,18 @@ from litestar.types import (
 )
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.formats.citation import STYLES, citation
 from opendata_sozial.services.catalog import (
     CatalogService,
     one_release_per_request,
     pinned_release,
 )
 from opendata_sozial.services.changes import DatasetChange
-from opendata_sozial.services.citation import STYLES, citation
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.http import HeadAsGetLitestar
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of
 
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
 Name = Annotated[
@@ -226,7 +227,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> dict[str, Any]:
         """Newest first; each release lists the datasets it added, removed or changed."""
-        base = Urls.of(request).base
+        base = urls_of(request).base
         return {"releases": [_summary(s, base) for s in releases.history()]}
 
     @get(
@@ -250,7 +251,7 @@ class ReleaseController(Controller):
         ],
     ) -> dict[str, Any]:
         """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
-        return _summary(releases.summary(number), Urls.of(request).base)
+        return _summary(releases.summary(number), urls_of(request).base)
 
     @get(
         "/changes",
@@ -263,7 +264,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> dict[str, Any]:
         """JSON Feed 1.1: one item per changed dataset and release; schema breaks are tagged."""
-        base = Urls.of(request).base
+        base = urls_of(request).base
         return {
             "version": "https://jsonfeed.org/version/1.1",
             "title": "Änderungen – Sozialberichterstattung NRW",
@@ -284,7 +285,7 @@ class ReleaseController(Controller):
         self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
     ) -> str:
         """The same items as Atom 1.0."""
-        return _atom(releases.history(), Urls.of(request).base)
+        return _atom(releases.history(), urls_of(request).base)
 
     @get(
         "/datasets/{name:str}/diff",
@@ -332,7 +333,7 @@ class ReleaseController(Controller):
         counts = found.counts
         listed = 0 if counts is None or counts.listed is None else counts.listed
         has_more = found.offset + len(found.rows) < listed
-        following = Urls.of(request).diff_rows(
+        following = urls_of(request).diff_rows(
             name, old, new, resource=found.resource, _size=size, page=page + 1
         )
         return {
@@ -372,7 +373,7 @@ class ReleaseController(Controller):
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
             raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
-        record, urls = catalog.get_dataset(name), Urls.of(request)
+        record, urls = catalog.get_dataset(name), urls_of(request)
         text = citation(
             record,
             record.release,

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 
-from opendata_sozial.services.formatting import (
+from opendata_sozial.formats.formatting import (
     format_bytes,
     format_count,
     format_date,

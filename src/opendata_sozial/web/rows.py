@@ -10,11 +10,11 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Response, Stream
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.export import render_rows
-from opendata_sozial.services.formatting import number_positions, plain_number, plain_rows
+from opendata_sozial.formats.export import render_rows
+from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import Urls
+from opendata_sozial.web.links import urls_of, with_query
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 Name = Annotated[
@@ -171,8 +171,8 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page, urls = rows.page(name, resource, _params(request)), Urls.of(request)
-        next_url = urls.with_query(request, _cursor=page.next_cursor) if page.next_cursor else None
+        page, urls = rows.page(name, resource, _params(request)), urls_of(request)
+        next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
             "X-Total-Count": str(page.total),
@@ -284,5 +284,5 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
-        urls = Urls.of(request)
+        urls = urls_of(request)
         return Response(body, headers=urls.link_header(urls.alternate(name)))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import msgspec
 
 from opendata_sozial.domain import STATUS_CODES, is_formula_like
-from opendata_sozial.services.formatting import (
+from opendata_sozial.formats.formatting import (
     number_positions,
     number_text,
     plain_column,

@@ -1,7 +1,7 @@
 """Data packages as CKAN 2.10 dicts: packages, resources, organizations, groups, tags, licences.
 
 Pure mapping, no I/O: ``build_catalog`` turns the datasets of one release into everything the
-CKAN Action API (``services/ckan.py``) answers. The mapping table is in ``docs/ckan.md``.
+CKAN Action API (``formats/ckan/actions.py``) answers. The mapping table is in ``docs/ckan.md``.
 """
 
 import json

@@ -1,7 +1,7 @@
 """``package_search`` semantics over CKAN package dicts: Solr-like ``fq``, ``sort`` and facets.
 
 The catalog holds dozens of packages, so everything runs in Python over the dicts that
-``services/ckan_packages.py`` builds. Supported syntax (documented in ``docs/ckan.md``):
+``formats/ckan/packages.py`` builds. Supported syntax (documented in ``docs/ckan.md``):
 
 * terms ``field:value``, ``field:"quoted value"``, ``field:(a OR b)``, ``field:[low TO high]``
   (``{…}`` exclusive, ``*`` open), ``field:*`` and ``*`` / ``?`` wildcards in bare values;

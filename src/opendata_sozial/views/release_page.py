@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
+from opendata_sozial.formats.formatting import decimals_of, format_cell, format_date
 from opendata_sozial.services.changes import DatasetChange
-from opendata_sozial.services.formatting import decimals_of, format_cell, format_date
 from opendata_sozial.services.releases import ReleaseSummary, RowPage
 from opendata_sozial.services.row_diff import RowChange
 

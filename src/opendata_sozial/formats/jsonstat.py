@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from opendata_sozial.domain import STATUS_CODES
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.formatting import plain_number
+from opendata_sozial.formats.formatting import plain_number
 
 MAX_CELLS: Final = 2_000_000
 """Largest dense cube we build; beyond it the client must filter."""

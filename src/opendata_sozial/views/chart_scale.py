@@ -4,7 +4,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-from opendata_sozial.services.formatting import decimals_of, format_date
+from opendata_sozial.formats.formatting import decimals_of, format_date
 
 
 def nice_scale(low: float, high: float, count: int = 5) -> tuple[float, float, float]:

@@ -4,11 +4,8 @@ from typing import Final
 
 from rdflib import Graph
 
-from opendata_sozial.dcat.vocab import PREFIXES
-
-TURTLE: Final = "text/turtle"
-RDF_XML: Final = "application/rdf+xml"
-JSON_LD: Final = "application/ld+json"
+from opendata_sozial.formats.dcat.vocab import PREFIXES
+from opendata_sozial.media import JSON_LD, RDF_XML, TURTLE
 
 FORMATS: Final[dict[str, str]] = {TURTLE: "turtle", RDF_XML: "xml", JSON_LD: "json-ld"}
 """Media type -> rdflib format; the first is the default (harvesters send no ``Accept``)."""

@@ -20,7 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from opendata_sozial.services.chart_scale import (
+from opendata_sozial.formats.formatting import (
+    decimals_of,
+    format_cell,
+    format_count,
+    format_number,
+)
+from opendata_sozial.views.chart_scale import (
     iso,
     nice_scale,
     scale,
@@ -30,12 +36,6 @@ from opendata_sozial.services.chart_scale import (
     ticks,
     time_label,
     time_number,
-)
-from opendata_sozial.services.formatting import (
-    decimals_of,
-    format_cell,
-    format_count,
-    format_number,
 )
 
 MAX_SERIES: Final = 8

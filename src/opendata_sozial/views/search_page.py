@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from opendata_sozial.domain import EU_THEMES, GEOCODING_LEVELS
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.formatting import format_date, format_period_range
+from opendata_sozial.formats.formatting import format_date, format_period_range
 from opendata_sozial.services.search import DEFAULT_SIZE, SearchQuery, SearchResult
 
 PATH: Final = "/suche"

@@ -13,16 +13,18 @@ from urllib.parse import urlencode
 
 from opendata_sozial.domain import FREQUENCIES, GEOCODING_LEVELS, STATUS_CODES, web_url
 from opendata_sozial.errors import OpendataError
-from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
-from opendata_sozial.services.citation import citation, dataset_page_url
-from opendata_sozial.services.formatting import (
+from opendata_sozial.formats.citation import citation, dataset_page_url
+from opendata_sozial.formats.formatting import (
     format_bytes,
     format_count,
     format_date,
     format_period_range,
 )
-from opendata_sozial.services.preview import (
+from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
+from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.services.rows import RowService
+from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
+from opendata_sozial.views.preview import (
     FilterControl,
     PreviewRequest,
     PreviewTable,
@@ -31,9 +33,7 @@ from opendata_sozial.services.preview import (
     parse_preview,
     preview_table,
 )
-from opendata_sozial.services.rows import RowService
-from opendata_sozial.services.snippets import Snippet, usage_snippets
-from opendata_sozial.services.structured_data import Distribution, dataset_jsonld
+from opendata_sozial.views.snippets import Snippet, usage_snippets
 
 CHART_ROW_LIMIT: Final = 2000
 REGION_PACKAGE: Final = ("nrw-regionen", "regionen")

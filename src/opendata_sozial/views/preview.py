@@ -13,8 +13,8 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.formats.formatting import decimals_of, format_cell
 from opendata_sozial.query.filters import shown
-from opendata_sozial.services.formatting import decimals_of, format_cell
 from opendata_sozial.services.rows import RowsPage
 
 DEFAULT_SIZE: Final = 20

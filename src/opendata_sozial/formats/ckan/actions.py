@@ -14,9 +14,8 @@ from typing import Any, Final, NoReturn
 from opendata_sozial import __version__
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.services.ckan_packages import CkanCatalog, build_catalog
-from opendata_sozial.services.ckan_params import (
+from opendata_sozial.formats.ckan.packages import CkanCatalog, build_catalog
+from opendata_sozial.formats.ckan.params import (
     ActionError,
     Answer,
     Params,
@@ -24,7 +23,7 @@ from opendata_sozial.services.ckan_params import (
     not_found,
     page,
 )
-from opendata_sozial.services.ckan_search import (
+from opendata_sozial.formats.ckan.search import (
     Filter,
     QueryError,
     SortError,
@@ -35,6 +34,7 @@ from opendata_sozial.services.ckan_search import (
     parse_sort,
     split_query,
 )
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.search import MAX_SIZE, SearchQuery
 from opendata_sozial.services.search_text import search_terms
 

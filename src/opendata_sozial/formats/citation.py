@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any, Final
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.formats.formatting import format_date
 from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.formatting import format_date
 
 STYLES: Final = ("text", "bibtex", "ris", "csl")
 _BIBTEX_SPECIAL: Final = str.maketrans(

@@ -15,8 +15,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from opendata_sozial.catalog import CatalogInfo, Organisation
-from opendata_sozial.dcat.paging import CatalogPage, DatasetEntry
-from opendata_sozial.dcat.vocab import (
+from opendata_sozial.domain import mailto_url, rfc3339, web_url
+from opendata_sozial.formats.dcat.paging import CatalogPage, DatasetEntry
+from opendata_sozial.formats.dcat.vocab import (
     ACCESS_RIGHT,
     AGS_SCHEMES,
     AVAILABILITY,
@@ -40,7 +41,6 @@ from opendata_sozial.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
-from opendata_sozial.domain import mailto_url, rfc3339, web_url
 
 LANG = "de"
 _PERIOD_TYPES = (

@@ -1,0 +1,1 @@
+"""Protocol and file formats: DCAT, CKAN, JSON-stat, exports, citation, schema.org."""

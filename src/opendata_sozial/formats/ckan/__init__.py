@@ -1,0 +1,1 @@
+"""The CKAN Action API (read-only) over the catalog."""

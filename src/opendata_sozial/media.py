@@ -1,0 +1,7 @@
+"""Media types the service speaks, declared once (RDF formats of the DCAT records)."""
+
+from typing import Final
+
+TURTLE: Final = "text/turtle"
+RDF_XML: Final = "application/rdf+xml"
+JSON_LD: Final = "application/ld+json"

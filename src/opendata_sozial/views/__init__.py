@@ -1,0 +1,1 @@
+"""Page models of the HTML pages, built from typed records (no HTTP, no templates)."""
