@@ -19,11 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 from opendata_sozial.db.data_tables import ROW_COLUMN, SQL_TYPES, build_table
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.query.builder import decode_cursor
+from opendata_sozial.query.builder import count_select, decode_cursor, where_clause
 from opendata_sozial.query.filters import (
     INTEGER_RANGES,
     FieldSpec,
@@ -472,3 +473,15 @@ def test_forged_cursors_are_never_a_server_error(api: Client, data: st.DataObjec
     assert response.status_code in {200, 400}, (url, response.text[:300])
     if response.status_code == 400 and target != "page":
         assert_problem(response, "_cursor")
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_an_unfiltered_count_has_no_where_clause(dialect: str) -> None:
+    """A bare ``count(*)`` lets SQLite answer from the b-tree; ``WHERE 1 = 1`` would defeat it."""
+    table = Table("t", MetaData(), Column("jahr", Integer))
+    compiled = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}[dialect]
+    bare = str(count_select(table, where_clause(table, [], dialect)).compile(dialect=compiled))
+    assert "WHERE" not in bare
+    query = parse_row_query({"jahr__gte": ["2020"]}, [FieldSpec("jahr", "integer")], max_size=10)
+    filtered = count_select(table, where_clause(table, query.filters, dialect))
+    assert "WHERE t.jahr >=" in str(filtered.compile(dialect=compiled))

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, false, func, or_, select
 from sqlalchemy.sql.elements import UnaryExpression
 
 from opendata_sozial.db.data_tables import ROW_COLUMN
@@ -56,9 +56,18 @@ def _condition(table: Table, flt: Filter, dialect: str) -> Condition:
     return builders[flt.op]()
 
 
-def where_clause(table: Table, filters: Sequence[Filter], dialect: str) -> Condition:
-    """AND of every filter."""
-    return and_(true(), *(_condition(table, f, dialect) for f in filters))
+Conditions = tuple[Condition, ...]
+"""Conditions joined by AND; none at all means every row (the statement gets no ``WHERE``)."""
+
+
+def where_clause(table: Table, filters: Sequence[Filter], dialect: str) -> Conditions:
+    """One condition per filter, ANDed by ``.where(*conditions)``.
+
+    Without filters the tuple is empty, so the statement has no ``WHERE`` at all: SQLite
+    answers a bare ``count(*)`` from the table's b-tree size, which a ``WHERE 1 = 1`` defeats
+    (27 ms against 5 ms on 1.2 million rows, issue 17).
+    """
+    return tuple(_condition(table, f, dialect) for f in filters)
 
 
 def total_order(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
@@ -226,31 +235,31 @@ def _restore(value: Any, field_type: str) -> Any:  # noqa: ANN401
 
 
 def rows_select(
-    table: Table, columns: Sequence[str], condition: Condition, keys: Sequence[SortKey]
+    table: Table, columns: Sequence[str], condition: Conditions, keys: Sequence[SortKey]
 ) -> Select[Any]:
     """SELECT the columns (plus sort keys) WHERE condition ORDER BY the total order."""
     wanted = list(dict.fromkeys([*columns, *(k.field for k in keys)]))
-    return select(*(table.c[c] for c in wanted)).where(condition).order_by(*order_by(table, keys))
+    return select(*(table.c[c] for c in wanted)).where(*condition).order_by(*order_by(table, keys))
 
 
 def export_select(
-    table: Table, columns: Sequence[str], condition: Condition, keys: Sequence[SortKey]
+    table: Table, columns: Sequence[str], condition: Conditions, keys: Sequence[SortKey]
 ) -> Select[Any]:
     """SELECT exactly the columns WHERE condition ORDER BY the total order (for streams)."""
-    return select(*(table.c[c] for c in columns)).where(condition).order_by(*order_by(table, keys))
+    return select(*(table.c[c] for c in columns)).where(*condition).order_by(*order_by(table, keys))
 
 
-def count_select(table: Table, condition: Condition) -> Select[Any]:
+def count_select(table: Table, condition: Conditions) -> Select[Any]:
     """SELECT count(*) for the filter."""
-    return select(func.count()).select_from(table).where(condition)
+    return select(func.count()).select_from(table).where(*condition)
 
 
-def values_select(table: Table, column: str, condition: Condition) -> Select[Any]:
+def values_select(table: Table, column: str, condition: Conditions) -> Select[Any]:
     """Distinct values of a column with their counts, most frequent first."""
     col = table.c[column]
     return (
         select(col, func.count().label("n"))
-        .where(condition)
+        .where(*condition)
         .group_by(col)
         .order_by(func.count().desc(), col.asc().nulls_first())
     )

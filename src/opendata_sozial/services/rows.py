@@ -113,8 +113,9 @@ class RowService:
         paged = condition
         if query.cursor:
             types = {f["name"]: f["type"] for f in record.schema["fields"]}
-            paged = condition & keyset_condition(
-                table, keys, decode_cursor(query.cursor, keys, types, print_)
+            paged = (
+                *condition,
+                keyset_condition(table, keys, decode_cursor(query.cursor, keys, types, print_)),
             )
         statement = rows_select(table, columns, paged, keys).limit(size + 1)
         with self._engine.connect() as conn:
