@@ -7,7 +7,7 @@ parameters; the region column is indexed at publish time, so lookups by key are 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 
 DIRECTORY_COLUMNS = (
     "ags",
@@ -76,6 +76,5 @@ def most_per_place_select(table: Table, key_field: str, fields: Sequence[str]) -
 
 def distinct_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
     """Per field: how many distinct values the rows with a place have (one row)."""
-    return select(*(func.count(table.c[f].distinct()) for f in fields)).where(
-        table.c[key_field].is_not(None)
-    )
+    counts: list[ColumnElement[Any]] = [func.count(table.c[f].distinct()) for f in fields]
+    return select(*counts).where(table.c[key_field].is_not(None))

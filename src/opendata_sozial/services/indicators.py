@@ -93,14 +93,15 @@ def _references_regions(key: Mapping[str, Any]) -> bool:
 def _period(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
     typed = [name for name in key if fields[name].get("type") in PERIOD_TYPES]
     named = [name for name in PERIOD_NAMES if name in key]
-    return (typed or named or [None])[0]
+    found = typed or named
+    return found[0] if found else None
 
 
 def _value(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
     if VALUE_NAME in fields and fields[VALUE_NAME].get("type") in NUMBER_TYPES:
         return VALUE_NAME
     numbers = [n for n, f in fields.items() if f.get("type") in NUMBER_TYPES and n not in key]
-    return (numbers or [None])[0]
+    return numbers[0] if numbers else None
 
 
 def _table(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from opendata_sozial.errors import InvalidParameter, RegionNotFound
 from opendata_sozial.query.regions import (
@@ -209,19 +209,24 @@ class RegionService:
         labels = [d for d, m, n in zip(dims, most, distinct, strict=True) if (m or 0) <= 1 < n]
         return table.without(labels)
 
-    def _rows(self, table: RegionTable, keys: Sequence[str], periods: Any = None) -> Series:  # noqa: ANN401
+    def _rows(
+        self,
+        conn: Connection,
+        table: RegionTable,
+        keys: Sequence[str],
+        periods: Any = None,  # noqa: ANN401  # a set of years, dates or texts
+    ) -> Series:
         """The figures of ``keys`` in ``table`` (only ``periods``, if given), by indicator."""
         sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
         columns = table.columns()
         if periods is not None and table.period is not None:
+            ordered = sorted(periods, key=period_key)
             statement = period_rows_select(
-                sql, columns, table.key_field, keys, (table.period, sorted(periods, key=period_key))
+                sql, columns, table.key_field, keys, (table.period, ordered)
             )
         else:
             statement = place_rows_select(sql, columns, table.key_field, keys)
-        with self._engine.connect() as conn:
-            rows = conn.execute(statement).all()
-        return _series(table, rows)
+        return _series(table, conn.execute(statement).all())
 
     def _region(self, key: str) -> Region:
         directory = self.directory()
@@ -261,14 +266,13 @@ class RegionService:
             (v.name, v.context) for v in directory.variants.get(key, []) if v.name != region.name
         ]
         holdings: list[Holding] = []
-        for table in self.tables():
-            sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
-            with self._engine.connect() as conn:
-                count = int(
-                    conn.execute(place_count_select(sql, table.key_field, key)).scalar_one()
-                )
-            if count:
-                holdings.append(Holding(table, count))
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            for table in tables:
+                sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+                statement = place_count_select(sql, table.key_field, key)
+                if count := int(conn.execute(statement).scalar_one()):
+                    holdings.append(Holding(table, count))
         _, number = self._catalog.current_release()
         successor = directory.regions.get(region.successor or "")
         children = directory.children.get(key, [])
@@ -282,13 +286,16 @@ class RegionService:
         parents = directory.ancestors(key)
         peers = directory.at_level(region.level)
         indicators: list[IndicatorProfile] = []
-        for table in self.tables():
-            own = self._rows(table, [key, *(p.key for p in parents)])
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            found = [(t, self._rows(conn, t, [key, *(p.key for p in parents)])) for t in tables]
+            found = [(t, own) for t, own in found if any(key in s for s in own.values())]
+            latest = [{s[key][-1].period for s in own.values() if key in s} for _, own in found]
+            others = [
+                self._rows(conn, t, peers, at) for (t, _), at in zip(found, latest, strict=True)
+            ]
+        for (table, own), peer_rows in zip(found, others, strict=True):
             mine = {i: s[key] for i, s in own.items() if key in s}
-            if not mine:
-                continue
-            latest = {series[-1].period for series in mine.values()}
-            others = self._rows(table, peers, latest)
             for identity, series in mine.items():
                 indicator = _indicator(table, identity)
                 at = series[-1].period
@@ -298,7 +305,7 @@ class RegionService:
                     for point in own[identity].get(p.key, [])
                     if point.period == at
                 ]
-                stats = _peer_stats(region, series[-1], others.get(identity, {}))
+                stats = _peer_stats(region, series[-1], peer_rows.get(identity, {}))
                 indicators.append(IndicatorProfile(indicator, series, above, stats))
         _, number = self._catalog.current_release()
         return RegionProfile(number, region, parents, indicators)
@@ -315,8 +322,11 @@ class RegionService:
             )
         regions = [self._region(k) for k in unique]
         shared: list[tuple[Indicator, Any, list[Point]]] = []
-        for table in self.tables():
-            for identity, by_key in self._rows(table, unique).items():
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            found = [(t, self._rows(conn, t, unique)) for t in tables]
+        for table, series in found:
+            for identity, by_key in series.items():
                 if all(k in by_key for k in unique):
                     shared.append(_side_by_side(_indicator(table, identity), unique, by_key))
         _, number = self._catalog.current_release()
