@@ -93,6 +93,14 @@ class ResourceNotFound(OpendataError):
     title = "Ressource nicht gefunden"
 
 
+class RegionNotFound(OpendataError):
+    """The region key is not in the region directory (``nrw-regionen``) of the release."""
+
+    code = "region-not-found"
+    status = 404
+    title = "Region nicht gefunden"
+
+
 class InvalidParameter(OpendataError):
     """A query parameter is malformed or out of range; the message says what is valid."""
 

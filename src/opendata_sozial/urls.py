@@ -6,8 +6,9 @@ pinned (the DCAT records always describe the current release) are left out. The 
 one ``Urls`` per request (``web/links.py``); services, formats and views receive it as an argument.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from opendata_sozial.media import TURTLE
 
@@ -61,6 +62,28 @@ class Urls:
     def resource(self, name: str, resource: str) -> str:
         """A resource of a dataset (``….csv`` is its original file, ``…/rows`` its rows)."""
         return f"{self.dataset(name)}/resources/{resource}"
+
+    def rows(self, name: str, resource: str, filters: Sequence[tuple[str, str]]) -> str:
+        """The rows of a resource under ``filters`` (``(parameter, value)`` pairs, in order)."""
+        query = f"?{urlencode(list(filters))}" if filters else ""
+        return f"{self.resource(name, resource)}/rows{query}"
+
+    def regions(self, **query: str | int) -> str:
+        """The region search (never pinned: regions are read from the current release)."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.base}{API_PREFIX}/regions{extra}"
+
+    def region(self, key: str) -> str:
+        """A region: names, parents, children and the datasets holding it."""
+        return f"{self.base}{API_PREFIX}/regions/{quote(key, safe='')}"
+
+    def region_profile(self, key: str, suffix: str = "") -> str:
+        """Every indicator of a region (``suffix`` ``.csv``: the same as CSV)."""
+        return f"{self.region(key)}/profile{suffix}"
+
+    def region_compare(self, keys: Sequence[str]) -> str:
+        """Several regions side by side."""
+        return f"{self.base}{API_PREFIX}/regions/compare?{urlencode({'keys': ','.join(keys)}, safe=',')}"
 
     def diff(self, name: str, old: int, new: int) -> str:
         """What changed in a dataset between two releases (names its releases: never pinned)."""

@@ -19,6 +19,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search_concepts import load_search_concepts
@@ -39,6 +40,7 @@ from opendata_sozial.web.problems import (
     internal_error,
     opendata_error,
 )
+from opendata_sozial.web.regions import RegionController
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
 from opendata_sozial.web.rows import RowsController
 
@@ -85,6 +87,11 @@ def create_app(
     def provide_releases() -> ReleaseService:
         return releases
 
+    regions = RegionService(engine, catalog)
+
+    def provide_regions() -> RegionService:
+        return regions
+
     downloads = Downloads(
         Path(settings.cache_dir) / "spool",
         concurrency=settings.export_concurrency,
@@ -101,6 +108,7 @@ def create_app(
             DcatController,
             CkanController,
             ReleaseController,
+            RegionController,
             MetaController,
             live,
             ready,
@@ -109,6 +117,7 @@ def create_app(
             "catalog": Provide(provide_catalog, sync_to_thread=False),
             "rows": Provide(provide_rows, sync_to_thread=False),
             "releases": Provide(provide_releases, sync_to_thread=False),
+            "regions": Provide(provide_regions, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
         },
         exception_handlers={

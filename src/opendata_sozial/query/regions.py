@@ -1,0 +1,80 @@
+"""SQL of the region API: the region directory, and a region-keyed table's rows by place.
+
+Every statement reads one published data table (built by ``db/data_tables.py``) with bound
+parameters; the region column is indexed at publish time, so lookups by key are index reads.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, select
+
+DIRECTORY_COLUMNS = (
+    "ags",
+    "name",
+    "ebene",
+    "art",
+    "parent_ags",
+    "gueltig_ab",
+    "gueltig_bis",
+    "nachfolger",
+)
+"""Columns of ``nrw-regionen/regionen`` the directory reads, in this order."""
+VARIANT_COLUMNS = ("name", "ags", "kontext")
+"""Columns of ``nrw-regionen/namensvarianten`` the directory reads, in this order."""
+
+
+def columns_select(table: Table, columns: Sequence[str]) -> Select[Any]:
+    """Every row of ``table`` with ``columns`` (in file order): the small directory tables."""
+    return select(*(table.c[name] for name in columns)).order_by(table.c["_row"])
+
+
+def place_rows_select(
+    table: Table, columns: Sequence[str], key_field: str, keys: Sequence[str]
+) -> Select[Any]:
+    """The rows of the places ``keys`` (an indexed lookup on the region column), file order."""
+    return (
+        select(*(table.c[name] for name in columns))
+        .where(table.c[key_field].in_(list(keys)))
+        .order_by(table.c["_row"])
+    )
+
+
+def period_rows_select(
+    table: Table,
+    columns: Sequence[str],
+    key_field: str,
+    keys: Sequence[str],
+    period: tuple[str, Sequence[Any]],
+) -> Select[Any]:
+    """The rows of the places ``keys`` in the given periods (``(period field, values)``)."""
+    field, values = period
+    return place_rows_select(table, columns, key_field, keys).where(
+        table.c[field].in_(list(values))
+    )
+
+
+def place_count_select(table: Table, key_field: str, key: str) -> Select[Any]:
+    """How many rows a table holds for one place."""
+    return select(func.count()).select_from(table).where(table.c[key_field] == key)
+
+
+def most_per_place_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
+    """Per field: the most distinct values one place has (one row, one column per field).
+
+    A field with at most one value per place and several in all (``distinct_select``) names the
+    place (a region's name in the source's spelling), not a dimension of the figures.
+    """
+    per_place = (
+        select(*(func.count(table.c[f].distinct()).label(f"n{i}") for i, f in enumerate(fields)))
+        .where(table.c[key_field].is_not(None))
+        .group_by(table.c[key_field])
+        .subquery()
+    )
+    return select(*(func.max(per_place.c[f"n{i}"]) for i in range(len(fields))))
+
+
+def distinct_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
+    """Per field: how many distinct values the rows with a place have (one row)."""
+    counts: list[ColumnElement[Any]] = [func.count(table.c[f].distinct()) for f in fields]
+    return select(*counts).where(table.c[key_field].is_not(None))

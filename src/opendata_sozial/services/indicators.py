@@ -1,0 +1,148 @@
+"""Which tables hold figures per place, and how their columns make indicators.
+
+A table holds figures per place when its package declares, in ``x_foreign_keys``, a region
+column referencing ``nrw-regionen/regionen`` (``ags``). Its other columns are read from its
+Table Schema (``region_tables``, the only reader of descriptors here):
+
+- the **period**: the first primary-key field typed ``year``, ``date`` or ``yearmonth``, else the
+  first primary-key field named like a period (``jahr``, ``stichtag``, ``zeitbezug``, ``stand`` …);
+- the **value**: ``wert``, else the first ``number``/``integer`` field outside the primary key;
+  its **unit** from the field named by ``x_unit_field`` (or ``einheit``), else ``x_unit``; its
+  **status** from ``wert_status`` (``<value>_status``);
+- the **dimensions**: the other primary-key fields, plus ``indikator`` where there is one,
+  except fields that name the place (a region's name in the source's spelling: at most one value
+  per place and several in all; the service finds them in the data).
+
+One **indicator** is then a table plus one combination of dimension values and one unit; its
+figures are one per place and period. A table without a primary key or a value field is not
+split into indicators.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+REGION_REFERENCE: Final = ("nrw-regionen", "regionen", ["ags"])
+"""(package, resource, fields) a region column references."""
+PERIOD_TYPES: Final = ("year", "date", "yearmonth")
+PERIOD_NAMES: Final = (
+    "jahr",
+    "berichtsjahr",
+    "stichtag",
+    "datum",
+    "monat",
+    "zeitraum",
+    "zeitbezug",
+    "stand",
+)
+VALUE_NAME: Final = "wert"
+UNIT_NAME: Final = "einheit"
+INDICATOR_NAME: Final = "indikator"
+NUMBER_TYPES: Final = ("number", "integer")
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTable:
+    """A table with figures per place, and the role of its columns."""
+
+    dataset: str
+    title: str
+    resource: str
+    key_field: str
+    period: str | None
+    value: str
+    unit_field: str | None
+    unit: str | None
+    status: str | None
+    dimensions: tuple[str, ...]
+    """Candidate dimensions; ``without`` drops those found to name the place."""
+
+    def columns(self) -> list[str]:
+        """The columns the service reads: key, dimensions, period, value, unit, status."""
+        extra = [self.period, self.value, self.unit_field, self.status]
+        return [self.key_field, *self.dimensions, *(c for c in extra if c is not None)]
+
+    def without(self, labels: Sequence[str]) -> "RegionTable":
+        """The same table with the place-naming fields ``labels`` left out of the dimensions."""
+        dims = tuple(d for d in self.dimensions if d not in labels)
+        return RegionTable(
+            self.dataset,
+            self.title,
+            self.resource,
+            self.key_field,
+            self.period,
+            self.value,
+            self.unit_field,
+            self.unit,
+            self.status,
+            dims,
+        )
+
+
+def _references_regions(key: Mapping[str, Any]) -> bool:
+    reference = key.get("reference") or {}
+    package, resource, fields = REGION_REFERENCE
+    return (
+        reference.get("package") == package
+        and reference.get("resource") == resource
+        and list(reference.get("fields") or []) == fields
+        and len(key.get("fields") or []) == 1
+    )
+
+
+def _period(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
+    typed = [name for name in key if fields[name].get("type") in PERIOD_TYPES]
+    named = [name for name in PERIOD_NAMES if name in key]
+    found = typed or named
+    return found[0] if found else None
+
+
+def _value(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
+    if VALUE_NAME in fields and fields[VALUE_NAME].get("type") in NUMBER_TYPES:
+        return VALUE_NAME
+    numbers = [n for n, f in fields.items() if f.get("type") in NUMBER_TYPES and n not in key]
+    return numbers[0] if numbers else None
+
+
+def _table(
+    dataset: Mapping[str, Any], resource: Mapping[str, Any], key_field: str
+) -> RegionTable | None:
+    schema = resource.get("schema") or {}
+    fields = {f["name"]: f for f in schema.get("fields") or []}
+    key = [k for k in schema.get("primaryKey") or [] if k in fields]
+    value = _value(fields, key)
+    if key_field not in fields or not key or value is None:
+        return None
+    period = _period(fields, [k for k in key if k != key_field])
+    unit_field = fields[value].get("x_unit_field") or (UNIT_NAME if UNIT_NAME in fields else None)
+    status = f"{value}_status" if f"{value}_status" in fields else None
+    taken = {key_field, period, value, unit_field, status}
+    dims = [k for k in key if k not in taken]
+    if INDICATOR_NAME in fields and INDICATOR_NAME not in {*dims, *taken}:
+        dims.insert(0, INDICATOR_NAME)
+    return RegionTable(
+        dataset=str(dataset["name"]),
+        title=str(dataset.get("title") or dataset["name"]),
+        resource=str(resource["name"]),
+        key_field=key_field,
+        period=period,
+        value=value,
+        unit_field=unit_field if unit_field in fields else None,
+        unit=fields[value].get("x_unit"),
+        status=status,
+        dimensions=tuple(dims),
+    )
+
+
+def region_tables(descriptor: Mapping[str, Any]) -> list[RegionTable]:
+    """The tables of a package with a region column (declared in ``x_foreign_keys``)."""
+    resources = {r.get("name"): r for r in descriptor.get("resources") or []}
+    tables: list[RegionTable] = []
+    for key in descriptor.get("x_foreign_keys") or []:
+        resource = resources.get(key.get("resource"))
+        if resource is None or not _references_regions(key):
+            continue
+        table = _table(descriptor, resource, str(key["fields"][0]))
+        if table is not None:
+            tables.append(table)
+    return tables

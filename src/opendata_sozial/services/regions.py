@@ -1,0 +1,386 @@
+"""Regions as places: search, a region with its hierarchy, its profile, and comparisons.
+
+Everything is read from the current release: the directory from ``nrw-regionen`` (cached per
+release), the figures from the published tables that declare a region column
+(``services/indicators.py``), by indexed lookups on that column. Values are passed on exactly as
+stored: a value that is missing stays ``None`` and keeps its status symbol; nothing is filled in.
+"""
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine
+
+from opendata_sozial.errors import InvalidParameter, RegionNotFound
+from opendata_sozial.query.regions import (
+    DIRECTORY_COLUMNS,
+    VARIANT_COLUMNS,
+    columns_select,
+    distinct_select,
+    most_per_place_select,
+    period_rows_select,
+    place_count_select,
+    place_rows_select,
+)
+from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.indicators import REGION_REFERENCE, RegionTable, region_tables
+from opendata_sozial.services.region_directory import Directory, Match, Region
+from opendata_sozial.services.rows import data_table
+
+VARIANT_RESOURCE: Final = "namensvarianten"
+DEFAULT_SIZE: Final = 20
+MAX_SIZE: Final = 500
+COMPARE_MIN: Final = 2
+COMPARE_MAX: Final = 10
+SEARCH_HINT: Final = "/api/v1/regions?q="
+
+
+@dataclass(frozen=True, slots=True)
+class RegionQuery:
+    """A region search: text or key prefix, level, region above, page."""
+
+    q: str = ""
+    level: str | None = None
+    parent: str | None = None
+    size: int = DEFAULT_SIZE
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RegionPage:
+    """One page of search hits and how many there are in all."""
+
+    release: int
+    query: RegionQuery
+    total: int
+    hits: list[Match]
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """A table that holds rows for a place, and how many."""
+
+    table: RegionTable
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionDetail:
+    """A region with its names, parents (direct parent first), children and tables."""
+
+    release: int
+    region: Region
+    names: list[tuple[str, str | None]]
+    parents: list[Region]
+    children: list[Region]
+    successor: Region | None
+    holdings: list[Holding]
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One stored figure: period, value (``None`` if not given) and status symbol."""
+
+    period: Any
+    value: float | int | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A table plus one combination of dimension values and one unit."""
+
+    table: RegionTable
+    dimensions: tuple[tuple[str, Any], ...]
+    unit: str | None
+
+    @property
+    def label(self) -> str:
+        """The dimension values, joined (the table's title if it has no dimensions)."""
+        values = [str(v) for _, v in self.dimensions if v is not None]
+        return ", ".join(values) or self.table.title
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStats:
+    """The latest period's values of every region of the place's level in one indicator."""
+
+    level: str
+    period: Any
+    count: int
+    rank: int | None
+    minimum: float | int
+    median: float | int
+    maximum: float | int
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorProfile:
+    """An indicator at a place: its series, its parents at the latest period, its peers."""
+
+    indicator: Indicator
+    series: list[Point]
+    parents: list[tuple[Region, Point]]
+    peers: PeerStats | None
+
+    @property
+    def latest(self) -> Point:
+        """The figure of the latest period."""
+        return self.series[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionProfile:
+    """Every indicator the release holds for a place."""
+
+    release: int
+    region: Region
+    parents: list[Region]
+    indicators: list[IndicatorProfile]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The indicators several places share, one figure per place (in the order asked)."""
+
+    release: int
+    regions: list[Region]
+    indicators: list[tuple[Indicator, Any, list[Point]]]
+    """(indicator, common period or ``None`` if the places share none, figure per place)."""
+
+
+Series = dict[tuple[Any, ...], dict[str, list[Point]]]
+"""Indicator identity -> region key -> figures in time order."""
+
+
+def period_key(period: Any) -> tuple[int, Any]:  # noqa: ANN401  # year, date or text
+    """Time order of periods (years and dates natively, text alphabetically)."""
+    return (0, "") if period is None else (1, period)
+
+
+def _invalid(parameter: str, value: object, hint: str) -> InvalidParameter:
+    return InvalidParameter(f"Parameter {parameter!r}: {value!r} ist ungültig; {hint}")
+
+
+class RegionService:
+    """Use cases of the region API over the current release."""
+
+    def __init__(self, engine: Engine, catalog: CatalogService) -> None:
+        """Read through ``engine``; find tables and releases through ``catalog``."""
+        self._engine = engine
+        self._catalog = catalog
+        self._directories: dict[int, Directory] = {}
+        self._tables: dict[int, list[RegionTable]] = {}
+
+    # Reading
+
+    def directory(self) -> Directory:
+        """The region directory of the current release (read once per release)."""
+        release, _ = self._catalog.current_release()
+        if release not in self._directories:
+            package, resource, _ = REGION_REFERENCE
+            regions = data_table(self._catalog.get_resource(package, resource))
+            variants = data_table(self._catalog.get_resource(package, VARIANT_RESOURCE))
+            with self._engine.connect() as conn:
+                rows = conn.execute(columns_select(regions, DIRECTORY_COLUMNS)).all()
+                names = conn.execute(columns_select(variants, VARIANT_COLUMNS)).all()
+            self._directories = {release: Directory.from_rows(rows, names)}
+        return self._directories[release]
+
+    def tables(self) -> list[RegionTable]:
+        """Every table of the current release with figures per place (found once per release)."""
+        release, _ = self._catalog.current_release()
+        if release not in self._tables:
+            found = [t for d in self._catalog.list_datasets() for t in region_tables(d.descriptor)]
+            self._tables = {release: [self._without_place_names(t) for t in found]}
+        return self._tables[release]
+
+    def _without_place_names(self, table: RegionTable) -> RegionTable:
+        """Leave out dimensions that only name the place (one value per place, several in all)."""
+        dims = list(table.dimensions)
+        if not dims:
+            return table
+        sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+        with self._engine.connect() as conn:
+            most = conn.execute(most_per_place_select(sql, table.key_field, dims)).one()
+            distinct = conn.execute(distinct_select(sql, table.key_field, dims)).one()
+        labels = [d for d, m, n in zip(dims, most, distinct, strict=True) if (m or 0) <= 1 < n]
+        return table.without(labels)
+
+    def _rows(
+        self,
+        conn: Connection,
+        table: RegionTable,
+        keys: Sequence[str],
+        periods: Any = None,  # noqa: ANN401  # a set of years, dates or texts
+    ) -> Series:
+        """The figures of ``keys`` in ``table`` (only ``periods``, if given), by indicator."""
+        sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+        columns = table.columns()
+        if periods is not None and table.period is not None:
+            ordered = sorted(periods, key=period_key)
+            statement = period_rows_select(
+                sql, columns, table.key_field, keys, (table.period, ordered)
+            )
+        else:
+            statement = place_rows_select(sql, columns, table.key_field, keys)
+        return _series(table, conn.execute(statement).all())
+
+    def _region(self, key: str) -> Region:
+        directory = self.directory()
+        if key not in directory.regions:
+            raise RegionNotFound(
+                f"Region {key!r} gibt es im Regionalverzeichnis (nrw-regionen) nicht; "
+                f"Regionen nach Name oder Schlüssel suchen: {SEARCH_HINT}{key}"
+            )
+        return directory.regions[key]
+
+    # Use cases
+
+    def search(self, query: RegionQuery) -> RegionPage:
+        """Regions by name, name variant or key prefix, filtered by level and region above."""
+        directory = self.directory()
+        if query.level is not None and query.level not in directory.levels():
+            raise _invalid("ebene", query.level, f"gültig: {', '.join(directory.levels())}")
+        if query.parent is not None and query.parent not in directory.regions:
+            raise _invalid(
+                "parent",
+                query.parent,
+                f"kein Schlüssel des Regionalverzeichnisses; suchen: {SEARCH_HINT}",
+            )
+        if not 1 <= query.size <= MAX_SIZE:
+            raise _invalid("_size", query.size, f"gültig: 1 bis {MAX_SIZE}")
+        if query.page < 1:
+            raise _invalid("page", query.page, "gültig: ab 1")
+        hits = directory.search(query.q, level=query.level, parent=query.parent)
+        start = (query.page - 1) * query.size
+        _, number = self._catalog.current_release()
+        return RegionPage(number, query, len(hits), hits[start : start + query.size])
+
+    def region(self, key: str) -> RegionDetail:
+        """A region with names, parents, children, successor and the tables holding it."""
+        region, directory = self._region(key), self.directory()
+        names = [(region.name, None)] + [
+            (v.name, v.context) for v in directory.variants.get(key, []) if v.name != region.name
+        ]
+        holdings: list[Holding] = []
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            for table in tables:
+                sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+                statement = place_count_select(sql, table.key_field, key)
+                if count := int(conn.execute(statement).scalar_one()):
+                    holdings.append(Holding(table, count))
+        _, number = self._catalog.current_release()
+        successor = directory.regions.get(region.successor or "")
+        children = directory.children.get(key, [])
+        return RegionDetail(
+            number, region, names, directory.ancestors(key), children, successor, holdings
+        )
+
+    def profile(self, key: str) -> RegionProfile:
+        """Every indicator the release holds for a place, with parents and peers."""
+        region, directory = self._region(key), self.directory()
+        parents = directory.ancestors(key)
+        peers = directory.at_level(region.level)
+        indicators: list[IndicatorProfile] = []
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            found = [(t, self._rows(conn, t, [key, *(p.key for p in parents)])) for t in tables]
+            found = [(t, own) for t, own in found if any(key in s for s in own.values())]
+            latest = [{s[key][-1].period for s in own.values() if key in s} for _, own in found]
+            others = [
+                self._rows(conn, t, peers, at) for (t, _), at in zip(found, latest, strict=True)
+            ]
+        for (table, own), peer_rows in zip(found, others, strict=True):
+            mine = {i: s[key] for i, s in own.items() if key in s}
+            for identity, series in mine.items():
+                indicator = _indicator(table, identity)
+                at = series[-1].period
+                above = [
+                    (p, point)
+                    for p in parents
+                    for point in own[identity].get(p.key, [])
+                    if point.period == at
+                ]
+                stats = _peer_stats(region, series[-1], peer_rows.get(identity, {}))
+                indicators.append(IndicatorProfile(indicator, series, above, stats))
+        _, number = self._catalog.current_release()
+        return RegionProfile(number, region, parents, indicators)
+
+    def compare(self, keys: Sequence[str]) -> Comparison:
+        """The indicators all ``keys`` share, one figure each: at the latest common period."""
+        unique = list(dict.fromkeys(k.strip() for k in keys if k.strip()))
+        if not COMPARE_MIN <= len(unique) <= COMPARE_MAX:
+            raise _invalid(
+                "keys",
+                ",".join(keys),
+                f"gültig: {COMPARE_MIN} bis {COMPARE_MAX} verschiedene Regionalschlüssel, "
+                "kommagetrennt, z. B. keys=05513,05562,05913",
+            )
+        regions = [self._region(k) for k in unique]
+        shared: list[tuple[Indicator, Any, list[Point]]] = []
+        tables = self.tables()
+        with self._engine.connect() as conn:
+            found = [(t, self._rows(conn, t, unique)) for t in tables]
+        for table, series in found:
+            for identity, by_key in series.items():
+                if all(k in by_key for k in unique):
+                    shared.append(_side_by_side(_indicator(table, identity), unique, by_key))
+        _, number = self._catalog.current_release()
+        return Comparison(number, regions, shared)
+
+
+def _series(table: RegionTable, rows: Sequence[Sequence[Any]]) -> Series:
+    """Rows (``RegionTable.columns`` order) grouped by indicator and place, in time order."""
+    width = len(table.dimensions)
+    series: Series = {}
+    for row in rows:
+        rest = list(row[1 + width :])
+        period = rest.pop(0) if table.period is not None else None
+        value = rest.pop(0)
+        unit = rest.pop(0) if table.unit_field is not None else table.unit
+        status = rest.pop(0) if table.status is not None else None
+        identity = (*row[1 : 1 + width], unit)
+        places = series.setdefault(identity, {})
+        places.setdefault(str(row[0]), []).append(Point(period, value, status))
+    for places in series.values():
+        for points in places.values():
+            points.sort(key=lambda p: period_key(p.period))
+    return series
+
+
+def _indicator(table: RegionTable, identity: tuple[Any, ...]) -> Indicator:
+    dims = tuple(zip(table.dimensions, identity[:-1], strict=True))
+    return Indicator(table, dims, identity[-1])
+
+
+def _peer_stats(region: Region, own: Point, peers: dict[str, list[Point]]) -> PeerStats | None:
+    """Rank (1 = highest value, ties share the best rank), count, min, median, max."""
+    values = [p.value for points in peers.values() for p in points if p.period == own.period]
+    numbers = [v for v in values if v is not None]
+    if not numbers:
+        return None
+    rank = None if own.value is None else 1 + sum(1 for v in numbers if v > own.value)
+    return PeerStats(
+        level=region.level,
+        period=own.period,
+        count=len(numbers),
+        rank=rank,
+        minimum=min(numbers),
+        median=statistics.median(numbers),
+        maximum=max(numbers),
+    )
+
+
+def _side_by_side(
+    indicator: Indicator, keys: Sequence[str], by_key: dict[str, list[Point]]
+) -> tuple[Indicator, Any, list[Point]]:
+    """One figure per place: the latest period all share, else each place's latest."""
+    common = set.intersection(*({p.period for p in by_key[k]} for k in keys))
+    if not common:
+        return indicator, None, [by_key[k][-1] for k in keys]
+    period = max(common, key=period_key)
+    return indicator, period, [next(p for p in by_key[k] if p.period == period) for k in keys]

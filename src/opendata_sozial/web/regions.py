@@ -1,0 +1,140 @@
+"""Regions as places (``/api/v1/regions``): search, a region, its profile, comparisons."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter, QueryParameter
+
+from opendata_sozial.formats.regions import (
+    compare_body,
+    profile_body,
+    profile_csv,
+    region_body,
+    search_body,
+)
+from opendata_sozial.services.regions import (
+    COMPARE_MAX,
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    RegionQuery,
+    RegionService,
+)
+from opendata_sozial.web.links import urls_of
+
+KeyParam = Annotated[
+    str,
+    PathParameter(
+        description="Amtlicher Regionalschlüssel (AGS) aus nrw-regionen, z. B. 05513",
+        examples=[Example(summary="Gelsenkirchen", value="05513")],
+    ),
+]
+
+
+class RegionController(Controller):
+    """Places of the official hierarchy and every figure the catalog holds for them."""
+
+    path = "/api/v1/regions"
+    tags = ["Regionen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+
+    @get(
+        "/",
+        operation_id="ListRegions",
+        summary="Regionen nach Name, Namensvariante oder Schlüssel suchen",
+        sync_to_thread=True,
+    )
+    def list_regions(  # every query parameter is an argument, for OpenAPI
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        regions: NamedDependency[RegionService],
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="Name, Namensvariante (Groß-/Kleinschreibung und Umlaute egal) "
+                "oder Anfang des Schlüssels (nur Ziffern).",
+                examples=[Example(summary="Name", value="Gelsenkirchen")],
+            ),
+        ] = None,
+        ebene: Annotated[
+            str | None,
+            QueryParameter(description="Ebene: land, regierungsbezirk, kreis oder gemeinde."),
+        ] = None,
+        parent: Annotated[
+            str | None,
+            QueryParameter(description="Nur Regionen unterhalb dieses Schlüssels (jede Tiefe)."),
+        ] = None,
+        _size: Annotated[
+            int, QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}.")
+        ] = DEFAULT_SIZE,
+        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+    ) -> dict[str, Any]:
+        """Search by name, name variant or key prefix; filter by level and region above."""
+        query = RegionQuery(q or "", ebene, parent, _size, page)
+        return search_body(regions.search(query), urls_of(request))
+
+    @get(
+        "/compare",
+        operation_id="CompareRegions",
+        summary=f"2 bis {COMPARE_MAX} Regionen vergleichen: gemeinsame Indikatoren",
+        sync_to_thread=True,
+    )
+    def compare_regions(
+        self,
+        request: Request[Any, Any, Any],
+        regions: NamedDependency[RegionService],
+        keys: Annotated[
+            str,
+            QueryParameter(
+                description=f"2 bis {COMPARE_MAX} Regionalschlüssel, kommagetrennt.",
+                examples=[Example(summary="Drei Ruhrgebietsstädte", value="05513,05562,05913")],
+            ),
+        ],
+    ) -> dict[str, Any]:
+        """The indicators the places share, their latest common values side by side."""
+        return compare_body(regions.compare(keys.split(",")), urls_of(request))
+
+    @get(
+        "/{key:str}",
+        operation_id="GetRegion",
+        summary="Eine Region: Namen, übergeordnete und untergeordnete Regionen, Datensätze",
+        sync_to_thread=True,
+    )
+    def get_region(
+        self,
+        request: Request[Any, Any, Any],
+        regions: NamedDependency[RegionService],
+        key: KeyParam,
+    ) -> dict[str, Any]:
+        """Names and variants, parents up to NRW, children, datasets with rows for the place."""
+        return region_body(regions.region(key), urls_of(request))
+
+    @get(
+        "/{key:str}/profile",
+        operation_id="GetRegionProfile",
+        summary="Profil einer Region: jeder Indikator mit Zeitreihe, Vergleich und Rang",
+        sync_to_thread=True,
+    )
+    def get_profile(
+        self,
+        request: Request[Any, Any, Any],
+        regions: NamedDependency[RegionService],
+        key: KeyParam,
+    ) -> dict[str, Any]:
+        """Every indicator for the place: latest value, series, parents, peers."""
+        return profile_body(regions.profile(key), urls_of(request))
+
+    @get(
+        "/{key:str}/profile.csv",
+        operation_id="GetRegionProfileCsv",
+        summary="Profil einer Region als CSV",
+        media_type="text/csv",
+        sync_to_thread=True,
+    )
+    def get_profile_csv(
+        self, regions: NamedDependency[RegionService], key: KeyParam
+    ) -> Response[str]:
+        """The profile's figures as CSV (the same numbers as the JSON profile)."""
+        headers = {"Content-Disposition": f'attachment; filename="profil-{key}.csv"'}
+        return Response(profile_csv(regions.profile(key)), media_type="text/csv", headers=headers)
