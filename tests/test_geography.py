@@ -273,11 +273,13 @@ def test_validate_names_duplicate_unknown_and_broken_features(
     assert not report.is_valid
 
 
-def test_publish_refuses_boundaries_until_they_can_be_served(tmp_path: Path) -> None:
-    from tests.cli import run_cli
+def test_publish_takes_boundaries_beside_the_tables(tmp_path: Path) -> None:
+    """Boundaries publish as files (served: tests/test_geometry_api.py)."""
+    from tests.cli import ok, run_cli
 
     url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
-    done = run_cli(tmp_path, "publish", str(PACKAGE), url=url)
-    assert done.returncode == 1
-    assert "nrw-geometrie: Gebietsgrenzen (GeoJSON/TopoJSON) lassen sich noch nicht" in done.stderr
-    assert not (tmp_path / "ods.sqlite").exists()
+    out = ok(run_cli(tmp_path, "publish", str(DATAPACKAGES), str(PACKAGE.parent), url=url))
+    assert "nrw-geometrie" in out
+    assert "Release 1" in out
+    again = ok(run_cli(tmp_path, "publish", str(DATAPACKAGES), str(PACKAGE.parent), url=url))
+    assert "kein neues Release" in again  # the files are the same: nothing to load

@@ -1,11 +1,12 @@
 """Original files stored content-addressed in the database, in chunks."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from opendata_sozial.db.models import FILE_CHUNK
+from opendata_sozial.db.models import FILE_CHUNK, NO_TABLE, RESOURCE
 
 CHUNK = 1 << 20
 
@@ -43,3 +44,22 @@ def iter_file(connection: Connection, file_hash: str) -> Iterator[bytes]:
             )
         ).scalar_one()
         yield bytes(data)
+
+
+def insert_file_resource(
+    connection: Connection, dataset_id: int, position: int, resource: Mapping[str, Any]
+) -> None:
+    """Record a non-tabular resource (its file is stored by hash): no data table, no rows."""
+    connection.execute(
+        RESOURCE.insert().values(
+            dataset_id=dataset_id,
+            name=resource["name"],
+            position=position,
+            table_name=NO_TABLE,
+            row_count=0,
+            bytes=resource["bytes"],
+            hash=resource["hash"],
+            path=resource["path"],
+            schema={"fields": []},
+        )
+    )

@@ -50,8 +50,17 @@ class Dataset(SQLModel, table=True):
     descriptor: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
+NO_TABLE = ""
+"""``resource.table_name`` of a file resource (GeoJSON, TopoJSON): served as its file only."""
+
+
 class Resource(SQLModel, table=True):
-    """A table resource of a dataset and the physical table holding its rows."""
+    """A resource of a dataset and the physical table holding its rows.
+
+    A file resource (``media.file_format``) has no table: ``table_name`` is ``NO_TABLE``,
+    ``row_count`` 0 and its schema has no fields; its file is in ``file_chunk`` like every
+    original file.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     dataset_id: int = Field(foreign_key="dataset.id", index=True)

@@ -14,6 +14,7 @@ from opendata_sozial.db.files import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
+from opendata_sozial.media import CSV, original_media_type, original_suffix
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
 from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
 from opendata_sozial.services.search_match import Lexicon
@@ -106,6 +107,7 @@ class FileRecord:
     file_name: str
     hash: str
     bytes: int
+    media_type: str = CSV
 
 
 def _release_from_row(row: Any) -> ReleaseInfo:  # noqa: ANN401  # a SQLAlchemy row
@@ -267,12 +269,15 @@ class CatalogService:
         return record
 
     def original_file(self, name: str, resource: str) -> FileRecord:
-        """The original CSV of a resource of the current release."""
+        """The original file (CSV, GeoJSON …) of a resource of the current release."""
         dataset = self.get_dataset(name)
         for res in dataset.descriptor.get("resources", []):
             if res["name"] == resource:
                 return FileRecord(
-                    file_name=f"{resource}.csv", hash=str(res["hash"]), bytes=int(res["bytes"])
+                    file_name=f"{resource}{original_suffix(res)}",
+                    hash=str(res["hash"]),
+                    bytes=int(res["bytes"]),
+                    media_type=original_media_type(res),
                 )
         valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
         raise ResourceNotFound(

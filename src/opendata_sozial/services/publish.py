@@ -28,6 +28,7 @@ from opendata_sozial.db.models import (
     DATASET,
     FIELD,
     KEYWORD,
+    NO_TABLE,
     PUBLISH_RUN,
     RELEASE,
     RESOURCE,
@@ -35,11 +36,11 @@ from opendata_sozial.db.models import (
     THEME,
 )
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
-from opendata_sozial.errors import PackageInvalid, PublishRefused
+from opendata_sozial.errors import PackageInvalid
 from opendata_sozial.ingest.package import PackageSource
-from opendata_sozial.ingest.resource_rules import is_geometry
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
+from opendata_sozial.services.publish_files import is_file_resource, publish_file_resource
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
 from opendata_sozial.services.row_diff import compare_tables, store
 from opendata_sozial.services.search_text import search_document
@@ -117,7 +118,6 @@ def publish(  # noqa: PLR0913  # keyword-only options of one use case
     if not report.is_valid:
         raise PackageInvalid(report.errors())
     sources = [r.source for r in report.packages if r.source is not None]
-    _refuse_boundaries(sources)
     hashes = {pkg.name: dataset_hash(pkg) for pkg in sources}
     if selection.dry_run:
         plan = _plan(engine, sources, hashes, selection)
@@ -195,24 +195,12 @@ def _ready_tables(conn: Connection) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-def _refuse_boundaries(sources: Sequence[PackageSource]) -> None:
-    """Refuse packages with boundary files (GeoJSON, TopoJSON), naming them.
-
-    They cannot be served yet: publishing them would list a dataset whose every link leads
-    nowhere.
-    """
-    found = sorted(pkg.name for pkg in sources if any(is_geometry(r) for r in pkg.resources()))
-    if found:
-        raise PublishRefused(
-            f"{', '.join(found)}: Gebietsgrenzen (GeoJSON/TopoJSON) lassen sich noch nicht "
-            "veröffentlichen, nur prüfen (validate); die Auslieferung der Grenzen folgt"
-        )
-
-
 def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
     """Rows of a package: from its loaded table where one exists, else counted in the file."""
     total = 0
     for res in pkg.resources():
+        if is_file_resource(res):  # no rows
+            continue
         name = physical_name(table_content_hash(res["hash"], res["schema"]))
         total += ready[name] if name in ready else count_rows(pkg.folder / res["path"])
     return total
@@ -311,6 +299,7 @@ def _compare_with_earlier(engine: Engine, names: Sequence[str], release_id: int)
         .where(
             DATASET.c.name.in_(names),
             (RELEASE.c.status == "complete") | (RELEASE.c.id == release_id),
+            RESOURCE.c.table_name != NO_TABLE,
         )
     )
     with engine.connect() as conn:
@@ -438,6 +427,9 @@ def _load_package(
         first_issued = _first_issued(conn, pkg.name, content_hash)
         dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
     for position, res in enumerate(pkg.resources()):
+        if is_file_resource(res):
+            publish_file_resource(engine, pkg, dataset_id, position, res)
+            continue
         table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:
             _insert_resource(conn, dataset_id, position, res, table_name, count)

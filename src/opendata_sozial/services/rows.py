@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table
 
 from opendata_sozial.db.data_tables import ROW_COLUMN, build_table
-from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.db.models import NO_TABLE
+from opendata_sozial.errors import InvalidParameter, ResourceNotFound
 from opendata_sozial.query.builder import (
     count_select,
     decode_cursor,
@@ -98,6 +99,12 @@ class RowService:
         self, name: str, resource: str, params: Mapping[str, Sequence[str]]
     ) -> tuple[ResourceRecord, Table, RowQuery]:
         record = self._catalog.get_resource(name, resource)
+        if record.table_name == NO_TABLE:
+            raise ResourceNotFound(
+                f"Ressource {resource!r} von {name!r} ist eine Datei (GeoJSON/TopoJSON) ohne "
+                f"Zeilen; es gibt sie nur als Originaldatei unter "
+                f"/api/v1/datasets/{name}/resources/{resource} mit ihrer Endung"
+            )
         query = parse_row_query(params, field_specs(record.schema), max_size=self._max_size)
         return record, data_table(record), query
 

@@ -10,7 +10,9 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
+from opendata_sozial.errors import ResourceNotFound
 from opendata_sozial.formats.export import render_chunks
+from opendata_sozial.media import CSV, FILE_FORMATS, FileFormat, file_format, original_suffix
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
@@ -28,7 +30,7 @@ def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     descriptor = dict(record.descriptor)
     descriptor["id"] = urls.dataset(record.name)
     descriptor["resources"] = [
-        {**res, "path": f"{urls.resource(record.name, res['name'])}.csv"}
+        {**res, "path": f"{urls.resource(record.name, res['name'])}{original_suffix(res)}"}
         for res in record.descriptor["resources"]
     ]
     for res in descriptor["resources"]:  # served over HTTP, not read from disk
@@ -36,8 +38,20 @@ def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     return descriptor
 
 
+def _file_links(base: str, resource: dict[str, Any], found: FileFormat) -> dict[str, Any]:
+    """A file resource (GeoJSON …) has its file as the one download, and no rows."""
+    original = {
+        "url": f"{base}{found.suffix}",
+        "bytes": resource.get("bytes"),
+        "media_type": found.media_type,
+    }
+    return {"name": resource["name"], "format": found.key, "downloads": {"original": original}}
+
+
 def _resource_links(urls: Urls, name: str, resource: dict[str, Any]) -> dict[str, Any]:
     base = urls.resource(name, resource["name"])
+    if (found := file_format(resource)) is not None:
+        return _file_links(base, resource, found)
     return {
         "name": resource["name"],
         "rows": f"{base}/rows",
@@ -204,7 +218,7 @@ class DatasetController(Controller):
         "/{name:str}/resources/{filename:str}",
         operation_id="GetOriginalFile",
         media_type="text/csv",
-        summary="Originaldatei einer Ressource (CSV)",
+        summary="Originaldatei einer Ressource (CSV, GeoJSON, TopoJSON)",
     )
     async def get_original(
         self,
@@ -213,23 +227,35 @@ class DatasetController(Controller):
         name: NameParam,
         filename: FromPath[str],
     ) -> Stream:
-        """The package's CSV, byte-identical (caching headers come from web/http.py).
+        """The package's file, byte-identical (caching headers come from web/http.py).
 
         Copied from the database into a temporary file first, like an export, so that a slow
-        client holds no connection.
+        client holds no connection. The ending must be the resource's (``.csv`` for a table).
         """
-        resource = (
-            filename.removesuffix(".csv")
-            if filename.endswith(".csv")
-            else f"{filename} (Endung .csv erwartet)"
-        )
-        record = await to_thread.run_sync(catalog.original_file, name, resource)
+        record = await to_thread.run_sync(catalog.original_file, name, _resource_of(filename))
+        if record.file_name != filename:
+            raise ResourceNotFound(
+                f"{filename!r}: die Originaldatei dieser Ressource heißt {record.file_name!r}"
+            )
         rendered = await downloads.render(
             ("original", record.hash),
             lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
         )
         headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
-        return file_stream(rendered, "text/csv", headers)
+        if record.media_type != CSV:  # the route's media type (OpenAPI) would win otherwise
+            headers["Content-Type"] = record.media_type
+        return file_stream(rendered, record.media_type, headers)
+
+
+_ENDINGS = (".csv", *(f.suffix for f in FILE_FORMATS.values()))
+
+
+def _resource_of(filename: str) -> str:
+    """The resource an original file name names (``kreise.geojson`` -> ``kreise``)."""
+    for ending in _ENDINGS:
+        if filename.endswith(ending):
+            return filename.removesuffix(ending)
+    return f"{filename} (Endung {', '.join(_ENDINGS)} erwartet)"
 
 
 @get("/health/live", operation_id="Live", sync_to_thread=False, tags=["Betrieb"])

@@ -134,11 +134,12 @@ DATAPACKAGE_SCHEMA = Schema(
             type=OpenAPIType.ARRAY,
             items=Schema(
                 type=OpenAPIType.OBJECT,
-                required=["name", "path", "schema"],
+                required=["name", "path"],
                 properties={
                     "name": _STRING,
                     "path": Schema(type=OpenAPIType.STRING, description="URL der Originaldatei"),
                     "schema": Schema(
+                        description="Table Schema (nur Tabellen; GeoJSON/TopoJSON haben keines)",
                         type=OpenAPIType.OBJECT,
                         required=["fields"],
                         properties={
@@ -182,7 +183,9 @@ DATASET_SCHEMA = Schema(
                             type=OpenAPIType.ARRAY,
                             items=Schema(
                                 type=OpenAPIType.OBJECT,
-                                required=["name", "rows", "values", "downloads"],
+                                required=["name", "downloads"],
+                                description="Tabellen haben rows und values; Dateien "
+                                "(GeoJSON, TopoJSON) nur downloads.original",
                                 properties={
                                     "name": _STRING,
                                     "rows": _LINK,

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import EU_THEMES, web_url
+from opendata_sozial.media import file_format
 from opendata_sozial.services.catalog import DatasetRecord
 
 # Fixed, so ids stay the same across releases, hosts and base URLs.
@@ -63,6 +64,15 @@ DOWNLOADS: Final = (
     Download("ndjson", "/rows.ndjson", "NDJSON", "application/x-ndjson", "NDJSON"),
     Download("xlsx", "/rows.xlsx", "XLSX", XLSX_MEDIA, "Excel-Arbeitsmappe (XLSX)"),
 )
+
+
+def _downloads(resource: Mapping[str, Any]) -> tuple[Download, ...]:
+    """Every download of a table; the file alone of a file resource (GeoJSON, TopoJSON)."""
+    found = file_format(resource)
+    if found is None:
+        return DOWNLOADS
+    label = f"Originaldatei ({found.label})"
+    return (Download("original", found.suffix, found.label.upper(), found.media_type, label),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +322,7 @@ def _resources(
     resources: list[dict[str, Any]] = []
     for table in record.descriptor.get("resources", []):
         label = table.get("title") or table["name"]
-        for download in DOWNLOADS:
+        for download in _downloads(table):
             is_original = download.key == "original"
             resources.append(
                 {

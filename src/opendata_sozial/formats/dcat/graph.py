@@ -26,7 +26,6 @@ from opendata_sozial.formats.dcat.vocab import (
     DCAT_VERSION,
     DCATAP,
     DCATDE,
-    DOWNLOADS,
     FEDERAL_SPATIAL,
     FILE_TYPE,
     FREQUENCY,
@@ -38,9 +37,11 @@ from opendata_sozial.formats.dcat.vocab import (
     PUBLISHER_TYPE,
     VCARD,
     DownloadFormat,
+    file_downloads,
     media_type_iri,
     new_graph,
 )
+from opendata_sozial.media import file_format
 
 LANG = "de"
 _PERIOD_TYPES = (
@@ -268,7 +269,9 @@ def _add_dataset_links(
     _add_typed(graph, node, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC, DCTERMS.RightsStatement)
     if catalog.contributor_id is not None:
         graph.add((node, DCATDE.contributorID, URIRef(str(catalog.contributor_id))))
-    for index, _resource in enumerate(descriptor.get("resources", [])):
+    for index, resource in enumerate(descriptor.get("resources", [])):
+        if file_format(resource) is not None:  # a file without a Table Schema
+            continue
         _add_typed(
             graph, node, DCTERMS.conformsTo, schema_iri(base_url, name, index), DCTERMS.Standard
         )
@@ -361,7 +364,8 @@ def _add_distributions(
     """One ``dcat:Distribution`` per download format of the resource."""
     descriptor = entry.descriptor
     title = resource.get("title") or descriptor["title"]
-    for download in DOWNLOADS:
+    is_file = file_format(resource) is not None
+    for download in file_downloads(file_format(resource)):
         node = distribution_iri(base_url, entry.name, resource["name"], download)
         graph.add((dataset, DCAT.distribution, node))
         graph.add((node, RDF.type, DCAT.Distribution))
@@ -373,8 +377,9 @@ def _add_distributions(
         _add_rights(graph, node, _licence(descriptor, catalog), descriptor.get("x_attribution"))
         graph.add((node, DCTERMS.modified, date_time_literal(entry.modified)))
         graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
-        schema = schema_iri(base_url, entry.name, index)
-        _add_typed(graph, node, DCTERMS.conformsTo, schema, DCTERMS.Standard)
+        if not is_file:
+            schema = schema_iri(base_url, entry.name, index)
+            _add_typed(graph, node, DCTERMS.conformsTo, schema, DCTERMS.Standard)
         if download.is_original:
             graph.add((node, DCTERMS.description, _text(original_description(resource))))
 

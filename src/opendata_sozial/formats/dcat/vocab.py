@@ -6,6 +6,8 @@ from typing import Final
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
 
+from opendata_sozial.media import FileFormat
+
 DCATAP: Final = Namespace("http://data.europa.eu/r5r/")
 DCATDE: Final = Namespace("http://dcat-ap.de/def/dcatde/")
 HYDRA: Final = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -102,6 +104,18 @@ DOWNLOADS: Final = (
     ),
 )
 """Every download format of a table resource -> one ``dcat:Distribution`` each."""
+
+
+def file_downloads(found: FileFormat | None) -> tuple[DownloadFormat, ...]:
+    """The downloads of a resource: every format of a table, the file alone of a file resource."""
+    if found is None:
+        return DOWNLOADS
+    title = f"Originaldatei ({found.label})"
+    return (
+        DownloadFormat(
+            "original", found.suffix, title, found.file_type, found.media_type, is_original=True
+        ),
+    )
 
 
 def media_type_iri(media_type: str) -> URIRef:
