@@ -101,6 +101,14 @@ class RegionNotFound(OpendataError):
     title = "Region nicht gefunden"
 
 
+class GeometryNotFound(OpendataError):
+    """No published geography holds boundaries for the level or region asked for."""
+
+    code = "geometry-not-found"
+    status = 404
+    title = "Geometrie nicht gefunden"
+
+
 class InvalidParameter(OpendataError):
     """A query parameter is malformed or out of range; the message says what is valid."""
 

@@ -85,6 +85,22 @@ class Urls:
         """Several regions side by side."""
         return f"{self.base}{API_PREFIX}/regions/compare?{urlencode({'keys': ','.join(keys)}, safe=',')}"
 
+    def region_geometry(self, key: str) -> str:
+        """The boundary of one region as a GeoJSON Feature."""
+        return f"{self.region(key)}/geometry.geojson"
+
+    def level_geometry(self, level: str) -> str:
+        """The boundaries of every region of a level (the geography package's GeoJSON file)."""
+        return f"{self.base}{API_PREFIX}/regions/geometry/{quote(level, safe='')}.geojson"
+
+    def topology(self) -> str:
+        """Every level's boundaries as one TopoJSON file."""
+        return f"{self.base}{API_PREFIX}/regions/geometry.topojson"
+
+    def region_map(self, suffix: str, query: Sequence[tuple[str, str]]) -> str:
+        """Map data (``suffix`` ``""``: GeoJSON with values, ``.json``: values by key)."""
+        return f"{self.base}{API_PREFIX}/regions/map{suffix}?{urlencode(list(query))}"
+
     def diff(self, name: str, old: int, new: int) -> str:
         """What changed in a dataset between two releases (names its releases: never pinned)."""
         return f"{self.base}/api/v1/datasets/{name}/diff?from={old}&to={new}"

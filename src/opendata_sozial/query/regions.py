@@ -78,3 +78,42 @@ def distinct_select(table: Table, key_field: str, fields: Sequence[str]) -> Sele
     """Per field: how many distinct values the rows with a place have (one row)."""
     counts: list[ColumnElement[Any]] = [func.count(table.c[f].distinct()) for f in fields]
     return select(*counts).where(table.c[key_field].is_not(None))
+
+
+def place_keys_select(table: Table, key_field: str) -> Select[Any]:
+    """The distinct places a table holds rows for."""
+    column = table.c[key_field]
+    return select(column).where(column.is_not(None)).distinct()
+
+
+def latest_period_select(
+    table: Table, period_field: str, conditions: Sequence[ColumnElement[bool]]
+) -> Select[Any]:
+    """The latest period among the rows that meet ``conditions`` (``NULL`` without rows)."""
+    return select(func.max(table.c[period_field])).where(*conditions)
+
+
+def periods_select(
+    table: Table, period_field: str, conditions: Sequence[ColumnElement[bool]]
+) -> Select[Any]:
+    """The distinct periods among the rows that meet ``conditions``, in order."""
+    column = table.c[period_field]
+    return select(column).where(*conditions).distinct().order_by(column)
+
+
+def map_rows_select(
+    table: Table, columns: Sequence[str], conditions: Sequence[ColumnElement[bool]]
+) -> Select[Any]:
+    """The rows that meet ``conditions`` with ``columns``, in file order."""
+    return select(*(table.c[name] for name in columns)).where(*conditions).order_by(table.c["_row"])
+
+
+def in_places(table: Table, key_field: str, keys: Sequence[str]) -> ColumnElement[bool]:
+    """The rows of the places ``keys``."""
+    return table.c[key_field].in_(list(keys))
+
+
+def at_period(table: Table, period_field: str, period: Any) -> ColumnElement[bool]:  # noqa: ANN401  # a year, date or text
+    """The rows of one period."""
+    condition: ColumnElement[bool] = table.c[period_field] == period
+    return condition

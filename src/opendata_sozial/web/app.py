@@ -19,6 +19,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
@@ -40,6 +41,7 @@ from opendata_sozial.web.problems import (
     internal_error,
     opendata_error,
 )
+from opendata_sozial.web.region_maps import RegionMapController
 from opendata_sozial.web.regions import RegionController
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
 from opendata_sozial.web.rows import RowsController
@@ -92,6 +94,11 @@ def create_app(
     def provide_regions() -> RegionService:
         return regions
 
+    maps = RegionMapService(engine, catalog, regions)
+
+    def provide_maps() -> RegionMapService:
+        return maps
+
     downloads = Downloads(
         Path(settings.cache_dir) / "spool",
         concurrency=settings.export_concurrency,
@@ -108,6 +115,7 @@ def create_app(
             DcatController,
             CkanController,
             ReleaseController,
+            RegionMapController,
             RegionController,
             MetaController,
             live,
@@ -118,6 +126,7 @@ def create_app(
             "rows": Provide(provide_rows, sync_to_thread=False),
             "releases": Provide(provide_releases, sync_to_thread=False),
             "regions": Provide(provide_regions, sync_to_thread=False),
+            "maps": Provide(provide_maps, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
         },
         exception_handlers={

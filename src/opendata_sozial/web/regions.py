@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 
+from opendata_sozial.formats.region_maps import geometry_links
 from opendata_sozial.formats.regions import (
     compare_body,
     profile_body,
@@ -14,6 +15,7 @@ from opendata_sozial.formats.regions import (
     region_body,
     search_body,
 )
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.regions import (
     COMPARE_MAX,
     DEFAULT_SIZE,
@@ -105,10 +107,18 @@ class RegionController(Controller):
         self,
         request: Request[Any, Any, Any],
         regions: NamedDependency[RegionService],
+        maps: NamedDependency[RegionMapService],
         key: KeyParam,
     ) -> dict[str, Any]:
-        """Names and variants, parents up to NRW, children, datasets with rows for the place."""
-        return region_body(regions.region(key), urls_of(request))
+        """Names and variants, parents up to NRW, children, datasets with rows for the place.
+
+        ``links.geometry`` leads to the boundary (``null`` for a level without boundaries).
+        """
+        detail, urls = regions.region(key), urls_of(request)
+        body = region_body(detail, urls)
+        levels = list(maps.geography().levels)
+        body["links"]["geometry"] = geometry_links(detail.region, levels, urls)
+        return body
 
     @get(
         "/{key:str}/profile",

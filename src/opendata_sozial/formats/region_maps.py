@@ -1,0 +1,113 @@
+"""Answers of the region API's boundaries and maps: GeoJSON with values, values by key.
+
+Numbers are spelled as in the rows API (``formats/formatting.py``); every link is built by
+``Urls``. The GeoJSON carries the indicator and its links as foreign members (RFC 7946, 6.1).
+"""
+
+from typing import Any
+
+from opendata_sozial.formats.formatting import plain_number
+from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_maps import MapData
+from opendata_sozial.services.regions import Point
+from opendata_sozial.urls import Urls
+
+
+def _number(value: float | int | None) -> float | int | None:
+    return plain_number(value) if isinstance(value, float) else value
+
+
+def region_feature(region: Region, feature: dict[str, Any], urls: Urls) -> dict[str, Any]:
+    """The boundary of one region as a Feature, with links to the region and its level."""
+    return {
+        **feature,
+        "id": region.key,
+        "links": {
+            "self": urls.region_geometry(region.key),
+            "region": urls.region(region.key),
+            "level": urls.level_geometry(region.level),
+        },
+    }
+
+
+def geometry_links(region: Region, levels: list[str], urls: Urls) -> dict[str, str] | None:
+    """Links to a region's boundary and its level's file; ``None`` for a level without them."""
+    if region.level not in levels:
+        return None
+    return {
+        "feature": urls.region_geometry(region.key),
+        "level": urls.level_geometry(region.level),
+        "topojson": urls.topology(),
+    }
+
+
+def _indicator(data: MapData, urls: Urls) -> dict[str, Any]:
+    table = data.table
+    return {
+        "dataset": table.dataset,
+        "title": table.title,
+        "resource": table.resource,
+        "field": table.value,
+        "level": data.geometry.level,
+        "period": data.period,
+        "units": data.units,
+        "filters": [{"parameter": k, "value": v} for k, v in data.filters],
+        "places": len(data.geometry.features),
+        "places_with_value": sum(1 for p, _ in data.figures.values() if p.value is not None),
+    }
+
+
+def _links(data: MapData, urls: Urls) -> dict[str, str]:
+    query = [
+        ("dataset", data.table.dataset),
+        ("resource", data.table.resource),
+        ("ebene", data.geometry.level),
+        *(("period" if k == data.table.period else k, v) for k, v in data.filters),
+    ]
+    return {
+        "geojson": urls.region_map("", query),
+        "values": urls.region_map(".json", query),
+        "rows": urls.rows(data.table.dataset, data.table.resource, data.filters),
+        "dataset": urls.dataset(data.table.dataset),
+        "geometry": urls.level_geometry(data.geometry.level),
+    }
+
+
+def _properties(point: Point | None, unit: str | None) -> dict[str, Any]:
+    if point is None:
+        return {"value": None, "status": None, "unit": None, "period": None}
+    return {
+        "value": _number(point.value),
+        "status": point.status,
+        "unit": unit,
+        "period": point.period,
+    }
+
+
+def map_geojson(data: MapData, urls: Urls) -> dict[str, Any]:
+    """Every place of the level as a Feature with its figure (``null`` where none)."""
+    features = []
+    for key, feature in data.geometry.features.items():
+        point, unit = data.figures.get(key, (None, None))
+        properties = {**(feature.get("properties") or {}), **_properties(point, unit)}
+        features.append({**feature, "id": key, "properties": properties})
+    return {
+        "type": "FeatureCollection",
+        "release": data.release,
+        "indicator": _indicator(data, urls),
+        "links": _links(data, urls),
+        "features": features,
+    }
+
+
+def map_values(data: MapData, urls: Urls) -> dict[str, Any]:
+    """The figures by region key: value, status symbol and unit (places without a row: absent)."""
+    return {
+        "release": data.release,
+        "indicator": _indicator(data, urls),
+        "links": _links(data, urls),
+        "values": {
+            key: {"value": _number(p.value), "status": p.status, "unit": unit}
+            for key, (p, unit) in data.figures.items()
+        },
+    }

@@ -1,0 +1,177 @@
+"""Boundaries and map data of the region API (``/api/v1/regions/geometry…``, ``…/map``)."""
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.response import Stream
+
+from opendata_sozial.errors import GeometryNotFound
+from opendata_sozial.formats.export import render_chunks
+from opendata_sozial.formats.region_maps import map_geojson, map_values, region_feature
+from opendata_sozial.media import GEOJSON, JSON
+from opendata_sozial.services.catalog import CatalogService, FileRecord
+from opendata_sozial.services.region_maps import MAP_PARAMETERS, MapRequest, RegionMapService
+from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.links import urls_of
+
+DatasetParam = Annotated[
+    str | None,
+    QueryParameter(
+        description="Datensatz mit Regionalschlüssel (Pflicht).",
+        examples=[Example(summary="Arbeitslosigkeit", value="arbeitslosigkeit-kreise")],
+    ),
+]
+ResourceParam = Annotated[
+    str | None, QueryParameter(description="Tabelle, wenn der Datensatz mehrere hat.")
+]
+LevelParam = Annotated[
+    str | None,
+    QueryParameter(description="Ebene: kreis oder gemeinde; ohne: die mit den meisten Zeilen."),
+]
+PeriodParam = Annotated[
+    str | None, QueryParameter(description="Zeitraum (z. B. 2023); ohne: der neueste.")
+]
+GEOMETRY_SUFFIX = ".geojson"
+
+
+def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    """The query as name -> values, in the order of the URL."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def _map_request(
+    request: Request[Any, Any, Any], dataset: str | None, resource: str | None
+) -> MapRequest:
+    params = _params(request)
+    filters = {k: v for k, v in params.items() if k not in MAP_PARAMETERS}
+    level, period = params.get("ebene", [None])[-1], params.get("period", [None])[-1]
+    return MapRequest(dataset, resource, level, period, filters)
+
+
+async def _file(
+    catalog: CatalogService, downloads: Downloads, record: FileRecord, media_type: str
+) -> Stream:
+    """A stored file byte for byte, like an original file download."""
+    rendered = await downloads.render(
+        ("original", record.hash),
+        lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
+    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{record.file_name}"',
+        "Content-Type": media_type,  # the route's media type (OpenAPI) would win otherwise
+    }
+    return file_stream(rendered, media_type, headers)
+
+
+class RegionMapController(Controller):
+    """Boundaries per level and region, and one indicator's figures joined to them."""
+
+    path = "/api/v1/regions"
+    tags = ["Regionen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+
+    @get(
+        "/geometry/{filename:str}",
+        operation_id="GetLevelGeometry",
+        summary="Grenzen aller Regionen einer Ebene als GeoJSON (kreis.geojson, gemeinde.geojson)",
+        media_type=GEOJSON,
+    )
+    async def level_geometry(
+        self,
+        catalog: NamedDependency[CatalogService],
+        maps: NamedDependency[RegionMapService],
+        downloads: NamedDependency[Downloads],
+        filename: Annotated[
+            str, PathParameter(description="Ebene mit Endung .geojson, z. B. kreis.geojson")
+        ],
+    ) -> Stream:
+        """The geography package's GeoJSON file of the level, byte for byte."""
+        geography = await to_thread.run_sync(maps.geography)
+        if not filename.endswith(GEOMETRY_SUFFIX):
+            valid = ", ".join(f"{level}{GEOMETRY_SUFFIX}" for level in geography.levels)
+            raise GeometryNotFound(f"{filename!r}: Endung .geojson erwartet; vorhanden: {valid}")
+        level = geography.level(filename.removesuffix(GEOMETRY_SUFFIX))
+        return await _file(catalog, downloads, level.file, GEOJSON)
+
+    @get(
+        "/geometry.topojson",
+        operation_id="GetTopology",
+        summary="Grenzen aller Ebenen als eine TopoJSON-Datei",
+        media_type=JSON,
+    )
+    async def topology(
+        self,
+        catalog: NamedDependency[CatalogService],
+        maps: NamedDependency[RegionMapService],
+        downloads: NamedDependency[Downloads],
+    ) -> Stream:
+        """The geography package's TopoJSON file, byte for byte."""
+        geography = await to_thread.run_sync(maps.geography)
+        if geography.topology is None:
+            geography.level("")  # names what is missing
+            raise GeometryNotFound("Die veröffentlichte Geografie hat keine TopoJSON-Datei")
+        return await _file(catalog, downloads, geography.topology, JSON)
+
+    @get(
+        "/{key:str}/geometry.geojson",
+        operation_id="GetRegionGeometry",
+        summary="Grenze einer Region als GeoJSON-Feature",
+        media_type=GEOJSON,
+        sync_to_thread=True,
+    )
+    def region_geometry(
+        self,
+        request: Request[Any, Any, Any],
+        maps: NamedDependency[RegionMapService],
+        key: FromPath[str],
+    ) -> Response[dict[str, Any]]:
+        """The one feature of the region's level file with the region's key."""
+        region, feature = maps.region_feature(key)
+        return Response(region_feature(region, feature, urls_of(request)), media_type=GEOJSON)
+
+    @get(
+        "/map",
+        operation_id="GetMapData",
+        summary="Kartendaten: Grenzen einer Ebene mit den Werten eines Indikators (GeoJSON)",
+        media_type=GEOJSON,
+        sync_to_thread=True,
+    )
+    def map_data(
+        self,
+        request: Request[Any, Any, Any],
+        maps: NamedDependency[RegionMapService],
+        dataset: DatasetParam = None,
+        resource: ResourceParam = None,
+        ebene: LevelParam = None,
+        period: PeriodParam = None,
+    ) -> Response[dict[str, Any]]:
+        """Every place of the level with value, status, unit and period.
+
+        Other parameters filter the rows exactly as in the rows API (an open dimension: 400).
+        """
+        data = maps.map_data(_map_request(request, dataset, resource))
+        return Response(map_geojson(data, urls_of(request)), media_type=GEOJSON)
+
+    @get(
+        "/map.json",
+        operation_id="GetMapValues",
+        summary="Kartendaten als Werte je Regionalschlüssel (JSON)",
+        sync_to_thread=True,
+    )
+    def map_values(
+        self,
+        request: Request[Any, Any, Any],
+        maps: NamedDependency[RegionMapService],
+        dataset: DatasetParam = None,
+        resource: ResourceParam = None,
+        ebene: LevelParam = None,
+        period: PeriodParam = None,
+    ) -> dict[str, Any]:
+        """The same figures as ``/map``, by region key, without the boundaries."""
+        return map_values(maps.map_data(_map_request(request, dataset, resource)), urls_of(request))
