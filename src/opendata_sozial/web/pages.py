@@ -20,12 +20,13 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.views.dataset_page import build_dataset_page
+from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.release_page import (
     build_history,
     build_row_changes,
@@ -70,6 +71,28 @@ def render(request: Request[Any, Any, Any], template: str, **context: Any) -> Te
     )
 
 
+def _file_page(
+    request: Request[Any, Any, Any],
+    record: DatasetRecord,
+    rows: RowService,
+    releases: ReleaseService,
+) -> Template:
+    """The page of a dataset whose resources are files only (views/file_page.py)."""
+    urls = urls_of(request)
+    view = build_file_page(
+        record=record,
+        detail=_dataset_detail(record, urls),
+        datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
+        rows=rows,
+        base_url=urls.base,
+        accessed=_today(),
+        chapters=_chapters(request),
+        catalog_title=_info(request).title,
+    )
+    versions = dataset_versions(releases.history(), record.name, urls.base)
+    return render(request, "dataset_files.html.j2", view=view, versions=versions)
+
+
 class PageController(Controller):
     """Server-rendered pages in German; every state is a URL and works without JavaScript."""
 
@@ -110,6 +133,8 @@ class PageController(Controller):
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
         record, urls = catalog.get_dataset(name), urls_of(request)
         base = urls.base
+        if not has_rows(record.descriptor):  # files only (boundaries): no preview
+            return _file_page(request, record, rows, releases)
         view = build_dataset_page(
             record=record,
             detail=_dataset_detail(record, urls),
