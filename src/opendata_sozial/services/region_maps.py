@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, Table
 
-from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.errors import InvalidParameter, OpendataError
 from opendata_sozial.query.builder import where_clause
 from opendata_sozial.query.filters import FieldSpec, parse_row_query, parse_value, shown
 from opendata_sozial.query.regions import (
@@ -87,6 +87,14 @@ class RegionMapService:
             found = read_geography(self._catalog, self._regions.directory())
             self._geographies = {release: found}
         return self._geographies[release]
+
+    def place_names(self) -> dict[str, str]:
+        """Official key -> name of every region (empty when ``nrw-regionen`` is not published)."""
+        try:
+            directory = self._regions.directory()
+        except OpendataError:
+            return {}
+        return {key: region.name for key, region in directory.regions.items()}
 
     def region_feature(self, key: str) -> tuple[Region, dict[str, Any]]:
         """A region and its boundary (``GeometryNotFound`` for a level without boundaries)."""

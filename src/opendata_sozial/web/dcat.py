@@ -25,6 +25,7 @@ from opendata_sozial.formats.dcat.serialize import (
 )
 from opendata_sozial.media import TURTLE
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.web.links import urls_of
 
 HTML = "text/html"
@@ -51,7 +52,11 @@ def _rdf_response(body: bytes, media_type: str, *, is_negotiated: bool) -> Respo
 
 
 def _catalog_response(
-    request: Request[Any, Any, Any], catalog: CatalogService, page: int, modified_since: str | None
+    request: Request[Any, Any, Any],
+    catalog: CatalogService,
+    maps: RegionMapService,
+    page: int,
+    modified_since: str | None,
 ) -> Response[bytes]:
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
@@ -65,7 +70,13 @@ def _catalog_response(
     view = paginate(catalog.list_datasets(), query)
     modified = catalog.current_release_info().created_at
     info = request.app.state.catalog_info
-    graph = catalog_graph(view, catalog=info, base_url=urls_of(request).base, modified=modified)
+    graph = catalog_graph(
+        view,
+        catalog=info,
+        base_url=urls_of(request).base,
+        modified=modified,
+        places=maps.place_names(),
+    )
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
 
@@ -86,6 +97,7 @@ class DcatController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        maps: NamedDependency[RegionMapService],
         page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
         modified_since: Annotated[
             str | None,
@@ -100,7 +112,7 @@ class DcatController(Controller):
         Async with an explicit worker thread: Litestar 2.25 breaks ``sync_to_thread`` handlers
         that serve several paths and return a ``Response``.
         """
-        render = partial(_catalog_response, request, catalog, page, modified_since)
+        render = partial(_catalog_response, request, catalog, maps, page, modified_since)
         return await to_thread.run_sync(render)
 
     @get(
@@ -115,6 +127,7 @@ class DcatController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        maps: NamedDependency[RegionMapService],
         name: Annotated[
             str,
             PathParameter(
@@ -130,5 +143,7 @@ class DcatController(Controller):
             page = f"{urls_of(request).base}/datensaetze/{record.name}"
             return Redirect(page, status_code=303, headers={"Vary": "Accept"})
         info = request.app.state.catalog_info
-        graph = dataset_graph(record, catalog=info, base_url=urls_of(request).base)
+        graph = dataset_graph(
+            record, catalog=info, base_url=urls_of(request).base, places=maps.place_names()
+        )
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

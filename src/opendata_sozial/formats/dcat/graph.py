@@ -8,6 +8,7 @@ IRIs are minted from ``base_url`` only: the catalog is ``{base}/catalog``, a dat
 import re
 from collections.abc import Iterable, Mapping, Set
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -44,6 +45,7 @@ from opendata_sozial.formats.dcat.vocab import (
 from opendata_sozial.media import file_format
 
 LANG = "de"
+NO_PLACES: Mapping[str, str] = MappingProxyType({})
 _PERIOD_TYPES = (
     (re.compile(r"^\d{4}$"), XSD.gYear),
     (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
@@ -109,19 +111,24 @@ def _text(value: str) -> Literal:
 
 
 def catalog_graph(
-    page: CatalogPage[Any], *, catalog: CatalogInfo, base_url: str, modified: datetime
+    page: CatalogPage[Any],
+    *,
+    catalog: CatalogInfo,
+    base_url: str,
+    modified: datetime,
+    places: Mapping[str, str] = NO_PLACES,
 ) -> Graph:
     """One self-contained page of the catalog.
 
     It holds the catalog, its datasets on this page with their distributions and agents, and
-    the Hydra paging view.
+    the Hydra paging view. ``places`` names the official keys (``dct:spatial`` labels).
     """
     graph = new_graph()
     node = catalog_iri(base_url)
     _add_catalog(graph, node, catalog, modified)
     for entry in page.entries:
         graph.add((node, DCAT.dataset, dataset_iri(base_url, entry.name)))
-        _add_dataset(graph, entry, catalog=catalog, base_url=base_url)
+        _add_dataset(graph, entry, catalog=catalog, base_url=base_url, places=places)
     _add_hydra(graph, page)
     return graph
 
@@ -184,14 +191,27 @@ def _add_hydra(graph: Graph, page: CatalogPage[Any]) -> None:
 # Dataset
 
 
-def dataset_graph(entry: DatasetEntry, *, catalog: CatalogInfo, base_url: str) -> Graph:
+def dataset_graph(
+    entry: DatasetEntry,
+    *,
+    catalog: CatalogInfo,
+    base_url: str,
+    places: Mapping[str, str] = NO_PLACES,
+) -> Graph:
     """One dataset with its distributions, publisher and contact point."""
     graph = new_graph()
-    _add_dataset(graph, entry, catalog=catalog, base_url=base_url)
+    _add_dataset(graph, entry, catalog=catalog, base_url=base_url, places=places)
     return graph
 
 
-def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, base_url: str) -> None:
+def _add_dataset(
+    graph: Graph,
+    entry: DatasetEntry,
+    *,
+    catalog: CatalogInfo,
+    base_url: str,
+    places: Mapping[str, str] = NO_PLACES,
+) -> None:
     descriptor = entry.descriptor
     node = dataset_iri(base_url, entry.name)
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -204,7 +224,7 @@ def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, bas
         graph.add((node, DCAT.theme, DATA_THEME[theme]))
     _add_dates(graph, node, descriptor, entry.modified)
     _add_temporal(graph, node, descriptor.get("x_temporal"))
-    _add_spatial(graph, node, descriptor.get("x_spatial"))
+    _add_spatial(graph, node, descriptor.get("x_spatial"), places)
     _add_dataset_agents(graph, node, descriptor, catalog)
     _add_dataset_links(graph, node, entry.name, descriptor, catalog=catalog, base_url=base_url)
     for index, resource in enumerate(descriptor.get("resources", [])):
@@ -241,14 +261,21 @@ def geocoding_iris(spatial: Mapping[str, Any]) -> list[URIRef]:
     return [URIRef(f"{GEOCODING}{AGS_SCHEMES[len(k)]}/{k}") for k in keys]
 
 
-def _add_spatial(graph: Graph, node: URIRef, spatial: Mapping[str, Any] | None) -> None:
-    """``dcatde:politicalGeocodingURI`` mirrored in ``dct:spatial`` (K08, K11), plus the level."""
+def _add_spatial(
+    graph: Graph, node: URIRef, spatial: Mapping[str, Any] | None, places: Mapping[str, str]
+) -> None:
+    """``dcatde:politicalGeocodingURI`` mirrored in ``dct:spatial`` (K08, K11), plus the level.
+
+    A place whose key ``places`` knows carries its name as ``skos:prefLabel``.
+    """
     if not spatial:
         return
     for iri in geocoding_iris(spatial):
         graph.add((node, DCATDE.politicalGeocodingURI, iri))
         location = FEDERAL_SPATIAL if iri == GEOCODING_LEVEL["federal"] else iri
         _add_typed(graph, node, DCTERMS.spatial, location, DCTERMS.Location)
+        if name := places.get(str(iri).rsplit("/", 1)[-1]):
+            graph.add((location, SKOS.prefLabel, _text(name)))
     if level := spatial.get("level"):
         graph.add((node, DCATDE.politicalGeocodingLevelURI, GEOCODING_LEVEL[level]))
 
