@@ -9,6 +9,7 @@ bad parameters are German 4xx, and every link of the answers is followed.
 import csv
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ MAPS = [  # (map parameters, period field): one indicator each
 ]
 
 
-def _publish(url: str) -> None:
+def _publish(url: str, paths: list[Path]) -> None:
     from opendata_sozial.catalog import load_catalog
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.services.publish import publish
@@ -65,7 +66,7 @@ def _publish(url: str) -> None:
     engine = create_db_engine(url)
     try:
         publish(
-            [DATAPACKAGES, GEOGRAPHY],
+            paths,
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
             reference_dirs=[DATAPACKAGES],
@@ -92,7 +93,7 @@ def geo(
         if base is None:
             pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432")
         url = _fresh_postgres(base, f"ods_geometry_{os.getpid()}")
-    _publish(url)
+    _publish(url, [DATAPACKAGES, GEOGRAPHY])
     settings = Settings(database_url=url, base_url=BASE, rate_limit_requests=0)
     with TestClient(create_app(settings)) as client:
         yield client
@@ -468,3 +469,38 @@ def test_without_geography_boundaries_are_404(api: TestClient[Litestar]) -> None
     ):
         assert "Es ist keine Geografie veröffentlicht" in _problem(api, url, 404)
     assert _get(api, "/api/v1/regions/05513")["links"]["geometry"] is None
+
+
+# A package with a table and a boundary file
+
+
+def test_a_package_with_a_table_and_a_file_publishes_both(
+    tmp_path: Path, database_url: str
+) -> None:
+    from opendata_sozial.config import Settings
+    from opendata_sozial.web.app import create_app
+
+    folder = tmp_path / "arbeitslose-kreise"
+    shutil.copytree(DATAPACKAGES / "arbeitslose-kreise", folder)
+    shutil.copy(PACKAGE / "data" / "kreise.geojson", folder / "data" / "kreise.geojson")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    boundaries = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"].append(boundaries["resources"][0])
+    descriptor["x_foreign_keys"].append(boundaries["x_foreign_keys"][0])
+    (folder / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    _publish(database_url, [folder, DATAPACKAGES / "nrw-regionen"])
+    settings = Settings(database_url=database_url, base_url=BASE, rate_limit_requests=0)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/datensaetze/arbeitslose-kreise")
+        assert page.status_code == 200  # the table is previewed, the file is not a tab
+        assert "ressource=kreise" not in page.text
+        resources = "/api/v1/datasets/arbeitslose-kreise/resources"
+        assert _get(client, f"{resources}/arbeitslose-kreise/rows")["total"] > 0
+        download = client.get(f"{resources}/kreise.geojson")
+        assert download.content == (PACKAGE / "data" / "kreise.geojson").read_bytes()
+        level = client.get("/api/v1/regions/geometry/kreis.geojson")
+        assert level.content == download.content
+        values = _get(client, "/api/v1/regions/map.json", **ARBEITSLOSE)
+        assert len(values["values"]) == 53

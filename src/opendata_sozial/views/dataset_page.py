@@ -21,6 +21,7 @@ from opendata_sozial.formats.formatting import (
     format_period_range,
 )
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
+from opendata_sozial.media import file_format
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
@@ -299,14 +300,19 @@ def _without_default_resource(
     descriptor: Mapping[str, Any], request: PreviewRequest
 ) -> PreviewRequest:
     """Leave the first resource (the default) out of the page's URLs."""
-    if request.resource == descriptor["resources"][0]["name"]:
+    if request.resource == _tables(descriptor)[0]:
         return replace(request, resource=None)
     return request
 
 
 def _resource_name(detail: Mapping[str, Any], request: PreviewRequest) -> str:
-    """The requested resource (an unknown one fails in the rows service), else the first."""
-    return request.resource or str(detail["resources"][0]["name"])
+    """The requested resource (an unknown one fails in the rows service), else the first table."""
+    return request.resource or _tables(detail)[0]
+
+
+def _tables(descriptor: Mapping[str, Any]) -> list[str]:
+    """The names of the table resources (files such as GeoJSON have no rows to preview)."""
+    return [str(r["name"]) for r in descriptor["resources"] if file_format(r) is None]
 
 
 def _preview(
@@ -336,10 +342,7 @@ def _preview(
         Link("Excel (XLSX)", f"{d['xlsx']['url']}?{export_query}"),
         Link("JSON", f"{d['json']['url']}?{export_query}"),
     ]
-    resources = [
-        Link(r["name"], PreviewRequest(resource=r["name"]).url(path))
-        for r in detail.get("resources", [])
-    ]
+    resources = [Link(r, PreviewRequest(resource=r).url(path)) for r in _tables(detail)]
     preview = Preview(
         resource=resource,
         resources=resources if len(resources) > 1 else [],
