@@ -5,3 +5,5 @@ from typing import Final
 TURTLE: Final = "text/turtle"
 RDF_XML: Final = "application/rdf+xml"
 JSON_LD: Final = "application/ld+json"
+RDF: Final = (TURTLE, RDF_XML, JSON_LD)
+"""Every RDF media type, the default first."""

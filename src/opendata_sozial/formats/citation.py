@@ -16,7 +16,14 @@ from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import format_date
 from opendata_sozial.services.catalog import DatasetRecord
 
-STYLES: Final = ("text", "bibtex", "ris", "csl")
+STYLE_MEDIA: Final = {
+    "text": "text/plain",
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "csl": "application/vnd.citationstyles.csl+json",
+}
+"""Citation style -> media type of its answer."""
+STYLES: Final = tuple(STYLE_MEDIA)
 _BIBTEX_SPECIAL: Final = str.maketrans(
     {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
     | {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}

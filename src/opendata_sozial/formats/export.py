@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import msgspec
 
@@ -67,6 +67,12 @@ PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
     "excel-de": (";", "\r\n", b"\xef\xbb\xbf", _excel_de),
 }
 """CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
+DEFAULT_PROFILE: Final = "rfc4180"
+PROFILE_NOTES: Final = {
+    "rfc4180": "Komma, Dezimalpunkt, CRLF",
+    "excel-de": "Semikolon, Dezimalkomma, BOM, CRLF",
+}
+"""What each CSV profile means, for the API's descriptions (same keys as ``PROFILES``)."""
 RENDERED_TYPES: dict[str, frozenset[str]] = {
     "rfc4180": frozenset({"boolean", "number"}),
     "excel-de": frozenset({"boolean", "number", "string", "yearmonth"}),

@@ -155,10 +155,12 @@ class RowService:
         connection is checked out at the first batch and returned after the last (or when the
         generator is closed).
         """
-        with self._engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+        with (
+            self._engine.connect() as conn,
+            conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
                 statement
-            )
+            ) as result,  # a stream closed early closes its server-side cursor first
+        ):
             yield from result.partitions(STREAM_BATCH)
 
     def values(

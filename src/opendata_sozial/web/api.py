@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
@@ -16,12 +16,10 @@ from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, Searc
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
 from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import DatasetName as NameParam
+from opendata_sozial.web.params import Page
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
-
-NameParam = Annotated[
-    str, PathParameter(description="Name des Datensatzes, z. B. armutsrisikoquoten-merkmale")
-]
 
 
 def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
@@ -146,7 +144,7 @@ class DatasetController(Controller):
             int,
             QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}."),
         ] = DEFAULT_SIZE,
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        page: Page = 1,
     ) -> Response[SearchResult]:
         """Full-text search with facet filters, facet counts, sorting and paging."""
         query = SearchQuery(

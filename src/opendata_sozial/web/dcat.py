@@ -26,6 +26,7 @@ from opendata_sozial.formats.dcat.serialize import (
 from opendata_sozial.media import TURTLE
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import Page
 
 HTML = "text/html"
 PAGE_OR_RDF = (HTML, *CONTENT_TYPES)  # HTML first: no Accept and */* get the page
@@ -86,7 +87,7 @@ class DcatController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        page: Page = 1,
         modified_since: Annotated[
             str | None,
             QueryParameter(

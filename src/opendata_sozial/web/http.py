@@ -43,9 +43,8 @@ from litestar.types import (
     Scope,
     Send,
 )
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from opendata_sozial.db.errors import DatabaseError, is_pool_exhausted
 from opendata_sozial.errors import NotPublished
 from opendata_sozial.services.catalog import PINNED_RELEASE, CatalogService, ReleaseInfo
 from opendata_sozial.web.links import public_path
@@ -212,9 +211,9 @@ class ReleaseClock:
             return fresh
         try:
             return await to_thread.run_sync(self._catalog.current_release_info)
-        except PoolTimeout:
-            raise
-        except (NotPublished, SQLAlchemyError) as exc:
+        except (NotPublished, DatabaseError) as exc:
+            if is_pool_exhausted(exc):
+                raise
             logger.debug("release.unknown", extra={"error": str(exc)})
             return None
 

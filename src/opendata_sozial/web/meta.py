@@ -1,23 +1,19 @@
 """JSON-stat export of a rows query and the client configuration document."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.openapi.spec import Example
-from litestar.params import PathParameter
 
 from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
+from opendata_sozial.formats.citation import STYLES
 from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
+from opendata_sozial.media import RDF
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import CSV_PROFILES, OPERATORS, ResourceName
+from opendata_sozial.web.params import DatasetName as Name
 
-Name = Annotated[
-    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
-]
-ResourceName = Annotated[
-    str, PathParameter(description="Name der Ressource", examples=[Example(value="lebensformen")])
-]
 EXPORTS = [
     "rows.csv",
     "rows.csv?profile=excel-de",
@@ -92,24 +88,12 @@ class MetaController(Controller):
             },
             "formats": {
                 "rows": EXPORTS,
-                "csv_profiles": ["rfc4180", "excel-de"],
-                "rdf": ["text/turtle", "application/rdf+xml", "application/ld+json"],
-                "citation": ["text", "bibtex", "ris", "csl"],
+                "csv_profiles": list(CSV_PROFILES),
+                "rdf": list(RDF),
+                "citation": list(STYLES),
                 "changes": ["application/feed+json", "application/atom+xml"],
             },
-            "filter_operators": [
-                "exact",
-                "not",
-                "in",
-                "notin",
-                "gt",
-                "gte",
-                "lt",
-                "lte",
-                "contains",
-                "startswith",
-                "isnull",
-            ],
+            "filter_operators": list(OPERATORS),
             "license": {"title": LICENSE_TITLE, "url": LICENSE_PATH},
             "status_codes": [
                 {"value": code, "label": label} for code, label in STATUS_CODES.items()

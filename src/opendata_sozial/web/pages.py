@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
@@ -35,6 +35,7 @@ from opendata_sozial.views.search_page import build_search_page, build_start_pag
 from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
 from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.params import DatasetName
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
 
@@ -105,7 +106,7 @@ class PageController(Controller):
         catalog: NamedDependency[CatalogService],
         rows: NamedDependency[RowService],
         releases: NamedDependency[ReleaseService],
-        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+        name: DatasetName,
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
         record, urls = catalog.get_dataset(name), urls_of(request)
@@ -129,7 +130,7 @@ class PageController(Controller):
         self,
         request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
-        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+        name: DatasetName,
         von: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         bis: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         seite: Annotated[int, QueryParameter(ge=1, le=MAX_STORED_ROWS)] = 1,

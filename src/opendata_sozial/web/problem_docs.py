@@ -36,6 +36,7 @@ from litestar.openapi.spec import (
 )
 from litestar.plugins import InitPlugin
 
+from opendata_sozial.formats.citation import STYLE_MEDIA
 from opendata_sozial.media import JSON_LD, RDF_XML, TURTLE
 
 PROBLEM_MEDIA = "application/problem+json"
@@ -65,12 +66,7 @@ CKAN_ERRORS: Final = {
     405: "Methode nicht erlaubt",
     409: "Ungültige Parameter (`Validation Error`, `Search Error`)",
 }
-CITATION_MEDIA = (
-    "text/plain",
-    "application/x-bibtex",
-    "application/x-research-info-systems",
-    "application/vnd.citationstyles.csl+json",
-)
+CITATION_MEDIA = tuple(STYLE_MEDIA.values())
 
 _STRING = Schema(type=OpenAPIType.STRING)
 _TEXT = Schema(type=OpenAPIType.STRING, description="Dokument als Text")
@@ -174,9 +170,20 @@ DATASET_SCHEMA = Schema(
                         "self": _LINK,
                         "datapackage": _LINK,
                         "dcat": Schema(
-                            type=OpenAPIType.OBJECT,
-                            required=["turtle", "rdf_xml", "json_ld"],
-                            properties={"turtle": _LINK, "rdf_xml": _LINK, "json_ld": _LINK},
+                            one_of=[
+                                Schema(
+                                    type=OpenAPIType.OBJECT,
+                                    required=["turtle", "rdf_xml", "json_ld"],
+                                    properties={
+                                        "turtle": _LINK,
+                                        "rdf_xml": _LINK,
+                                        "json_ld": _LINK,
+                                    },
+                                ),
+                                Schema(type=OpenAPIType.NULL),
+                            ],
+                            description="DCAT-Datensätze; null unter einem festen Release "
+                            "(sie beschreiben nur das aktuelle)",
                         ),
                         "resources": Schema(
                             type=OpenAPIType.ARRAY,

@@ -4,7 +4,7 @@ import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
-from xml.sax.saxutils import escape
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -22,7 +22,7 @@ from litestar.types import (
 )
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.formats.citation import STYLES, citation
+from opendata_sozial.formats.citation import STYLE_MEDIA, STYLES, citation
 from opendata_sozial.services.catalog import (
     CatalogService,
     one_release_per_request,
@@ -34,17 +34,12 @@ from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.http import HeadAsGetLitestar
 from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import CitationStyle
+from opendata_sozial.web.params import DatasetName as Name
 
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
-Name = Annotated[
-    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
-]
-CITATION_MEDIA = {
-    "text": "text/plain",
-    "bibtex": "application/x-bibtex",
-    "ris": "application/x-research-info-systems",
-    "csl": "application/vnd.citationstyles.csl+json",
-}
 
 
 class ReleasePinningLitestar(HeadAsGetLitestar):
@@ -167,26 +162,26 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
 
 
 def _atom(history: list[ReleaseSummary], base: str) -> str:
+    """The change feed as Atom 1.0, built as an element tree: escaping is by construction."""
     updated = iso(history[0].info.created_at) if history else iso(datetime.now(UTC))
-    entries = []
+    feed = Element("feed", {"xmlns": ATOM, XML_LANG: "de"})
+    SubElement(feed, "id").text = f"{base}/api/v1/changes.atom"
+    SubElement(feed, "title").text = "Änderungen – Sozialberichterstattung NRW"
+    SubElement(feed, "link", rel="self", href=f"{base}/api/v1/changes.atom")
+    SubElement(feed, "updated").text = updated
+    SubElement(SubElement(feed, "author"), "name").text = "opendata-sozial"
     for item in _feed_items(history, base):
-        entries.append(
-            f"<entry><id>{escape(item['id'])}</id><title>{escape(item['title'])}</title>"
-            f'<link href="{escape(item["url"])}"/><updated>{item["date_published"]}</updated>'
-            + (
-                f'<link rel="related" type="text/html" href="{escape(item["external_url"])}"/>'
-                if "external_url" in item
-                else ""
-            )
-            + "".join(f'<category term="{escape(t)}"/>' for t in item["tags"])
-            + f"<summary>{escape(item['content_text'])}</summary></entry>"
-        )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">'
-        f"<id>{base}/api/v1/changes.atom</id><title>Änderungen – Sozialberichterstattung NRW</title>"
-        f'<link rel="self" href="{base}/api/v1/changes.atom"/><updated>{updated}</updated>'
-        f"<author><name>opendata-sozial</name></author>{''.join(entries)}</feed>\n"
-    )
+        entry = SubElement(feed, "entry")
+        SubElement(entry, "id").text = item["id"]
+        SubElement(entry, "title").text = item["title"]
+        SubElement(entry, "link", href=item["url"])
+        SubElement(entry, "updated").text = item["date_published"]
+        if "external_url" in item:
+            SubElement(entry, "link", rel="related", type="text/html", href=item["external_url"])
+        for tag in item["tags"]:
+            SubElement(entry, "category", term=tag)
+        SubElement(entry, "summary").text = item["content_text"]
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{tostring(feed, encoding="unicode")}\n'
 
 
 FromRelease = Annotated[
@@ -353,7 +348,7 @@ class ReleaseController(Controller):
     @get(
         "/datasets/{name:str}/citation",
         operation_id="CiteDataset",
-        summary="Zitiervorschlag (text, bibtex, ris, csl)",
+        summary=f"Zitiervorschlag ({', '.join(STYLES)})",
         sync_to_thread=True,
     )
     def cite_dataset(
@@ -361,14 +356,7 @@ class ReleaseController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         name: Name,
-        style: Annotated[
-            str,
-            QueryParameter(
-                name="format",
-                description="text, bibtex, ris oder csl",
-                examples=[Example(value="bibtex")],
-            ),
-        ] = "text",
+        style: CitationStyle = "text",
     ) -> Response[str]:
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
@@ -382,4 +370,4 @@ class ReleaseController(Controller):
             style,
             url=urls.dataset(name),
         )
-        return Response(text, media_type=CITATION_MEDIA[style])
+        return Response(text, media_type=STYLE_MEDIA[style])
