@@ -29,7 +29,7 @@ from tests.conftest import ROOT
 GEOMETRY = ROOT / "geography" / "nrw-geometrie" / "data"
 SVG = "{http://www.w3.org/2000/svg}"
 MAX_GEMEINDEN_SVG = 200_000
-"""Bytes; the 396 Gemeinden render to about 151 kB (views/choropleth.py)."""
+"""Bytes; the 396 Gemeinden render to about 149 kB (views/choropleth.py)."""
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ simplifies the boundaries once per geography level and width (``views.map_geomet
 classifies the values and builds the model the template ``_map.html.j2`` draws.
 
 Size: the rendered SVG (template ``_map.html.j2``, width 600 px, tolerance 0.5 px, titles
-included) of the 396 Gemeinden is about 151 kB (path data 119 kB), of the 53 Kreise about
-52 kB; ``tests/test_choropleth.py`` keeps the Gemeinden below 200 kB.
+included) of the 396 Gemeinden is about 149 kB (path data 119 kB; the source GeoJSON has
+796 kB), of the 53 Kreise about 51 kB; ``tests/test_choropleth.py`` keeps the Gemeinden below
+200 kB.
 
 Classes (``class_groups``): *equal counts* (quantiles) over the areas with a value, five
 classes by default. Walking the distinct values in ascending order, a class ends at the first
