@@ -128,3 +128,10 @@ def test_rendered_rows_are_svg_with_title_and_description(environment: Environme
     assert svgs[0].find(f"{SVG}path[@class='spine__parent']") is not None
     assert svgs[1].find(f"{SVG}rect") is None
     assert "<table" not in html
+
+
+def test_quartiles_are_shown_one_decimal_finer_only_where_needed() -> None:
+    peers = [4.2, 5.1, 6.0, 6.5, 7.3, 8.1, 8.8, 9.9, 12.0, 15.0]
+    row = spine_row(Indicator("Quote", "%"), Place("A", 8.8), peers)
+    assert f"Median der 10{NBSP}Vergleichsgebiete: 7,7{NBSP}%" in row.description
+    assert f"mittlere Hälfte 6,12{NBSP}% bis 9,62{NBSP}%" in row.description

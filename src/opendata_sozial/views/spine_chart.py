@@ -117,10 +117,6 @@ def spine_row(
     if stats is not None:
         drawn += [stats.minimum, stats.maximum]
     decimals = decimals_of([*(float(v) for v in peers if v is not None), *drawn])
-    stat_decimals = decimals
-    if stats is not None:
-        middle = (stats.lower_quartile, stats.median, stats.upper_quartile)
-        stat_decimals = max(decimals, min(decimals + 1, decimals_of(middle)))
     centre = stats.median if stats else (statistics.fmean(drawn) if drawn else 0.0)
     half = max((abs(v - centre) for v in drawn), default=0.0) or max(abs(centre), 1.0)
     sign = -1.0 if indicator.higher_is_better is False else 1.0
@@ -132,7 +128,9 @@ def spine_row(
         return _value_text(value, decimals, indicator.unit)
 
     def stat_text(value: float | None) -> str:
-        return _value_text(value, stat_decimals, indicator.unit)
+        """A median or quartile: one decimal finer than the values where it needs it."""
+        needed = decimals_of([round(value, decimals + 1)]) if value is not None else 0
+        return _value_text(value, max(decimals, min(decimals + 1, needed)), indicator.unit)
 
     kinds = {id(place): "place", id(parent): "parent", id(land): "land"}
     markers = [
