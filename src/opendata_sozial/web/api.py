@@ -15,7 +15,6 @@ from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -97,6 +96,7 @@ class DatasetController(Controller):
         *,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -162,7 +162,6 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        urls = urls_of(request)
         result = catalog.search(query, chapters=chapters, url=urls.datasets())
         return Response(result, headers=urls.link_header(urls.alternate()))
 
@@ -174,12 +173,12 @@ class DatasetController(Controller):
     )
     def get_dataset(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_dataset_detail(record, urls), headers=headers)
 
@@ -191,12 +190,12 @@ class DatasetController(Controller):
     )
     def get_datapackage(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_absolute_descriptor(record, urls), headers=headers)
 

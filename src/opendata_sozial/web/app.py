@@ -30,6 +30,7 @@ from opendata_sozial.web.docs_page import RENDER_PLUGINS
 from opendata_sozial.web.downloads import Downloads
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
+from opendata_sozial.web.links import provide_urls
 from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
@@ -110,6 +111,7 @@ def create_app(
             "rows": Provide(provide_rows, sync_to_thread=False),
             "releases": Provide(provide_releases, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
+            "urls": Provide(provide_urls, sync_to_thread=False),
         },
         exception_handlers={
             OpendataError: opendata_error,

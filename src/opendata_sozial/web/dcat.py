@@ -25,7 +25,7 @@ from opendata_sozial.formats.dcat.serialize import (
 )
 from opendata_sozial.media import TURTLE
 from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import Urls
 
 HTML = "text/html"
 PAGE_OR_RDF = (HTML, *CONTENT_TYPES)  # HTML first: no Accept and */* get the page
@@ -51,12 +51,16 @@ def _rdf_response(body: bytes, media_type: str, *, is_negotiated: bool) -> Respo
 
 
 def _catalog_response(
-    request: Request[Any, Any, Any], catalog: CatalogService, page: int, modified_since: str | None
+    request: Request[Any, Any, Any],
+    catalog: CatalogService,
+    urls: Urls,
+    page: int,
+    modified_since: str | None,
 ) -> Response[bytes]:
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
     query = CatalogQuery(
-        url=f"{urls_of(request).base}{request.scope['path']}",
+        url=urls.current_path(request.scope["path"]),
         size=request.app.state.settings.dcat_page_size,
         number=page,
         modified_since=parse_modified_since(modified_since),
@@ -65,7 +69,7 @@ def _catalog_response(
     view = paginate(catalog.list_datasets(), query)
     modified = catalog.current_release_info().created_at
     info = request.app.state.catalog_info
-    graph = catalog_graph(view, catalog=info, base_url=urls_of(request).base, modified=modified)
+    graph = catalog_graph(view, catalog=info, urls=urls, modified=modified)
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
 
@@ -86,6 +90,7 @@ class DcatController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
         modified_since: Annotated[
             str | None,
@@ -100,7 +105,7 @@ class DcatController(Controller):
         Async with an explicit worker thread: Litestar 2.25 breaks ``sync_to_thread`` handlers
         that serve several paths and return a ``Response``.
         """
-        render = partial(_catalog_response, request, catalog, page, modified_since)
+        render = partial(_catalog_response, request, catalog, urls, page, modified_since)
         return await to_thread.run_sync(render)
 
     @get(
@@ -115,6 +120,7 @@ class DcatController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         name: Annotated[
             str,
             PathParameter(
@@ -127,8 +133,7 @@ class DcatController(Controller):
         record = catalog.get_dataset(stem)
         media = fixed or negotiate(request.headers.get("accept"), PAGE_OR_RDF)
         if media in (None, HTML):
-            page = f"{urls_of(request).base}/datensaetze/{record.name}"
-            return Redirect(page, status_code=303, headers={"Vary": "Accept"})
+            return Redirect(urls.page(record.name), status_code=303, headers={"Vary": "Accept"})
         info = request.app.state.catalog_info
-        graph = dataset_graph(record, catalog=info, base_url=urls_of(request).base)
+        graph = dataset_graph(record, catalog=info, urls=urls)
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

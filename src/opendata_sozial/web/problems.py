@@ -20,7 +20,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from opendata_sozial.db.schema import unpublished_reason
 from opendata_sozial.db.timeouts import is_query_timeout
 from opendata_sozial.errors import NotPublished, OpendataError, QueryTimeout
-from opendata_sozial.web.links import public_path
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import error_page
 
 logger = logging.getLogger(__name__)
@@ -40,11 +41,11 @@ TYPES = {int: "ganze Zahl", float: "Zahl", bool: "true oder false", str: "Text"}
 
 
 def problem_document(
-    base_url: str, status: int, code: str, title: str, detail: str, instance: str
+    urls: Urls, status: int, code: str, title: str, detail: str, instance: str
 ) -> dict[str, object]:
-    """The RFC 9457 body: ``type`` is ``{base_url}/problems/{code}``, ``instance`` the path."""
+    """The RFC 9457 body: ``type`` is ``{base}/problems/{code}``, ``instance`` the path."""
     return {
-        "type": f"{base_url.rstrip('/')}/problems/{code}",
+        "type": urls.problem_type(code),
         "title": title,
         "status": status,
         "detail": detail,
@@ -60,8 +61,8 @@ def _problem(
     detail: str,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, object]]:
-    base = str(request.app.state.settings.base_url)
-    body = problem_document(base, status, code, title, detail, public_path(request.url.path))
+    urls = urls_of(request)
+    body = problem_document(urls, status, code, title, detail, urls.public_path(request.url.path))
     extra = {"Retry-After": "5"} if status == 503 else {}
     extra.update(headers or {})
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=extra or None)
@@ -170,10 +171,9 @@ def _ckan_error(
 ) -> Response[dict[str, object]]:
     """CKAN's error envelope (``success: false``, ``error.__type``), as CKAN clients expect."""
     kind = {404: "Not Found Error", 405: "Method Not Allowed"}.get(exc.status_code)
-    base = str(request.app.state.settings.base_url).rstrip("/")
     action = request.url.path.rstrip("/").rsplit("/", 1)[-1]
     body: dict[str, object] = {
-        "help": f"{base}/api/3/action/help_show?name={action}",
+        "help": urls_of(request).ckan_help(action),
         "success": False,
         "error": {"__type": kind or "Validation Error", "message": message},
     }

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, cast
 from xml.sax.saxutils import escape
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.openapi.spec import Example
@@ -33,7 +33,6 @@ from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, is
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.http import HeadAsGetLitestar
-from opendata_sozial.web.links import urls_of
 
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
 Name = Annotated[
@@ -88,16 +87,16 @@ def _change(change: DatasetChange) -> dict[str, Any]:
     return change.to_dict()
 
 
-def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
+def _summary(summary: ReleaseSummary, urls: Urls) -> dict[str, Any]:
     return {
         "release": summary.info.number,
         "created": iso(summary.info.created_at),
         "notes": summary.notes,
-        "url": Urls(base, summary.info.number).datasets(),
+        "url": urls.pinned_to(summary.info.number).datasets(),
         "is_breaking": any(c.is_breaking for c in summary.changes),
         "plan": summary.plan,
         "changes": [
-            {**_change(c), **_diff_links(base, c.dataset, summary.previous, summary.info.number)}
+            {**_change(c), **_diff_links(urls, c.dataset, summary.previous, summary.info.number)}
             for c in summary.changes
         ],
     }
@@ -121,11 +120,10 @@ def _describe(change: DatasetChange) -> str:
     return "; ".join(parts)
 
 
-def _diff_links(base: str, name: str, old: int | None, new: int) -> dict[str, str]:
+def _diff_links(urls: Urls, name: str, old: int | None, new: int) -> dict[str, str]:
     """Where a release's change of one dataset can be read row by row (API and page)."""
     if old is None:
         return {}
-    urls = Urls(base)
     return {
         "diff_url": urls.diff(name, old, new),
         "rows_url": urls.diff_rows(name, old, new),
@@ -142,15 +140,15 @@ def _plan_entry(plan: dict[str, Any] | None, name: str) -> dict[str, Any] | None
     return None
 
 
-def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]]:
+def _feed_items(history: list[ReleaseSummary], urls: Urls) -> list[dict[str, Any]]:
     items = []
     for summary in history:
         for change in summary.changes:
-            links = _diff_links(base, change.dataset, summary.previous, summary.info.number)
+            links = _diff_links(urls, change.dataset, summary.previous, summary.info.number)
             items.append(
                 {
-                    "id": f"{base}/api/v1/releases/{summary.info.number}#{change.dataset}",
-                    "url": Urls(base, summary.info.number).dataset(change.dataset),
+                    "id": urls.release_change(summary.info.number, change.dataset),
+                    "url": urls.pinned_to(summary.info.number).dataset(change.dataset),
                     "title": f"Release {summary.info.number}: {change.dataset} {'⚠ ' if change.is_breaking else ''}({change.kind})",
                     "content_text": _describe(change),
                     "date_published": iso(summary.info.created_at),
@@ -166,10 +164,10 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
     return items
 
 
-def _atom(history: list[ReleaseSummary], base: str) -> str:
+def _atom(history: list[ReleaseSummary], urls: Urls) -> str:
     updated = iso(history[0].info.created_at) if history else iso(datetime.now(UTC))
     entries = []
-    for item in _feed_items(history, base):
+    for item in _feed_items(history, urls):
         entries.append(
             f"<entry><id>{escape(item['id'])}</id><title>{escape(item['title'])}</title>"
             f'<link href="{escape(item["url"])}"/><updated>{item["date_published"]}</updated>'
@@ -183,8 +181,8 @@ def _atom(history: list[ReleaseSummary], base: str) -> str:
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">'
-        f"<id>{base}/api/v1/changes.atom</id><title>Änderungen – Sozialberichterstattung NRW</title>"
-        f'<link rel="self" href="{base}/api/v1/changes.atom"/><updated>{updated}</updated>'
+        f"<id>{urls.changes_atom()}</id><title>Änderungen – Sozialberichterstattung NRW</title>"
+        f'<link rel="self" href="{urls.changes_atom()}"/><updated>{updated}</updated>'
         f"<author><name>opendata-sozial</name></author>{''.join(entries)}</feed>\n"
     )
 
@@ -224,11 +222,10 @@ class ReleaseController(Controller):
         sync_to_thread=True,
     )
     def list_releases(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> dict[str, Any]:
         """Newest first; each release lists the datasets it added, removed or changed."""
-        base = urls_of(request).base
-        return {"releases": [_summary(s, base) for s in releases.history()]}
+        return {"releases": [_summary(s, urls) for s in releases.history()]}
 
     @get(
         "/releases/{number:int}",
@@ -238,8 +235,8 @@ class ReleaseController(Controller):
     )
     def get_release(
         self,
-        request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
+        urls: NamedDependency[Urls],
         number: Annotated[
             int,
             PathParameter(
@@ -251,7 +248,7 @@ class ReleaseController(Controller):
         ],
     ) -> dict[str, Any]:
         """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
-        return _summary(releases.summary(number), urls_of(request).base)
+        return _summary(releases.summary(number), urls)
 
     @get(
         "/changes",
@@ -261,17 +258,16 @@ class ReleaseController(Controller):
         media_type="application/feed+json",
     )
     def change_feed(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> dict[str, Any]:
         """JSON Feed 1.1: one item per changed dataset and release; schema breaks are tagged."""
-        base = urls_of(request).base
         return {
             "version": "https://jsonfeed.org/version/1.1",
             "title": "Änderungen – Sozialberichterstattung NRW",
-            "home_page_url": base + "/",
-            "feed_url": f"{base}/api/v1/changes",
+            "home_page_url": urls.home(),
+            "feed_url": urls.changes_feed(),
             "language": "de",
-            "items": _feed_items(releases.history(), base),
+            "items": _feed_items(releases.history(), urls),
         }
 
     @get(
@@ -282,10 +278,10 @@ class ReleaseController(Controller):
         media_type="application/atom+xml",
     )
     def change_feed_atom(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> str:
         """The same items as Atom 1.0."""
-        return _atom(releases.history(), urls_of(request).base)
+        return _atom(releases.history(), urls)
 
     @get(
         "/datasets/{name:str}/diff",
@@ -311,8 +307,8 @@ class ReleaseController(Controller):
     )
     def diff_rows(
         self,
-        request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
+        urls: NamedDependency[Urls],
         name: Name,
         old: FromRelease,
         new: ToRelease,
@@ -333,7 +329,7 @@ class ReleaseController(Controller):
         counts = found.counts
         listed = 0 if counts is None or counts.listed is None else counts.listed
         has_more = found.offset + len(found.rows) < listed
-        following = urls_of(request).diff_rows(
+        following = urls.diff_rows(
             name, old, new, resource=found.resource, _size=size, page=page + 1
         )
         return {
@@ -358,8 +354,8 @@ class ReleaseController(Controller):
     )
     def cite_dataset(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
         name: Name,
         style: Annotated[
             str,
@@ -373,11 +369,11 @@ class ReleaseController(Controller):
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
             raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(name)
         text = citation(
             record,
             record.release,
-            urls.base,
+            urls,
             datetime.now(UTC).date(),
             style,
             url=urls.dataset(name),

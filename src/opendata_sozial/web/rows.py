@@ -13,8 +13,9 @@ from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.export import render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of, with_query
+from opendata_sozial.web.links import with_query
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 Name = Annotated[
@@ -162,6 +163,7 @@ class RowsController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
         name: Name,
         resource: ResourceName,
         select: Select = None,
@@ -171,7 +173,7 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page, urls = rows.page(name, resource, _params(request)), urls_of(request)
+        page = rows.page(name, resource, _params(request))
         next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
@@ -268,6 +270,7 @@ class RowsController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
@@ -284,5 +287,4 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
-        urls = urls_of(request)
         return Response(body, headers=urls.link_header(urls.alternate(name)))
