@@ -67,3 +67,9 @@ def test_rule_catches_a_hand_built_url() -> None:
     tree = ast.parse('url = f"{base}/api/v1/datasets/{name}"\nx = settings.base_url')
     assert _glued_urls(tree) == [1]
     assert _base_url_reads(tree) == [2]
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_no_release_in_a_context_variable(path: Path) -> None:
+    """The request's release is an argument (``web/request_release.py``), never ambient state."""
+    assert "ContextVar" not in path.read_text(encoding="utf-8"), path.name

@@ -1,7 +1,7 @@
 """The dataset page as data: facts, preview, chart, downloads, snippets and citations.
 
 Built from the same calls as the API (the dataset detail of ``GET /api/v1/datasets/{name}``,
-``RowService.page`` and ``RowService.values``); the template only lays it out.
+``ReleaseRows.page`` and ``ReleaseRows.values``); the template only lays it out.
 """
 
 import re
@@ -22,7 +22,7 @@ from opendata_sozial.formats.formatting import (
 )
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls, page_path
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
 from opendata_sozial.views.preview import (
@@ -141,7 +141,7 @@ def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
     return result
 
 
-def _regions(rows: RowService, spatial: Mapping[str, Any]) -> str:
+def _regions(rows: ReleaseRows, spatial: Mapping[str, Any]) -> str:
     """The level and names of the covered regions (from ``nrw-regionen`` where available)."""
     level = GEOCODING_LEVELS.get(str(spatial.get("level", "")), str(spatial.get("level", "")))
     keys = [str(k) for k in spatial.get("keys", [])]
@@ -315,7 +315,7 @@ def _resource_name(detail: Mapping[str, Any], request: PreviewRequest) -> str:
 
 
 def _preview(
-    rows: RowService, detail: Mapping[str, Any], request: PreviewRequest, path: str
+    rows: ReleaseRows, detail: Mapping[str, Any], request: PreviewRequest, path: str
 ) -> tuple[Preview, Any]:
     """The preview and the page of rows it shows (its schema drives the rest of the page)."""
     name = str(detail["name"])
@@ -361,7 +361,7 @@ def _preview(
     return preview, page
 
 
-def _charts(rows: RowService, detail: Mapping[str, Any], request: PreviewRequest) -> list[Chart]:
+def _charts(rows: ReleaseRows, detail: Mapping[str, Any], request: PreviewRequest) -> list[Chart]:
     """The chart of the filtered rows, wide and narrow (or none without a numeric column)."""
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
@@ -392,7 +392,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
     record: DatasetRecord,
     detail: Mapping[str, Any],
     datapackage_bytes: int,
-    rows: RowService,
+    rows: ReleaseRows,
     params: Mapping[str, Sequence[str]],
     urls: Urls,
     accessed: date,

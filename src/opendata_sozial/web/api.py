@@ -15,6 +15,7 @@ from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.request_release import RequestRelease
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -97,6 +98,7 @@ class DatasetController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -162,7 +164,7 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        result = catalog.search(query, chapters=chapters, url=urls.datasets())
+        result = catalog.search(release.info(), query, chapters=chapters, url=urls.datasets())
         return Response(result, headers=urls.link_header(urls.alternate()))
 
     @get(
@@ -175,10 +177,11 @@ class DatasetController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record = catalog.get_dataset(name)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_dataset_detail(record, urls), headers=headers)
 
@@ -192,10 +195,11 @@ class DatasetController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record = catalog.get_dataset(name)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_absolute_descriptor(record, urls), headers=headers)
 
@@ -209,6 +213,7 @@ class DatasetController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         downloads: NamedDependency[Downloads],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
         filename: FromPath[str],
     ) -> Stream:
@@ -222,7 +227,8 @@ class DatasetController(Controller):
             if filename.endswith(".csv")
             else f"{filename} (Endung .csv erwartet)"
         )
-        record = await to_thread.run_sync(catalog.original_file, name, resource)
+        held = await to_thread.run_sync(release.info)
+        record = await to_thread.run_sync(catalog.original_file, held, name, resource)
         rendered = await downloads.render(
             ("original", record.hash),
             lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),

@@ -41,6 +41,7 @@ from opendata_sozial.web.problems import (
     opendata_error,
 )
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
+from opendata_sozial.web.request_release import provide_release
 from opendata_sozial.web.rows import RowsController
 
 
@@ -96,6 +97,7 @@ def create_app(
         return downloads
 
     return ReleasePinningLitestar(  # answers HEAD for GET and serves pinned release URLs
+        catalog=catalog,
         route_handlers=[
             DatasetController,
             RowsController,
@@ -112,6 +114,7 @@ def create_app(
             "releases": Provide(provide_releases, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
             "urls": Provide(provide_urls, sync_to_thread=False),
+            "release": Provide(provide_release, sync_to_thread=False),
         },
         exception_handlers={
             OpendataError: opendata_error,
@@ -129,11 +132,11 @@ def create_app(
             render_plugins=RENDER_PLUGINS,
         ),
         plugins=[
-            HttpPlugin(catalog),
+            HttpPlugin(),
             PagesPlugin(),
             LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
-            ResponseCachePlugin(catalog, settings),
+            ResponseCachePlugin(settings),
         ],
         on_shutdown=[engine.dispose],
     )

@@ -17,6 +17,7 @@ from opendata_sozial.formats.ckan.actions import ACTIONS, CkanApi
 from opendata_sozial.formats.ckan.params import Answer
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.urls import Urls
+from opendata_sozial.web.request_release import RequestRelease
 
 ACTION_PATHS = ["/3/action/{action:str}", "/action/{action:str}"]
 ActionName = Annotated[str, PathParameter(description=f"Aktion: {', '.join(ACTIONS)}")]
@@ -29,8 +30,11 @@ def _operation_id(handler: HTTPRouteHandler, method: HttpMethod | str, path: lis
     return f"Ckan{version}Action{verb.title()}"
 
 
-def _api(request: Request[Any, Any, Any], catalog: CatalogService, urls: Urls) -> CkanApi:
-    return CkanApi(catalog, info=request.app.state.catalog_info, urls=urls)
+def _api(
+    request: Request[Any, Any, Any], catalog: CatalogService, urls: Urls, release: RequestRelease
+) -> CkanApi:
+    info = request.app.state.catalog_info
+    return CkanApi(catalog, info=info, urls=urls, release=release.info)
 
 
 def _mixed(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -90,11 +94,14 @@ class CkanController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the query parameters (docs/ckan.md)."""
         data = _mixed(list(request.query_params.multi_items()))
-        answer = await to_thread.run_sync(_api(request, catalog, urls).answer, action, data)
+        answer = await to_thread.run_sync(
+            _api(request, catalog, urls, release).answer, action, data
+        )
         return _respond(answer)
 
     @post(
@@ -108,9 +115,12 @@ class CkanController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the JSON body (or form fields), as ckanapi sends it."""
         data = await _post_data(request)
-        answer = await to_thread.run_sync(_api(request, catalog, urls).answer, action, data)
+        answer = await to_thread.run_sync(
+            _api(request, catalog, urls, release).answer, action, data
+        )
         return _respond(answer)

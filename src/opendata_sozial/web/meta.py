@@ -11,6 +11,7 @@ from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
 from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.urls import PINNED_PREFIX, Urls
+from opendata_sozial.web.request_release import RequestRelease
 
 Name = Annotated[
     str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
@@ -47,12 +48,13 @@ class MetaController(Controller):
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
     ) -> dict[str, Any]:
         """A dense JSON-stat dataset of the query result."""
         params = {key: list(values) for key, values in request.query_params.dict().items()}
-        stream = rows.stream(name, resource, params)
+        stream = rows.at(release.info()).stream(name, resource, params)
         href = f"{urls.resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         try:

@@ -37,6 +37,7 @@ from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
+from opendata_sozial.web.request_release import RequestRelease
 
 RECENT: Final = 6
 PAGE_ROWS: Final = 100
@@ -83,10 +84,13 @@ class PageController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
-        result = catalog.search(query, chapters=_chapters(request), url=urls.datasets())
+        result = catalog.search(
+            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+        )
         return render(
             request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
         )
@@ -97,10 +101,13 @@ class PageController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
         query = parse_search(_params(request))
-        result = catalog.search(query, chapters=_chapters(request), url=urls.datasets())
+        result = catalog.search(
+            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+        )
         view = build_search_page(query, result, chapters=_chapters(request))
         return render(request, "search.html.j2", view=view)
 
@@ -112,15 +119,17 @@ class PageController(Controller):
         rows: NamedDependency[RowService],
         releases: NamedDependency[ReleaseService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Annotated[str, PathParameter(description="Name des Datensatzes")],
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
-        record = catalog.get_dataset(name)
+        held = release.info()
+        record = catalog.get_dataset(held, name)
         view = build_dataset_page(
             record=record,
             detail=_dataset_detail(record, urls),
             datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
-            rows=rows,
+            rows=rows.at(held),
             params=_params(request),
             urls=urls,
             accessed=_today(),

@@ -23,16 +23,13 @@ from litestar.types import (
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.citation import STYLES, citation
-from opendata_sozial.services.catalog import (
-    CatalogService,
-    one_release_per_request,
-    pinned_release,
-)
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
-from opendata_sozial.urls import Urls
+from opendata_sozial.urls import API_PREFIX, Urls
 from opendata_sozial.web.http import HeadAsGetLitestar
+from opendata_sozial.web.request_release import RequestRelease, hold_release
 
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
 Name = Annotated[
@@ -50,11 +47,17 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
     """Serve ``/api/v1/releases/{n}/datasets/…`` as ``/api/v1/datasets/…`` of release ``n``.
 
     The rewrite must happen before routing (Litestar's middleware runs after it), so it sits at
-    the ASGI entry point like the HEAD handling. The services read the pin from a context
-    variable, so every handler, the ETags and the response cache work unchanged. Every request
-    is also held to one current release (``one_release_per_request``): a publish switching
-    releases mid-request never gives an answer whose ETag and body disagree.
+    the ASGI entry point like the HEAD handling. Every HTTP request gets its
+    :class:`~opendata_sozial.web.request_release.RequestRelease` here (the pin of the path, or
+    the current release looked up once), which the ETags, the response cache, the links and
+    the handlers all read: a publish switching releases mid-request never gives an answer
+    whose ETag and body disagree.
     """
+
+    def __init__(self, *args: Any, catalog: CatalogService, **kwargs: Any) -> None:  # noqa: ANN401  # Litestar's own arguments
+        """Litestar with ``catalog`` as the source of every request's release."""
+        super().__init__(*args, **kwargs)
+        self._catalog = catalog
 
     async def __call__(
         self,
@@ -67,14 +70,14 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
             await super().__call__(scope, receive, send)
             return
         match = PINNED.match(str(scope.get("path", "")))
-        with one_release_per_request():
-            if match is None:
-                await super().__call__(scope, receive, send)
-                return
-            path = f"/api/v1{match['rest']}"
-            pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
-            with pinned_release(int(match["number"])):
-                await super().__call__(pinned, receive, send)
+        if match is None:
+            hold_release(cast("HTTPScope", scope), self._catalog, None)
+            await super().__call__(scope, receive, send)
+            return
+        path = f"{API_PREFIX}{match['rest']}"
+        pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
+        hold_release(pinned, self._catalog, int(match["number"]))
+        await super().__call__(pinned, receive, send)
 
 
 DIFF_PAGE_SIZE = 100
@@ -356,6 +359,7 @@ class ReleaseController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         style: Annotated[
             str,
@@ -369,7 +373,7 @@ class ReleaseController(Controller):
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
             raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
-        record = catalog.get_dataset(name)
+        record = catalog.get_dataset(release.info(), name)
         text = citation(
             record,
             record.release,

@@ -34,7 +34,7 @@ from opendata_sozial.formats.ckan.search import (
     parse_sort,
     split_query,
 )
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.search import MAX_SIZE, SearchQuery
 from opendata_sozial.services.search_text import search_terms
 from opendata_sozial.urls import Urls
@@ -52,9 +52,20 @@ DEFAULT_FACET_LIMIT: Final = 50
 class CkanApi:
     """The read actions of CKAN's Action API, answered from the current release."""
 
-    def __init__(self, catalog: CatalogService, *, info: CatalogInfo, urls: Urls) -> None:
-        """Answer from ``catalog``; links come from ``urls`` (always the current release)."""
+    def __init__(
+        self,
+        catalog: CatalogService,
+        *,
+        info: CatalogInfo,
+        urls: Urls,
+        release: Callable[[], ReleaseInfo],
+    ) -> None:
+        """Answer from ``catalog`` about ``release()`` (asked only by actions that read data).
+
+        Links come from ``urls`` (always the current release).
+        """
         self._service = catalog
+        self._release = release
         self._info = info
         self._urls = urls.unpinned()
         self._catalog: CkanCatalog | None = None
@@ -80,7 +91,7 @@ class CkanApi:
         """Every package, organization and group of the current release (built once)."""
         if self._catalog is None:
             self._catalog = build_catalog(
-                self._service.list_datasets(), info=self._info, urls=self._urls
+                self._service.list_datasets(self._release()), info=self._info, urls=self._urls
             )
         return self._catalog
 
@@ -178,7 +189,9 @@ class CkanApi:
         while True:
             query = SearchQuery(q=text, sort="relevance", size=MAX_SIZE, page=page)
             try:
-                result = self._service.search(query, chapters=chapters, url=self._urls.datasets())
+                result = self._service.search(
+                    self._release(), query, chapters=chapters, url=self._urls.datasets()
+                )
             except InvalidParameter as exc:
                 raise invalid("q", str(exc)) from None
             names += [d.name for d in result.datasets]
