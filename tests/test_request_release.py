@@ -33,7 +33,7 @@ def _counting_lookups() -> Iterator[list[str]]:
     """Every SQL statement that reads the current release pointer (``catalog_state``)."""
     seen: list[str] = []
 
-    def count(*args: Any) -> None:  # noqa: ANN401  # SQLAlchemy's event arguments
+    def count(*args: Any) -> None:  # SQLAlchemy's event arguments
         statement = str(args[2])
         if "catalog_state" in statement.lower():
             seen.append(statement)
