@@ -166,8 +166,9 @@ def test_nice_scale(low: float, high: float, expected: tuple[float, float, float
 # Citation
 
 
-def _record() -> DatasetRecord:
+def _record(**changes: str) -> DatasetRecord:
     descriptor = json.loads((DATAPACKAGES / "lebensformen" / "datapackage.json").read_text())
+    descriptor.update(changes)
     return DatasetRecord(
         name="lebensformen",
         title=descriptor["title"],
@@ -185,8 +186,7 @@ def test_citation_as_text() -> None:
 
 
 def test_citation_as_bibtex_escapes_special_characters() -> None:
-    record = _record()
-    record.descriptor["title"] = "Quoten & Anteile in %"
+    record = _record(title="Quoten & Anteile in %")
     text = citation(record, 3, "https://daten.example", date(2026, 2, 1), "bibtex")
     assert text.startswith("@misc{lebensformen-r3,\n")
     assert r"title = {Quoten \& Anteile in \%}" in text

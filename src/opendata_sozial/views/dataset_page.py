@@ -439,7 +439,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
             for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
         ],
         jsonld=dataset_jsonld(
-            descriptor=descriptor,
+            dataset=record.model,
             page_url=page_url,
             modified=record.modified,
             spatial=regions,
