@@ -4,7 +4,6 @@ Built only by ``model.parse.parse_dataset``; optional descriptor keys become ``N
 or empty tuples there, so consumers never supply their own defaults.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -139,7 +138,7 @@ class Resource:
     foreign_keys: tuple[ForeignKey, ...] = ()
     region_key: str | None = None
     """The field holding official region keys, if a foreign key points at the region table."""
-    table_schema: Mapping[str, Any] | None = None
+    table_schema: dict[str, Any] | None = None
     """The Table Schema as stored (for table building and hashing, not for reading fields)."""
 
     def field(self, name: str) -> Field | None:

@@ -177,7 +177,7 @@ def _resource(r: Descriptor, package_keys: tuple[ForeignKey, ...]) -> Resource:
         primary_key=(key,) if isinstance(key, str) else _strings(key),
         foreign_keys=own_keys,
         region_key=_region_key(name, (*package_keys, *own_keys)),
-        table_schema=schema if isinstance(raw_schema, Mapping) else None,
+        table_schema=raw_schema if isinstance(raw_schema, dict) else None,
     )
 
 
