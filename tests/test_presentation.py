@@ -14,6 +14,7 @@ from opendata_sozial.formats.formatting import (
     format_period,
     format_period_range,
 )
+from opendata_sozial.model.dataset import Break
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.views.chart import MAX_SERIES, build_chart, nice_scale
 from opendata_sozial.views.preview import PreviewRequest, parse_preview
@@ -104,9 +105,7 @@ def test_chart_leaves_a_gap_for_withheld_values() -> None:
 
 def test_chart_marks_a_break_between_the_points_around_it() -> None:
     rows = [("a", y, 1.0, None) for y in (2015, 2016, 2017)]
-    chart = build_chart(
-        columns=COLUMNS, rows=rows, schema=SCHEMA, breaks=[{"period": "2016", "description": ""}]
-    )
+    chart = build_chart(columns=COLUMNS, rows=rows, schema=SCHEMA, breaks=[Break("2016", "")])
     assert chart is not None
     x_2015, x_2016 = (t.position for t in chart.x_ticks[:2])
     assert [b.label for b in chart.breaks] == ["Zeitreihenbruch 2016"]

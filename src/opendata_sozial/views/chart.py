@@ -26,6 +26,7 @@ from opendata_sozial.formats.formatting import (
     format_count,
     format_number,
 )
+from opendata_sozial.model.dataset import Break
 from opendata_sozial.views.chart_scale import (
     iso,
     nice_scale,
@@ -159,7 +160,7 @@ def build_chart(
     columns: Sequence[str],
     rows: Sequence[Sequence[object]],
     schema: Mapping[str, Any],
-    breaks: Sequence[Mapping[str, str]] = (),
+    breaks: Sequence[Break] = (),
     total: int | None = None,
     width: int = WIDTH,
 ) -> Chart | None:
@@ -287,7 +288,7 @@ def _x_ticks(times: Sequence[object], frame: Frame, low: float, high: float) -> 
     ]
 
 
-def _line_chart(plan: _Plan, breaks: Sequence[Mapping[str, str]], width: int) -> Chart:
+def _line_chart(plan: _Plan, breaks: Sequence[Break], width: int) -> Chart:
     assert plan.time is not None  # noqa: S101  # _line_chart is only chosen with a time field
     time_name, value_name = plan.time["name"], plan.value["name"]
     groups = _line_groups(plan)
@@ -367,7 +368,7 @@ def _line_chart(plan: _Plan, breaks: Sequence[Mapping[str, str]], width: int) ->
 
 
 def _break_lines(
-    breaks: Sequence[Mapping[str, str]],
+    breaks: Sequence[Break],
     times: Sequence[object],
     x_of: Callable[[object], float],
     right: float,
@@ -379,7 +380,7 @@ def _break_lines(
     """
     lines = []
     for brk in breaks:
-        period = str(brk.get("period", ""))
+        period = brk.period
 
         def is_after(moment: object, period: str = period) -> bool:
             text = iso(moment)

@@ -24,7 +24,8 @@ NameParam = Annotated[
 ]
 
 
-def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+def served_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+    """The stored ``datapackage.json`` as served: absolute ``id`` and resource paths."""
     descriptor = dict(record.descriptor)
     descriptor["id"] = urls.dataset(record.name)
     descriptor["resources"] = [
@@ -63,7 +64,7 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     ``links.dcat`` is ``null`` in a release-pinned answer: the DCAT records describe the
     current release only.
     """
-    descriptor = _absolute_descriptor(record, urls)
+    descriptor = served_descriptor(record, urls)
     return {
         "release": record.release,
         "modified": record.modified,
@@ -198,7 +199,7 @@ class DatasetController(Controller):
         """The descriptor, readable by ``frictionless`` as a remote package."""
         record, urls = catalog.get_dataset(name), urls_of(request)
         headers = urls.link_header(urls.alternate(record.name))
-        return Response(_absolute_descriptor(record, urls), headers=headers)
+        return Response(served_descriptor(record, urls), headers=headers)
 
     @get(
         "/{name:str}/resources/{filename:str}",
