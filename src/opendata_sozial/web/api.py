@@ -11,6 +11,7 @@ from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.formats.export import render_chunks
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
@@ -37,16 +38,16 @@ def served_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     return descriptor
 
 
-def _resource_links(urls: Urls, name: str, resource: dict[str, Any]) -> dict[str, Any]:
-    base = urls.resource(name, resource["name"])
+def _resource_links(urls: Urls, name: str, resource: Resource) -> dict[str, Any]:
+    base = urls.resource(name, resource.name)
     return {
-        "name": resource["name"],
+        "name": resource.name,
         "rows": f"{base}/rows",
         "values": f"{base}/values/{{field}}",
         "downloads": {
             "original": {
                 "url": f"{base}.csv",
-                "bytes": resource.get("bytes"),
+                "bytes": resource.bytes,
                 "media_type": "text/csv",
             },
             "csv": {"url": f"{base}/rows.csv", "media_type": "text/csv"},
@@ -72,9 +73,7 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
             "self": descriptor["id"],
             "datapackage": f"{descriptor['id']}/datapackage.json",
             "dcat": urls.rdf(record.name),
-            "resources": [
-                _resource_links(urls, record.name, r) for r in record.descriptor["resources"]
-            ],
+            "resources": [_resource_links(urls, record.name, r) for r in record.model.resources],
         },
         "status_codes": [{"value": code, "label": label} for code, label in STATUS_CODES.items()],
         **descriptor,
