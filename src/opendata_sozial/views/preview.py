@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import decimals_of, format_cell
+from opendata_sozial.model.dataset import Field
 from opendata_sozial.query.filters import shown
 from opendata_sozial.services.rows import RowsPage
 
@@ -227,18 +228,18 @@ def _sort_state(request: PreviewRequest, name: str) -> str | None:
     return None
 
 
-def _column(spec: Mapping[str, Any], request: PreviewRequest, path: str) -> Column:
-    name = spec["name"]
+def _column(spec: Field, request: PreviewRequest, path: str) -> Column:
+    name = spec.name
     state = _sort_state(request, name)
     toggled = f"-{name}" if state == "ascending" else name
-    title = str(spec.get("title") or name)
+    title = spec.label
     direction = "absteigend" if state == "ascending" else "aufsteigend"
     unsorted = replace(request, sort=toggled, cursor=None, start=1)
     return Column(
         name=name,
         title=title,
-        unit=str(spec.get("x_unit", "")),
-        is_numeric=spec["type"] in NUMERIC_TYPES,
+        unit=spec.unit or "",
+        is_numeric=spec.type in NUMERIC_TYPES,
         sort_state=state,
         sort_url=unsorted.url(path),
         sort_hint=f"{title} {direction} sortieren",
@@ -247,7 +248,7 @@ def _column(spec: Mapping[str, Any], request: PreviewRequest, path: str) -> Colu
 
 def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> PreviewTable:
     """Format one page of rows; status symbols are merged into their value cells."""
-    specs = {f["name"]: f for f in page.resource.schema["fields"]}
+    specs = {f.name: f for f in page.resource.model.fields}
     merged = {n for n in page.columns if n.endswith("_status") and n[:-7] in page.columns}
     shown = [n for n in page.columns if n not in merged]
     index = {n: i for i, n in enumerate(page.columns)}
@@ -259,9 +260,9 @@ def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> Preview
                     row[index[n]],
                     row[index[f"{n}_status"]] if f"{n}_status" in merged else None,
                     decimals[n],
-                    specs[n]["type"],
+                    specs[n].type,
                 ),
-                specs[n]["type"] in NUMERIC_TYPES,
+                specs[n].type in NUMERIC_TYPES,
             )
             for n in shown
         ]
