@@ -206,6 +206,11 @@ def test_parse_dataset_edge_cases(raw: dict[str, Any], expected: object) -> None
     assert getattr(dataset, attribute) == expected
 
 
+def test_parse_table_reads_category_objects() -> None:
+    schema = {"fields": [{"name": "x", "type": "string", "categories": ["a", {"value": "b"}]}]}
+    assert parse_table("t", schema).fields[0].categories == ("a", "b")
+
+
 def test_parse_table_reads_a_bare_schema() -> None:
     schema = {"fields": [{"name": "jahr", "type": "year", "x_unit": "Jahr"}], "primaryKey": "jahr"}
     resource = parse_table("t", schema)

@@ -108,6 +108,7 @@ class Field:
     unit: str | None = None
     unit_field: str | None = None
     categories: tuple[str, ...] | None = None
+    """The allowed values (``categories``; the ``value`` of ``{value, label}`` objects)."""
 
     @property
     def label(self) -> str:

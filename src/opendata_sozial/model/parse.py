@@ -134,6 +134,11 @@ def _foreign_key(fk: Descriptor) -> ForeignKey:
     )
 
 
+def _categories(items: list[Any]) -> tuple[str, ...]:
+    """Category values: plain strings, or the ``value`` of ``{value, label}`` objects."""
+    return tuple(str(c.get("value")) if isinstance(c, Mapping) else str(c) for c in items)
+
+
 def _field(f: Descriptor) -> Field:
     categories = f.get("categories")
     return Field(
@@ -143,7 +148,7 @@ def _field(f: Descriptor) -> Field:
         description=_text(f.get("description")),
         unit=_optional(f.get("x_unit")),
         unit_field=_optional(f.get("x_unit_field")),
-        categories=_strings(categories) if isinstance(categories, list) else None,
+        categories=_categories(categories) if isinstance(categories, list) else None,
     )
 
 
