@@ -70,8 +70,8 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
         "release": record.release,
         "modified": record.modified,
         "links": {
-            "self": descriptor["id"],
-            "datapackage": f"{descriptor['id']}/datapackage.json",
+            "self": urls.dataset(record.name),
+            "datapackage": f"{urls.dataset(record.name)}/datapackage.json",
             "dcat": urls.rdf(record.name),
             "resources": [_resource_links(urls, record.name, r) for r in record.model.resources],
         },
