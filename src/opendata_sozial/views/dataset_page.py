@@ -374,7 +374,7 @@ def _charts(rows: RowService, record: DatasetRecord, request: PreviewRequest) ->
         build_chart(
             columns=page.columns,
             rows=page.rows,
-            schema=page.resource.schema,
+            table=page.resource.model,
             breaks=record.model.breaks,
             total=page.total,
             width=width,
