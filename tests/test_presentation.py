@@ -15,7 +15,7 @@ from opendata_sozial.formats.formatting import (
     format_period_range,
 )
 from opendata_sozial.model.dataset import Break
-from opendata_sozial.model.parse import parse_table
+from opendata_sozial.model.parse import parse_dataset, parse_table
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.views.chart import MAX_SERIES, build_chart, nice_scale
 from opendata_sozial.views.preview import PreviewRequest, parse_preview
@@ -217,9 +217,9 @@ def test_citation_rejects_an_unknown_style() -> None:
 
 def test_text_fields_keep_keys_symbols_and_markers_as_text() -> None:
     descriptor = json.loads((DATAPACKAGES / "nrw-regionen" / "datapackage.json").read_text())
-    schema = descriptor["resources"][0]["schema"]
-    assert "ags" in text_fields(schema)
-    assert text_fields(_record().descriptor["resources"][0]["schema"]) == [
+    table = parse_dataset(descriptor).resources[0]
+    assert "ags" in text_fields(table)
+    assert text_fields(_record().model.resources[0]) == [
         "wert_status",
         "fussnote",
     ]

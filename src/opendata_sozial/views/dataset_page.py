@@ -325,11 +325,9 @@ def _preview(
     path = f"/datensaetze/{name}"
     resource = _resource_name(record.model, request)
     page = rows.page(name, resource, request.rows_params())
-    schema = page.resource.schema
-    values = {
-        f["name"]: rows.values(name, resource, f["name"], {})[1] for f in filter_fields(schema)
-    }
-    controls = filter_controls(schema, values, request)
+    table = page.resource.model
+    values = {f.name: rows.values(name, resource, f.name, {})[1] for f in filter_fields(table)}
+    controls = filter_controls(table, values, request)
     offered = {c.name for c in controls}
     fields = page.resource.model.fields
     titles = {f.name: f.label for f in fields}
@@ -428,7 +426,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
         metadata=metadata,
         snippets=usage_snippets(
             resource=preview.resource,
-            schema=page.resource.schema,
+            table=page.resource.model,
             original_url=d.original,
             rows_url=d.rows,
             excel_url=d.csv_excel_de,
