@@ -132,7 +132,7 @@ def _objects(columns: list[str], batch: Batch, numbers: list[int]) -> list[dict[
 
 def json_chunks(stream: RowsStream) -> Iterator[bytes]:
     """A JSON array of row objects, streamed."""
-    numbers = number_positions(stream.resource.schema, stream.columns)
+    numbers = number_positions(stream.resource.model, stream.columns)
     yield b"["
     first = True
     for batch in stream.batches:
@@ -146,7 +146,7 @@ def json_chunks(stream: RowsStream) -> Iterator[bytes]:
 
 def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
     """One JSON object per line."""
-    numbers = number_positions(stream.resource.schema, stream.columns)
+    numbers = number_positions(stream.resource.model, stream.columns)
     for batch in stream.batches:
         yield b"".join(
             _ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch, numbers)
