@@ -238,12 +238,16 @@ class CatalogService:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            DatasetRecord(
-                name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
-            )
-            for r in rows
-        ]
+        records = []
+        for r in rows:  # a record parsed before is reused: releases never change
+            cached = self._records.get((release_id, r[0], ""))
+            if not isinstance(cached, DatasetRecord):
+                cached = DatasetRecord(
+                    name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
+                )
+                self._remember((release_id, r[0], ""), cached)
+            records.append(cached)
+        return records
 
     def search(self, query: SearchQuery, *, chapters: Mapping[str, str], url: str) -> SearchResult:
         """Search, filter, facet and page the current release (see ``services.search``)."""
