@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from opendata_sozial.model.parse import parse_table
 from opendata_sozial.views.snippets import VARIANT, Snippet, usage_snippets
 from tests.conftest import DATAPACKAGES, ROOT
 
@@ -100,7 +101,7 @@ def _snippets(live: str, package: str, resource: dict[str, Any]) -> dict[str, Sn
     links = next(r for r in detail["links"]["resources"] if r["name"] == resource["name"])
     snippets = usage_snippets(
         resource=resource["name"],
-        schema=resource["schema"],
+        table=parse_table(resource["name"], resource["schema"]),
         original_url=links["downloads"]["original"]["url"],
         rows_url=links["rows"],
         excel_url=links["downloads"]["csv_excel_de"]["url"],

@@ -264,14 +264,16 @@ class CatalogInfo(_Strict):
         Matched by its ``path`` (IRI or homepage, scheme and trailing ``/`` aside), else by its
         exact ``title``.
         """
+        return self.organisation_named(contributor.get("title"), contributor.get("path"))
+
+    def organisation_named(self, title: object, path: object) -> Organisation | None:
+        """The organisation with web address ``path`` (else the exact name ``title``), if any."""
         known = [self.publisher, *self.organisations]
-        path = contributor.get("path")
         if path:
             for org in known:
                 sites = [str(org.uri)] + ([str(org.homepage)] if org.homepage else [])
                 if any(_same_site(str(path), site) for site in sites):
                     return org
-        title = contributor.get("title")
         return next((org for org in known if org.name == title), None)
 
 

@@ -85,6 +85,9 @@ def list_packages(context: _Context) -> None:
     """
     from rich.table import Table
 
+    from opendata_sozial.model.dataset import Period
+    from opendata_sozial.model.parse import parse_dataset
+
     header = ("Name", "Titel", "Zeitraum", "Kapitel")
     lines: list[tuple[str, str, str, str]] = []
     for folder in find_packages([context.settings.datapackages_dir]):
@@ -93,15 +96,9 @@ def list_packages(context: _Context) -> None:
         except DescriptorError as exc:
             lines.append((folder.name, f"Fehler: {exc.issue.message}", "", ""))
             continue
-        temporal = pkg.descriptor.get("x_temporal") or {}
-        lines.append(
-            (
-                pkg.name,
-                str(pkg.descriptor.get("title", "")),
-                f"{temporal.get('start', '?')}–{temporal.get('end', '?')}",
-                str(pkg.descriptor.get("x_chapter", "")),
-            )
-        )
+        dataset = parse_dataset(pkg.descriptor)
+        period = dataset.period or Period("?", "?")
+        lines.append((pkg.name, dataset.title, f"{period.start}–{period.end}", dataset.chapter))
     if not context.out.is_terminal:
         for line in (header, *lines):
             click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line))

@@ -7,10 +7,9 @@ title, the publisher, the year, the release, the URL of the dataset page and the
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import format_date
@@ -25,6 +24,8 @@ STYLE_MEDIA: Final = {
 }
 """Citation style -> media type of its answer."""
 STYLES: Final = tuple(STYLE_MEDIA)
+UNNAMED_PUBLISHER: Final = "Land Nordrhein-Westfalen"
+"""Named as publisher when a package names none (``validate`` refuses such packages)."""
 _BIBTEX_SPECIAL: Final = str.maketrans(
     {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
     | {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -33,7 +34,7 @@ _BIBTEX_SPECIAL: Final = str.maketrans(
 
 @dataclass(frozen=True, slots=True)
 class CitationFacts:
-    """What every citation style needs, taken from the descriptor."""
+    """What every citation style needs, taken from the dataset model."""
 
     key: str
     title: str
@@ -48,32 +49,23 @@ class CitationFacts:
     accessed: date
 
 
-def _contributors(descriptor: Mapping[str, Any], role: str) -> list[str]:
-    return [
-        str(c.get("title", ""))
-        for c in descriptor.get("contributors", [])
-        if role in c.get("roles", [])
-    ]
-
-
 def citation_facts(
     dataset: DatasetRecord, release: int, urls: Urls, accessed: date
 ) -> CitationFacts:
     """The facts of a citation; the year is that of the first release with this content."""
-    descriptor = dataset.descriptor
-    publishers = _contributors(descriptor, "publisher") or ["Land Nordrhein-Westfalen"]
-    licenses = descriptor.get("licenses") or [{}]
+    model = dataset.model
+    publishers = [c.title for c in model.publishers] or [UNNAMED_PUBLISHER]
     return CitationFacts(
         key=f"{dataset.name}-r{release}",
-        title=str(descriptor.get("title", dataset.title)),
+        title=model.title or dataset.title,
         publisher="; ".join(publishers),
-        producers=_contributors(descriptor, "producer"),
+        producers=[c.title for c in model.producers],
         year=dataset.modified[:4],
         published=dataset.modified[:10],
         release=release,
-        version=str(descriptor.get("version", "")),
+        version=model.version or "",
         url=urls.page(dataset.name),
-        license=str(licenses[0].get("title") or licenses[0].get("name") or ""),
+        license=model.licence.label if model.licence else "",
         accessed=accessed,
     )
 

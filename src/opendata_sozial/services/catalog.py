@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,8 @@ from opendata_sozial.db.files import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
+from opendata_sozial.model.dataset import Dataset, Resource
+from opendata_sozial.model.parse import parse_dataset, parse_table
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
 from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
 from opendata_sozial.services.search_match import Lexicon
@@ -30,13 +32,22 @@ class ReleaseInfo:
 
 @dataclass(frozen=True, slots=True)
 class DatasetRecord:
-    """A dataset of the current release with its descriptor."""
+    """A dataset of the current release: its typed model, parsed once, and the stored JSON.
+
+    ``descriptor`` is the ``datapackage.json`` as stored; only the byte-for-byte download and
+    storage read it. Everything else reads ``model``.
+    """
 
     name: str
     title: str
     release: int
     modified: str
     descriptor: dict[str, Any]
+    model: Dataset = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Parse the descriptor once (records are cached per release)."""
+        object.__setattr__(self, "model", parse_dataset(self.descriptor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,13 @@ class ResourceRecord:
     table_name: str
     row_count: int
     schema: dict[str, Any]
+    """The stored Table Schema, as the query layer builds its table from it."""
+    model: Resource = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """The resource of the dataset's model (parsed from ``schema`` if the model lacks it)."""
+        found = self.dataset.model.resource(self.name)
+        object.__setattr__(self, "model", found or parse_table(self.name, self.schema))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +184,16 @@ class CatalogService:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            DatasetRecord(
-                name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
-            )
-            for r in rows
-        ]
+        records = []
+        for r in rows:  # a record parsed before is reused: releases never change
+            cached = self._records.get((release_id, r[0], ""))
+            if not isinstance(cached, DatasetRecord):
+                cached = DatasetRecord(
+                    name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
+                )
+                self._remember((release_id, r[0], ""), cached)
+            records.append(cached)
+        return records
 
     def search(
         self, release: ReleaseInfo, query: SearchQuery, *, chapters: Mapping[str, str], url: str
@@ -216,12 +238,12 @@ class CatalogService:
     def original_file(self, release: ReleaseInfo, name: str, resource: str) -> FileRecord:
         """The original CSV of a resource of ``release``."""
         dataset = self.get_dataset(release, name)
-        for res in dataset.descriptor.get("resources", []):
-            if res["name"] == resource:
-                return FileRecord(
-                    file_name=f"{resource}.csv", hash=str(res["hash"]), bytes=int(res["bytes"])
-                )
-        valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
+        found = dataset.model.resource(resource)
+        if found is not None:
+            return FileRecord(
+                file_name=f"{resource}.csv", hash=found.hash, bytes=int(found.bytes or 0)
+            )
+        valid = ", ".join(r.name for r in dataset.model.resources)
         raise ResourceNotFound(
             f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
         )
@@ -249,7 +271,7 @@ class CatalogService:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
+            valid = ", ".join(r.name for r in dataset.model.resources)
             raise ResourceNotFound(
                 f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
             )

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, MetaData, Table
 
 from opendata_sozial.db.data_tables import ROW_COLUMN, build_table
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.query.builder import (
     count_select,
     decode_cursor,
@@ -44,9 +45,9 @@ def data_table(record: ResourceRecord) -> Table:
     return _table(record.table_name, json.dumps(record.schema, sort_keys=True))
 
 
-def field_specs(schema: dict[str, Any]) -> list[FieldSpec]:
-    """The query layer's view of a Table Schema."""
-    return [FieldSpec(name=f["name"], type=f["type"]) for f in schema["fields"]]
+def field_specs(table: Resource) -> list[FieldSpec]:
+    """The query layer's view of a resource's fields."""
+    return [FieldSpec(name=f.name, type=f.type) for f in table.fields]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ class RowService:
         self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
     ) -> tuple[ResourceRecord, Table, RowQuery]:
         record = self._catalog.get_resource(release, name, resource)
-        query = parse_row_query(params, field_specs(record.schema), max_size=self._max_size)
+        query = parse_row_query(params, field_specs(record.model), max_size=self._max_size)
         return record, data_table(record), query
 
     def page(
@@ -111,14 +112,14 @@ class RowService:
         """One page (``_size`` rows after ``_cursor``) with the exact total for the filter."""
         record, table, query = self._prepare(release, name, resource, params)
         size = query.size or self._default_size
-        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
-        keys = total_order(query, record.schema.get("primaryKey") or [])
+        columns = list(query.select or [f.name for f in record.model.fields])
+        keys = total_order(query, record.model.primary_key)
         dialect = self._engine.dialect.name
         condition = where_clause(table, query.filters, dialect)
         print_ = fingerprint(record.table_name, query.filters, keys)
         paged = condition
         if query.cursor:
-            types = {f["name"]: f["type"] for f in record.schema["fields"]}
+            types = {f.name: f.type for f in record.model.fields}
             paged = (
                 *condition,
                 keyset_condition(table, keys, decode_cursor(query.cursor, keys, types, print_)),
@@ -148,8 +149,8 @@ class RowService:
         if query.size is not None or query.cursor is not None:
             page = self.page(release, name, resource, params)
             return RowsStream(record, page.columns, len(page.rows), iter([page.rows]))
-        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
-        keys = total_order(query, record.schema.get("primaryKey") or [])
+        columns = list(query.select or [f.name for f in record.model.fields])
+        keys = total_order(query, record.model.primary_key)
         condition = where_clause(table, query.filters, self._engine.dialect.name)
         with self._engine.connect() as conn:
             total = int(conn.execute(count_select(table, condition)).scalar_one())
@@ -181,7 +182,7 @@ class RowService:
     ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
         """Distinct values of ``field`` with counts, under the same filters as rows."""
         record, table, query = self._prepare(release, name, resource, params)
-        names = [f["name"] for f in record.schema["fields"]]
+        names = [f.name for f in record.model.fields]
         if field not in names or field == ROW_COLUMN:
             raise InvalidParameter(
                 f"Feld {field!r} gibt es in {name}/{resource} nicht; Felder: {', '.join(names)}"

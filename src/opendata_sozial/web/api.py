@@ -11,6 +11,7 @@ from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.formats.export import render_chunks
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
@@ -22,7 +23,8 @@ from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
 
-def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+def served_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+    """The stored ``datapackage.json`` as served: absolute ``id`` and resource paths."""
     descriptor = dict(record.descriptor)
     descriptor["id"] = urls.dataset(record.name)
     descriptor["resources"] = [
@@ -34,16 +36,16 @@ def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     return descriptor
 
 
-def _resource_links(urls: Urls, name: str, resource: dict[str, Any]) -> dict[str, Any]:
-    base = urls.resource(name, resource["name"])
+def _resource_links(urls: Urls, name: str, resource: Resource) -> dict[str, Any]:
+    base = urls.resource(name, resource.name)
     return {
-        "name": resource["name"],
+        "name": resource.name,
         "rows": f"{base}/rows",
         "values": f"{base}/values/{{field}}",
         "downloads": {
             "original": {
                 "url": f"{base}.csv",
-                "bytes": resource.get("bytes"),
+                "bytes": resource.bytes,
                 "media_type": "text/csv",
             },
             "csv": {"url": f"{base}/rows.csv", "media_type": "text/csv"},
@@ -61,17 +63,15 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     ``links.dcat`` is ``null`` in a release-pinned answer: the DCAT records describe the
     current release only.
     """
-    descriptor = _absolute_descriptor(record, urls)
+    descriptor = served_descriptor(record, urls)
     return {
         "release": record.release,
         "modified": record.modified,
         "links": {
-            "self": descriptor["id"],
-            "datapackage": f"{descriptor['id']}/datapackage.json",
+            "self": urls.dataset(record.name),
+            "datapackage": f"{urls.dataset(record.name)}/datapackage.json",
             "dcat": urls.rdf(record.name),
-            "resources": [
-                _resource_links(urls, record.name, r) for r in record.descriptor["resources"]
-            ],
+            "resources": [_resource_links(urls, record.name, r) for r in record.model.resources],
         },
         "status_codes": [{"value": code, "label": label} for code, label in STATUS_CODES.items()],
         **descriptor,
@@ -199,7 +199,7 @@ class DatasetController(Controller):
         """The descriptor, readable by ``frictionless`` as a remote package."""
         record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
-        return Response(_absolute_descriptor(record, urls), headers=headers)
+        return Response(served_descriptor(record, urls), headers=headers)
 
     @get(
         "/{name:str}/resources/{filename:str}",

@@ -55,8 +55,8 @@ class MetaController(Controller):
         all_rows = (row for batch in stream.batches for row in batch)
         try:
             return jsonstat_dataset(
-                descriptor=stream.resource.dataset.descriptor,
-                schema=stream.resource.schema,
+                dataset=stream.resource.dataset.model,
+                resource=stream.resource.model,
                 columns=stream.columns,
                 rows=all_rows,
                 href=href,

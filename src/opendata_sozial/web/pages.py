@@ -33,7 +33,7 @@ from opendata_sozial.views.release_page import (
     dataset_versions,
 )
 from opendata_sozial.views.search_page import build_search_page, build_start_page, parse_search
-from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
+from opendata_sozial.web.api import served_descriptor
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.params import DatasetName
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
@@ -128,8 +128,7 @@ class PageController(Controller):
         record = catalog.get_dataset(held, name)
         view = build_dataset_page(
             record=record,
-            detail=_dataset_detail(record, urls),
-            datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
+            datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
             rows=rows.at(held),
             params=_params(request),
             urls=urls,

@@ -46,7 +46,7 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
-    cells = plain_rows(page.rows, number_positions(page.resource.schema, page.columns))
+    cells = plain_rows(page.rows, number_positions(page.resource.model, page.columns))
     rows: list[Any] = (
         cells
         if page.query.shape == "arrays"

@@ -6,7 +6,7 @@ IRIs are minted by ``Urls`` (``opendata_sozial.urls``) only: the catalog is ``{b
 """
 
 import re
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from opendata_sozial.domain import mailto_url, rfc3339, web_url
 from opendata_sozial.formats.dcat.paging import CatalogPage, DatasetEntry
 from opendata_sozial.formats.dcat.vocab import (
     ACCESS_RIGHT,
-    AGS_SCHEMES,
     AVAILABILITY,
     CONTRIBUTOR_ROLES,
     DATA_THEME,
@@ -30,7 +29,6 @@ from opendata_sozial.formats.dcat.vocab import (
     FEDERAL_SPATIAL,
     FILE_TYPE,
     FREQUENCY,
-    GEOCODING,
     GEOCODING_LEVEL,
     HYDRA,
     LANGUAGE,
@@ -41,6 +39,9 @@ from opendata_sozial.formats.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
+from opendata_sozial.model.dataset import Contributor, Dataset, Period, Resource, Spatial
+from opendata_sozial.model.parse import publisher
+from opendata_sozial.model.vocab import geocoding_iris as shared_geocoding_iris
 from opendata_sozial.urls import Urls
 
 LANG = "de"
@@ -190,84 +191,84 @@ def dataset_graph(entry: DatasetEntry, *, catalog: CatalogInfo, urls: Urls) -> G
 
 
 def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, urls: Urls) -> None:
-    descriptor = entry.descriptor
+    dataset = entry.model
     node = dataset_iri(urls, entry.name)
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCTERMS.identifier, Literal(str(node))))
-    graph.add((node, DCTERMS.title, _text(descriptor["title"])))
-    graph.add((node, DCTERMS.description, _text(descriptor["description"])))
-    for keyword in descriptor.get("keywords", []):
+    graph.add((node, DCTERMS.title, _text(dataset.title)))
+    graph.add((node, DCTERMS.description, _text(dataset.description)))
+    for keyword in dataset.keywords:
         graph.add((node, DCAT.keyword, _text(keyword)))
-    for theme in descriptor.get("x_themes", []):
+    for theme in dataset.themes:
         graph.add((node, DCAT.theme, DATA_THEME[theme]))
-    _add_dates(graph, node, descriptor, entry.modified)
-    _add_temporal(graph, node, descriptor.get("x_temporal"))
-    _add_spatial(graph, node, descriptor.get("x_spatial"))
-    _add_dataset_agents(graph, node, descriptor, catalog)
-    _add_dataset_links(graph, node, entry.name, descriptor, catalog=catalog, urls=urls)
-    for index, resource in enumerate(descriptor.get("resources", [])):
+    _add_dates(graph, node, dataset, entry.modified)
+    _add_temporal(graph, node, dataset.period)
+    _add_spatial(graph, node, dataset.spatial)
+    _add_dataset_agents(graph, node, dataset, catalog)
+    _add_dataset_links(graph, node, entry.name, dataset, catalog=catalog, urls=urls)
+    for index, resource in enumerate(dataset.resources):
         _add_distributions(graph, node, entry, index, resource, catalog=catalog, urls=urls)
 
 
-def _add_dates(graph: Graph, node: URIRef, descriptor: Mapping[str, Any], modified: str) -> None:
-    if created := descriptor.get("created"):
-        graph.add((node, DCTERMS.issued, date_time_literal(created)))
+def _add_dates(graph: Graph, node: URIRef, dataset: Dataset, modified: str) -> None:
+    if dataset.created:
+        graph.add((node, DCTERMS.issued, date_time_literal(dataset.created)))
     graph.add((node, DCTERMS.modified, date_time_literal(modified)))
-    if version := descriptor.get("version"):
-        graph.add((node, DCAT_VERSION, Literal(version)))
-    if frequency := descriptor.get("x_accrual_periodicity"):
+    if dataset.version:
+        graph.add((node, DCAT_VERSION, Literal(dataset.version)))
+    if frequency := dataset.accrual_periodicity:
         _add_typed(graph, node, DCTERMS.accrualPeriodicity, FREQUENCY[frequency], DCTERMS.Frequency)
 
 
-def _add_temporal(graph: Graph, node: URIRef, temporal: Mapping[str, str] | None) -> None:
-    if not temporal:
+def _add_temporal(graph: Graph, node: URIRef, temporal: Period | None) -> None:
+    if temporal is None:
         return
     period = BNode()
     graph.add((node, DCTERMS.temporal, period))
     graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    if start := temporal.get("start"):
-        graph.add((period, DCAT.startDate, period_literal(start)))
-    if end := temporal.get("end"):
-        graph.add((period, DCAT.endDate, period_literal(end)))
+    if temporal.start:
+        graph.add((period, DCAT.startDate, period_literal(temporal.start)))
+    if temporal.end:
+        graph.add((period, DCAT.endDate, period_literal(temporal.end)))
 
 
-def geocoding_iris(spatial: Mapping[str, Any]) -> list[URIRef]:
+def geocoding_iris(spatial: Spatial) -> list[URIRef]:
     """Political geocoding IRIs of the AGS keys; a federal table without keys is Germany."""
-    keys = [str(k) for k in spatial.get("keys", []) if len(str(k)) in AGS_SCHEMES]
-    if not keys and spatial.get("level") == "federal":
+    iris = [URIRef(iri) for iri in shared_geocoding_iris(spatial.keys)]
+    if not iris and spatial.level == "federal":
         return [GEOCODING_LEVEL["federal"]]
-    return [URIRef(f"{GEOCODING}{AGS_SCHEMES[len(k)]}/{k}") for k in keys]
+    return iris
 
 
-def _add_spatial(graph: Graph, node: URIRef, spatial: Mapping[str, Any] | None) -> None:
+def _add_spatial(graph: Graph, node: URIRef, spatial: Spatial | None) -> None:
     """``dcatde:politicalGeocodingURI`` mirrored in ``dct:spatial`` (K08, K11), plus the level."""
-    if not spatial:
+    if spatial is None:
         return
     for iri in geocoding_iris(spatial):
         graph.add((node, DCATDE.politicalGeocodingURI, iri))
         location = FEDERAL_SPATIAL if iri == GEOCODING_LEVEL["federal"] else iri
         _add_typed(graph, node, DCTERMS.spatial, location, DCTERMS.Location)
-    if level := spatial.get("level"):
-        graph.add((node, DCATDE.politicalGeocodingLevelURI, GEOCODING_LEVEL[level]))
+    if spatial.level:
+        graph.add((node, DCATDE.politicalGeocodingLevelURI, GEOCODING_LEVEL[spatial.level]))
 
 
 def _add_dataset_links(
     graph: Graph,
     node: URIRef,
     name: str,
-    descriptor: Mapping[str, Any],
+    dataset: Dataset,
     *,
     catalog: CatalogInfo,
     urls: Urls,
 ) -> None:
     _add_typed(graph, node, DCAT.landingPage, landing_page(urls, name), FOAF.Document)
-    if homepage := web_url(descriptor.get("homepage")):
+    if homepage := web_url(dataset.homepage):
         _add_typed(graph, node, FOAF.page, URIRef(homepage), FOAF.Document)
     _add_typed(graph, node, DCTERMS.language, LANGUAGE[catalog.language], DCTERMS.LinguisticSystem)
     _add_typed(graph, node, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC, DCTERMS.RightsStatement)
     if catalog.contributor_id is not None:
         graph.add((node, DCATDE.contributorID, URIRef(str(catalog.contributor_id))))
-    for index, _resource in enumerate(descriptor.get("resources", [])):
+    for index, _resource in enumerate(dataset.resources):
         _add_typed(graph, node, DCTERMS.conformsTo, schema_iri(urls, name, index), DCTERMS.Standard)
 
 
@@ -280,31 +281,19 @@ def _add_typed(graph: Graph, node: Node, predicate: URIRef, value: URIRef, cls: 
 # Agents
 
 
-def _contributors(descriptor: Mapping[str, Any], roles: Set[str]) -> list[Mapping[str, Any]]:
-    """The package's contributors having any of ``roles``, in their order."""
-    return [c for c in descriptor.get("contributors", []) if roles & set(c.get("roles", []))]
-
-
-def _add_dataset_agents(
-    graph: Graph, node: URIRef, descriptor: Mapping[str, Any], catalog: CatalogInfo
-) -> None:
+def _add_dataset_agents(graph: Graph, node: URIRef, dataset: Dataset, catalog: CatalogInfo) -> None:
     """Publisher, creators and contributors as ``foaf:Agent``; the contact point as vCard.
 
     An organisation listed in ``catalog.yaml`` is its IRI; another one is its ``path`` as IRI,
     and only one without any address stays a blank node.
     """
-    publisher = next(iter(_contributors(descriptor, {"publisher"})), None)
-    if publisher is None:
-        publisher = {"title": catalog.publisher.name, "path": str(catalog.publisher.uri)}
-    _add_agent(graph, node, DCTERMS.publisher, publisher, catalog)
+    _add_agent(graph, node, DCTERMS.publisher, publisher(dataset, catalog), catalog)
     for predicate, roles in CONTRIBUTOR_ROLES.items():
-        for person in _contributors(descriptor, roles):
+        for person in dataset.with_role(*roles):
             _add_agent(graph, node, predicate, person, catalog)
-    contact = next(
-        (c for c in _contributors(descriptor, {"contact"}) if mailto_url(c.get("email"))), None
-    )
-    if contact is not None:
-        _add_contact_point(graph, node, name=contact["title"], email=contact["email"], url=None)
+    contact = next((c for c in dataset.with_role("contact") if mailto_url(c.email)), None)
+    if contact is not None and contact.email is not None:
+        _add_contact_point(graph, node, name=contact.title, email=contact.email, url=None)
     else:
         point = catalog.contact_point
         url = None if point.url is None else str(point.url)
@@ -315,19 +304,19 @@ def _add_agent(
     graph: Graph,
     node: URIRef,
     predicate: URIRef,
-    person: Mapping[str, Any],
+    person: Contributor,
     catalog: CatalogInfo,
 ) -> None:
     """``node predicate <agent>`` for a Data Package contributor (``a foaf:Agent``, a name)."""
-    organisation = catalog.organisation(person)
+    organisation = catalog.organisation_named(person.title, person.path)
     if organisation is not None:
         graph.add((node, predicate, _add_organisation(graph, organisation)))
         return
-    homepage = web_url(person.get("path"))
+    homepage = web_url(person.path)
     agent = URIRef(homepage) if homepage else BNode()
     graph.add((node, predicate, agent))
     graph.add((agent, RDF.type, FOAF.Agent))
-    graph.set((agent, FOAF.name, _text(person["title"])))
+    graph.set((agent, FOAF.name, _text(person.title)))
 
 
 def _add_contact_point(
@@ -350,24 +339,24 @@ def _add_distributions(
     dataset: URIRef,
     entry: DatasetEntry,
     index: int,
-    resource: Mapping[str, Any],
+    resource: Resource,
     *,
     catalog: CatalogInfo,
     urls: Urls,
 ) -> None:
     """One ``dcat:Distribution`` per download format of the resource."""
-    descriptor = entry.descriptor
-    title = resource.get("title") or descriptor["title"]
+    model = entry.model
+    title = resource.title or model.title
     for download in DOWNLOADS:
-        node = distribution_iri(urls, entry.name, resource["name"], download)
+        node = distribution_iri(urls, entry.name, resource.name, download)
         graph.add((dataset, DCAT.distribution, node))
         graph.add((node, RDF.type, DCAT.Distribution))
         graph.add((node, DCTERMS.title, _text(f"{title} – {download.title}")))
-        url = URIRef(download_url(urls, entry.name, resource["name"], download))
+        url = URIRef(download_url(urls, entry.name, resource.name, download))
         graph.add((node, DCAT.accessURL, url))  # K39: the same URL for a direct download
         graph.add((node, DCAT.downloadURL, url))
         _add_file_type(graph, node, download)
-        _add_rights(graph, node, _licence(descriptor, catalog), descriptor.get("x_attribution"))
+        _add_rights(graph, node, _licence(model, catalog), model.attribution)
         graph.add((node, DCTERMS.modified, date_time_literal(entry.modified)))
         graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
         schema = schema_iri(urls, entry.name, index)
@@ -390,15 +379,13 @@ def _add_rights(graph: Graph, node: URIRef, licence: URIRef, attribution: str | 
         graph.add((node, DCATDE.licenseAttributionByText, _text(attribution)))
 
 
-def _licence(descriptor: Mapping[str, Any], catalog: CatalogInfo) -> URIRef:
+def _licence(dataset: Dataset, catalog: CatalogInfo) -> URIRef:
     """The DCAT-AP.de IRI of the package's first known licence, else the catalog's licence."""
-    names: Iterable[str] = (
-        str(lic.get("name", "")).lower() for lic in descriptor.get("licenses", [])
-    )
+    names: Iterable[str] = (lic.name.lower() for lic in dataset.licences)
     return URIRef(next((LICENSES[n] for n in names if n in LICENSES), str(catalog.license)))
 
 
-def original_description(resource: Mapping[str, Any]) -> str:
+def original_description(resource: Resource) -> str:
     """What the original file is, with its size and SHA-256 as text.
 
     ``dcat:byteSize`` and ``spdx:checksum`` cannot pass DCAT-AP.de 2.0 and 3.0 at once
@@ -406,9 +393,9 @@ def original_description(resource: Mapping[str, Any]) -> str:
     ``spdx:checksumAlgorithm_sha256``), so both stay in the description (docs/dcat.md).
     """
     parts = ["Die Datei des Datenpakets, byte-identisch wie veröffentlicht"]
-    if resource.get("bytes") is not None:
-        parts.append(f"{int(resource['bytes'])} Bytes")
-    file_hash = str(resource.get("hash") or "")
+    if resource.bytes is not None:
+        parts.append(f"{resource.bytes} Bytes")
+    file_hash = resource.hash
     if file_hash.startswith("sha256:"):
         parts.append(f"SHA-256 {file_hash.removeprefix('sha256:')}")
     return "; ".join(parts) + "."
