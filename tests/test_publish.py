@@ -12,7 +12,7 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.errors import PackageInvalid
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from tests.conftest import DATAPACKAGES

@@ -26,7 +26,7 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import DATA_TABLE, FILE_CHUNK, RELEASE, RESOURCE
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.faults import PAUSE_POINTS, PAUSED_MARKER
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app

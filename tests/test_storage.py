@@ -31,7 +31,7 @@ from opendata_sozial.db.models import (
     TABLE_DIFF,
     TABLE_DIFF_ROW,
 )
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.faults import PAUSE_POINTS
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
