@@ -26,8 +26,14 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import DATA_TABLE, FILE_CHUNK, RELEASE, RESOURCE
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
+from opendata_sozial.errors import ConfigError
 from opendata_sozial.ingest.file_facts import file_digest
-from opendata_sozial.services.faults import PAUSE_POINTS, PAUSED_MARKER
+from opendata_sozial.services.faults import (
+    PAUSE_POINTS,
+    PAUSED_MARKER,
+    no_checkpoint,
+    pause_from_environment,
+)
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
@@ -173,3 +179,11 @@ def test_publish_waits_for_the_publish_lock(database_url: str, catalog: CatalogI
         assert outcome == [1]
     finally:
         engine.dispose()
+
+
+def test_pause_switch_is_read_from_the_environment_only() -> None:
+    assert not any("pause" in name for name in Settings.model_fields)
+    assert pause_from_environment({}) is no_checkpoint
+    assert pause_from_environment({"ODS_TEST_PAUSE_AT": ""}) is no_checkpoint
+    with pytest.raises(ConfigError, match="ODS_TEST_PAUSE_AT='later' ist kein Haltepunkt"):
+        pause_from_environment({"ODS_TEST_PAUSE_AT": "later"})
