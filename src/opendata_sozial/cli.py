@@ -1,6 +1,7 @@
 """Command line of the publisher: validate, init, list, info (and publish/serve)."""
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -272,13 +273,13 @@ def publish(
 
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.errors import PackageInvalid, PublishRefused
-    from opendata_sozial.services.faults import pause_at
+    from opendata_sozial.services.faults import pause_from_environment
     from opendata_sozial.services.publish import Selection
     from opendata_sozial.services.publish import publish as run_publish
 
     # `publish --withdraw NAME` alone withdraws; bare `publish` publishes datapackages/.
     targets = list(paths) or ([] if withdraw else [context.settings.datapackages_dir])
-    checkpoint = pause_at(context.settings.test_pause_at)
+    checkpoint = pause_from_environment(os.environ)
     engine = create_db_engine(
         context.settings.database_url, pooler=context.settings.database_pooler
     )

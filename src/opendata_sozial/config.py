@@ -152,12 +152,6 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(
         default=60, ge=1, description="Length of the rate-limit window in seconds."
     )
-    test_pause_at: str | None = Field(
-        default=None,
-        description="Fault injection for the crash tests only: `publish` stops at this named "
-        "point (see docs/operations.md), writes `ods-paused-at NAME` to stderr and waits to be "
-        "killed. Never set it in production.",
-    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata_sozial.domain import STATUS_CODES, Issue
-from opendata_sozial.ingest.files import (
+from opendata_sozial.ingest.file_facts import (
     file_digest,
     starts_with_bom,
     unsafe_path_reason,

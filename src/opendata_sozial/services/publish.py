@@ -14,14 +14,14 @@ from sqlalchemy import Connection, Engine, delete, func, inspect, select, update
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
-    build_table,
     create_and_load,
+    define_data_table,
     physical_name,
     table_content_hash,
     typed_rows,
 )
 from opendata_sozial.db.engine import sqlite_file
-from opendata_sozial.db.files import store_file
+from opendata_sozial.db.file_store import store_file
 from opendata_sozial.db.models import (
     CATALOG_STATE,
     DATA_TABLE,
@@ -254,7 +254,7 @@ def clean_up_interrupted(engine: Engine) -> None:
     with engine.begin() as conn:
         for name in loading:
             if name in existing:
-                build_table(name, {"fields": []}).drop(conn)
+                define_data_table(name, {"fields": []}).drop(conn)
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == name))
 
 
@@ -527,7 +527,7 @@ def _ensure_data_table(
                 name=name, content_hash=content, status="loading", row_count=0, created_at=_now()
             )
         )
-    table = build_table(name, schema)
+    table = define_data_table(name, schema)
     with engine.begin() as conn:
         count = create_and_load(conn, table, _passing(typed_rows(path, schema), checkpoint))
         store_file(conn, res.hash, path)

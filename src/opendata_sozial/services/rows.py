@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table
 
-from opendata_sozial.db.data_tables import ROW_COLUMN, build_table
+from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.model.dataset import Resource
 from opendata_sozial.query.builder import (
@@ -35,7 +35,7 @@ Batch = Sequence[Sequence[Any]]
 def _table(name: str, schema_json: str) -> Table:
     import json
 
-    return build_table(name, json.loads(schema_json), MetaData())
+    return define_data_table(name, json.loads(schema_json), MetaData())
 
 
 def data_table(record: ResourceRecord) -> Table:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from opendata_sozial.db.data_tables import build_table
+from opendata_sozial.db.data_tables import define_data_table
 from opendata_sozial.db.models import (
     DATA_TABLE,
     DATASET,
@@ -97,7 +97,7 @@ def _table_bytes(conn: Connection, name: str) -> int | None:
             text("SELECT pg_total_relation_size(CAST(:name AS regclass))"), {"name": name}
         ).scalar()
         return None if size is None else int(size)
-    try:  # the table and its indexes (named ``<table>_…``, db.data_tables.build_table)
+    try:  # the table and its indexes (named ``<table>_…``, db.data_tables.define_data_table)
         size = conn.execute(
             text(
                 "SELECT sum(pgsize) FROM dbstat "
@@ -171,7 +171,7 @@ def collect(engine: Engine, *, sizes: bool = False) -> Garbage:
     for table in garbage.tables:
         with engine.begin() as conn:
             if table.exists:
-                build_table(table.name, {"fields": []}).drop(conn, checkfirst=True)
+                define_data_table(table.name, {"fields": []}).drop(conn, checkfirst=True)
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == table.name))
             for diff in (TABLE_DIFF_ROW, TABLE_DIFF):  # comparisons stored at publish
                 conn.execute(

@@ -104,7 +104,7 @@ class BreakLine:
 
 
 @dataclass(frozen=True, slots=True)
-class DataTable:
+class ChartTable:
     """The chart's data as a table (the text alternative)."""
 
     headers: list[str]
@@ -138,7 +138,7 @@ class Chart:
     bars: list[Bar]
     breaks: list[BreakLine]
     notes: list[str]
-    table: DataTable
+    table: ChartTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +360,7 @@ def _line_chart(plan: _Plan, breaks: Sequence[Break], width: int) -> Chart:
         bars=[],
         breaks=break_lines,
         notes=plan.notes,
-        table=DataTable(headers, table_rows),
+        table=ChartTable(headers, table_rows),
     )
 
 
@@ -463,5 +463,5 @@ def _bar_chart(plan: _Plan, width: int) -> Chart:
         bars=bars,
         breaks=[],
         notes=plan.notes,
-        table=DataTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
+        table=ChartTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
     )
