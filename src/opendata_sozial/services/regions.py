@@ -309,7 +309,9 @@ class RegionService:
                 ]
                 level_rows = peer_rows.get(identity, {})
                 stats = _peer_stats(region, series[-1], level_rows)
-                figures = {k: p for k, points in level_rows.items() for p in points if p.period == at}
+                figures = {
+                    k: p for k, points in level_rows.items() for p in points if p.period == at
+                }
                 indicators.append(IndicatorProfile(indicator, series, above, stats, figures))
         _, number = self._catalog.current_release()
         return RegionProfile(number, region, parents, indicators)
