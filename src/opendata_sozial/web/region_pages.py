@@ -43,6 +43,8 @@ SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
 SEARCH_PAGE_PLACES: Final = 5
 """Places shown above the dataset search results."""
+PLACE_QUERY_MIN: Final = 3
+"""Shorter search terms name no place there (one letter would list any name holding it)."""
 MAP_LEVELS: Final = ("kreis", "gemeinde")
 LEVEL_TITLES: Final = {
     "kreis": "Kreise und kreisfreie Städte in Nordrhein-Westfalen",
@@ -79,7 +81,7 @@ def places_matching(regions: RegionService, urls: Urls, q: str) -> list[PlaceLin
     A missing region directory (``nrw-regionen`` not published) gives no places, not an error:
     the dataset search must work without it.
     """
-    if not q.strip():
+    if len(q.strip()) < PLACE_QUERY_MIN:
         return []
     try:
         page = regions.search(RegionQuery(q=q, size=SEARCH_PAGE_PLACES))
