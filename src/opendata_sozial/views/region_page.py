@@ -10,7 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from opendata_sozial.formats.formatting import NBSP, decimals_of, format_number, format_period
+from opendata_sozial.formats.formatting import (
+    NBSP,
+    decimals_of,
+    format_date,
+    format_number,
+    format_period,
+)
 from opendata_sozial.formats.regions import indicator_rows_url
 from opendata_sozial.services.region_directory import Directory, Match, Region
 from opendata_sozial.services.regions import (
@@ -58,6 +64,8 @@ class PlaceLink:
     level: str
     url: str
     matched: str | None = None
+    ended: str = ""
+    """``bis 20.10.2009`` for a unit that no longer exists (merged or dissolved)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,7 @@ def place_link(region: Region, urls: Urls, matched: str | None = None) -> PlaceL
         LEVEL_LABELS.get(region.level, region.level),
         urls.region_page(region.key),
         matched,
+        f"bis {format_date(region.valid_to)}" if region.valid_to else "",
     )
 
 
@@ -265,7 +274,12 @@ def build_index(
     groups = [
         LevelGroup(
             place_link(district, urls),
-            [place_link(r, urls) for r in directory.children.get(district.key, [])],
+            [
+                place_link(r, urls)
+                for r in sorted(
+                    directory.children.get(district.key, []), key=lambda r: r.valid_to is not None
+                )
+            ],
         )
         for district in sorted(
             (r for r in directory.regions.values() if r.level == "regierungsbezirk"),
@@ -324,7 +338,7 @@ def _figure_row(item: IndicatorProfile, parent: Region | None, urls: Urls, key: 
         unit=item.indicator.unit or "",
         rank=_rank(item),
         parent=figure_text(above.get(parent.key)) if parent else "",
-        land=figure_text(land) if land is not None else "",
+        land=figure_text(land),
         rows_url=indicator_rows_url(item.indicator, key, urls),
     )
 

@@ -38,6 +38,7 @@ from opendata_sozial.views.region_page import (
 )
 from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.regions import KeyParam
 
 SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
@@ -210,7 +211,7 @@ class RegionPageController(Controller):
         request: Request[Any, Any, Any],
         regions: NamedDependency[RegionService],
         boundaries: NamedDependency[BoundaryShapes],
-        key: str,
+        key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
     ) -> Template:
         """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
