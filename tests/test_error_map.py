@@ -4,6 +4,7 @@ import pytest
 from litestar.testing import TestClient
 
 from opendata_sozial.config import Settings
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.web.app import create_app
 
@@ -33,9 +34,11 @@ def test_a_pool_timeout_is_503_on_pages_and_in_the_api(
     )
     app = create_app(settings)
     rows = app.dependencies["rows"].dependency()
+    catalog = app.dependencies["catalog"].dependency()
     assert isinstance(rows, RowService)
+    assert isinstance(catalog, CatalogService)
     with TestClient(app) as client:
-        stream = rows.stream("lebensformen", "lebensformen", {})
+        stream = rows.at(catalog.current_release_info()).stream("lebensformen", "lebensformen", {})
         try:
             next(stream.batches)  # the pool's one connection is now checked out
             response = client.get(path, headers=headers)

@@ -15,7 +15,6 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.schema import upgrade_schema
 from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from opendata_sozial.web.http import HttpPlugin
@@ -255,8 +254,7 @@ def test_binary_responses_stay_uncompressed(tmp_path: Path) -> None:
     def text() -> str:
         return "x" * 2000
 
-    catalog = CatalogService(create_db_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}"))
-    plugin = HttpPlugin(catalog)
+    plugin = HttpPlugin()
     with create_test_client(route_handlers=[blob, text], plugins=[plugin]) as client:
         assert "content-encoding" not in client.get("/blob", headers=GZIP).headers
         assert client.get("/text", headers=GZIP).headers["content-encoding"] == "gzip"

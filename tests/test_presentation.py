@@ -15,6 +15,7 @@ from opendata_sozial.formats.formatting import (
     format_period_range,
 )
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import MAX_SERIES, build_chart, nice_scale
 from opendata_sozial.views.preview import PreviewRequest, parse_preview
 from opendata_sozial.views.snippets import text_fields
@@ -178,7 +179,7 @@ def _record() -> DatasetRecord:
 
 
 def test_citation_as_text() -> None:
-    text = citation(_record(), 3, "https://daten.example/", date(2026, 2, 1), "text")
+    text = citation(_record(), 3, Urls.of("https://daten.example/"), date(2026, 2, 1), "text")
     assert text.startswith("Ministerium für Arbeit, Gesundheit und Soziales")
     assert "(2025): Lebensformen in NRW 2015–2019. Datensatz, Release 3, Version 1.0.0." in text
     assert "https://daten.example/datensaetze/lebensformen (abgerufen am 01.02.2026)." in text
@@ -187,7 +188,7 @@ def test_citation_as_text() -> None:
 def test_citation_as_bibtex_escapes_special_characters() -> None:
     record = _record()
     record.descriptor["title"] = "Quoten & Anteile in %"
-    text = citation(record, 3, "https://daten.example", date(2026, 2, 1), "bibtex")
+    text = citation(record, 3, Urls.of("https://daten.example"), date(2026, 2, 1), "bibtex")
     assert text.startswith("@misc{lebensformen-r3,\n")
     assert r"title = {Quoten \& Anteile in \%}" in text
     assert "urldate = {2026-02-01}" in text
@@ -195,7 +196,9 @@ def test_citation_as_bibtex_escapes_special_characters() -> None:
 
 
 def test_citation_as_ris() -> None:
-    lines = citation(_record(), 3, "https://daten.example", date(2026, 2, 1), "ris").split("\n")
+    lines = citation(_record(), 3, Urls.of("https://daten.example"), date(2026, 2, 1), "ris").split(
+        "\n"
+    )
     assert lines[0] == "TY  - DATA"
     assert "PY  - 2025" in lines
     assert "UR  - https://daten.example/datensaetze/lebensformen" in lines
@@ -205,7 +208,7 @@ def test_citation_as_ris() -> None:
 
 def test_citation_rejects_an_unknown_style() -> None:
     with pytest.raises(InvalidParameter, match="text, bibtex, ris"):
-        citation(_record(), 3, "https://daten.example", date(2026, 2, 1), "apa")
+        citation(_record(), 3, Urls.of("https://daten.example"), date(2026, 2, 1), "apa")
 
 
 # Snippets and preview state

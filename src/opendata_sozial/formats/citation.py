@@ -1,6 +1,6 @@
 """How to cite a dataset: plain text (German), BibTeX, RIS and CSL-JSON.
 
-``citation(dataset, release, base_url, accessed, style)`` is the one entry point; the web pages
+``citation(dataset, release, urls, accessed, style)`` is the one entry point; the web pages
 show all three styles and an API endpoint can serve them as they are. Every style names the
 title, the publisher, the year, the release, the URL of the dataset page and the access date.
 """
@@ -15,6 +15,7 @@ from typing import Any, Final
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import format_date
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 
 STYLE_MEDIA: Final = {
     "text": "text/plain",
@@ -47,11 +48,6 @@ class CitationFacts:
     accessed: date
 
 
-def dataset_page_url(base_url: str, name: str) -> str:
-    """The human landing page of a dataset (the URL a citation points to)."""
-    return f"{base_url.rstrip('/')}/datensaetze/{name}"
-
-
 def _contributors(descriptor: Mapping[str, Any], role: str) -> list[str]:
     return [
         str(c.get("title", ""))
@@ -61,7 +57,7 @@ def _contributors(descriptor: Mapping[str, Any], role: str) -> list[str]:
 
 
 def citation_facts(
-    dataset: DatasetRecord, release: int, base_url: str, accessed: date
+    dataset: DatasetRecord, release: int, urls: Urls, accessed: date
 ) -> CitationFacts:
     """The facts of a citation; the year is that of the first release with this content."""
     descriptor = dataset.descriptor
@@ -76,7 +72,7 @@ def citation_facts(
         published=dataset.modified[:10],
         release=release,
         version=str(descriptor.get("version", "")),
-        url=dataset_page_url(base_url, dataset.name),
+        url=urls.page(dataset.name),
         license=str(licenses[0].get("title") or licenses[0].get("name") or ""),
         accessed=accessed,
     )
@@ -154,7 +150,7 @@ def _csl(facts: CitationFacts) -> str:
 def citation(  # the facts of one citation
     dataset: DatasetRecord,
     release: int,
-    base_url: str,
+    urls: Urls,
     accessed: date,
     style: str,
     *,
@@ -164,10 +160,10 @@ def citation(  # the facts of one citation
 
     ``url`` replaces the dataset page as the cited address (e.g. a release-pinned URL).
 
-    ``base_url`` is the public base URL of the service, ``accessed`` the access date the reader
+    ``urls`` are the service's links (the dataset page is cited), ``accessed`` the access date the reader
     should cite. RIS lines are separated by line feeds; an unknown style raises ``InvalidParameter``.
     """
-    facts = citation_facts(dataset, release, base_url, accessed)
+    facts = citation_facts(dataset, release, urls, accessed)
     if url is not None:
         facts = dataclasses.replace(facts, url=url)
     if style == "csl":

@@ -2,8 +2,6 @@
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,53 +17,6 @@ from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
 from opendata_sozial.services.search_match import Lexicon
 
 _RECORD_CACHE_SIZE = 4096
-
-PINNED_RELEASE: ContextVar[int | None] = ContextVar("pinned_release", default=None)
-"""Release number a request is pinned to (``/api/v1/releases/{n}/…``); ``None`` = current."""
-
-
-_REQUEST_RELEASE: ContextVar["list[ReleaseInfo] | None"] = ContextVar(
-    "request_release", default=None
-)
-"""The current release as first looked up by this request (empty list: not yet looked up)."""
-
-
-@contextmanager
-def one_release_per_request() -> Iterator[None]:
-    """Serve every read in the enclosed request from one release.
-
-    The validators, the response cache and the handler each ask for the current release; a
-    publish that switches releases between those questions would otherwise give an answer
-    whose ETag, cache key and body name different releases. Inside this block the first answer
-    to "which release is current" is kept and every later question gets the same one. The
-    holder is a list shared by reference, so a lookup in a worker thread (sync handlers,
-    streamed exports) is kept for the whole request too.
-    """
-    token = _REQUEST_RELEASE.set([])
-    try:
-        yield
-    finally:
-        _REQUEST_RELEASE.reset(token)
-
-
-def _keep(info: "ReleaseInfo") -> "ReleaseInfo":
-    """Remember ``info`` as this request's release, or return the one it already has."""
-    held = _REQUEST_RELEASE.get()
-    if held is None:
-        return info
-    if not held:
-        held.append(info)
-    return held[0]
-
-
-@contextmanager
-def pinned_release(number: int | None) -> Iterator[None]:
-    """Serve the enclosed reads from release ``number`` instead of the current one."""
-    token = PINNED_RELEASE.set(number)
-    try:
-        yield
-    finally:
-        PINNED_RELEASE.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +66,11 @@ def _release_from_row(row: Any) -> ReleaseInfo:  # noqa: ANN401  # a SQLAlchemy 
 
 
 class CatalogService:
-    """Queries against the release that is currently served."""
+    """Queries against one release: the caller names it (``current_release_info`` or a pin).
+
+    The web layer resolves the release of a request once (``web/request_release.py``) and
+    passes it to every read, so one answer never mixes releases.
+    """
 
     def __init__(
         self,
@@ -138,16 +93,10 @@ class CatalogService:
         self._pinned: dict[int, ReleaseInfo] = {}
 
     def fresh_release(self) -> ReleaseInfo | None:
-        """The release looked up less than ``release_poll_seconds`` ago, without I/O."""
-        pin = PINNED_RELEASE.get()
-        if pin is not None:
-            return self._pinned.get(pin)
-        held = _REQUEST_RELEASE.get()
-        if held:
-            return held[0]
+        """The current release looked up less than ``release_poll_seconds`` ago, without I/O."""
         cached = self._release
         if cached is not None and time.monotonic() - cached[0] < self._poll_seconds:
-            return _keep(cached[1])
+            return cached[1]
         return None
 
     def current_release(self) -> tuple[int, int]:
@@ -182,10 +131,7 @@ class CatalogService:
         return info
 
     def current_release_info(self) -> ReleaseInfo:
-        """The served release (or the pinned one) with its creation time; ``NotPublished`` if none."""
-        pin = PINNED_RELEASE.get()
-        if pin is not None:
-            return self.release_info(pin)
+        """The served release with its creation time; ``NotPublished`` if none."""
         fresh = self.fresh_release()
         if fresh is not None:
             return fresh
@@ -201,7 +147,7 @@ class CatalogService:
             )
         info = _release_from_row(row)
         self._release = (checked_at, info)
-        return _keep(info)
+        return info
 
     def _remember(
         self, key: tuple[int, str, str], record: "DatasetRecord | ResourceRecord"
@@ -210,9 +156,9 @@ class CatalogService:
             self._records.clear()
         self._records[key] = record
 
-    def list_datasets(self) -> list[DatasetRecord]:
-        """Every dataset of the current release, ordered by name."""
-        release_id, number = self.current_release()
+    def list_datasets(self, release: ReleaseInfo) -> list[DatasetRecord]:
+        """Every dataset of ``release``, ordered by name."""
+        release_id, number = release.id, release.number
         query = (
             select(DATASET.c.name, DATASET.c.title, DATASET.c.modified, DATASET.c.descriptor)
             .where(DATASET.c.release_id == release_id)
@@ -227,23 +173,24 @@ class CatalogService:
             for r in rows
         ]
 
-    def search(self, query: SearchQuery, *, chapters: Mapping[str, str], url: str) -> SearchResult:
-        """Search, filter, facet and page the current release (see ``services.search``)."""
-        release = self.current_release()
+    def search(
+        self, release: ReleaseInfo, query: SearchQuery, *, chapters: Mapping[str, str], url: str
+    ) -> SearchResult:
+        """Search, filter, facet and page ``release`` (see ``services.search``)."""
         with self._engine.connect() as conn:
             return search_datasets(
                 conn,
                 query,
-                release=release,
+                release=(release.id, release.number),
                 chapters=chapters,
                 url=url,
                 concepts=self._concepts,
                 lexicons=self._lexicons,
             )
 
-    def get_dataset(self, name: str) -> DatasetRecord:
-        """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""
-        return self._dataset(self.current_release_info(), name)
+    def get_dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
+        """One dataset of ``release``; ``DatasetNotFound`` names the valid ones."""
+        return self._dataset(release, name)
 
     def _dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
         cached = self._records.get((release.id, name, ""))
@@ -254,7 +201,7 @@ class CatalogService:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            names = ", ".join(r.name for r in self.list_datasets())
+            names = ", ".join(r.name for r in self.list_datasets(release))
             raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
         record = DatasetRecord(
             name=row[0],
@@ -266,9 +213,9 @@ class CatalogService:
         self._remember((release.id, name, ""), record)
         return record
 
-    def original_file(self, name: str, resource: str) -> FileRecord:
-        """The original CSV of a resource of the current release."""
-        dataset = self.get_dataset(name)
+    def original_file(self, release: ReleaseInfo, name: str, resource: str) -> FileRecord:
+        """The original CSV of a resource of ``release``."""
+        dataset = self.get_dataset(release, name)
         for res in dataset.descriptor.get("resources", []):
             if res["name"] == resource:
                 return FileRecord(
@@ -284,9 +231,8 @@ class CatalogService:
         with self._engine.connect() as conn:
             yield from iter_file(conn, file_hash)
 
-    def get_resource(self, name: str, resource: str) -> ResourceRecord:
-        """A resource of a dataset of the current release, with its physical table."""
-        release = self.current_release_info()
+    def get_resource(self, release: ReleaseInfo, name: str, resource: str) -> ResourceRecord:
+        """A resource of a dataset of ``release``, with its physical table."""
         cached = self._records.get((release.id, name, resource))
         if isinstance(cached, ResourceRecord):
             return cached

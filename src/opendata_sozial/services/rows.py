@@ -22,7 +22,7 @@ from opendata_sozial.query.builder import (
     where_clause,
 )
 from opendata_sozial.query.filters import FieldSpec, RowQuery, parse_row_query
-from opendata_sozial.services.catalog import CatalogService, ResourceRecord
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo, ResourceRecord
 
 STREAM_BATCH = 5_000
 Row = tuple[Any, ...]
@@ -83,7 +83,7 @@ class RowsStream:
 
 
 class RowService:
-    """Rows of the current release."""
+    """Rows of a release the caller names (``at(release)`` binds one)."""
 
     def __init__(
         self, engine: Engine, catalog: CatalogService, *, default_size: int, max_size: int
@@ -94,16 +94,22 @@ class RowService:
         self._default_size = default_size
         self._max_size = max_size
 
+    def at(self, release: ReleaseInfo) -> "ReleaseRows":
+        """The rows of ``release``: ``page``, ``stream`` and ``values`` without naming it again."""
+        return ReleaseRows(self, release)
+
     def _prepare(
-        self, name: str, resource: str, params: Mapping[str, Sequence[str]]
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
     ) -> tuple[ResourceRecord, Table, RowQuery]:
-        record = self._catalog.get_resource(name, resource)
+        record = self._catalog.get_resource(release, name, resource)
         query = parse_row_query(params, field_specs(record.schema), max_size=self._max_size)
         return record, data_table(record), query
 
-    def page(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsPage:
+    def page(
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
+    ) -> RowsPage:
         """One page (``_size`` rows after ``_cursor``) with the exact total for the filter."""
-        record, table, query = self._prepare(name, resource, params)
+        record, table, query = self._prepare(release, name, resource, params)
         size = query.size or self._default_size
         columns = list(query.select or [f["name"] for f in record.schema["fields"]])
         keys = total_order(query, record.schema.get("primaryKey") or [])
@@ -134,11 +140,13 @@ class RowService:
             record, columns, [tuple(r[:width]) for r in fetched], total, next_cursor, query
         )
 
-    def stream(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsStream:
+    def stream(
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
+    ) -> RowsStream:
         """All rows of the query (or one page when ``_size``/``_cursor`` are given)."""
-        record, table, query = self._prepare(name, resource, params)
+        record, table, query = self._prepare(release, name, resource, params)
         if query.size is not None or query.cursor is not None:
-            page = self.page(name, resource, params)
+            page = self.page(release, name, resource, params)
             return RowsStream(record, page.columns, len(page.rows), iter([page.rows]))
         columns = list(query.select or [f["name"] for f in record.schema["fields"]])
         keys = total_order(query, record.schema.get("primaryKey") or [])
@@ -164,10 +172,15 @@ class RowService:
             yield from result.partitions(STREAM_BATCH)
 
     def values(
-        self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]
+        self,
+        release: ReleaseInfo,
+        name: str,
+        resource: str,
+        field: str,
+        params: Mapping[str, Sequence[str]],
     ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
         """Distinct values of ``field`` with counts, under the same filters as rows."""
-        record, table, query = self._prepare(name, resource, params)
+        record, table, query = self._prepare(release, name, resource, params)
         names = [f["name"] for f in record.schema["fields"]]
         if field not in names or field == ROW_COLUMN:
             raise InvalidParameter(
@@ -178,3 +191,25 @@ class RowService:
         )
         with self._engine.connect() as conn:
             return record, [(row[0], int(row[1])) for row in conn.execute(statement).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRows:
+    """The rows of one release (``RowService.at``): what a page or export of a request reads."""
+
+    service: RowService
+    release: ReleaseInfo
+
+    def page(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsPage:
+        """``RowService.page`` of this release."""
+        return self.service.page(self.release, name, resource, params)
+
+    def stream(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsStream:
+        """``RowService.stream`` of this release."""
+        return self.service.stream(self.release, name, resource, params)
+
+    def values(
+        self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]
+    ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
+        """``RowService.values`` of this release."""
+        return self.service.values(self.release, name, resource, field, params)

@@ -1,7 +1,7 @@
 """The dataset page as data: facts, preview, chart, downloads, snippets and citations.
 
 Built from the same calls as the API (the dataset detail of ``GET /api/v1/datasets/{name}``,
-``RowService.page`` and ``RowService.values``); the template only lays it out.
+``ReleaseRows.page`` and ``ReleaseRows.values``); the template only lays it out.
 """
 
 import re
@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from opendata_sozial.domain import FREQUENCIES, GEOCODING_LEVELS, STATUS_CODES, web_url
 from opendata_sozial.errors import OpendataError
-from opendata_sozial.formats.citation import citation, dataset_page_url
+from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.formatting import (
     format_bytes,
     format_count,
@@ -22,7 +22,8 @@ from opendata_sozial.formats.formatting import (
 )
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.rows import ReleaseRows
+from opendata_sozial.urls import Urls, page_path
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
 from opendata_sozial.views.preview import (
     FilterControl,
@@ -140,7 +141,7 @@ def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
     return result
 
 
-def _regions(rows: RowService, spatial: Mapping[str, Any]) -> str:
+def _regions(rows: ReleaseRows, spatial: Mapping[str, Any]) -> str:
     """The level and names of the covered regions (from ``nrw-regionen`` where available)."""
     level = GEOCODING_LEVELS.get(str(spatial.get("level", "")), str(spatial.get("level", "")))
     keys = [str(k) for k in spatial.get("keys", [])]
@@ -274,7 +275,7 @@ def _downloads(links: Mapping[str, Any], size: int | None, rows: int) -> list[Do
 
 
 def _metadata_downloads(
-    detail: Mapping[str, Any], datapackage_bytes: int, base_url: str
+    detail: Mapping[str, Any], datapackage_bytes: int, urls: Urls
 ) -> list[Download]:
     name = str(detail["name"])
     downloads = [
@@ -288,7 +289,11 @@ def _metadata_downloads(
     ]
     downloads += [
         Download(
-            label, f"DCAT-AP.de-Metadaten {note}", f"{base_url}/datasets/{name}.{suffix}", "", media
+            label,
+            f"DCAT-AP.de-Metadaten {note}",
+            urls.dataset_record_file(name, suffix),
+            "",
+            media,
         )
         for suffix, media, label, note in RDF_FORMATS
     ]
@@ -310,7 +315,7 @@ def _resource_name(detail: Mapping[str, Any], request: PreviewRequest) -> str:
 
 
 def _preview(
-    rows: RowService, detail: Mapping[str, Any], request: PreviewRequest, path: str
+    rows: ReleaseRows, detail: Mapping[str, Any], request: PreviewRequest, path: str
 ) -> tuple[Preview, Any]:
     """The preview and the page of rows it shows (its schema drives the rest of the page)."""
     name = str(detail["name"])
@@ -356,7 +361,7 @@ def _preview(
     return preview, page
 
 
-def _charts(rows: RowService, detail: Mapping[str, Any], request: PreviewRequest) -> list[Chart]:
+def _charts(rows: ReleaseRows, detail: Mapping[str, Any], request: PreviewRequest) -> list[Chart]:
     """The chart of the filtered rows, wide and narrow (or none without a numeric column)."""
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
@@ -387,9 +392,9 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
     record: DatasetRecord,
     detail: Mapping[str, Any],
     datapackage_bytes: int,
-    rows: RowService,
+    rows: ReleaseRows,
     params: Mapping[str, Sequence[str]],
-    base_url: str,
+    urls: Urls,
     accessed: date,
     chapters: Mapping[str, str],
     catalog_title: str,
@@ -397,7 +402,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
     """Assemble the dataset page for the request's preview state (``params``)."""
     descriptor = record.descriptor
     request = _without_default_resource(descriptor, parse_preview(params))
-    path = f"/datensaetze/{record.name}"
+    path = page_path(record.name)
     preview, page = _preview(rows, detail, request, path)
     breaks = list(descriptor.get("x_breaks", []))
     resource_links = next(r for r in detail["links"]["resources"] if r["name"] == preview.resource)
@@ -405,9 +410,9 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
     downloads = _downloads(
         resource_links, resource_descriptor.get("bytes"), page.resource.row_count
     )
-    metadata = _metadata_downloads(detail, datapackage_bytes, base_url)
+    metadata = _metadata_downloads(detail, datapackage_bytes, urls)
     regions = _regions(rows, descriptor.get("x_spatial") or {})
-    page_url = dataset_page_url(base_url, record.name)
+    page_url = urls.page(record.name)
     d = resource_links["downloads"]
     return DatasetPage(
         name=record.name,
@@ -435,7 +440,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
             example=_example_filter(preview),
         ),
         citations=[
-            (style, label, citation(record, record.release, base_url, accessed, style))
+            (style, label, citation(record, record.release, urls, accessed, style))
             for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
         ],
         jsonld=dataset_jsonld(
@@ -443,7 +448,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
             page_url=page_url,
             modified=record.modified,
             spatial=regions,
-            catalog=(catalog_title, f"{base_url}/"),
+            catalog=(catalog_title, urls.home()),
             distributions=[
                 Distribution(x.label, x.url, x.media_type) for x in [*downloads, *metadata]
             ],
@@ -451,7 +456,7 @@ def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
         alternates=[
             ("application/json", str(detail["links"]["self"])),
             *[
-                (media, f"{base_url}/datasets/{record.name}.{suffix}")
+                (media, urls.dataset_record_file(record.name, suffix))
                 for suffix, media, _, _ in RDF_FORMATS
             ],
         ],

@@ -367,7 +367,7 @@ def _groups(profile: RegionProfile, urls: Urls) -> list[DatasetGroup]:
         table = item.indicator.table
         group = groups.setdefault(
             table.dataset,
-            DatasetGroup(table.dataset, table.title, urls.dataset_page(table.dataset), [], []),
+            DatasetGroup(table.dataset, table.title, urls.page(table.dataset), [], []),
         )
         group.rows.append(_figure_row(item, parent, urls, region.key))
         group.spines.append(_spine(item, region, parent, index))
@@ -477,7 +477,7 @@ def build_compare_page(
     for indicator, period, points in comparison.indicators if comparison else []:
         table = indicator.table
         group = groups.setdefault(
-            table.dataset, CompareGroup(table.title, urls.dataset_page(table.dataset), [])
+            table.dataset, CompareGroup(table.title, urls.page(table.dataset), [])
         )
         shown = period_text(period) if period is not None else "je Ort der letzte Zeitraum"
         values = [

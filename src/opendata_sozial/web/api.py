@@ -15,9 +15,9 @@ from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.params import DatasetName as NameParam
 from opendata_sozial.web.params import Page
+from opendata_sozial.web.request_release import RequestRelease
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
@@ -95,6 +95,8 @@ class DatasetController(Controller):
         *,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -160,8 +162,7 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        urls = urls_of(request)
-        result = catalog.search(query, chapters=chapters, url=urls.datasets())
+        result = catalog.search(release.info(), query, chapters=chapters, url=urls.datasets())
         return Response(result, headers=urls.link_header(urls.alternate()))
 
     @get(
@@ -172,12 +173,13 @@ class DatasetController(Controller):
     )
     def get_dataset(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_dataset_detail(record, urls), headers=headers)
 
@@ -189,12 +191,13 @@ class DatasetController(Controller):
     )
     def get_datapackage(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_absolute_descriptor(record, urls), headers=headers)
 
@@ -208,6 +211,7 @@ class DatasetController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         downloads: NamedDependency[Downloads],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
         filename: FromPath[str],
     ) -> Stream:
@@ -221,7 +225,8 @@ class DatasetController(Controller):
             if filename.endswith(".csv")
             else f"{filename} (Endung .csv erwartet)"
         )
-        record = await to_thread.run_sync(catalog.original_file, name, resource)
+        held = await to_thread.run_sync(release.info)
+        record = await to_thread.run_sync(catalog.original_file, held, name, resource)
         rendered = await downloads.render(
             ("original", record.hash),
             lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),

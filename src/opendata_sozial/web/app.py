@@ -28,6 +28,7 @@ from opendata_sozial.web.downloads import Downloads
 from opendata_sozial.web.failures import exception_handlers
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
+from opendata_sozial.web.links import provide_urls
 from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
@@ -35,6 +36,7 @@ from opendata_sozial.web.problems import api_error
 from opendata_sozial.web.region_pages import RegionPagesPlugin
 from opendata_sozial.web.regions import RegionController
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
+from opendata_sozial.web.request_release import provide_release
 from opendata_sozial.web.rows import RowsController
 
 
@@ -95,6 +97,7 @@ def create_app(
         return downloads
 
     return ReleasePinningLitestar(  # answers HEAD for GET and serves pinned release URLs
+        catalog=catalog,
         route_handlers=[
             DatasetController,
             RowsController,
@@ -112,6 +115,8 @@ def create_app(
             "releases": Provide(provide_releases, sync_to_thread=False),
             "regions": Provide(provide_regions, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
+            "urls": Provide(provide_urls, sync_to_thread=False),
+            "release": Provide(provide_release, sync_to_thread=False),
         },
         exception_handlers=exception_handlers(api_error),
         state=State({"settings": settings, "catalog_info": load_catalog(settings.catalog_file)}),
@@ -122,12 +127,12 @@ def create_app(
             render_plugins=RENDER_PLUGINS,
         ),
         plugins=[
-            HttpPlugin(catalog),
+            HttpPlugin(),
             PagesPlugin(),
             RegionPagesPlugin(settings),
             LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
-            ResponseCachePlugin(catalog, settings),
+            ResponseCachePlugin(settings),
         ],
         on_shutdown=[engine.dispose],
     )

@@ -10,9 +10,10 @@ from opendata_sozial.formats.citation import STYLES
 from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
 from opendata_sozial.media import RDF
 from opendata_sozial.services.rows import RowService
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import PINNED_PREFIX, Urls
 from opendata_sozial.web.params import CSV_PROFILES, OPERATORS, ResourceName
 from opendata_sozial.web.params import DatasetName as Name
+from opendata_sozial.web.request_release import RequestRelease
 
 EXPORTS = [
     "rows.csv",
@@ -42,13 +43,15 @@ class MetaController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
     ) -> dict[str, Any]:
         """A dense JSON-stat dataset of the query result."""
         params = {key: list(values) for key, values in request.query_params.dict().items()}
-        stream = rows.stream(name, resource, params)
-        href = f"{urls_of(request).resource(name, resource)}/rows.jsonstat"
+        stream = rows.at(release.info()).stream(name, resource, params)
+        href = f"{urls.resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         try:
             return jsonstat_dataset(
@@ -68,11 +71,13 @@ class MetaController(Controller):
         summary="Grenzen, Formate, Lizenz und Rate-Limits",
         sync_to_thread=False,
     )
-    def get_config(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    def get_config(
+        self, request: Request[Any, Any, Any], urls: NamedDependency[Urls]
+    ) -> dict[str, Any]:
         """Limits, formats, licence and rate limits in one document."""
         settings = request.app.state.settings
         return {
-            "api": f"{str(settings.base_url).rstrip('/')}/api/v1",
+            "api": urls.api_root(),
             "page_size": {"default": settings.default_page_size, "max": settings.max_page_size},
             "dcat_page_size": settings.dcat_page_size,
             "limits": {
@@ -99,7 +104,7 @@ class MetaController(Controller):
                 {"value": code, "label": label} for code, label in STATUS_CODES.items()
             ],
             "releases": {
-                "pinned_prefix": "/api/v1/releases/{number}",
+                "pinned_prefix": PINNED_PREFIX,
                 "release_poll_seconds": settings.release_poll_seconds,
             },
         }

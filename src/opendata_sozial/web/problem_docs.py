@@ -38,12 +38,11 @@ from litestar.plugins import InitPlugin
 
 from opendata_sozial.formats.citation import STYLE_MEDIA
 from opendata_sozial.media import JSON_LD, RDF_XML, TURTLE
+from opendata_sozial.urls import PINNABLE_PREFIX, pinned_template
 
 PROBLEM_MEDIA = "application/problem+json"
 JSON = "application/json"
 CKAN_PREFIXES = ("/api/3", "/api/action/")
-PINNED_PREFIX = "/api/v1/releases/{number}"
-PINNABLE_PREFIX = "/api/v1/datasets"
 PINNED_NUMBER_MAX = 999_999_999
 """The largest release number a pinned URL may carry (nine digits, ``web/releases.py``)."""
 PROBLEMS: Final = {
@@ -325,14 +324,14 @@ def _add_pinned_paths(openapi: OpenAPI) -> None:
         pinned = copy.deepcopy(item)
         pinned.get = _pinned(item.get) if item.get else None
         pinned.head = _pinned(item.head) if item.head else None
-        paths[f"{PINNED_PREFIX}{path.removeprefix('/api/v1')}"] = pinned
+        paths[pinned_template(path)] = pinned
 
 
 def document_problems(openapi: OpenAPI) -> None:
     """Correct the document as described in the module docstring (idempotent)."""
     openapi.components.schemas.update(SCHEMAS)
     for path, item in list((openapi.paths or {}).items()):
-        if path.startswith(f"{PINNED_PREFIX}/datasets"):
+        if path.startswith(pinned_template(PINNABLE_PREFIX)):
             continue
         for operation in _operations(item):
             _document_errors(path, operation)

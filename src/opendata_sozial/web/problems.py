@@ -11,8 +11,9 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.failures import Failure, failure_of
-from opendata_sozial.web.links import public_path
+from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import error_page
 
 PROBLEM_JSON = "application/problem+json"
@@ -23,11 +24,11 @@ RDF_FILE = re.compile(r"^/datasets/[^/]+\.(?:ttl|rdf|jsonld)$")
 
 
 def problem_document(
-    base_url: str, status: int, code: str, title: str, detail: str, instance: str
+    urls: Urls, status: int, code: str, title: str, detail: str, instance: str
 ) -> dict[str, object]:
-    """The RFC 9457 body: ``type`` is ``{base_url}/problems/{code}``, ``instance`` the path."""
+    """The RFC 9457 body: ``type`` is ``{base}/problems/{code}``, ``instance`` the path."""
     return {
-        "type": f"{base_url.rstrip('/')}/problems/{code}",
+        "type": urls.problem_type(code),
         "title": title,
         "status": status,
         "detail": detail,
@@ -36,14 +37,14 @@ def problem_document(
 
 
 def _problem(request: Request[Any, Any, Any], failure: Failure) -> Response[dict[str, object]]:
-    base = str(request.app.state.settings.base_url)
+    urls = urls_of(request)
     body = problem_document(
-        base,
+        urls,
         failure.status,
         failure.code,
         failure.title,
         failure.detail,
-        public_path(request.url.path),
+        urls.public_path(request.url.path),
     )
     extra = {"Retry-After": "5"} if failure.status == 503 else {}
     extra.update(failure.headers)
@@ -66,10 +67,9 @@ def _ckan_error(
 ) -> Response[dict[str, object]]:
     """CKAN's error envelope (``success: false``, ``error.__type``), as CKAN clients expect."""
     kind = {404: "Not Found Error", 405: "Method Not Allowed"}.get(exc.status_code)
-    base = str(request.app.state.settings.base_url).rstrip("/")
     action = request.url.path.rstrip("/").rsplit("/", 1)[-1]
     body: dict[str, object] = {
-        "help": f"{base}/api/3/action/help_show?name={action}",
+        "help": urls_of(request).ckan_help(action),
         "success": False,
         "error": {"__type": kind or "Validation Error", "message": message},
     }

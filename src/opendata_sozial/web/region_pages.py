@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from opendata_sozial.config import Settings
 from opendata_sozial.errors import OpendataError, RegionNotFound
+from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
 from opendata_sozial.services.regions import COMPARE_MAX, COMPARE_MIN, RegionQuery, RegionService
 from opendata_sozial.urls import Urls
@@ -36,9 +37,9 @@ from opendata_sozial.views.region_page import (
     map_choices,
     place_links,
 )
-from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.regions import KeyParam
+from opendata_sozial.web.request_release import RequestRelease
 
 SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
@@ -67,16 +68,17 @@ def _render(
     )
 
 
-def _missing(request: Request[Any, Any, Any], error: RegionNotFound) -> Template:
+def _missing(request: Request[Any, Any, Any], urls: Urls, error: RegionNotFound) -> Template:
     """The German 404 page of an unknown region key, with the region search."""
     detail = str(error).split(";", 1)[0]
-    urls = urls_of(request)
     return _render(
         request, "region_missing.html.j2", 404, detail=detail, search_url=urls.regions_page()
     )
 
 
-def places_matching(regions: RegionService, urls: Urls, q: str) -> list[PlaceLink]:
+def places_matching(
+    regions: RegionService, release: ReleaseInfo, urls: Urls, q: str
+) -> list[PlaceLink]:
     """The first places whose name, name variant or key matches ``q`` (for the dataset search).
 
     A missing region directory (``nrw-regionen`` not published) gives no places, not an error:
@@ -85,7 +87,7 @@ def places_matching(regions: RegionService, urls: Urls, q: str) -> list[PlaceLin
     if len(q.strip()) < PLACE_QUERY_MIN:
         return []
     try:
-        page = regions.search(RegionQuery(q=q, size=SEARCH_PAGE_PLACES))
+        page = regions.search(release, RegionQuery(q=q, size=SEARCH_PAGE_PLACES))
     except OpendataError:
         return []
     return place_links(page.hits, urls)
@@ -114,14 +116,18 @@ def _level_map(
     return linked_map(shapes, urls, figures, indicator, highlight=highlight, note=AREA_NOTE)
 
 
-def _candidates(regions: RegionService, ort: str, chosen: list[Region]) -> list[Match]:
+def _candidates(
+    regions: RegionService, release: ReleaseInfo, ort: str, chosen: list[Region]
+) -> list[Match]:
     """The places ``ort`` names, not chosen yet; those of the first place's level if any.
 
     „Bochum“ names the kreisfreie Stadt and its Gemeinde; beside Kreise the Kreis is meant.
     """
     keys = {r.key for r in chosen}
     found = [
-        m for m in regions.search(RegionQuery(q=ort, size=20)).hits if m.region.key not in keys
+        m
+        for m in regions.search(release, RegionQuery(q=ort, size=20)).hits
+        if m.region.key not in keys
     ]
     same = [m for m in found if chosen and m.region.level == chosen[0].level]
     return same or found
@@ -138,23 +144,25 @@ class RegionPageController(Controller):
     def regions_index(
         self,
         request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         boundaries: NamedDependency[BoundaryShapes],
         q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ebene: Annotated[str, QueryParameter(required=False)] = "kreis",
     ) -> Template:
         """Search box with hits, Regierungsbezirke with their Kreise, the map of a level."""
-        urls = urls_of(request)
+        info = release.info()
         level = ebene if ebene in MAP_LEVELS else "kreis"
         hits, total = None, 0
         if q.strip():
-            page = regions.search(RegionQuery(q=q, size=SEARCH_HITS))
+            page = regions.search(info, RegionQuery(q=q, size=SEARCH_HITS))
             hits, total = page.hits, page.total
         values = None
         if level == "kreis":
-            values = default_map_figures(regions.level_figures("kreis", DEFAULT_MAP_DATASET))
+            values = default_map_figures(regions.level_figures(info, "kreis", DEFAULT_MAP_DATASET))
         view = build_index(
-            regions.directory(),
+            regions.directory(info),
             urls,
             q=q,
             hits=hits,
@@ -168,22 +176,26 @@ class RegionPageController(Controller):
     def compare(
         self,
         request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         keys: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ort: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
     ) -> Template | Redirect:
         """2 to 10 places side by side; ``ort`` adds a place found by name or key."""
-        urls = urls_of(request)
+        info = release.info()
         chosen = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
-        directory = regions.directory()
+        directory = regions.directory(info)
         unknown = next((k for k in chosen if k not in directory.regions), None)
         if unknown is not None:
             return _missing(
-                request, RegionNotFound(f"Region {unknown!r} gibt es im Regionalverzeichnis nicht")
+                request,
+                urls,
+                RegionNotFound(f"Region {unknown!r} gibt es im Regionalverzeichnis nicht"),
             )
         candidates, message = [], ""
         if ort.strip():
-            fresh = _candidates(regions, ort, [directory.regions[k] for k in chosen])
+            fresh = _candidates(regions, info, ort, [directory.regions[k] for k in chosen])
             if len(chosen) >= COMPARE_MAX:
                 message = f"Es lassen sich höchstens {COMPARE_MAX} Orte vergleichen."
             elif len(fresh) == 1:
@@ -193,7 +205,7 @@ class RegionPageController(Controller):
             else:
                 candidates = fresh
                 message = f"Mehrere Orte passen zu „{ort}“; bitte wählen Sie einen aus."
-        comparison = regions.compare(chosen) if len(chosen) >= COMPARE_MIN else None
+        comparison = regions.compare(info, chosen) if len(chosen) >= COMPARE_MIN else None
         view = build_compare_page(
             comparison,
             [directory.regions[k] for k in chosen],
@@ -209,17 +221,19 @@ class RegionPageController(Controller):
     def region(
         self,
         request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         boundaries: NamedDependency[BoundaryShapes],
         key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
     ) -> Template:
         """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
-        urls = urls_of(request)
+        info = release.info()
         try:
-            profile = regions.profile(key)
+            profile = regions.profile(info, key)
         except RegionNotFound as error:
-            return _missing(request, error)
+            return _missing(request, urls, error)
         choices = map_choices(profile, indikator)
         level = profile.region.level
         level_map = (
@@ -229,7 +243,7 @@ class RegionPageController(Controller):
         )
         view = build_region_page(
             profile,
-            regions.directory().children.get(key, []),
+            regions.directory(info).children.get(key, []),
             urls,
             level_map=level_map,
             choices=choices,

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
@@ -21,7 +21,9 @@ from opendata_sozial.services.regions import (
     RegionQuery,
     RegionService,
 )
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.params import Page
+from opendata_sozial.web.request_release import RequestRelease
 
 KeyParam = Annotated[
     str,
@@ -47,7 +49,8 @@ class RegionController(Controller):
     def list_regions(  # every query parameter is an argument, for OpenAPI
         self,
         *,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         q: Annotated[
             str | None,
@@ -68,11 +71,11 @@ class RegionController(Controller):
         _size: Annotated[
             int, QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}.")
         ] = DEFAULT_SIZE,
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        page: Page = 1,
     ) -> dict[str, Any]:
         """Search by name, name variant or key prefix; filter by level and region above."""
         query = RegionQuery(q or "", ebene, parent, _size, page)
-        return search_body(regions.search(query), urls_of(request))
+        return search_body(regions.search(release.info(), query), urls)
 
     @get(
         "/compare",
@@ -82,7 +85,8 @@ class RegionController(Controller):
     )
     def compare_regions(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         keys: Annotated[
             str,
@@ -93,7 +97,7 @@ class RegionController(Controller):
         ],
     ) -> dict[str, Any]:
         """The indicators the places share, their latest common values side by side."""
-        return compare_body(regions.compare(keys.split(",")), urls_of(request))
+        return compare_body(regions.compare(release.info(), keys.split(",")), urls)
 
     @get(
         "/{key:str}",
@@ -103,12 +107,13 @@ class RegionController(Controller):
     )
     def get_region(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         key: KeyParam,
     ) -> dict[str, Any]:
         """Names and variants, parents up to NRW, children, datasets with rows for the place."""
-        return region_body(regions.region(key), urls_of(request))
+        return region_body(regions.region(release.info(), key), urls)
 
     @get(
         "/{key:str}/profile",
@@ -118,12 +123,13 @@ class RegionController(Controller):
     )
     def get_profile(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         key: KeyParam,
     ) -> dict[str, Any]:
         """Every indicator for the place: latest value, series, parents, peers."""
-        return profile_body(regions.profile(key), urls_of(request))
+        return profile_body(regions.profile(release.info(), key), urls)
 
     @get(
         "/{key:str}/profile.csv",
@@ -133,8 +139,15 @@ class RegionController(Controller):
         sync_to_thread=True,
     )
     def get_profile_csv(
-        self, regions: NamedDependency[RegionService], key: KeyParam
+        self,
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
+        key: KeyParam,
     ) -> Response[str]:
         """The profile's figures as CSV (the same numbers as the JSON profile)."""
         headers = {"Content-Disposition": f'attachment; filename="profil-{key}.csv"'}
-        return Response(profile_csv(regions.profile(key)), media_type="text/csv", headers=headers)
+        return Response(
+            profile_csv(regions.profile(release.info(), key)),
+            media_type="text/csv",
+            headers=headers,
+        )

@@ -12,8 +12,9 @@ from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILES, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of, with_query
+from opendata_sozial.web.links import with_query
 from opendata_sozial.web.params import (
     FILTER_HELP,
     Cursor,
@@ -25,6 +26,7 @@ from opendata_sozial.web.params import (
     Sort,
 )
 from opendata_sozial.web.params import DatasetName as Name
+from opendata_sozial.web.request_release import RequestRelease, provide_release
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
 MEDIA = {
@@ -78,7 +80,8 @@ async def _export(
     """
     name, resource = path
     params = _params(request)
-    stream = await to_thread.run_sync(rows.stream, name, resource, params)
+    release = await to_thread.run_sync(provide_release(request).info)
+    stream = await to_thread.run_sync(rows.at(release).stream, name, resource, params)
     key = (stream.resource.dataset.release, name, resource, fmt, profile, sorted(params.items()))
     try:
         rendered = await downloads.render(
@@ -108,8 +111,11 @@ class RowsController(Controller):
     )
     def get_rows(  # noqa: PLR0913  # the documented query parameters
         self,
+        *,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
         select: Select = None,
@@ -119,7 +125,7 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page, urls = rows.page(name, resource, _params(request)), urls_of(request)
+        page = rows.at(release.info()).page(name, resource, _params(request))
         next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
@@ -217,12 +223,14 @@ class RowsController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
     ) -> Response[ValuesBody]:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
-        record, values = rows.values(name, resource, field, _params(request))
+        record, values = rows.at(release.info()).values(name, resource, field, _params(request))
         body: ValuesBody = {
             "dataset": name,
             "resource": resource,
@@ -233,5 +241,4 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
-        urls = urls_of(request)
         return Response(body, headers=urls.link_header(urls.alternate(name)))

@@ -16,6 +16,7 @@ from typing import Any, Final
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import EU_THEMES, web_url
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 
 # Fixed, so ids stay the same across releases, hosts and base URLs.
 ID_NAMESPACE: Final = uuid.UUID("6f1c8a52-3c1e-5b8e-9d0a-5e0c2f7b4a11")
@@ -305,10 +306,9 @@ def _extras(
 
 
 def _resources(
-    record: DatasetRecord, *, package_id: str, base_url: str, created: str, modified: str
+    record: DatasetRecord, *, package_id: str, urls: Urls, created: str, modified: str
 ) -> list[dict[str, Any]]:
     """One CKAN resource per download format of each table."""
-    dataset_url = f"{base_url}/api/v1/datasets/{record.name}"
     resources: list[dict[str, Any]] = []
     for table in record.descriptor.get("resources", []):
         label = table.get("title") or table["name"]
@@ -323,7 +323,7 @@ def _resources(
                     "format": download.format,
                     "mimetype": download.mimetype,
                     "mimetype_inner": None,
-                    "url": f"{dataset_url}/resources/{table['name']}{download.suffix}",
+                    "url": urls.download(record.name, table["name"], download.suffix),
                     "size": table.get("bytes") if is_original else None,
                     "hash": str(table.get("hash", "")) if is_original else "",
                     "position": len(resources),
@@ -344,7 +344,7 @@ def _resources(
 @dataclass(frozen=True, slots=True)
 class _Context:
     info: CatalogInfo
-    base_url: str
+    urls: Urls
     chapters: Mapping[str, str]
     organizations: Mapping[str, dict[str, Any]]
     groups: Mapping[str, dict[str, Any]]
@@ -367,7 +367,7 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
     organization = context.organizations[organization_name(publisher["title"])]
     tags = _tags(descriptor)
     resources = _resources(
-        record, package_id=package_id, base_url=context.base_url, created=created, modified=modified
+        record, package_id=package_id, urls=context.urls, created=created, modified=modified
     )
     return {
         "id": package_id,
@@ -404,7 +404,7 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
 
 
 def build_catalog(
-    records: Sequence[DatasetRecord], *, info: CatalogInfo, base_url: str
+    records: Sequence[DatasetRecord], *, info: CatalogInfo, urls: Urls
 ) -> CkanCatalog:
     """Every package, organization, group and licence of a release (``records`` by name)."""
     created = min((_created(r) for r in records), default=ckan_time(datetime.now(UTC)))
@@ -412,7 +412,7 @@ def build_catalog(
     groups = [{**g, "created": created} for g in _groups(info)]
     context = _Context(
         info=info,
-        base_url=base_url.rstrip("/"),
+        urls=urls,
         chapters={c.id: c.label for c in info.chapters},
         organizations={o["name"]: o for o in organizations},
         groups={g["name"]: g for g in groups},

@@ -1,6 +1,6 @@
 """Data packages and the catalog file as DCAT-AP.de graphs (pure; the mapping is docs/dcat.md).
 
-IRIs are minted from ``base_url`` only: the catalog is ``{base}/catalog``, a dataset
+IRIs are minted by ``Urls`` (``opendata_sozial.urls``) only: the catalog is ``{base}/catalog``, a dataset
 ``{base}/datasets/{name}`` (also its ``dct:identifier``), a distribution
 ``{base}/datasets/{name}#{resource}-{format}``.
 """
@@ -41,6 +41,7 @@ from opendata_sozial.formats.dcat.vocab import (
     media_type_iri,
     new_graph,
 )
+from opendata_sozial.urls import Urls
 
 LANG = "de"
 _PERIOD_TYPES = (
@@ -52,36 +53,34 @@ _PERIOD_TYPES = (
 # IRIs and URLs
 
 
-def catalog_iri(base_url: str) -> URIRef:
+def catalog_iri(urls: Urls) -> URIRef:
     """The catalog's IRI: ``{base}/catalog``."""
-    return URIRef(f"{base_url.rstrip('/')}/catalog")
+    return URIRef(urls.catalog_record())
 
 
-def dataset_iri(base_url: str, name: str) -> URIRef:
+def dataset_iri(urls: Urls, name: str) -> URIRef:
     """The dataset's IRI, also its ``dct:identifier``: ``{base}/datasets/{name}``."""
-    return URIRef(f"{base_url.rstrip('/')}/datasets/{name}")
+    return URIRef(urls.dataset_record(name))
 
 
-def distribution_iri(base_url: str, name: str, resource: str, download: DownloadFormat) -> URIRef:
+def distribution_iri(urls: Urls, name: str, resource: str, download: DownloadFormat) -> URIRef:
     """A stable IRI per resource and download format (harvesters match resources by it)."""
-    return URIRef(f"{dataset_iri(base_url, name)}#{resource}-{download.key}")
+    return URIRef(f"{dataset_iri(urls, name)}#{resource}-{download.key}")
 
 
-def download_url(base_url: str, name: str, resource: str, download: DownloadFormat) -> str:
+def download_url(urls: Urls, name: str, resource: str, download: DownloadFormat) -> str:
     """The download URL, as ``GET /api/v1/datasets/{name}`` links it."""
-    base = f"{base_url.rstrip('/')}/api/v1/datasets/{name}/resources/{resource}"
-    return f"{base}{download.suffix}"
+    return urls.download(name, resource, download.suffix)
 
 
-def schema_iri(base_url: str, name: str, index: int) -> URIRef:
+def schema_iri(urls: Urls, name: str, index: int) -> URIRef:
     """The Table Schema of resource ``index``: a JSON pointer into the served descriptor."""
-    descriptor = f"{base_url.rstrip('/')}/api/v1/datasets/{name}/datapackage.json"
-    return URIRef(f"{descriptor}#/resources/{index}/schema")
+    return URIRef(f"{urls.datapackage(name)}#/resources/{index}/schema")
 
 
-def landing_page(base_url: str, name: str) -> URIRef:
+def landing_page(urls: Urls, name: str) -> URIRef:
     """The dataset's HTML page."""
-    return URIRef(f"{base_url.rstrip('/')}/datensaetze/{name}")
+    return URIRef(urls.page(name))
 
 
 # Literals
@@ -108,7 +107,7 @@ def _text(value: str) -> Literal:
 
 
 def catalog_graph(
-    page: CatalogPage[Any], *, catalog: CatalogInfo, base_url: str, modified: datetime
+    page: CatalogPage[Any], *, catalog: CatalogInfo, urls: Urls, modified: datetime
 ) -> Graph:
     """One self-contained page of the catalog.
 
@@ -116,11 +115,11 @@ def catalog_graph(
     the Hydra paging view.
     """
     graph = new_graph()
-    node = catalog_iri(base_url)
+    node = catalog_iri(urls)
     _add_catalog(graph, node, catalog, modified)
     for entry in page.entries:
-        graph.add((node, DCAT.dataset, dataset_iri(base_url, entry.name)))
-        _add_dataset(graph, entry, catalog=catalog, base_url=base_url)
+        graph.add((node, DCAT.dataset, dataset_iri(urls, entry.name)))
+        _add_dataset(graph, entry, catalog=catalog, urls=urls)
     _add_hydra(graph, page)
     return graph
 
@@ -183,16 +182,16 @@ def _add_hydra(graph: Graph, page: CatalogPage[Any]) -> None:
 # Dataset
 
 
-def dataset_graph(entry: DatasetEntry, *, catalog: CatalogInfo, base_url: str) -> Graph:
+def dataset_graph(entry: DatasetEntry, *, catalog: CatalogInfo, urls: Urls) -> Graph:
     """One dataset with its distributions, publisher and contact point."""
     graph = new_graph()
-    _add_dataset(graph, entry, catalog=catalog, base_url=base_url)
+    _add_dataset(graph, entry, catalog=catalog, urls=urls)
     return graph
 
 
-def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, base_url: str) -> None:
+def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, urls: Urls) -> None:
     descriptor = entry.descriptor
-    node = dataset_iri(base_url, entry.name)
+    node = dataset_iri(urls, entry.name)
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCTERMS.identifier, Literal(str(node))))
     graph.add((node, DCTERMS.title, _text(descriptor["title"])))
@@ -205,9 +204,9 @@ def _add_dataset(graph: Graph, entry: DatasetEntry, *, catalog: CatalogInfo, bas
     _add_temporal(graph, node, descriptor.get("x_temporal"))
     _add_spatial(graph, node, descriptor.get("x_spatial"))
     _add_dataset_agents(graph, node, descriptor, catalog)
-    _add_dataset_links(graph, node, entry.name, descriptor, catalog=catalog, base_url=base_url)
+    _add_dataset_links(graph, node, entry.name, descriptor, catalog=catalog, urls=urls)
     for index, resource in enumerate(descriptor.get("resources", [])):
-        _add_distributions(graph, node, entry, index, resource, catalog=catalog, base_url=base_url)
+        _add_distributions(graph, node, entry, index, resource, catalog=catalog, urls=urls)
 
 
 def _add_dates(graph: Graph, node: URIRef, descriptor: Mapping[str, Any], modified: str) -> None:
@@ -259,9 +258,9 @@ def _add_dataset_links(
     descriptor: Mapping[str, Any],
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
 ) -> None:
-    _add_typed(graph, node, DCAT.landingPage, landing_page(base_url, name), FOAF.Document)
+    _add_typed(graph, node, DCAT.landingPage, landing_page(urls, name), FOAF.Document)
     if homepage := web_url(descriptor.get("homepage")):
         _add_typed(graph, node, FOAF.page, URIRef(homepage), FOAF.Document)
     _add_typed(graph, node, DCTERMS.language, LANGUAGE[catalog.language], DCTERMS.LinguisticSystem)
@@ -269,9 +268,7 @@ def _add_dataset_links(
     if catalog.contributor_id is not None:
         graph.add((node, DCATDE.contributorID, URIRef(str(catalog.contributor_id))))
     for index, _resource in enumerate(descriptor.get("resources", [])):
-        _add_typed(
-            graph, node, DCTERMS.conformsTo, schema_iri(base_url, name, index), DCTERMS.Standard
-        )
+        _add_typed(graph, node, DCTERMS.conformsTo, schema_iri(urls, name, index), DCTERMS.Standard)
 
 
 def _add_typed(graph: Graph, node: Node, predicate: URIRef, value: URIRef, cls: URIRef) -> None:
@@ -356,24 +353,24 @@ def _add_distributions(
     resource: Mapping[str, Any],
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
 ) -> None:
     """One ``dcat:Distribution`` per download format of the resource."""
     descriptor = entry.descriptor
     title = resource.get("title") or descriptor["title"]
     for download in DOWNLOADS:
-        node = distribution_iri(base_url, entry.name, resource["name"], download)
+        node = distribution_iri(urls, entry.name, resource["name"], download)
         graph.add((dataset, DCAT.distribution, node))
         graph.add((node, RDF.type, DCAT.Distribution))
         graph.add((node, DCTERMS.title, _text(f"{title} – {download.title}")))
-        url = URIRef(download_url(base_url, entry.name, resource["name"], download))
+        url = URIRef(download_url(urls, entry.name, resource["name"], download))
         graph.add((node, DCAT.accessURL, url))  # K39: the same URL for a direct download
         graph.add((node, DCAT.downloadURL, url))
         _add_file_type(graph, node, download)
         _add_rights(graph, node, _licence(descriptor, catalog), descriptor.get("x_attribution"))
         graph.add((node, DCTERMS.modified, date_time_literal(entry.modified)))
         graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
-        schema = schema_iri(base_url, entry.name, index)
+        schema = schema_iri(urls, entry.name, index)
         _add_typed(graph, node, DCTERMS.conformsTo, schema, DCTERMS.Standard)
         if download.is_original:
             graph.add((node, DCTERMS.description, _text(original_description(resource))))
