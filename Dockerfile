@@ -20,6 +20,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY catalog ./catalog
 COPY datapackages ./datapackages
+COPY geography ./geography
 ENV PATH=/opt/venv/bin:$PATH \
     ODS_DATABASE_URL=sqlite:////app/var/opendata-sozial.sqlite \
     ODS_BASE_URL=http://localhost:8000

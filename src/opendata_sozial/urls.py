@@ -133,6 +133,24 @@ class Urls:
         """The Data Package descriptor of a dataset of the current release."""
         return f"{self.current_dataset(name)}/datapackage.json"
 
+    # Region web pages (never pinned, like the region API)
+
+    def regions_page(self, **query: str) -> str:
+        """The region start page: search (``q``), list and map (``ebene``)."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.base}/regionen{extra}"
+
+    def region_page(self, key: str, **query: str) -> str:
+        """The Steckbrief (profile page) of a region, ``indikator`` chooses the map's figure."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.base}/regionen/{quote(key, safe='')}{extra}"
+
+    def region_compare_page(self, keys: Sequence[str], **query: str) -> str:
+        """The page comparing places side by side (``keys`` in the order shown)."""
+        pairs = {"keys": ",".join(keys), **query} if keys else dict(query)
+        extra = f"?{urlencode(pairs, safe=',')}" if pairs else ""
+        return f"{self.base}/regionen/vergleich{extra}"
+
     def diff(self, name: str, old: int, new: int) -> str:
         """What changed in a dataset between two releases (names its releases: never pinned)."""
         return f"{self.base}{PINNABLE_PREFIX}/{name}/diff?from={old}&to={new}"

@@ -8,7 +8,7 @@ stored: a value that is missing stays ``None`` and keeps its status symbol; noth
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
@@ -124,6 +124,8 @@ class IndicatorProfile:
     series: list[Point]
     parents: list[tuple[Region, Point]]
     peers: PeerStats | None
+    peer_figures: dict[str, Point] = field(default_factory=dict)
+    """Every region of the place's level at the latest period, by key (for maps and charts)."""
 
     @property
     def latest(self) -> Point:
@@ -308,10 +310,35 @@ class RegionService:
                     for point in own[identity].get(p.key, [])
                     if point.period == at
                 ]
-                stats = _peer_stats(region, series[-1], peer_rows.get(identity, {}))
-                indicators.append(IndicatorProfile(indicator, series, above, stats))
+                level_rows = peer_rows.get(identity, {})
+                stats = _peer_stats(region, series[-1], level_rows)
+                figures = {
+                    k: p for k, points in level_rows.items() for p in points if p.period == at
+                }
+                indicators.append(IndicatorProfile(indicator, series, above, stats, figures))
         number = release.number
         return RegionProfile(number, region, parents, indicators)
+
+    def level_figures(
+        self, release: ReleaseInfo, level: str, dataset: str
+    ) -> list[tuple[Indicator, Any, dict[str, Point]]]:
+        """Each indicator of ``dataset`` for every region of ``level``, at its latest period.
+
+        (indicator, latest period any region of the level holds, figure per region key at it):
+        the values of a map of the level.
+        """
+        keys = self.directory(release).at_level(level)
+        found: list[tuple[Indicator, Any, dict[str, Point]]] = []
+        with self._engine.connect() as conn:
+            for table in (t for t in self.tables(release) if t.dataset == dataset):
+                for identity, by_key in self._rows(release, conn, table, keys).items():
+                    periods = [p.period for points in by_key.values() for p in points]
+                    latest = max(periods, key=period_key)
+                    figures = {
+                        k: p for k, points in by_key.items() for p in points if p.period == latest
+                    }
+                    found.append((_indicator(table, identity), latest, figures))
+        return found
 
     def compare(self, release: ReleaseInfo, keys: Sequence[str]) -> Comparison:
         """The indicators all ``keys`` share, one figure each: at the latest common period."""

@@ -33,6 +33,7 @@ from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
 from opendata_sozial.web.problems import api_error
+from opendata_sozial.web.region_pages import RegionPagesPlugin
 from opendata_sozial.web.regions import RegionController
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
 from opendata_sozial.web.request_release import provide_release
@@ -128,6 +129,7 @@ def create_app(
         plugins=[
             HttpPlugin(),
             PagesPlugin(),
+            RegionPagesPlugin(settings),
             LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
             ResponseCachePlugin(settings),

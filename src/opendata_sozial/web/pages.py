@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import RowService
@@ -36,6 +37,7 @@ from opendata_sozial.views.search_page import build_search_page, build_start_pag
 from opendata_sozial.web.api import served_descriptor
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.params import DatasetName
+from opendata_sozial.web.region_pages import places_matching
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
 from opendata_sozial.web.request_release import RequestRelease
@@ -103,6 +105,7 @@ class PageController(Controller):
         catalog: NamedDependency[CatalogService],
         urls: NamedDependency[Urls],
         release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
         query = parse_search(_params(request))
@@ -110,7 +113,8 @@ class PageController(Controller):
             release.info(), query, chapters=_chapters(request), url=urls.datasets()
         )
         view = build_search_page(query, result, chapters=_chapters(request))
-        return render(request, "search.html.j2", view=view)
+        places = places_matching(regions, release.info(), urls, query.q)
+        return render(request, "search.html.j2", view=view, places=places)
 
     @get("/datensaetze/{name:str}", name="page-dataset", sync_to_thread=True)
     def dataset(
