@@ -5,11 +5,12 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# requirements.lock pins every dependency to the version the test suite ran with (make lock).
+COPY pyproject.toml README.md requirements.lock ./
 COPY src ./src
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/venv/bin/pip install --no-cache-dir .
+ && /opt/venv/bin/pip install --no-cache-dir --constraint requirements.lock .
 
 FROM python:3.11-slim AS runtime
 # The service user owns only /app/var (database and caches); code and data stay root's, read-only.

@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_VENV := .lock-venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Absolute links (downloads, DCAT IRIs) follow the address `make serve` listens on, unless
@@ -13,18 +15,29 @@ LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HO
 SERVE_ENV = ODS_BASE_URL=http://$(LINK_HOST):$(PORT)
 endif
 
-.PHONY: help install lint fmt test browser-deps db-deps validate seed geography serve bench scaleout clean audit soak
+.PHONY: help install lock lint fmt test browser-deps db-deps validate seed geography serve bench scaleout clean audit soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev,browser]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the project with its dev tools
+install: $(STAMP) ## Create .venv and install the project with its dev tools, at the versions of requirements.lock
+
+lock: ## Resolve pyproject.toml afresh (runtime, dev and browser extras) and pin every version in requirements.lock
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[dev,browser]'
+	{ echo "# Every package that pip install '.[dev,browser]' resolved, pinned (make lock; see README.md)."; \
+	  echo "# Used as a constraints file by make install and the Dockerfile: -c $(LOCK)."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude opendata-sozial | LC_ALL=C sort -f; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 lint: $(STAMP) ## ruff, mypy --strict, import-linter
 	$(BIN)/ruff check src tests bench scripts

@@ -23,7 +23,7 @@ from opendata_sozial.domain import (
     STATUS_CODES,
     TABLESCHEMA_PROFILE,
 )
-from opendata_sozial.ingest.files import csv_resource
+from opendata_sozial.ingest.file_facts import csv_resource
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scripts" / "seed"

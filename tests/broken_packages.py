@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.ingest.validate import ValidationReport
 from tests.conftest import DATAPACKAGES
 

@@ -1,4 +1,10 @@
-"""Shared fixtures: repository paths, the catalog, the collected source data."""
+"""Shared fixtures: repository paths, the catalog, the collected source data, the databases.
+
+Shared helpers live beside it, one version each: ``tests/publishing.py`` (publish in-process,
+a changed copy of a package, kill a publish at a pause point), ``tests/servers.py`` (a real
+server on a free loopback port, ready when ``/health/ready`` answers) and ``tests/cli.py`` (the
+command line as a subprocess).
+"""
 
 import os
 from collections.abc import Iterator

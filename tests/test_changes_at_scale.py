@@ -13,13 +13,11 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
-from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.ingest.refresh import refresh_package
-from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES, ROOT
+from tests.publishing import publish_into
 
 NAME = "gemeinde-indikatoren-synthetisch"
 ROWS = 300_000
@@ -50,25 +48,12 @@ def change_one_cell(package: Path) -> tuple[str, str]:
     return cells[3], cells[5]
 
 
-def _publish(url: str, package: Path) -> None:
-    engine = create_db_engine(url)
-    try:
-        publish(
-            [package],
-            engine=engine,
-            catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
-        )
-    finally:
-        engine.dispose()
-
-
 def test_one_changed_cell_keeps_every_page_fast(database_url: str, tmp_path: Path) -> None:
     package = make_package(tmp_path)
-    _publish(database_url, DATAPACKAGES / "lebensformen")
-    _publish(database_url, package)
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [package])
     ags, value = change_one_cell(package)
-    _publish(database_url, package)
+    publish_into(database_url, [package])
     settings = Settings(
         database_url=database_url,
         base_url="http://testserver.local",

@@ -6,10 +6,7 @@ Expected values are computed from the descriptors in datapackages/, not written 
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -23,6 +20,7 @@ from hypothesis import strategies as st
 from opendata_sozial.formats.ckan.actions import ACTIONS
 from opendata_sozial.formats.ckan.packages import ckan_time, organization_name
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.servers import serving
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -550,12 +548,6 @@ def test_ckan_docs_name_every_action() -> None:
 SERVE = [sys.executable, "-m", "opendata_sozial", "serve", "--host", "127.0.0.1"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _fetch(url: str) -> tuple[int, str, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310  # loopback test server
@@ -571,7 +563,8 @@ def ckan_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.services.publish import publish
 
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('ckan') / 'ods.sqlite'}"
+    folder = tmp_path_factory.mktemp("ckan")
+    database_url = f"sqlite:///{folder / 'ods.sqlite'}"
     engine = create_db_engine(database_url)
     try:
         publish(
@@ -582,30 +575,16 @@ def ckan_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     finally:
         engine.dispose()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ODS_DATABASE_URL": database_url, "ODS_BASE_URL": url}
-    server = subprocess.Popen(
-        [*SERVE, "--port", str(port), "--workers", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if _fetch(f"{url}/health/ready")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not become ready")
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+
+    def env(port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ODS_DATABASE_URL": database_url,
+            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+
+    with serving(lambda port: [*SERVE, "--port", str(port), "--workers", "1"], env, folder) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.slow

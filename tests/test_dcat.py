@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,6 +29,8 @@ from opendata_sozial.formats.dcat.graph import dataset_graph
 from opendata_sozial.formats.dcat.paging import parse_modified_since
 from opendata_sozial.formats.dcat.serialize import negotiate
 from opendata_sozial.formats.dcat.vocab import LICENSES
+from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.app import create_app
 from tests.conftest import CATALOG_FILE, ROOT
 
@@ -546,8 +547,14 @@ def test_dataset_graph_maps_roles_contacts_and_federal_tables(catalog: CatalogIn
         "licenses": [{"name": "dl-de-zero-2.0"}],
         "resources": [{"name": "probe", "bytes": 12, "hash": "md5:abc"}],
     }
-    entry = SimpleNamespace(name="probe", modified="2025-01-31T10:00:00", descriptor=descriptor)
-    graph = dataset_graph(entry, catalog=catalog, base_url=BASE)
+    entry = DatasetRecord(
+        name="probe",
+        title="Probe",
+        release=1,
+        modified="2025-01-31T10:00:00",
+        descriptor=descriptor,
+    )
+    graph = dataset_graph(entry, catalog=catalog, urls=Urls.of(BASE))
     node = URIRef(f"{BASE}/datasets/probe")
     assert len(list(graph.objects(node, DCTERMS.creator))) == 1
     assert len(list(graph.objects(node, DCTERMS.contributor))) == 1

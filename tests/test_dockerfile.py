@@ -38,6 +38,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -45,6 +46,8 @@ from itertools import pairwise
 from pathlib import Path, PurePosixPath
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from opendata_sozial.cli import base_url_mismatch
 from tests.conftest import DATAPACKAGES, ROOT
@@ -57,13 +60,12 @@ BASE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 ROOT_COMMANDS = ("useradd", "install", "mkdir", "chown", "chmod")
 """Commands a root RUN of the runtime stage may use; the test runs them on the stand-in root."""
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.geteuid() != 0,
-        reason="runs the image's steps as the unprivileged user nobody, which needs root",
-    ),
-]
+LOCK = ROOT / "requirements.lock"
+"""The pinned versions the image and ``make install`` install with (``make lock``)."""
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="runs the image's steps as the unprivileged user nobody, which needs root",
+)
 
 
 @dataclass
@@ -346,6 +348,8 @@ def stand_in_root() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.slow
+@needs_root
 def test_image_installs_publishes_and_serves_as_unprivileged_user(
     stand_in_root: Path, tmp_path: Path
 ) -> None:
@@ -407,3 +411,60 @@ def test_image_installs_publishes_and_serves_as_unprivileged_user(
         image.run(health, as_user=True, env=env)  # exit 0: healthy
     assert "Traceback" not in (tmp_path / "stderr").read_text(encoding="utf-8")
     assert list(image.host("var").iterdir()), "the server keeps its state under /app/var"
+
+
+def _pins() -> dict[str, str]:
+    """requirements.lock as name -> version; every line must be an exact ``name==version`` pin."""
+    pins: dict[str, str] = {}
+    for line in LOCK.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, equals, version = line.partition("==")
+        assert equals, f"not an exact pin: {line!r}"
+        assert version, f"not an exact pin: {line!r}"
+        assert ";" not in version, f"not an exact pin: {line!r}"
+        assert canonicalize_name(name) not in pins, f"{name} pinned twice"
+        pins[canonicalize_name(name)] = version
+    return pins
+
+
+def _pip_installs(instructions: list[Instruction]) -> list[tuple[list[str], list[str]]]:
+    """Each ``pip install`` of the project (not of pip itself) with the files copied before it."""
+    copied: list[str] = []
+    installs: list[tuple[list[str], list[str]]] = []
+    for instruction in instructions:
+        words = shlex.split(instruction.arguments) if instruction.keyword != "CMD" else []
+        if instruction.keyword == "COPY" and not any(w.startswith("--from") for w in words):
+            copied += [w for w in words[:-1] if not w.startswith("--")]
+        elif instruction.keyword == "RUN":
+            for part in instruction.arguments.split("&&"):
+                step = shlex.split(part)
+                if step[0].endswith("pip") and step[1] == "install" and step[-1] != "pip":
+                    installs.append((step, list(copied)))
+    return installs
+
+
+def test_image_installs_the_pinned_versions_of_the_lock_file() -> None:
+    installs = _pip_installs(parse(DOCKERFILE.read_text(encoding="utf-8")))
+    assert installs, "the Dockerfile installs the project with pip install"
+    for step, copied in installs:
+        flags = list(pairwise(step))
+        assert ("--constraint", LOCK.name) in flags or ("-c", LOCK.name) in flags, step
+        assert LOCK.name in copied, f"{LOCK.name} is not copied before {shlex.join(step)}"
+    pins = _pins()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [
+        *project["dependencies"],
+        *(r for extra in project["optional-dependencies"].values() for r in extra),
+    ]
+    names = [canonicalize_name(Requirement(r).name) for r in declared]
+    assert len(names) == len(set(names)), "a dependency is declared twice in pyproject.toml"
+    for text in declared:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not pinned in {LOCK.name}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (text, pins[name])
+    assert "pandas" not in {
+        canonicalize_name(Requirement(r).name) for r in project["dependencies"]
+    }, "pandas is a dev dependency (tests only)"

@@ -79,7 +79,8 @@ def _canonical_csv(url: str) -> bytes:
     try:
         catalog = CatalogService(engine, release_poll_seconds=0)
         rows = RowService(engine, catalog, default_size=100, max_size=10_000)
-        return b"".join(csv_chunks(rows.stream("lebensformen", "lebensformen", {}), "rfc4180"))
+        stream = rows.at(catalog.current_release_info()).stream("lebensformen", "lebensformen", {})
+        return b"".join(csv_chunks(stream, "rfc4180"))
     finally:
         engine.dispose()
 

@@ -1,7 +1,5 @@
 """HTTP semantics on both databases: validators, 304s, HEAD, compression, CORS, headers."""
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +12,10 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.schema import upgrade_schema
-from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.services.catalog import CatalogService
-from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from opendata_sozial.web.http import HttpPlugin
 from tests.conftest import DATAPACKAGES
+from tests.publishing import changed_copy, publish_into
 
 DATASETS = "/api/v1/datasets"
 DATASET = "/api/v1/datasets/lebensformen"
@@ -31,33 +27,13 @@ IDENTITY = {"Accept-Encoding": "identity"}
 GZIP = {"Accept-Encoding": "gzip"}
 
 
-def _publish(url: str, catalog: CatalogInfo, package: Path) -> None:
-    engine = create_db_engine(url)
-    try:
-        publish([package], engine=engine, catalog=catalog, reference_dirs=[DATAPACKAGES])
-    finally:
-        engine.dispose()
-
-
-def _changed_copy(tmp_path: Path) -> Path:
-    """Lebensformen with one figure changed, hash and size updated: a valid new version."""
-    package = tmp_path / "lebensformen"
-    shutil.copytree(DATAPACKAGES / "lebensformen", package)
-    csv = package / "data" / "lebensformen.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(",2123,", ",2124,"), encoding="utf-8")
-    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(csv)
-    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    return package
-
-
 def _client(url: str, *, poll: float = 0) -> TestClient[Litestar]:
     return TestClient(create_app(Settings(database_url=url, release_poll_seconds=poll)))
 
 
 @pytest.fixture
 def published(database_url: str, catalog: CatalogInfo) -> str:
-    _publish(database_url, catalog, DATAPACKAGES / "lebensformen")
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     return database_url
 
 
@@ -186,7 +162,7 @@ def test_if_modified_since_on_missing_dataset_is_404(client: TestClient[Litestar
 def test_new_release_changes_etag(published: str, catalog: CatalogInfo, tmp_path: Path) -> None:
     with _client(published, poll=0) as client:
         before = client.get(DATASET)
-        _publish(published, catalog, _changed_copy(tmp_path))
+        publish_into(published, [changed_copy(tmp_path / "lebensformen")], catalog=catalog)
         after = client.get(DATASET, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert after.json()["release"] == 2
@@ -199,7 +175,7 @@ def test_release_lookup_is_reused_within_poll_window(
 ) -> None:
     with _client(published, poll=3600) as client:
         before = client.get(DATASETS).headers["etag"]
-        _publish(published, catalog, _changed_copy(tmp_path))
+        publish_into(published, [changed_copy(tmp_path / "lebensformen")], catalog=catalog)
         assert client.get(DATASETS).headers["etag"] == before
 
 
@@ -255,8 +231,7 @@ def test_binary_responses_stay_uncompressed(tmp_path: Path) -> None:
     def text() -> str:
         return "x" * 2000
 
-    catalog = CatalogService(create_db_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}"))
-    plugin = HttpPlugin(catalog)
+    plugin = HttpPlugin()
     with create_test_client(route_handlers=[blob, text], plugins=[plugin]) as client:
         assert "content-encoding" not in client.get("/blob", headers=GZIP).headers
         assert client.get("/text", headers=GZIP).headers["content-encoding"] == "gzip"

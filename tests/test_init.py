@@ -17,7 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.ingest.german_numbers import CellReading, read_cell
 from opendata_sozial.ingest.number_faults import diagnose
 from tests.conftest import CATALOG_FILE, DATAPACKAGES

@@ -9,10 +9,12 @@ from pyjstat import pyjstat
 from opendata_sozial.db.data_tables import CONVERTERS
 from opendata_sozial.formats.jsonstat import jsonstat_dataset
 from opendata_sozial.ingest.package import read_package
+from opendata_sozial.model.dataset import Dataset, Resource
+from opendata_sozial.model.parse import parse_dataset
 from tests.conftest import DATAPACKAGES
 
 
-def _table(name: str) -> tuple[dict[str, Any], dict[str, Any], list[str], list[list[Any]]]:
+def _table(name: str) -> tuple[Dataset, Resource, list[str], list[list[Any]]]:
     pkg = read_package(DATAPACKAGES / name)
     res = pkg.resources()[0]
     types = [f["type"] for f in res["schema"]["fields"]]
@@ -23,14 +25,15 @@ def _table(name: str) -> tuple[dict[str, Any], dict[str, Any], list[str], list[l
             [None if v == "" else CONVERTERS[t](v) for t, v in zip(types, row, strict=True)]
             for row in reader
         ]
-    return pkg.descriptor, res["schema"], header, rows
+    dataset = parse_dataset(pkg.descriptor)
+    return dataset, dataset.resources[0], header, rows
 
 
 def test_jsonstat_round_trips_through_pyjstat() -> None:
-    descriptor, schema, header, rows = _table("bevoelkerungsstand")
+    dataset, resource, header, rows = _table("bevoelkerungsstand")
     document = jsonstat_dataset(
-        descriptor=descriptor,
-        schema=schema,
+        dataset=dataset,
+        resource=resource,
         columns=header,
         rows=rows,
         href="http://x/rows.jsonstat",
@@ -49,9 +52,9 @@ def test_jsonstat_round_trips_through_pyjstat() -> None:
 
 
 def test_status_symbols_and_units_are_carried() -> None:
-    descriptor, schema, header, rows = _table("bevoelkerungsstand")
+    dataset, resource, header, rows = _table("bevoelkerungsstand")
     document = jsonstat_dataset(
-        descriptor=descriptor, schema=schema, columns=header, rows=rows, href="h", updated="u"
+        dataset=dataset, resource=resource, columns=header, rows=rows, href="h", updated="u"
     )
     flagged = [i for i, row in enumerate(rows) if row[header.index("wert_status")] == "()"]
     assert flagged
@@ -61,9 +64,9 @@ def test_status_symbols_and_units_are_carried() -> None:
 
 
 def test_unit_dimension_becomes_metric_role() -> None:
-    descriptor, schema, header, rows = _table("lebensformen")
+    dataset, resource, header, rows = _table("lebensformen")
     document = jsonstat_dataset(
-        descriptor=descriptor, schema=schema, columns=header, rows=rows, href="h", updated="u"
+        dataset=dataset, resource=resource, columns=header, rows=rows, href="h", updated="u"
     )
     assert document["role"] == {"metric": ["einheit"]}
     assert document["dimension"]["einheit"]["category"]["unit"]["%"] == {"label": "%"}

@@ -21,14 +21,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
-from opendata_sozial.db.engine import create_db_engine
-from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.services.publish import publish
 from opendata_sozial.urls import Urls, pinned_path
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests.conftest import DATAPACKAGES
+from tests.publishing import change_figure, publish_into
 
 BASE = "http://testserver.local"
 PINNED = f"{BASE}/api/v1/releases/1/"
@@ -55,21 +52,8 @@ def _packages(target: Path, *, changed: bool) -> Path:
     for name in PACKAGES:
         shutil.copytree(DATAPACKAGES / name, target / name)
     if changed:
-        folder = target / "lebensformen"
-        csv = folder / "data" / "lebensformen.csv"
-        csv.write_text(csv.read_text(encoding="utf-8").replace(",2123,", ",2124,"), "utf-8")
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(csv)
-        (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False))
+        change_figure(target / "lebensformen")
     return target
-
-
-def _publish(url: str, folder: Path, notes: str) -> None:
-    engine = create_db_engine(url)
-    try:
-        publish([folder], engine=engine, catalog=load_catalog(CATALOG_FILE), notes=notes)
-    finally:
-        engine.dispose()
 
 
 def _link_targets(header: str) -> list[str]:
@@ -150,7 +134,7 @@ def assert_all_pinned(seen: dict[str, list[str]]) -> None:
 def test_every_link_of_a_pinned_answer_stays_in_its_release(
     database_url: str, tmp_path: Path
 ) -> None:
-    _publish(database_url, _packages(tmp_path / "first", changed=False), "Erstausgabe")
+    publish_into(database_url, [_packages(tmp_path / "first", changed=False)], notes="Erstausgabe")
     settings = Settings(
         database_url=database_url,
         base_url=BASE,
@@ -170,7 +154,9 @@ def test_every_link_of_a_pinned_answer_stays_in_its_release(
         problem = client.get(f"{rows}?_cursor=x").json()
         assert (problem["status"], problem["instance"]) == (400, rows)
 
-        _publish(database_url, _packages(tmp_path / "second", changed=True), "Korrektur")
+        publish_into(
+            database_url, [_packages(tmp_path / "second", changed=True)], notes="Korrektur"
+        )
         current = client.get("/api/v1/datasets/lebensformen").json()
         assert current["release"] == 2
         again = walk(client, START)

@@ -14,7 +14,10 @@ from opendata_sozial.formats.formatting import (
     format_period,
     format_period_range,
 )
+from opendata_sozial.model.dataset import Break
+from opendata_sozial.model.parse import parse_dataset, parse_table
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import MAX_SERIES, build_chart, nice_scale
 from opendata_sozial.views.preview import PreviewRequest, parse_preview
 from opendata_sozial.views.snippets import text_fields
@@ -84,7 +87,7 @@ COLUMNS = ["gruppe", "jahr", "wert", "wert_status"]
 
 def test_chart_draws_a_line_per_series_in_category_order() -> None:
     rows = [(g, y, float(y - 2000), None) for g in ("a", "b") for y in (2015, 2016, 2017)]
-    chart = build_chart(columns=COLUMNS, rows=rows, schema=SCHEMA)
+    chart = build_chart(columns=COLUMNS, rows=rows, table=parse_table("t", SCHEMA))
     assert chart is not None
     assert chart.kind == "line"
     assert [s.label for s in chart.series] == ["b", "a"]
@@ -96,7 +99,7 @@ def test_chart_draws_a_line_per_series_in_category_order() -> None:
 
 def test_chart_leaves_a_gap_for_withheld_values() -> None:
     rows = [("a", 2015, 1.0, None), ("a", 2016, None, "/"), ("a", 2017, 3.0, None)]
-    chart = build_chart(columns=COLUMNS, rows=rows, schema=SCHEMA)
+    chart = build_chart(columns=COLUMNS, rows=rows, table=parse_table("t", SCHEMA))
     assert chart is not None
     assert chart.series[0].path.count("M") == 2
     assert chart.table.rows[1] == ("2016", ["/"])
@@ -105,7 +108,7 @@ def test_chart_leaves_a_gap_for_withheld_values() -> None:
 def test_chart_marks_a_break_between_the_points_around_it() -> None:
     rows = [("a", y, 1.0, None) for y in (2015, 2016, 2017)]
     chart = build_chart(
-        columns=COLUMNS, rows=rows, schema=SCHEMA, breaks=[{"period": "2016", "description": ""}]
+        columns=COLUMNS, rows=rows, table=parse_table("t", SCHEMA), breaks=[Break("2016", "")]
     )
     assert chart is not None
     x_2015, x_2016 = (t.position for t in chart.x_ticks[:2])
@@ -119,7 +122,7 @@ def test_chart_limits_series_and_says_so() -> None:
         "fields": [{**SCHEMA["fields"][0], "categories": []}, *SCHEMA["fields"][1:]],
     }
     rows = [(f"g{i:02d}", y, 1.0, None) for i in range(12) for y in (2015, 2016)]
-    chart = build_chart(columns=COLUMNS, rows=rows, schema=schema)
+    chart = build_chart(columns=COLUMNS, rows=rows, table=parse_table("t", schema))
     assert chart is not None
     assert len(chart.series) == MAX_SERIES
     assert any(f"ersten {MAX_SERIES} von 12 Reihen" in note for note in chart.notes)
@@ -127,7 +130,7 @@ def test_chart_limits_series_and_says_so() -> None:
 
 def test_chart_without_a_time_series_is_a_bar_chart() -> None:
     rows = [("a", 2015, 4.0, None), ("b", 2015, -2.0, None)]
-    chart = build_chart(columns=COLUMNS, rows=rows, schema=SCHEMA)
+    chart = build_chart(columns=COLUMNS, rows=rows, table=parse_table("t", SCHEMA))
     assert chart is not None
     assert chart.kind == "bar"
     assert [b.label for b in chart.bars] == ["a", "b"]
@@ -144,7 +147,9 @@ def test_chart_keeps_to_one_unit() -> None:
         "primaryKey": ["jahr", "einheit"],
     }
     rows = [(y, 1.0, u) for u in ("1 000", "%") for y in (2015, 2016)]
-    chart = build_chart(columns=["jahr", "wert", "einheit"], rows=rows, schema=schema)
+    chart = build_chart(
+        columns=["jahr", "wert", "einheit"], rows=rows, table=parse_table("t", schema)
+    )
     assert chart is not None
     assert chart.unit == "Einheit: %"
     assert "weitere Einheiten: „1 000“" in chart.notes[0]
@@ -152,7 +157,7 @@ def test_chart_keeps_to_one_unit() -> None:
 
 def test_chart_needs_a_value_column() -> None:
     schema = {"fields": [{"name": "name", "type": "string"}], "primaryKey": ["name"]}
-    assert build_chart(columns=["name"], rows=[("x",)], schema=schema) is None
+    assert build_chart(columns=["name"], rows=[("x",)], table=parse_table("t", schema)) is None
 
 
 @pytest.mark.parametrize(
@@ -166,8 +171,9 @@ def test_nice_scale(low: float, high: float, expected: tuple[float, float, float
 # Citation
 
 
-def _record() -> DatasetRecord:
+def _record(**changes: str) -> DatasetRecord:
     descriptor = json.loads((DATAPACKAGES / "lebensformen" / "datapackage.json").read_text())
+    descriptor.update(changes)
     return DatasetRecord(
         name="lebensformen",
         title=descriptor["title"],
@@ -178,16 +184,15 @@ def _record() -> DatasetRecord:
 
 
 def test_citation_as_text() -> None:
-    text = citation(_record(), 3, "https://daten.example/", date(2026, 2, 1), "text")
+    text = citation(_record(), 3, Urls.of("https://daten.example/"), date(2026, 2, 1), "text")
     assert text.startswith("Ministerium für Arbeit, Gesundheit und Soziales")
     assert "(2025): Lebensformen in NRW 2015–2019. Datensatz, Release 3, Version 1.0.0." in text
     assert "https://daten.example/datensaetze/lebensformen (abgerufen am 01.02.2026)." in text
 
 
 def test_citation_as_bibtex_escapes_special_characters() -> None:
-    record = _record()
-    record.descriptor["title"] = "Quoten & Anteile in %"
-    text = citation(record, 3, "https://daten.example", date(2026, 2, 1), "bibtex")
+    record = _record(title="Quoten & Anteile in %")
+    text = citation(record, 3, Urls.of("https://daten.example"), date(2026, 2, 1), "bibtex")
     assert text.startswith("@misc{lebensformen-r3,\n")
     assert r"title = {Quoten \& Anteile in \%}" in text
     assert "urldate = {2026-02-01}" in text
@@ -195,7 +200,9 @@ def test_citation_as_bibtex_escapes_special_characters() -> None:
 
 
 def test_citation_as_ris() -> None:
-    lines = citation(_record(), 3, "https://daten.example", date(2026, 2, 1), "ris").split("\n")
+    lines = citation(_record(), 3, Urls.of("https://daten.example"), date(2026, 2, 1), "ris").split(
+        "\n"
+    )
     assert lines[0] == "TY  - DATA"
     assert "PY  - 2025" in lines
     assert "UR  - https://daten.example/datensaetze/lebensformen" in lines
@@ -205,7 +212,7 @@ def test_citation_as_ris() -> None:
 
 def test_citation_rejects_an_unknown_style() -> None:
     with pytest.raises(InvalidParameter, match="text, bibtex, ris"):
-        citation(_record(), 3, "https://daten.example", date(2026, 2, 1), "apa")
+        citation(_record(), 3, Urls.of("https://daten.example"), date(2026, 2, 1), "apa")
 
 
 # Snippets and preview state
@@ -213,9 +220,9 @@ def test_citation_rejects_an_unknown_style() -> None:
 
 def test_text_fields_keep_keys_symbols_and_markers_as_text() -> None:
     descriptor = json.loads((DATAPACKAGES / "nrw-regionen" / "datapackage.json").read_text())
-    schema = descriptor["resources"][0]["schema"]
-    assert "ags" in text_fields(schema)
-    assert text_fields(_record().descriptor["resources"][0]["schema"]) == [
+    table = parse_dataset(descriptor).resources[0]
+    assert "ags" in text_fields(table)
+    assert text_fields(_record().model.resources[0]) == [
         "wert_status",
         "fussnote",
     ]

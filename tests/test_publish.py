@@ -12,28 +12,20 @@ from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.errors import PackageInvalid
-from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.services.publish import publish
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.web.app import create_app
 from tests.conftest import DATAPACKAGES
+from tests.publishing import publish_into
 
 SHIPPED = len(list(DATAPACKAGES.glob("*/datapackage.json")))
 
 
-def _publish(url: str, catalog: CatalogInfo, paths: list[Path]) -> object:
-    engine = create_db_engine(url)
-    try:
-        return publish(paths, engine=engine, catalog=catalog, reference_dirs=[DATAPACKAGES])
-    finally:
-        engine.dispose()
-
-
 def test_publish_then_serve_every_dataset(database_url: str, catalog: CatalogInfo) -> None:
-    first = _publish(database_url, catalog, [DATAPACKAGES])
+    first = publish_into(database_url, [DATAPACKAGES], catalog=catalog)
     assert first.release == 1
     assert first.rows == 10_104  # nrw-regionen has 2 former keys (05313, 05354)
     assert len(first.changed) == SHIPPED
-    again = _publish(database_url, catalog, [DATAPACKAGES])
+    again = publish_into(database_url, [DATAPACKAGES], catalog=catalog)
     assert again.is_unchanged
     assert again.release is None
     with TestClient(
@@ -61,7 +53,7 @@ def test_publish_then_serve_every_dataset(database_url: str, catalog: CatalogInf
 def test_failed_publish_leaves_previous_release_serving(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     broken = tmp_path / "lebensformen"
     shutil.copytree(DATAPACKAGES / "lebensformen", broken)
     csv = broken / "data" / "lebensformen.csv"
@@ -70,7 +62,7 @@ def test_failed_publish_leaves_previous_release_serving(
     descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(csv)
     (broken / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     with pytest.raises(PackageInvalid) as failure:
-        _publish(database_url, catalog, [broken])
+        publish_into(database_url, [broken], catalog=catalog)
     assert [(i.code, i.row, i.field) for i in failure.value.issues] == [("type-error", 2, "wert")]
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         assert client.get("/health/ready").json()["release"] == 1
@@ -85,7 +77,7 @@ def test_unknown_names_get_problem_details(tmp_path: Path, catalog: CatalogInfo)
         assert empty.status_code == 503
         assert empty.headers["content-type"] == "application/problem+json"
         assert empty.headers["retry-after"] == "5"
-    _publish(url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     with TestClient(create_app(Settings(database_url=url))) as client:
         missing = client.get("/api/v1/datasets/gibtsnicht")
         assert missing.status_code == 404
@@ -99,7 +91,7 @@ def test_unknown_names_get_problem_details(tmp_path: Path, catalog: CatalogInfo)
 def test_backend_fault_is_a_problem_without_internals(
     database_url: str, catalog: CatalogInfo
 ) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     engine = create_db_engine(database_url)
     with engine.begin() as conn:
         (table,) = conn.execute(text("SELECT table_name FROM resource")).scalars()

@@ -6,16 +6,8 @@ kills it. Afterwards the API answers exactly as before the attempt, and the next
 succeeds and removes whatever the killed one left (unfinished release, half-loaded tables).
 """
 
-import json
-import os
-import queue
-import shutil
-import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
-from typing import IO
 
 import pytest
 from litestar.testing import TestClient
@@ -26,11 +18,16 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import DATA_TABLE, FILE_CHUNK, RELEASE, RESOURCE
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
-from opendata_sozial.ingest.files import file_digest
-from opendata_sozial.services.faults import PAUSE_POINTS, PAUSED_MARKER
+from opendata_sozial.errors import ConfigError
+from opendata_sozial.services.faults import (
+    PAUSE_POINTS,
+    no_checkpoint,
+    pause_from_environment,
+)
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES
+from tests.publishing import changed_copy, kill_publish_at
 
 PACKAGE = "lebensformen"
 READS = [
@@ -41,61 +38,11 @@ READS = [
 ]
 
 
-def _changed_copy(target: Path) -> Path:
-    """The package with one figure changed: a valid new version that must be loaded."""
-    shutil.copytree(DATAPACKAGES / PACKAGE, target)
-    csv = target / "data" / f"{PACKAGE}.csv"
-    csv.write_text(csv.read_text(encoding="utf-8").replace(",2123,", ",2124,"), encoding="utf-8")
-    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(csv)
-    (target / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    return target
-
-
 def _served(url: str) -> list[tuple[int, bytes]]:
     """Status and body of the reads that show what is served."""
     settings = Settings(database_url=url, release_poll_seconds=0)
     with TestClient(create_app(settings)) as client:
         return [(r.status_code, r.content) for r in (client.get(path) for path in READS)]
-
-
-def _lines_into(stream: IO[str], lines: "queue.Queue[str]") -> None:
-    for line in stream:
-        lines.put(line)
-
-
-def _kill_at(url: str, packages: Path, point: str) -> None:
-    """Run ``publish`` until it reports the pause at ``point``, then SIGKILL it."""
-    env = {
-        **os.environ,
-        "ODS_DATABASE_URL": url,
-        "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES),
-        "ODS_TEST_PAUSE_AT": point,
-    }
-    command = [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE)]
-    process = subprocess.Popen(
-        [*command, "publish", str(packages)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_lines_into, args=(process.stderr, lines), daemon=True)
-    reader.start()
-    seen: list[str] = []
-    try:
-        while f"{PAUSED_MARKER} {point}" not in "".join(seen):
-            seen.append(lines.get(timeout=60))
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        reader.join(timeout=10)
-        process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
 
 
 def _assert_clean(url: str) -> None:
@@ -132,9 +79,9 @@ def test_publish_killed_at_point_keeps_previous_release(
         engine.dispose()
     before = _served(database_url)
     assert before[0] == (200, b'{"status":"ok","release":1}')
-    changed = _changed_copy(tmp_path / PACKAGE)
+    changed = changed_copy(tmp_path / PACKAGE)
 
-    _kill_at(database_url, changed, point)
+    kill_publish_at(database_url, changed, point)
 
     assert _served(database_url) == before
     engine = create_db_engine(database_url)
@@ -173,3 +120,11 @@ def test_publish_waits_for_the_publish_lock(database_url: str, catalog: CatalogI
         assert outcome == [1]
     finally:
         engine.dispose()
+
+
+def test_pause_switch_is_read_from_the_environment_only() -> None:
+    assert not any("pause" in name for name in Settings.model_fields)
+    assert pause_from_environment({}) is no_checkpoint
+    assert pause_from_environment({"ODS_TEST_PAUSE_AT": ""}) is no_checkpoint
+    with pytest.raises(ConfigError, match="ODS_TEST_PAUSE_AT='later' ist kein Haltepunkt"):
+        pause_from_environment({"ODS_TEST_PAUSE_AT": "later"})

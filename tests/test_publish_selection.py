@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import PUBLISH_RUN, TABLE_DIFF, TABLE_DIFF_ROW
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.web.app import create_app
 from tests.cli import ok, run_cli
 from tests.conftest import DATAPACKAGES

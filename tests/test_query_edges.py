@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from opendata_sozial.db.data_tables import ROW_COLUMN, SQL_TYPES, build_table
+from opendata_sozial.db.data_tables import ROW_COLUMN, SQL_TYPES, define_data_table
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.query.builder import count_select, decode_cursor, where_clause
 from opendata_sozial.query.filters import (
@@ -302,7 +302,7 @@ def test_boundary_values_are_answered(api: Client) -> None:
 
 def test_ranges_are_those_of_the_columns() -> None:
     """``INTEGER_RANGES`` follows the column types that ``db/data_tables.py`` creates."""
-    table = build_table("t", {"fields": [{"name": "n", "type": "integer"}]})
+    table = define_data_table("t", {"fields": [{"name": "n", "type": "integer"}]})
     assert isinstance(table.c[ROW_COLUMN].type, Integer)
     assert not isinstance(table.c[ROW_COLUMN].type, BigInteger)
     assert INTEGER_RANGES["row"][1] == 2**31 - 1

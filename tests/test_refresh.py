@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from tests.conftest import CATALOG_FILE, DATAPACKAGES
 
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.cli import cli
 from opendata_sozial.errors import SourceError
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.ingest.regions import RegionNameError, split_name
 from opendata_sozial.ingest.scaffold import ScaffoldOptions, scaffold_package
 from opendata_sozial.ingest.validate import validate_paths

@@ -15,7 +15,7 @@ from pyjstat import pyjstat
 from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
-from opendata_sozial.ingest.files import file_digest
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from tests.conftest import (

@@ -12,21 +12,13 @@ from sqlalchemy import text
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
-from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from opendata_sozial.web.cache import Entry, MemoryTier, is_storable
 from tests.conftest import DATAPACKAGES, ROOT
+from tests.publishing import publish_into
 
 ROWS = "/api/v1/datasets/lebensformen/resources/lebensformen/rows"
 SCALE = "gemeinde-indikatoren-synthetisch"
-
-
-def _publish(url: str, catalog: CatalogInfo, paths: list[Path]) -> None:
-    engine = create_db_engine(url)
-    try:
-        publish(paths, engine=engine, catalog=catalog, reference_dirs=[DATAPACKAGES])
-    finally:
-        engine.dispose()
 
 
 def _client(url: str, cache: Path) -> TestClient:  # type: ignore[type-arg]
@@ -46,7 +38,7 @@ def _change_behind_the_release(url: str, table_column: str = "wert") -> None:
 def test_cache_answers_a_repeated_read_from_the_release(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     with _client(database_url, tmp_path / "cache") as client:
         first = client.get(ROWS, params={"_size": 5})
         _change_behind_the_release(database_url)
@@ -61,7 +53,7 @@ def test_cache_answers_a_repeated_read_from_the_release(
 def test_cache_keeps_gzip_and_identity_apart(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     with _client(database_url, tmp_path / "cache") as client:
         plain = [client.get(ROWS, headers={"Accept-Encoding": "identity"}) for _ in range(2)]
         packed = [client.get(ROWS, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
@@ -73,7 +65,7 @@ def test_cache_keeps_gzip_and_identity_apart(
 
 
 def test_cache_never_keeps_errors(database_url: str, catalog: CatalogInfo, tmp_path: Path) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     with _client(database_url, tmp_path / "cache") as client:
         statuses = [client.get(f"{ROWS}?gibtsnicht=1").status_code for _ in range(2)]
         assert statuses == [400, 400]
@@ -83,7 +75,7 @@ def test_cache_never_keeps_errors(database_url: str, catalog: CatalogInfo, tmp_p
 def test_a_new_release_is_a_new_key(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
-    _publish(database_url, catalog, [DATAPACKAGES / "lebensformen"])
+    publish_into(database_url, [DATAPACKAGES / "lebensformen"], catalog=catalog)
     settings = Settings(
         database_url=database_url,
         cache_dir=tmp_path / "cache",
@@ -92,10 +84,10 @@ def test_a_new_release_is_a_new_key(
     )
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/datasets").json()["total"] == 1
-        _publish(
+        publish_into(
             database_url,
-            catalog,
             [DATAPACKAGES / "lebensformen", DATAPACKAGES / "bevoelkerungsstand"],
+            catalog=catalog,
         )
         listing = client.get("/api/v1/datasets").json()
     assert listing["release"] == 2
@@ -125,7 +117,7 @@ def test_large_responses_go_to_the_disk_tier(
     scale_package: Path, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'ods.sqlite'}"
-    _publish(url, catalog, [scale_package])
+    publish_into(url, [scale_package], catalog=catalog)
     base = f"/api/v1/datasets/{SCALE}/resources/{SCALE}"
     original = (scale_package / "data" / f"{SCALE}.csv").read_bytes()
     cache = tmp_path / "cache"

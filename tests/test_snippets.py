@@ -13,10 +13,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,8 +23,10 @@ from typing import Any
 
 import pytest
 
+from opendata_sozial.model.parse import parse_table
 from opendata_sozial.views.snippets import VARIANT, Snippet, usage_snippets
 from tests.conftest import DATAPACKAGES, ROOT
+from tests.servers import serving
 
 KEY = "ags"
 
@@ -54,44 +54,26 @@ def _keys(package: str, resource: dict[str, Any]) -> list[str]:
         return sorted(row[KEY] for row in csv.DictReader(handle))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310  # loopback test server
         return bytes(response.read())
 
 
 @pytest.fixture(scope="module")
-def live(published_url: str) -> Iterator[str]:
+def live(published_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of ``opendata-sozial serve`` over the published database."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ODS_DATABASE_URL": published_url, "ODS_BASE_URL": base}
-    server = subprocess.Popen(  # our own CLI
-        [sys.executable, "-m", "opendata_sozial", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(f"{base}/health/ready")
-                break
-            except (OSError, urllib.error.URLError):
-                assert time.monotonic() < deadline, "server did not become ready"
-                assert server.poll() is None, "server exited"
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+
+    def env(port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ODS_DATABASE_URL": published_url,
+            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+
+    command = [sys.executable, "-m", "opendata_sozial", "serve"]
+    logs = tmp_path_factory.mktemp("snippets-server")
+    with serving(lambda port: [*command, "--port", str(port)], env, logs) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _snippets(live: str, package: str, resource: dict[str, Any]) -> dict[str, Snippet]:
@@ -100,7 +82,7 @@ def _snippets(live: str, package: str, resource: dict[str, Any]) -> dict[str, Sn
     links = next(r for r in detail["links"]["resources"] if r["name"] == resource["name"])
     snippets = usage_snippets(
         resource=resource["name"],
-        schema=resource["schema"],
+        table=parse_table(resource["name"], resource["schema"]),
         original_url=links["downloads"]["original"]["url"],
         rows_url=links["rows"],
         excel_url=links["downloads"]["csv_excel_de"]["url"],

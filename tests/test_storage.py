@@ -7,10 +7,8 @@ removes all of it, while every complete release (pinned URLs of old ones include
 serving byte for byte.
 """
 
-import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,37 +29,14 @@ from opendata_sozial.db.models import (
     TABLE_DIFF,
     TABLE_DIFF_ROW,
 )
-from opendata_sozial.ingest.files import file_digest
 from opendata_sozial.services.faults import PAUSE_POINTS
-from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
-from tests.test_publish_crash import _kill_at
+from tests.publishing import changed_copy, kill_publish_at, publish_into
 
 PACKAGE = "lebensformen"
 STRAY = "data_0123456789abcdef0123"
 """A physical table of our name pattern without a ``data_table`` row."""
-
-
-def _version(target: Path, figure: int) -> Path:
-    """The package with one figure set to ``figure``: a new version with its own table."""
-    shutil.copytree(DATAPACKAGES / PACKAGE, target)
-    csv = target / "data" / f"{PACKAGE}.csv"
-    csv.write_text(
-        csv.read_text(encoding="utf-8").replace(",2123,", f",{figure},"), encoding="utf-8"
-    )
-    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"][0]["hash"], descriptor["resources"][0]["bytes"] = file_digest(csv)
-    (target / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    return target
-
-
-def _publish(url: str, catalog: CatalogInfo, package: Path) -> int | None:
-    engine = create_db_engine(url)
-    try:
-        return publish([package], engine=engine, catalog=catalog).release
-    finally:
-        engine.dispose()
 
 
 def _pinned(number: int) -> list[str]:
@@ -138,14 +113,19 @@ def _leave_garbage(url: str, catalog: CatalogInfo, tmp_path: Path) -> list[int]:
     mid-load: its release stays ``loading`` and its table only registered. Returns the numbers
     of the complete releases.
     """
-    assert _publish(url, catalog, DATAPACKAGES / PACKAGE) == 1
-    assert _publish(url, catalog, _version(tmp_path / "v2" / PACKAGE, 3001)) == 2
+    assert publish_into(url, [DATAPACKAGES / PACKAGE], catalog=catalog).release == 1
+    assert (
+        publish_into(url, [changed_copy(tmp_path / "v2" / PACKAGE, 3001)], catalog=catalog).release
+        == 2
+    )
     chooser = random.Random(16)  # noqa: S311  # reproducible test order, not cryptography
     points = [*PAUSE_POINTS, *chooser.choices(PAUSE_POINTS, k=2)]
     chooser.shuffle(points)
     points.append("data-load")
     for number, point in enumerate(points):
-        _kill_at(url, _version(tmp_path / f"killed-{number}" / PACKAGE, 4000 + number), point)
+        kill_publish_at(
+            url, changed_copy(tmp_path / f"killed-{number}" / PACKAGE, 4000 + number), point
+        )
     engine = create_db_engine(url)
     try:
         with engine.begin() as conn:  # a stray table of our name pattern, no data_table row
@@ -176,7 +156,12 @@ def test_next_publish_removes_what_killed_publishes_left(
     before = _served(database_url, numbers)
     assert all(status == 200 for status, _ in before.values())
 
-    assert _publish(database_url, catalog, _version(tmp_path / "v3" / PACKAGE, 5001)) == 3
+    assert (
+        publish_into(
+            database_url, [changed_copy(tmp_path / "v3" / PACKAGE, 5001)], catalog=catalog
+        ).release
+        == 3
+    )
 
     _assert_no_orphan(database_url)
     after = _served(database_url, [*numbers, 3])
@@ -222,14 +207,16 @@ def test_gc_reports_an_unfinished_release_and_removes_it(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
     """A publish killed before its switch left release 2 ``loading``: gc removes it too."""
-    assert _publish(database_url, catalog, DATAPACKAGES / PACKAGE) == 1
-    _kill_at(database_url, _version(tmp_path / "v2" / PACKAGE, 3001), "before-switch")
+    assert publish_into(database_url, [DATAPACKAGES / PACKAGE], catalog=catalog).release == 1
+    kill_publish_at(database_url, changed_copy(tmp_path / "v2" / PACKAGE, 3001), "before-switch")
     dry = _gc(database_url, "--dry-run")
     assert "  Release 2: nie fertig geworden (loading)\n" in dry.stdout
     assert "Zusammen: 1 unfertiges Release, 1 Datentabelle (" in dry.stdout
     assert _gc(database_url).returncode == 0
     _assert_no_orphan(database_url)
-    assert _publish(database_url, catalog, DATAPACKAGES / PACKAGE) is None  # still release 1
+    assert (
+        publish_into(database_url, [DATAPACKAGES / PACKAGE], catalog=catalog).release is None
+    )  # still release 1
 
 
 def test_gc_never_creates_a_database(tmp_path: Path) -> None:

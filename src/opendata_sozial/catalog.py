@@ -264,25 +264,32 @@ class CatalogInfo(_Strict):
         Matched by its ``path`` (IRI or homepage, scheme and trailing ``/`` aside), else by its
         exact ``title``.
         """
+        return self.organisation_named(contributor.get("title"), contributor.get("path"))
+
+    def organisation_named(self, title: object, path: object) -> Organisation | None:
+        """The organisation with web address ``path`` (else the exact name ``title``), if any."""
         known = [self.publisher, *self.organisations]
-        path = contributor.get("path")
         if path:
             for org in known:
                 sites = [str(org.uri)] + ([str(org.homepage)] if org.homepage else [])
                 if any(_same_site(str(path), site) for site in sites):
                     return org
-        title = contributor.get("title")
         return next((org for org in known if org.name == title), None)
+
+
+def read_yaml(path: Path, label: str) -> object:
+    """The YAML document in ``path``; ``ConfigError`` (``label`` names the kind of file)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{label} {path} nicht lesbar: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{label} {path} ist kein gültiges YAML: {exc}") from exc
 
 
 def load_catalog(path: Path) -> CatalogInfo:
     """Read and validate the catalog file; raise ``ConfigError`` naming the bad key."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"Katalogdatei {path} nicht lesbar: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Katalogdatei {path} ist kein gültiges YAML: {exc}") from exc
+    raw = read_yaml(path, "Katalogdatei")
     try:
         info = CatalogInfo.model_validate(raw)
     except ValidationError as exc:

@@ -1,6 +1,7 @@
 """Command line of the publisher: validate, init, list, info (and publish/serve)."""
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +86,9 @@ def list_packages(context: _Context) -> None:
     """
     from rich.table import Table
 
+    from opendata_sozial.model.dataset import Period
+    from opendata_sozial.model.parse import parse_dataset
+
     header = ("Name", "Titel", "Zeitraum", "Kapitel")
     lines: list[tuple[str, str, str, str]] = []
     for folder in find_packages([context.settings.datapackages_dir]):
@@ -93,15 +97,9 @@ def list_packages(context: _Context) -> None:
         except DescriptorError as exc:
             lines.append((folder.name, f"Fehler: {exc.issue.message}", "", ""))
             continue
-        temporal = pkg.descriptor.get("x_temporal") or {}
-        lines.append(
-            (
-                pkg.name,
-                str(pkg.descriptor.get("title", "")),
-                f"{temporal.get('start', '?')}–{temporal.get('end', '?')}",
-                str(pkg.descriptor.get("x_chapter", "")),
-            )
-        )
+        dataset = parse_dataset(pkg.descriptor)
+        period = dataset.period or Period("?", "?")
+        lines.append((pkg.name, dataset.title, f"{period.start}–{period.end}", dataset.chapter))
     if not context.out.is_terminal:
         for line in (header, *lines):
             click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line))
@@ -275,13 +273,13 @@ def publish(
 
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.errors import PackageInvalid, PublishRefused
-    from opendata_sozial.services.faults import pause_at
+    from opendata_sozial.services.faults import pause_from_environment
     from opendata_sozial.services.publish import Selection
     from opendata_sozial.services.publish import publish as run_publish
 
     # `publish --withdraw NAME` alone withdraws; bare `publish` publishes datapackages/.
     targets = list(paths) or ([] if withdraw else [context.settings.datapackages_dir])
-    checkpoint = pause_at(context.settings.test_pause_at)
+    checkpoint = pause_from_environment(os.environ)
     engine = create_db_engine(
         context.settings.database_url, pooler=context.settings.database_pooler
     )

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         default=Path("catalog/catalog.yaml"),
         description="Catalog-level metadata (title, publisher, themes, chapters).",
     )
+    geography_dir: Path = Field(
+        default=Path("geography/nrw-geometrie/data"),
+        description="Folder with the boundary files of the region pages' maps "
+        "(`kreise.geojson`, `gemeinden.geojson`, © GeoBasis-DE / BKG).",
+    )
     search_concepts_file: Path = Field(
         default=Path("catalog/search-concepts.yaml"),
         description="The search's concept list: synonyms, related readings and hints for "
@@ -151,12 +156,6 @@ class Settings(BaseSettings):
     )
     rate_limit_window_seconds: int = Field(
         default=60, ge=1, description="Length of the rate-limit window in seconds."
-    )
-    test_pause_at: str | None = Field(
-        default=None,
-        description="Fault injection for the crash tests only: `publish` stops at this named "
-        "point (see docs/operations.md), writes `ods-paused-at NAME` to stderr and waits to be "
-        "killed. Never set it in production.",
     )
 
     @field_validator("trusted_proxies")

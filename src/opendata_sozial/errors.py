@@ -158,6 +158,14 @@ class QueryTimeout(OpendataError):
     title = "Abfrage dauert zu lange"
 
 
+class DatabaseUnavailable(OpendataError):
+    """The database does not answer, or every pooled connection stayed taken."""
+
+    code = "database-unavailable"
+    status = 503
+    title = "Datenbank nicht erreichbar"
+
+
 class ReleaseNotFound(OpendataError):
     """The requested release number does not exist (or never completed)."""
 

@@ -4,40 +4,36 @@ from rich.console import Console
 from rich.table import Table
 
 from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.model.dataset import Period, Spatial
+from opendata_sozial.model.parse import parse_dataset
 
 
 def print_info(pkg: PackageSource, console: Console) -> None:
     """Print title, description, coverage, notes and the schema of each resource."""
-    d = pkg.descriptor
+    d = parse_dataset(pkg.descriptor)
+    console.print(f"[bold]{d.title or pkg.name}[/] ({pkg.name}, Version {d.version or '?'})")
+    console.print(d.description)
+    period = d.period or Period()
+    spatial = d.spatial or Spatial()
     console.print(
-        f"[bold]{d.get('title', pkg.name)}[/] ({pkg.name}, Version {d.get('version', '?')})"
+        f"Zeitraum: {period.start}–{period.end}; Raum: {spatial.level} {', '.join(spatial.keys)}"
     )
-    console.print(str(d.get("description", "")))
-    temporal = d.get("x_temporal") or {}
-    spatial = d.get("x_spatial") or {}
-    console.print(
-        f"Zeitraum: {temporal.get('start')}–{temporal.get('end')}; Raum: {spatial.get('level')} {', '.join(spatial.get('keys', []))}"
-    )
-    console.print(f"Quelle: {', '.join(str(s.get('path')) for s in d.get('sources', []))}")
-    console.print(f"Namensnennung: {d.get('x_attribution', '')}")
-    for note in d.get("x_footnotes", []):
-        console.print(f"Fußnote {note.get('marker')}: {note.get('text')}")
-    for brk in d.get("x_breaks", []):
-        console.print(f"Bruch {brk.get('period')}: {brk.get('description')}")
-    for res in pkg.resources():
+    console.print(f"Quelle: {', '.join(str(s.path) for s in d.sources)}")
+    console.print(f"Namensnennung: {d.attribution or ''}")
+    for note in d.footnotes:
+        console.print(f"Fußnote {note.marker}: {note.text}")
+    for brk in d.breaks:
+        console.print(f"Bruch {brk.period}: {brk.description}")
+    for res in d.resources:
         table = Table(
             "Feld",
             "Typ",
             "Titel",
             "Einheit",
-            title=f"Ressource {res.get('name')} ({res.get('path')}, {res.get('bytes')} Byte)",
+            title=f"Ressource {res.name} ({res.path}, {res.bytes} Byte)",
             title_justify="left",
         )
-        for field in (res.get("schema") or {}).get("fields", []):
-            unit = field.get("x_unit") or (
-                f"siehe {field['x_unit_field']}" if field.get("x_unit_field") else ""
-            )
-            table.add_row(
-                str(field.get("name")), str(field.get("type")), str(field.get("title", "")), unit
-            )
+        for field in res.fields:
+            unit = field.unit or (f"siehe {field.unit_field}" if field.unit_field else "")
+            table.add_row(field.name, field.type, field.title or "", unit)
         console.print(table)

@@ -15,6 +15,25 @@ from opendata_sozial.media import TURTLE
 API_PREFIX = "/api/v1"
 PINNABLE_PREFIX = f"{API_PREFIX}/datasets"
 """Paths a release can pin (see ``web/releases.py:PINNED``)."""
+PINNED_PREFIX = f"{API_PREFIX}/releases/{{number}}"
+"""The pinned prefix as an OpenAPI path template (``/api/v1/releases/{number}``)."""
+PAGE_PREFIX = "/datensaetze"
+"""The HTML pages of the datasets."""
+
+
+def pinned_template(path: str) -> str:
+    """A pinnable path (``/api/v1/datasets…``) as the path template of its pinned form."""
+    return f"{PINNED_PREFIX}{path.removeprefix(API_PREFIX)}"
+
+
+def page_path(name: str) -> str:
+    """The path of a dataset's HTML page (``/datensaetze/{name}``)."""
+    return f"{PAGE_PREFIX}/{name}"
+
+
+def versions_path(name: str) -> str:
+    """The path of a dataset's page of changed rows (``/datensaetze/{name}/versionen``)."""
+    return f"{page_path(name)}/versionen"
 
 
 def _rdf_links(base: str, name: str) -> dict[str, str]:
@@ -41,6 +60,23 @@ class Urls:
 
     base: str
     release: int | None = None
+
+    @classmethod
+    def of(cls, base_url: str, release: int | None = None) -> "Urls":
+        """The links under ``base_url`` (a trailing slash is dropped), pinned to ``release``."""
+        return cls(str(base_url).rstrip("/"), release)
+
+    def unpinned(self) -> "Urls":
+        """The same links for the current release (DCAT records, feeds, release history)."""
+        return Urls(self.base) if self.is_pinned else self
+
+    def pinned_to(self, release: int) -> "Urls":
+        """The same links for release ``release`` (``/api/v1/releases/{release}/…``)."""
+        return Urls(self.base, release)
+
+    def public_path(self, path: str) -> str:
+        """A routed path as the client asked for it: the pin put back on dataset paths."""
+        return pinned_path(path, self.release)
 
     @property
     def is_pinned(self) -> bool:
@@ -101,18 +137,102 @@ class Urls:
         """Map data (``suffix`` ``""``: GeoJSON with values, ``.json``: values by key)."""
         return f"{self.base}{API_PREFIX}/regions/map{suffix}?{urlencode(list(query))}"
 
+    def current_dataset(self, name: str) -> str:
+        """A dataset's API URL in the current release, whatever the pin (CKAN, DCAT)."""
+        return self.unpinned().dataset(name)
+
+    def download(self, name: str, resource: str, suffix: str) -> str:
+        """A download of a resource of the current release (``.csv``, ``/rows.xlsx`` …)."""
+        return f"{self.unpinned().resource(name, resource)}{suffix}"
+
+    def datapackage(self, name: str) -> str:
+        """The Data Package descriptor of a dataset of the current release."""
+        return f"{self.current_dataset(name)}/datapackage.json"
+
+    # Region web pages (never pinned, like the region API)
+
+    def regions_page(self, **query: str) -> str:
+        """The region start page: search (``q``), list and map (``ebene``)."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.base}/regionen{extra}"
+
+    def region_page(self, key: str, **query: str) -> str:
+        """The Steckbrief (profile page) of a region, ``indikator`` chooses the map's figure."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.base}/regionen/{quote(key, safe='')}{extra}"
+
+    def region_compare_page(self, keys: Sequence[str], **query: str) -> str:
+        """The page comparing places side by side (``keys`` in the order shown)."""
+        pairs = {"keys": ",".join(keys), **query} if keys else dict(query)
+        extra = f"?{urlencode(pairs, safe=',')}" if pairs else ""
+        return f"{self.base}/regionen/vergleich{extra}"
+
     def diff(self, name: str, old: int, new: int) -> str:
         """What changed in a dataset between two releases (names its releases: never pinned)."""
-        return f"{self.base}/api/v1/datasets/{name}/diff?from={old}&to={new}"
+        return f"{self.base}{PINNABLE_PREFIX}/{name}/diff?from={old}&to={new}"
 
     def diff_rows(self, name: str, old: int, new: int, **query: str | int) -> str:
         """The changed rows between two releases, with further query parameters (paging)."""
         extra = f"&{urlencode(query)}" if query else ""
-        return f"{self.base}/api/v1/datasets/{name}/diff/rows?from={old}&to={new}{extra}"
+        return f"{self.base}{PINNABLE_PREFIX}/{name}/diff/rows?from={old}&to={new}{extra}"
 
     def versions_page(self, name: str, old: int, new: int) -> str:
         """The web page of the changed rows between two releases."""
-        return f"{self.base}/datensaetze/{name}/versionen?von={old}&bis={new}"
+        return f"{self.base}{versions_path(name)}?von={old}&bis={new}"
+
+    # Pages, records and other resources of the service (never pinned)
+
+    def home(self) -> str:
+        """The start page (the catalog's landing page, with a trailing slash)."""
+        return f"{self.base}/"
+
+    def page(self, name: str) -> str:
+        """A dataset's HTML page (DCAT landing page, citation URL)."""
+        return f"{self.base}{page_path(name)}"
+
+    def current_path(self, path: str) -> str:
+        """An absolute URL of a path as routed, never pinned (the DCAT documents)."""
+        return f"{self.base}{path}"
+
+    def catalog_record(self) -> str:
+        """The DCAT catalog's IRI (``/catalog``)."""
+        return f"{self.base}/catalog"
+
+    def dataset_record(self, name: str) -> str:
+        """A dataset's DCAT IRI and ``dct:identifier`` (``/datasets/{name}``)."""
+        return f"{self.base}/datasets/{name}"
+
+    def dataset_record_file(self, name: str, suffix: str) -> str:
+        """A dataset's DCAT record in one RDF syntax (``suffix``: ``ttl``, ``rdf``, ``jsonld``)."""
+        return f"{self.dataset_record(name)}.{suffix}"
+
+    def problem_type(self, code: str) -> str:
+        """The RFC 9457 ``type`` of a problem: its documentation page."""
+        return f"{self.base}/problems/{code}"
+
+    def api_root(self) -> str:
+        """The root of the API (``/api/v1``)."""
+        return f"{self.base}{API_PREFIX}"
+
+    def release_api(self, number: int) -> str:
+        """A release's summary in the API (its datasets are ``pinned_to(number).datasets()``)."""
+        return f"{self.base}{API_PREFIX}/releases/{number}"
+
+    def release_change(self, number: int, dataset: str) -> str:
+        """The ID of a dataset's change in a release (feeds)."""
+        return f"{self.release_api(number)}#{dataset}"
+
+    def changes_feed(self) -> str:
+        """The change feed as JSON Feed."""
+        return f"{self.base}{API_PREFIX}/changes"
+
+    def changes_atom(self) -> str:
+        """The change feed as Atom."""
+        return f"{self.base}{API_PREFIX}/changes.atom"
+
+    def ckan_help(self, action: str) -> str:
+        """The CKAN ``help`` link of an action (``help_show``)."""
+        return f"{self.base}/api/3/action/help_show?name={action}"
 
     def with_query(self, path: str, raw_query: str, **replace: str) -> str:
         """The URL of ``path`` with ``raw_query`` exactly as sent, but ``replace``'d parameters.

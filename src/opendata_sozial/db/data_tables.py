@@ -71,7 +71,7 @@ def physical_name(content_hash: str) -> str:
     return f"data_{content_hash[:20]}"
 
 
-def build_table(name: str, schema: dict[str, Any], metadata: MetaData | None = None) -> Table:
+def define_data_table(name: str, schema: dict[str, Any], metadata: MetaData | None = None) -> Table:
     """Build the SQLAlchemy table for a Table Schema, with indexes on key and dimensions."""
     metadata = metadata or MetaData()
     fields = schema["fields"]

@@ -43,11 +43,6 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """True for the embedded SQLite backend."""
-    return engine.dialect.name == "sqlite"
-
-
 Pooler = Literal["none", "transaction"]
 """What sits between us and PostgreSQL (``ODS_DATABASE_POOLER``)."""
 

@@ -1,22 +1,31 @@
 """How to cite a dataset: plain text (German), BibTeX, RIS and CSL-JSON.
 
-``citation(dataset, release, base_url, accessed, style)`` is the one entry point; the web pages
+``citation(dataset, release, urls, accessed, style)`` is the one entry point; the web pages
 show all three styles and an API endpoint can serve them as they are. Every style names the
 title, the publisher, the year, the release, the URL of the dataset page and the access date.
 """
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import format_date
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 
-STYLES: Final = ("text", "bibtex", "ris", "csl")
+STYLE_MEDIA: Final = {
+    "text": "text/plain",
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "csl": "application/vnd.citationstyles.csl+json",
+}
+"""Citation style -> media type of its answer."""
+STYLES: Final = tuple(STYLE_MEDIA)
+UNNAMED_PUBLISHER: Final = "Land Nordrhein-Westfalen"
+"""Named as publisher when a package names none (``validate`` refuses such packages)."""
 _BIBTEX_SPECIAL: Final = str.maketrans(
     {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
     | {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -25,7 +34,7 @@ _BIBTEX_SPECIAL: Final = str.maketrans(
 
 @dataclass(frozen=True, slots=True)
 class CitationFacts:
-    """What every citation style needs, taken from the descriptor."""
+    """What every citation style needs, taken from the dataset model."""
 
     key: str
     title: str
@@ -40,37 +49,23 @@ class CitationFacts:
     accessed: date
 
 
-def dataset_page_url(base_url: str, name: str) -> str:
-    """The human landing page of a dataset (the URL a citation points to)."""
-    return f"{base_url.rstrip('/')}/datensaetze/{name}"
-
-
-def _contributors(descriptor: Mapping[str, Any], role: str) -> list[str]:
-    return [
-        str(c.get("title", ""))
-        for c in descriptor.get("contributors", [])
-        if role in c.get("roles", [])
-    ]
-
-
 def citation_facts(
-    dataset: DatasetRecord, release: int, base_url: str, accessed: date
+    dataset: DatasetRecord, release: int, urls: Urls, accessed: date
 ) -> CitationFacts:
     """The facts of a citation; the year is that of the first release with this content."""
-    descriptor = dataset.descriptor
-    publishers = _contributors(descriptor, "publisher") or ["Land Nordrhein-Westfalen"]
-    licenses = descriptor.get("licenses") or [{}]
+    model = dataset.model
+    publishers = [c.title for c in model.publishers] or [UNNAMED_PUBLISHER]
     return CitationFacts(
         key=f"{dataset.name}-r{release}",
-        title=str(descriptor.get("title", dataset.title)),
+        title=model.title or dataset.title,
         publisher="; ".join(publishers),
-        producers=_contributors(descriptor, "producer"),
+        producers=[c.title for c in model.producers],
         year=dataset.modified[:4],
         published=dataset.modified[:10],
         release=release,
-        version=str(descriptor.get("version", "")),
-        url=dataset_page_url(base_url, dataset.name),
-        license=str(licenses[0].get("title") or licenses[0].get("name") or ""),
+        version=model.version or "",
+        url=urls.page(dataset.name),
+        license=model.licence.label if model.licence else "",
         accessed=accessed,
     )
 
@@ -147,7 +142,7 @@ def _csl(facts: CitationFacts) -> str:
 def citation(  # the facts of one citation
     dataset: DatasetRecord,
     release: int,
-    base_url: str,
+    urls: Urls,
     accessed: date,
     style: str,
     *,
@@ -157,10 +152,10 @@ def citation(  # the facts of one citation
 
     ``url`` replaces the dataset page as the cited address (e.g. a release-pinned URL).
 
-    ``base_url`` is the public base URL of the service, ``accessed`` the access date the reader
+    ``urls`` are the service's links (the dataset page is cited), ``accessed`` the access date the reader
     should cite. RIS lines are separated by line feeds; an unknown style raises ``InvalidParameter``.
     """
-    facts = citation_facts(dataset, release, base_url, accessed)
+    facts = citation_facts(dataset, release, urls, accessed)
     if url is not None:
         facts = dataclasses.replace(facts, url=url)
     if style == "csl":

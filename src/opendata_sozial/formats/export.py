@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import msgspec
 
@@ -67,6 +67,12 @@ PROFILES: dict[str, tuple[str, str, bytes, Callable[[Any], str]]] = {
     "excel-de": (";", "\r\n", b"\xef\xbb\xbf", _excel_de),
 }
 """CSV profile -> (separator, line end, prefix bytes, cell renderer)."""
+DEFAULT_PROFILE: Final = "rfc4180"
+PROFILE_NOTES: Final = {
+    "rfc4180": "Komma, Dezimalpunkt, CRLF",
+    "excel-de": "Semikolon, Dezimalkomma, BOM, CRLF",
+}
+"""What each CSV profile means, for the API's descriptions (same keys as ``PROFILES``)."""
 RENDERED_TYPES: dict[str, frozenset[str]] = {
     "rfc4180": frozenset({"boolean", "number"}),
     "excel-de": frozenset({"boolean", "number", "string", "yearmonth"}),
@@ -84,7 +90,7 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
     ``RENDERED_TYPES`` are rendered cell by cell first.
     """
     separator, line_end, prefix, render = PROFILES[profile]
-    types = {f["name"]: f["type"] for f in stream.resource.schema["fields"]}
+    types = {f.name: f.type for f in stream.resource.model.fields}
     rendered = {
         i: COLUMN_RENDERERS.get((profile, types[c]), _cells(render))
         for i, c in enumerate(stream.columns)
@@ -132,7 +138,7 @@ def _objects(columns: list[str], batch: Batch, numbers: list[int]) -> list[dict[
 
 def json_chunks(stream: RowsStream) -> Iterator[bytes]:
     """A JSON array of row objects, streamed."""
-    numbers = number_positions(stream.resource.schema, stream.columns)
+    numbers = number_positions(stream.resource.model, stream.columns)
     yield b"["
     first = True
     for batch in stream.batches:
@@ -146,7 +152,7 @@ def json_chunks(stream: RowsStream) -> Iterator[bytes]:
 
 def ndjson_chunks(stream: RowsStream) -> Iterator[bytes]:
     """One JSON object per line."""
-    numbers = number_positions(stream.resource.schema, stream.columns)
+    numbers = number_positions(stream.resource.model, stream.columns)
     for batch in stream.batches:
         yield b"".join(
             _ENCODER.encode(obj) + b"\n" for obj in _objects(stream.columns, batch, numbers)
@@ -178,19 +184,19 @@ def _text_cell(sheet: "WriteOnlyWorksheet", text: str) -> "Cell":
 
 
 def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
-    d = stream.resource.dataset.descriptor
-    yield ["Titel", str(d.get("title", ""))]
+    d = stream.resource.dataset.model
+    yield ["Titel", d.title]
     yield ["Datensatz", stream.resource.dataset.name]
     yield ["Release", str(stream.resource.dataset.release)]
-    for source in d.get("sources", []):
-        yield ["Quelle", f"{source.get('title', '')} – {source.get('path', '')}"]
-    for lic in d.get("licenses", []):
-        yield ["Lizenz", f"{lic.get('title', '')} ({lic.get('path', '')})"]
-    yield ["Namensnennung", str(d.get("x_attribution", ""))]
-    for note in d.get("x_footnotes", []):
-        yield [f"Fußnote {note.get('marker', '')}", str(note.get("text", ""))]
-    for brk in d.get("x_breaks", []):
-        yield [f"Zeitreihenbruch {brk.get('period', '')}", str(brk.get("description", ""))]
+    for source in d.sources:
+        yield ["Quelle", f"{source.title} – {source.path or ''}"]
+    for lic in d.licences:
+        yield ["Lizenz", f"{lic.title or ''} ({lic.path or ''})"]
+    yield ["Namensnennung", d.attribution or ""]
+    for note in d.footnotes:
+        yield [f"Fußnote {note.marker}", note.text]
+    for brk in d.breaks:
+        yield [f"Zeitreihenbruch {brk.period}", brk.description]
     for symbol, label in STATUS_CODES.items():
         yield [f"Zeichen {symbol}", label]
 

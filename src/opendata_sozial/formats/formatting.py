@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from opendata_sozial.domain import WITHHELD_STATUS
+from opendata_sozial.model.dataset import Resource
 
 NBSP: Final = "\u00a0"
 MAX_DECIMALS: Final = 3
@@ -81,9 +82,9 @@ def plain_column(values: Iterable[Any]) -> list[Any]:
     ]
 
 
-def number_positions(schema: dict[str, Any], columns: Sequence[str]) -> list[int]:
+def number_positions(table: Resource, columns: Sequence[str]) -> list[int]:
     """Positions of the ``number`` fields among ``columns``."""
-    numbers = {f["name"] for f in schema["fields"] if f["type"] == "number"}
+    numbers = {f.name for f in table.fields if f.type == "number"}
     return [i for i, name in enumerate(columns) if name in numbers]
 
 

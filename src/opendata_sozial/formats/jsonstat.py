@@ -8,6 +8,7 @@ from typing import Any, Final
 from opendata_sozial.domain import STATUS_CODES
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import plain_number
+from opendata_sozial.model.dataset import Dataset, Field, Resource
 
 MAX_CELLS: Final = 2_000_000
 """Largest dense cube we build; beyond it the client must filter."""
@@ -20,7 +21,7 @@ class _Cube:
     """The collected cells of a query, keyed by category ids in key order."""
 
     keys: list[str]
-    measure: dict[str, Any]
+    measure: Field
     categories: dict[str, dict[str, None]]
     sizes: list[int]
     cells: dict[tuple[str, ...], tuple[Any, Any]]
@@ -34,25 +35,20 @@ def _category_id(value: Any) -> str:  # noqa: ANN401  # any dimension type
     return str(value)
 
 
-def _dimension(
-    field: dict[str, Any], ids: list[str], units: dict[str, str] | None
-) -> dict[str, Any]:
+def _dimension(field: Field, ids: list[str], units: dict[str, str] | None) -> dict[str, Any]:
     labels = {i: ("(leer)" if i == EMPTY_CATEGORY else i) for i in ids}
     category: dict[str, Any] = {"index": {i: n for n, i in enumerate(ids)}, "label": labels}
     if units is not None:
         category["unit"] = {i: {"label": units.get(i, "")} for i in ids}
-    dimension: dict[str, Any] = {
-        "label": str(field.get("title") or field["name"]),
-        "category": category,
-    }
-    if field.get("description"):
-        dimension["extension"] = {"description": field["description"]}
+    dimension: dict[str, Any] = {"label": field.label, "category": category}
+    if field.description:
+        dimension["extension"] = {"description": field.description}
     return dimension
 
 
-def _value_field(fields: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _value_field(fields: Sequence[Field]) -> Field:
     for field in fields:
-        if field.get("x_unit") is not None or field.get("x_unit_field") is not None:
+        if field.unit is not None or field.unit_field is not None:
             return field
     raise InvalidParameter(
         "Diese Tabelle hat keine Wertspalte mit Einheit; JSON-stat braucht eine Messgröße"
@@ -61,8 +57,8 @@ def _value_field(fields: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def jsonstat_dataset(
     *,
-    descriptor: dict[str, Any],
-    schema: dict[str, Any],
+    dataset: Dataset,
+    resource: Resource,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     href: str,
@@ -73,13 +69,13 @@ def jsonstat_dataset(
     Dimensions are the primary-key fields in schema order; the measure is the field with a unit.
     A unit column that is part of the key becomes the metric dimension with units per category.
     """
-    fields = {f["name"]: f for f in schema["fields"]}
-    keys = [k for k in schema.get("primaryKey") or [] if k in columns]
-    measure = _value_field(list(fields.values()))
-    status_name = f"{measure['name']}_status"
+    fields = {f.name: f for f in resource.fields}
+    keys = [k for k in resource.primary_key if k in columns]
+    measure = _value_field(resource.fields)
+    status_name = f"{measure.name}_status"
     position = {name: i for i, name in enumerate(columns)}
-    if measure["name"] not in position:
-        raise InvalidParameter(f"JSON-stat braucht die Wertspalte {measure['name']!r} in _select")
+    if measure.name not in position:
+        raise InvalidParameter(f"JSON-stat braucht die Wertspalte {measure.name!r} in _select")
     cells: dict[tuple[str, ...], tuple[Any, Any]] = {}
     categories: dict[str, dict[str, None]] = {k: {} for k in keys}
     for row in rows:
@@ -87,7 +83,7 @@ def jsonstat_dataset(
         for name, cid in zip(keys, key, strict=True):
             categories[name].setdefault(cid, None)
         status = row[position[status_name]] if status_name in position else None
-        value = row[position[measure["name"]]]
+        value = row[position[measure.name]]
         cells[key] = (plain_number(value) if isinstance(value, float) else value, status)
     sizes = [len(categories[k]) for k in keys]
     total = 1
@@ -98,12 +94,12 @@ def jsonstat_dataset(
             f"Der JSON-stat-Würfel hätte {total} Zellen (höchstens {MAX_CELLS}); bitte filtern"
         )
     cube = _Cube(keys=keys, measure=measure, categories=categories, sizes=sizes, cells=cells)
-    return _assemble(descriptor, fields, cube, href, updated)
+    return _assemble(dataset, fields, cube, href, updated)
 
 
 def _assemble(
-    descriptor: dict[str, Any],
-    fields: dict[str, dict[str, Any]],
+    dataset: Dataset,
+    fields: dict[str, Field],
     cube: _Cube,
     href: str,
     updated: str,
@@ -122,7 +118,7 @@ def _assemble(
         values[offset] = value
         if symbol:
             status[str(offset)] = symbol
-    unit_field = measure.get("x_unit_field")
+    unit_field = measure.unit_field
     dimension = {
         k: _dimension(fields[k], ids[k], {c: c for c in ids[k]} if k == unit_field else None)
         for k in keys
@@ -131,16 +127,16 @@ def _assemble(
         "version": "2.0",
         "class": "dataset",
         "href": href,
-        "label": str(descriptor.get("title", "")),
-        "source": str(descriptor.get("x_attribution", "")),
+        "label": dataset.title,
+        "source": dataset.attribution or "",
         "updated": updated,
         "id": keys,
         "size": sizes,
         "dimension": dimension,
         "value": values,
         "extension": {
-            "measure": measure["name"],
-            "unit": measure.get("x_unit") or f"siehe Dimension {unit_field}",
+            "measure": measure.name,
+            "unit": measure.unit or f"siehe Dimension {unit_field}",
             "status_codes": STATUS_CODES,
         },
     }
@@ -148,7 +144,7 @@ def _assemble(
         document["role"] = {"metric": [unit_field]}
     if status:
         document["status"] = status
-    notes = [f"{n['marker']} {n['text']}" for n in descriptor.get("x_footnotes", [])]
+    notes = [f"{n.marker} {n.text}" for n in dataset.footnotes]
     if notes:
         document["note"] = notes
     return document

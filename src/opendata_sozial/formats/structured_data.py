@@ -1,10 +1,11 @@
 """schema.org ``Dataset`` in JSON-LD for the dataset page (search engines, Google Dataset Search)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from opendata_sozial.domain import web_url
+from opendata_sozial.model.dataset import Contributor, Dataset, Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,38 +18,32 @@ class Distribution:
     size: int | None = None
 
 
-def _organisation(contributor: Mapping[str, Any]) -> dict[str, Any]:
-    organisation = {"@type": "Organization", "name": str(contributor.get("title", ""))}
-    if url := web_url(contributor.get("path")):
+def _organisation(contributor: Contributor) -> dict[str, Any]:
+    organisation = {"@type": "Organization", "name": contributor.title}
+    if url := web_url(contributor.path):
         organisation["url"] = url
     return organisation
 
 
-def _by_role(descriptor: Mapping[str, Any], role: str) -> list[dict[str, Any]]:
-    return [
-        _organisation(c) for c in descriptor.get("contributors", []) if role in c.get("roles", [])
-    ]
-
-
-def _variables(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _variables(dataset: Dataset) -> list[dict[str, Any]]:
     variables = []
-    for resource in descriptor.get("resources", []):
-        for spec in resource.get("schema", {}).get("fields", []):
-            if spec.get("type") in {"number", "integer"}:
+    for resource in dataset.resources:
+        for spec in resource.fields:
+            if spec.is_numeric:
                 variable = {
                     "@type": "PropertyValue",
-                    "name": str(spec.get("title") or spec["name"]),
-                    "description": str(spec.get("description", "")),
+                    "name": spec.label,
+                    "description": spec.description,
                 }
-                if spec.get("x_unit"):
-                    variable["unitText"] = str(spec["x_unit"])
+                if spec.unit:
+                    variable["unitText"] = spec.unit
                 variables.append(variable)
     return variables
 
 
 def dataset_jsonld(
     *,
-    descriptor: Mapping[str, Any],
+    dataset: Dataset,
     page_url: str,
     modified: str,
     spatial: str,
@@ -56,32 +51,29 @@ def dataset_jsonld(
     distributions: Sequence[Distribution],
 ) -> dict[str, Any]:
     """The JSON-LD object; ``catalog`` is (title, URL) of the catalog the dataset belongs to."""
-    temporal = descriptor.get("x_temporal") or {}
-    licenses = descriptor.get("licenses") or [{}]
-    publisher = _by_role(descriptor, "publisher")
+    temporal = dataset.period or Period()
+    publisher = [_organisation(c) for c in dataset.publishers]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Dataset",
         "@id": page_url,
-        "name": str(descriptor.get("title", "")),
-        "description": str(descriptor.get("description", "")),
+        "name": dataset.title,
+        "description": dataset.description,
         "url": page_url,
-        "identifier": str(descriptor.get("name", "")),
-        "keywords": list(descriptor.get("keywords", [])),
+        "identifier": dataset.name,
+        "keywords": list(dataset.keywords),
         "inLanguage": "de",
         "isAccessibleForFree": True,
-        "license": web_url(licenses[0].get("path")) or "",
-        "version": str(descriptor.get("version", "")),
+        "license": web_url(dataset.licence.path if dataset.licence else None) or "",
+        "version": dataset.version or "",
         "dateModified": modified,
-        "temporalCoverage": f"{temporal.get('start', '')}/{temporal.get('end', '')}",
+        "temporalCoverage": f"{temporal.start}/{temporal.end}",
         "spatialCoverage": {"@type": "Place", "name": spatial},
         "publisher": publisher[0] if publisher else None,
-        "creator": _by_role(descriptor, "producer") or publisher,
-        "isBasedOn": [
-            url for s in descriptor.get("sources", []) if (url := web_url(s.get("path")))
-        ],
+        "creator": [_organisation(c) for c in dataset.producers] or publisher,
+        "isBasedOn": [url for s in dataset.sources if (url := web_url(s.path))],
         "includedInDataCatalog": {"@type": "DataCatalog", "name": catalog[0], "url": catalog[1]},
-        "variableMeasured": _variables(descriptor),
+        "variableMeasured": _variables(dataset),
         "distribution": [
             {
                 "@type": "DataDownload",

@@ -12,7 +12,7 @@ from typing import Any
 from opendata_sozial.domain import STATUS_CODES, WITHHELD_STATUS, Issue, Severity
 from opendata_sozial.ingest.number_rules import NumberWatch
 from opendata_sozial.ingest.package import PackageSource, objects_in
-from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
+from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX, resource_issue
 
 MAX_ISSUES_PER_RESOURCE = 200
 MAX_CELL_CHARS = 1_000
@@ -75,17 +75,7 @@ def check_data(
         row: int, col: str | None, value: str | None, code: str, message: str, hint: str
     ) -> None:
         issues.append(
-            Issue(
-                code=code,
-                message=message,
-                package=pkg.name,
-                resource=str(res.get("name")),
-                file=str(file),
-                row=row,
-                field=col,
-                value=value,
-                hint=hint,
-            )
+            resource_issue(pkg, res, message, hint, code, col, row=row, value=value, file=file)
         )
 
     header = [str(f.get("name")) for f in fields]

@@ -7,6 +7,7 @@ English message, marked as such, so no fact is lost.
 """
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Final
@@ -69,6 +70,8 @@ def german_message(error: Facts, key: KeyFields) -> str:
     template = _TEMPLATES.get(kind)
     if template is not None:
         return template(error, key)
+    if kind in _PLAIN:
+        return _PLAIN[kind].format_map(defaultdict(lambda: None, error))
     if kind in DESCRIPTOR_KINDS:
         return f"{DESCRIPTOR_KINDS[kind]}: {translate_note(note)}"
     where = ", ".join(
@@ -119,6 +122,11 @@ def _unique_error(error: Facts, _key: KeyFields) -> str:
     return f"Zeile {error.get('rowNumber')}, Feld {error.get('fieldName')!r}: derselbe Wert wie in Zeile {other['row'] if other else '?'}, das Feld verlangt eindeutige Werte"
 
 
+def _duplicate_label(error: Facts, _key: KeyFields) -> str:
+    note = translate_note(str(error.get("note")))
+    return f"Kopfzeile: Spaltenüberschrift {error.get('label')!r} an Position {error.get('fieldNumber')} kommt mehrfach vor ({note})"
+
+
 def key_values(error: Facts, key: KeyFields) -> str:
     """The primary-key values of the row of ``error``, as ``Geschlecht, Insgesamt, 2005``."""
     cells = error.get("cells") or []
@@ -138,37 +146,20 @@ _TEMPLATES: Final[dict[str, Callable[[Facts, KeyFields], str]]] = {
     "constraint-error": _constraint_error,
     "unique-error": _unique_error,
     "primary-key": _primary_key,
-    "foreign-key": lambda e, _k: (
-        f"Zeile {e.get('rowNumber')} verletzt einen Fremdschlüssel: {e.get('note')}"
-    ),
-    "blank-row": lambda e, _k: f"Zeile {e.get('rowNumber')} ist vollständig leer",
-    "duplicate-row": lambda e, _k: (
-        f"Zeile {e.get('rowNumber')} wiederholt eine andere Zeile ({e.get('note')})"
-    ),
-    "extra-cell": lambda e, _k: (
-        f"Zeile {e.get('rowNumber')} hat mehr Zellen als das Schema Felder: zusätzlicher Wert {e.get('cell')!r} an Position {e.get('fieldNumber')}"
-    ),
-    "missing-cell": lambda e, _k: (
-        f"Zeile {e.get('rowNumber')} hat zu wenige Zellen: Feld {e.get('fieldName')!r} an Position {e.get('fieldNumber')} fehlt"
-    ),
-    "extra-label": lambda e, _k: (
-        f"Kopfzeile: Spalte {e.get('label')!r} an Position {e.get('fieldNumber')} steht nicht im Schema"
-    ),
-    "missing-label": lambda e, _k: (
-        f"Kopfzeile: Spalte für Feld {e.get('fieldName')!r} an Position {e.get('fieldNumber')} fehlt"
-    ),
-    "blank-label": lambda e, _k: (
-        f"Kopfzeile: Spaltenüberschrift an Position {e.get('fieldNumber')} ist leer"
-    ),
-    "duplicate-label": lambda e, _k: (
-        f"Kopfzeile: Spaltenüberschrift {e.get('label')!r} an Position {e.get('fieldNumber')} kommt mehrfach vor ({translate_note(str(e.get('note')))})"
-    ),
-    "incorrect-label": lambda e, _k: (
-        f"Kopfzeile: Spalte {e.get('label')!r} an Position {e.get('fieldNumber')} heißt im Schema {e.get('fieldName')!r}"
-    ),
-    "blank-header": lambda _e, _k: "die Kopfzeile ist leer",
-    "unmatched-header": lambda _e, _k: "kein Feld des Schemas steht in der Kopfzeile",
-    "row-constraint": lambda e, _k: (
-        f"Zeile {e.get('rowNumber')} verletzt eine Zeilenbedingung: {e.get('note')}"
-    ),
+    "duplicate-label": _duplicate_label,
+}
+# Messages that only place the error's facts; a fact frictionless did not give reads None.
+_PLAIN: Final[dict[str, str]] = {
+    "foreign-key": "Zeile {rowNumber} verletzt einen Fremdschlüssel: {note}",
+    "blank-row": "Zeile {rowNumber} ist vollständig leer",
+    "duplicate-row": "Zeile {rowNumber} wiederholt eine andere Zeile ({note})",
+    "extra-cell": "Zeile {rowNumber} hat mehr Zellen als das Schema Felder: zusätzlicher Wert {cell!r} an Position {fieldNumber}",
+    "missing-cell": "Zeile {rowNumber} hat zu wenige Zellen: Feld {fieldName!r} an Position {fieldNumber} fehlt",
+    "extra-label": "Kopfzeile: Spalte {label!r} an Position {fieldNumber} steht nicht im Schema",
+    "missing-label": "Kopfzeile: Spalte für Feld {fieldName!r} an Position {fieldNumber} fehlt",
+    "blank-label": "Kopfzeile: Spaltenüberschrift an Position {fieldNumber} ist leer",
+    "incorrect-label": "Kopfzeile: Spalte {label!r} an Position {fieldNumber} heißt im Schema {fieldName!r}",
+    "blank-header": "die Kopfzeile ist leer",
+    "unmatched-header": "kein Feld des Schemas steht in der Kopfzeile",
+    "row-constraint": "Zeile {rowNumber} verletzt eine Zeilenbedingung: {note}",
 }

@@ -354,7 +354,7 @@ def skip_error(file: str, skip_rows: int, total: int) -> SourceError:
     )
 
 
-def build_table(
+def source_table_from_rows(
     rows: list[SourceRow], file: str, skip_rows: int, *, is_padded: bool
 ) -> SourceTable:
     """Skip title rows, take the first non-blank row as header, check widths, drop blank rows.

@@ -16,7 +16,13 @@ from opendata_sozial.domain import (
     web_url,
 )
 from opendata_sozial.ingest.licenses import LICENSES, license_choices
-from opendata_sozial.ingest.package import PackageSource, find_control_character, is_foreign_key
+from opendata_sozial.ingest.package import (
+    PackageSource,
+    descriptor_issue,
+    find_control_character,
+    is_foreign_key,
+    is_list_of,
+)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PERIOD = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -25,38 +31,19 @@ _AGS = re.compile(r"^05(\d|\d{3}|\d{6})?$|^00$")
 Rule = Callable[[PackageSource, CatalogInfo], Iterator[Issue]]
 
 
-def _issue(
-    pkg: PackageSource,
-    field: str,
-    message: str,
-    hint: str,
-    code: str = "metadata-missing",
-    value: str | None = None,
-) -> Issue:
-    return Issue(
-        code=code,
-        message=message,
-        package=pkg.name,
-        file=str(pkg.descriptor_path),
-        field=field,
-        value=value,
-        hint=hint,
-    )
-
-
 def _bad(pkg: PackageSource, key: str, message: str, hint: str) -> Issue:
     """'metadata-missing' when ``key`` is absent, else 'metadata-invalid' with the given value."""
     value = pkg.descriptor.get(key)
     if value is None:
-        return _issue(pkg, key, message, hint)
+        return descriptor_issue(pkg, key, message, hint)
     shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return _issue(pkg, key, message, hint, "metadata-invalid", shown)
+    return descriptor_issue(pkg, key, message, hint, "metadata-invalid", shown)
 
 
 def _text(pkg: PackageSource, key: str, min_length: int = 1) -> Iterator[Issue]:
     value = pkg.descriptor.get(key)
     if not isinstance(value, str) or len(value.strip()) < min_length:
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             key,
             f"'{key}' fehlt oder ist zu kurz (mindestens {min_length} Zeichen)",
@@ -68,7 +55,7 @@ def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     """Profile, name, title, description, homepage, version, created, keywords."""
     d = pkg.descriptor
     if d.get("$schema") != DATAPACKAGE_PROFILE:
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "$schema",
             f"'$schema' ist {d.get('$schema')!r}",
@@ -77,7 +64,7 @@ def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         )
     name = d.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "name",
             f"'name' {name!r} ist kein gültiger Name",
@@ -90,7 +77,7 @@ def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     yield from _text(pkg, "version", 1)
     created = d.get("created")
     if not isinstance(created, str) or not _is_datetime(created):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "created",
             f"'created' {created!r} ist kein ISO-8601-Zeitpunkt",
@@ -102,7 +89,7 @@ def check_basics(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         or not keywords
         or not all(isinstance(k, str) and k.strip() for k in keywords)
     ):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "keywords",
             "'keywords' fehlt oder enthält leere Einträge",
@@ -132,7 +119,7 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         isinstance(c, dict) and isinstance(c.get("roles"), list) and "publisher" in c["roles"]
         for c in contributors
     ):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "contributors",
             "kein Beitragender mit der Rolle 'publisher'",
@@ -140,7 +127,7 @@ def check_rights(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         )
     files = d.get("x_source_files")
     if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
-        yield _issue(
+        yield descriptor_issue(
             pkg, "x_source_files", "'x_source_files' fehlt", "Dateinamen der Quelltabellen angeben"
         )
 
@@ -151,7 +138,7 @@ def _check_license(pkg: PackageSource, where: str, lic: object) -> Iterator[Issu
     known = LICENSES.get(name) if isinstance(name, str) else None
     if not isinstance(lic, dict) or known is None:
         shown = name if isinstance(name, str) else None
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             f"{where}.name",
             f"Lizenz {name!r} ist keine der gültigen Lizenzen",
@@ -161,7 +148,7 @@ def _check_license(pkg: PackageSource, where: str, lic: object) -> Iterator[Issu
         )
         return
     if lic.get("path") != known.path:
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             f"{where}.path",
             f"'path' {lic.get('path')!r} passt nicht zur Lizenz {known.name}",
@@ -169,7 +156,7 @@ def _check_license(pkg: PackageSource, where: str, lic: object) -> Iterator[Issu
             "metadata-invalid",
         )
     if not isinstance(lic.get("title"), str) or not lic["title"].strip():
-        yield _issue(
+        yield descriptor_issue(
             pkg, f"{where}.title", "Lizenz ohne 'title'", f"'title': '{known.title}' angeben"
         )
 
@@ -177,7 +164,7 @@ def _check_license(pkg: PackageSource, where: str, lic: object) -> Iterator[Issu
 def _list_of_objects(pkg: PackageSource, key: str, required: tuple[str, ...]) -> Iterator[Issue]:
     items = pkg.descriptor.get(key)
     if not isinstance(items, list) or not items:
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             key,
             f"'{key}' fehlt oder ist leer",
@@ -191,7 +178,7 @@ def _list_of_objects(pkg: PackageSource, key: str, required: tuple[str, ...]) ->
             if not (isinstance(item, dict) and isinstance(item.get(k), str) and item[k])
         ]
         if missing:
-            yield _issue(
+            yield descriptor_issue(
                 pkg,
                 f"{key}[{index}]",
                 f"Eintrag ohne {', '.join(missing)}",
@@ -257,7 +244,7 @@ def check_urls(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         if missing or _is_valid_link(value, kind):
             continue  # a missing homepage is reported by check_basics
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             where,
             f"'{where}' {shown[:200]!r} ist keine gültige Adresse",
@@ -281,7 +268,7 @@ def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
             "{'start': '2005', 'end': '2019'} mit ISO-Perioden JJJJ, JJJJ-MM oder JJJJ-MM-TT",
         )
     elif temporal["start"] > temporal["end"]:
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_temporal",
             "Beginn liegt nach dem Ende",
@@ -291,11 +278,7 @@ def check_coverage(pkg: PackageSource, catalog: CatalogInfo) -> Iterator[Issue]:
         )
     yield from _check_spatial(pkg)
     themes = d.get("x_themes")
-    if (
-        not isinstance(themes, list)
-        or not themes
-        or not all(isinstance(t, str) and t in EU_THEMES for t in themes)
-    ):
+    if not is_list_of(themes, EU_THEMES):
         yield _bad(
             pkg,
             "x_themes",
@@ -341,7 +324,7 @@ def _check_spatial(pkg: PackageSource) -> Iterator[Issue]:
         return
     keys = spatial.get("keys")
     if not isinstance(keys, list) or not all(isinstance(k, str) and _AGS.match(k) for k in keys):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_spatial.keys",
             f"Regionalschlüssel {keys!r} ungültig",
@@ -354,7 +337,7 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
     footnotes = pkg.descriptor.get("x_footnotes", [])
     markers: list[str] = []
     if not isinstance(footnotes, list):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_footnotes",
             "'x_footnotes' ist keine Liste",
@@ -368,7 +351,7 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
                 and isinstance(note.get("marker"), str)
                 and isinstance(note.get("text"), str)
             ):
-                yield _issue(
+                yield descriptor_issue(
                     pkg,
                     f"x_footnotes[{index}]",
                     "Fußnote ohne 'marker' oder 'text'",
@@ -378,7 +361,7 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
             else:
                 markers.append(note["marker"])
     for marker in sorted({m for m in markers if markers.count(m) > 1}):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_footnotes",
             f"Fußnotenmarker {marker!r} mehrfach definiert",
@@ -392,7 +375,7 @@ def check_notes(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Issue]:
         and isinstance(b.get("description"), str)
         for b in breaks
     ):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_breaks",
             "'x_breaks' ungültig",
@@ -405,7 +388,7 @@ def check_foreign_keys(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Is
     """Each ``x_foreign_keys`` entry names resource, fields and a reference (targets: validate)."""
     entries = pkg.descriptor.get("x_foreign_keys", [])
     if not isinstance(entries, list):
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             "x_foreign_keys",
             "'x_foreign_keys' ist keine Liste",
@@ -415,7 +398,7 @@ def check_foreign_keys(pkg: PackageSource, _catalog: CatalogInfo) -> Iterator[Is
         return
     for index, fk in enumerate(entries):
         if not (isinstance(fk, dict) and is_foreign_key(fk)):
-            yield _issue(
+            yield descriptor_issue(
                 pkg,
                 f"x_foreign_keys[{index}]",
                 "Fremdschlüssel unvollständig",
@@ -440,7 +423,7 @@ def check_control_characters(pkg: PackageSource, _catalog: CatalogInfo) -> Itera
     """No control character (NUL and friends) in any key or text of the descriptor."""
     if (found := find_control_character(pkg.descriptor)) is not None:
         where, char = found
-        yield _issue(
+        yield descriptor_issue(
             pkg,
             where,
             f"Steuerzeichen {char!r} in {where!r}",

@@ -2,10 +2,10 @@
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from opendata_sozial.domain import Issue
 
@@ -213,3 +213,32 @@ def find_control_character(descriptor: dict[str, Any]) -> tuple[str, str] | None
         elif isinstance(value, list):
             pending.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
     return None
+
+
+def is_list_of(value: Any, allowed: Collection[str]) -> TypeGuard[list[str]]:  # noqa: ANN401 - any JSON value
+    """True for a non-empty list of strings, each one of ``allowed``."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, str) and v in allowed for v in value)
+    )
+
+
+def descriptor_issue(
+    pkg: PackageSource,
+    field: str,
+    message: str,
+    hint: str,
+    code: str = "metadata-missing",
+    value: str | None = None,
+) -> Issue:
+    """An issue located at ``field`` of the package's descriptor (``datapackage.json``)."""
+    return Issue(
+        code=code,
+        message=message,
+        package=pkg.name,
+        file=str(pkg.descriptor_path),
+        field=field,
+        value=value,
+        hint=hint,
+    )

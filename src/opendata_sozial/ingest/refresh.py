@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opendata_sozial.ingest.files import file_digest, unsafe_path_reason
+from opendata_sozial.ingest.file_facts import file_digest, unsafe_path_reason
 from opendata_sozial.ingest.package import DESCRIPTOR_NAME, read_package
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -25,8 +25,8 @@ from typing import Any, Final
 from opendata_sozial.domain import Issue
 from opendata_sozial.errors import SourceError
 from opendata_sozial.ingest.german_numbers import Column, SourceTable
-from opendata_sozial.ingest.package import PackageSource, objects_in
-from opendata_sozial.ingest.resource_rules import is_geometry, resource_file
+from opendata_sozial.ingest.package import PackageSource, descriptor_issue, objects_in
+from opendata_sozial.ingest.resource_rules import is_geometry, resource_file, resource_issue
 
 REGION_PACKAGE: Final = "nrw-regionen"
 REGION_RESOURCE: Final = "regionen"
@@ -520,17 +520,8 @@ def _check_spatial(pkg: PackageSource, index: RegionIndex, temporal: Period | No
             continue
         else:
             hint = "Schlüssel verwenden, der im Zeitraum x_temporal galt"
-        issues.append(
-            Issue(
-                code="region-key-period" if region else "region-key-unknown",
-                message=message,
-                package=pkg.name,
-                file=str(pkg.descriptor_path),
-                field="x_spatial.keys",
-                value=key,
-                hint=hint,
-            )
-        )
+        code = "region-key-period" if region else "region-key-unknown"
+        issues.append(descriptor_issue(pkg, "x_spatial.keys", message, hint, code, key))
     return issues
 
 
@@ -557,17 +548,19 @@ def _check_column(
                 message = _problem(region, period, index) if region and period else None
                 if message is None:
                     continue
+                hint = "den Schlüssel verwenden, der im Zeitraum der Zeile galt (Spalten gueltig_ab, gueltig_bis, nachfolger in nrw-regionen)"
+                value = region.ags if region else None
                 issues.append(
-                    Issue(
-                        code="region-key-period",
-                        message=message,
-                        package=pkg.name,
-                        resource=str(res.get("name")),
-                        file=str(file),
+                    resource_issue(
+                        pkg,
+                        res,
+                        message,
+                        hint,
+                        "region-key-period",
+                        column,
                         row=number,
-                        field=column,
-                        value=region.ags if region else None,
-                        hint="den Schlüssel verwenden, der im Zeitraum der Zeile galt (Spalten gueltig_ab, gueltig_bis, nachfolger in nrw-regionen)",
+                        value=value,
+                        file=file,
                     )
                 )
                 if len(issues) >= MAX_ISSUES:

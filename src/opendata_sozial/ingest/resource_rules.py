@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from opendata_sozial.domain import STATUS_CODES, Issue
-from opendata_sozial.ingest.files import (
+from opendata_sozial.ingest.file_facts import (
     file_digest,
     starts_with_bom,
     unsafe_path_reason,
     utf8_fault,
 )
-from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.ingest.package import PackageSource, is_list_of
 
 TYPES = frozenset({"string", "integer", "number", "year", "yearmonth", "date", "boolean"})
 NUMERIC = frozenset({"integer", "number"})
@@ -26,7 +26,7 @@ MAX_EXTRA_CELLS = 100
 frictionless reports each extra cell with a copy of the row (quadratic time and memory)."""
 
 
-def resource_issue(
+def resource_issue(  # noqa: PLR0913  # where in the resource: one parameter per fact
     pkg: PackageSource,
     res: dict[str, Any],
     message: str,
@@ -36,14 +36,18 @@ def resource_issue(
     *,
     row: int | None = None,
     value: str | None = None,
+    file: Path | None = None,
 ) -> Issue:
-    """An issue located in resource ``res`` of ``pkg`` (file, and row/field where given)."""
+    """An issue located in resource ``res`` of ``pkg`` (file, and row/field where given).
+
+    The file is the resource's path as the descriptor gives it, or ``file`` where given.
+    """
     return Issue(
         code=code,
         message=message,
         package=pkg.name,
         resource=str(res.get("name")),
-        file=str(res.get("path")),
+        file=str(res.get("path") if file is None else file),
         row=row,
         field=field,
         value=value,
@@ -244,11 +248,7 @@ def check_schema(pkg: PackageSource, res: dict[str, Any]) -> Iterator[Issue]:
             field=name,
         )
     key = schema.get("primaryKey")
-    if (
-        not isinstance(key, list)
-        or not key
-        or not all(isinstance(k, str) and k in names for k in key)
-    ):
+    if not is_list_of(key, names):
         yield resource_issue(
             pkg,
             res,

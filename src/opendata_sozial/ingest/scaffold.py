@@ -25,19 +25,19 @@ from openpyxl.workbook.workbook import Workbook
 
 from opendata_sozial.domain import DATAPACKAGE_PROFILE, STATUS_CODES, TABLESCHEMA_PROFILE
 from opendata_sozial.errors import SourceError
-from opendata_sozial.ingest.files import csv_resource
+from opendata_sozial.ingest.file_facts import csv_resource
 from opendata_sozial.ingest.german_numbers import (
     DECIMAL_SIGNS,
     Cell,
     Column,
     SourceRow,
     SourceTable,
-    build_table,
     fits,
     infer_columns,
     is_blank,
     skip_error,
     snake_name,
+    source_table_from_rows,
 )
 from opendata_sozial.ingest.licenses import License
 from opendata_sozial.ingest.metadata_rules import NAME_PATTERN
@@ -185,7 +185,7 @@ def _read_csv(path: Path, options: ScaffoldOptions) -> SourceTable:
         logger.info(
             "init.delimiter: %r", delimiter, extra={"file": path.name, "delimiter": delimiter}
         )
-    return build_table(
+    return source_table_from_rows(
         _parse_csv(text, delimiter, path.name), path.name, options.skip_rows, is_padded=False
     )
 
@@ -307,7 +307,7 @@ def _read_xlsx(path: Path, options: ScaffoldOptions) -> SourceTable:
     label = f"{path.name}, Blatt {title!r}"
     if not rows:
         raise SourceError(f"{label}: das Tabellenblatt ist leer")
-    return build_table(rows, label, options.skip_rows, is_padded=True)
+    return source_table_from_rows(rows, label, options.skip_rows, is_padded=True)
 
 
 def _sheet_rows(workbook: Workbook, wanted: str | None, file: str) -> tuple[str, list[SourceRow]]:

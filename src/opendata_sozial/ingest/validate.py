@@ -15,6 +15,7 @@ from opendata_sozial.ingest.metadata_rules import check_metadata
 from opendata_sozial.ingest.package import (
     DescriptorError,
     PackageSource,
+    descriptor_issue,
     find_packages,
     read_package,
 )
@@ -95,17 +96,9 @@ def validate_paths(
     for pkg in sources:
         issues = _validate_one(pkg, catalog, key_sets, known, prove_rows_from)
         if pkg.name in duplicates:
-            issues.insert(
-                0,
-                Issue(
-                    code="duplicate-package-name",
-                    message=f"Paketname {pkg.name!r} kommt in {duplicates[pkg.name]} Paketen vor",
-                    package=pkg.name,
-                    file=str(pkg.descriptor_path),
-                    field="name",
-                    hint="jedem Paket einen eigenen Namen geben",
-                ),
-            )
+            message = f"Paketname {pkg.name!r} kommt in {duplicates[pkg.name]} Paketen vor"
+            hint = "jedem Paket einen eigenen Namen geben"
+            issues.insert(0, descriptor_issue(pkg, "name", message, hint, "duplicate-package-name"))
         results.append(PackageResult(name=pkg.name, folder=pkg.folder, issues=issues, source=pkg))
     return ValidationReport(packages=results)
 
@@ -128,16 +121,8 @@ def _validate_one(
     issues = check_metadata(pkg, catalog)
     resources = pkg.resources()
     if not resources:
-        issues.append(
-            Issue(
-                code="resources-missing",
-                message="das Paket hat keine Ressourcen",
-                package=pkg.name,
-                file=str(pkg.descriptor_path),
-                field="resources",
-                hint="mindestens eine CSV-Ressource angeben",
-            )
-        )
+        message, hint = "das Paket hat keine Ressourcen", "mindestens eine CSV-Ressource angeben"
+        issues.append(descriptor_issue(pkg, "resources", message, hint, "resources-missing"))
     issues.extend(_foreign_targets(pkg, known))
     file_ok = True
     for res in resources:
@@ -197,16 +182,10 @@ def _foreign_targets(pkg: PackageSource, known: dict[str, PackageSource]) -> lis
         target = known.get(str(ref.get("package")))
         names = {str(r.get("name")) for r in target.resources()} if target else set()
         if str(ref.get("resource")) not in names:
-            issues.append(
-                Issue(
-                    code="foreign-package-missing",
-                    message=f"Fremdschlüssel verweist auf {ref.get('package')!r}/{ref.get('resource')!r}, das nicht vorhanden ist",
-                    package=pkg.name,
-                    file=str(pkg.descriptor_path),
-                    field="x_foreign_keys",
-                    hint="Referenzpaket (z. B. nrw-regionen) mitveröffentlichen oder Verweis korrigieren",
-                )
-            )
+            message = f"Fremdschlüssel verweist auf {ref.get('package')!r}/{ref.get('resource')!r}, das nicht vorhanden ist"
+            hint = "Referenzpaket (z. B. nrw-regionen) mitveröffentlichen oder Verweis korrigieren"
+            code = "foreign-package-missing"
+            issues.append(descriptor_issue(pkg, "x_foreign_keys", message, hint, code))
     return issues
 
 

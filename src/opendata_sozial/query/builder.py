@@ -8,7 +8,17 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import UnaryExpression
 
 from opendata_sozial.db.data_tables import ROW_COLUMN
@@ -97,7 +107,13 @@ def order_by(table: Table, keys: Sequence[SortKey]) -> list[UnaryExpression[Any]
 
 
 def _after(column: ColumnElement[Any], value: Any, is_descending: bool) -> Condition:  # noqa: ANN401  # typed by field
-    """Rows that come strictly after ``value`` in this column's order (NULL smallest)."""
+    """Rows that come strictly after ``value`` in this column's order (NULL smallest).
+
+    A boolean is bound as a typed parameter: SQLAlchemy refuses ``<`` and ``>`` with a bare
+    True/False (false < true in both databases).
+    """
+    if isinstance(value, bool):
+        value = literal(value, column.type)
     if is_descending:
         return false() if value is None else or_(column < value, column.is_(None))
     return column.is_not(None) if value is None else column > value

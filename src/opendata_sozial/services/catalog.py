@@ -2,71 +2,24 @@
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from opendata_sozial.db.files import iter_file
+from opendata_sozial.db.file_store import iter_file
 from opendata_sozial.db.models import CATALOG_STATE, DATASET, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, NotPublished, ReleaseNotFound, ResourceNotFound
 from opendata_sozial.media import CSV, original_media_type, original_suffix
+from opendata_sozial.model.dataset import Dataset, Resource
+from opendata_sozial.model.parse import parse_dataset, parse_table
 from opendata_sozial.services.search import SearchQuery, SearchResult, search_datasets
 from opendata_sozial.services.search_concepts import NO_CONCEPTS, SearchConcepts
 from opendata_sozial.services.search_match import Lexicon
 
 _RECORD_CACHE_SIZE = 4096
-
-PINNED_RELEASE: ContextVar[int | None] = ContextVar("pinned_release", default=None)
-"""Release number a request is pinned to (``/api/v1/releases/{n}/…``); ``None`` = current."""
-
-
-_REQUEST_RELEASE: ContextVar["list[ReleaseInfo] | None"] = ContextVar(
-    "request_release", default=None
-)
-"""The current release as first looked up by this request (empty list: not yet looked up)."""
-
-
-@contextmanager
-def one_release_per_request() -> Iterator[None]:
-    """Serve every read in the enclosed request from one release.
-
-    The validators, the response cache and the handler each ask for the current release; a
-    publish that switches releases between those questions would otherwise give an answer
-    whose ETag, cache key and body name different releases. Inside this block the first answer
-    to "which release is current" is kept and every later question gets the same one. The
-    holder is a list shared by reference, so a lookup in a worker thread (sync handlers,
-    streamed exports) is kept for the whole request too.
-    """
-    token = _REQUEST_RELEASE.set([])
-    try:
-        yield
-    finally:
-        _REQUEST_RELEASE.reset(token)
-
-
-def _keep(info: "ReleaseInfo") -> "ReleaseInfo":
-    """Remember ``info`` as this request's release, or return the one it already has."""
-    held = _REQUEST_RELEASE.get()
-    if held is None:
-        return info
-    if not held:
-        held.append(info)
-    return held[0]
-
-
-@contextmanager
-def pinned_release(number: int | None) -> Iterator[None]:
-    """Serve the enclosed reads from release ``number`` instead of the current one."""
-    token = PINNED_RELEASE.set(number)
-    try:
-        yield
-    finally:
-        PINNED_RELEASE.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +33,22 @@ class ReleaseInfo:
 
 @dataclass(frozen=True, slots=True)
 class DatasetRecord:
-    """A dataset of the current release with its descriptor."""
+    """A dataset of the current release: its typed model, parsed once, and the stored JSON.
+
+    ``descriptor`` is the ``datapackage.json`` as stored; only the byte-for-byte download and
+    storage read it. Everything else reads ``model``.
+    """
 
     name: str
     title: str
     release: int
     modified: str
     descriptor: dict[str, Any]
+    model: Dataset = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Parse the descriptor once (records are cached per release)."""
+        object.__setattr__(self, "model", parse_dataset(self.descriptor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +60,13 @@ class ResourceRecord:
     table_name: str
     row_count: int
     schema: dict[str, Any]
+    """The stored Table Schema, as the query layer builds its table from it."""
+    model: Resource = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """The resource of the dataset's model (parsed from ``schema`` if the model lacks it)."""
+        found = self.dataset.model.resource(self.name)
+        object.__setattr__(self, "model", found or parse_table(self.name, self.schema))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +86,11 @@ def _release_from_row(row: Any) -> ReleaseInfo:  # noqa: ANN401  # a SQLAlchemy 
 
 
 class CatalogService:
-    """Queries against the release that is currently served."""
+    """Queries against one release: the caller names it (``current_release_info`` or a pin).
+
+    The web layer resolves the release of a request once (``web/request_release.py``) and
+    passes it to every read, so one answer never mixes releases.
+    """
 
     def __init__(
         self,
@@ -140,16 +113,10 @@ class CatalogService:
         self._pinned: dict[int, ReleaseInfo] = {}
 
     def fresh_release(self) -> ReleaseInfo | None:
-        """The release looked up less than ``release_poll_seconds`` ago, without I/O."""
-        pin = PINNED_RELEASE.get()
-        if pin is not None:
-            return self._pinned.get(pin)
-        held = _REQUEST_RELEASE.get()
-        if held:
-            return held[0]
+        """The current release looked up less than ``release_poll_seconds`` ago, without I/O."""
         cached = self._release
         if cached is not None and time.monotonic() - cached[0] < self._poll_seconds:
-            return _keep(cached[1])
+            return cached[1]
         return None
 
     def current_release(self) -> tuple[int, int]:
@@ -184,10 +151,7 @@ class CatalogService:
         return info
 
     def current_release_info(self) -> ReleaseInfo:
-        """The served release (or the pinned one) with its creation time; ``NotPublished`` if none."""
-        pin = PINNED_RELEASE.get()
-        if pin is not None:
-            return self.release_info(pin)
+        """The served release with its creation time; ``NotPublished`` if none."""
         fresh = self.fresh_release()
         if fresh is not None:
             return fresh
@@ -203,7 +167,7 @@ class CatalogService:
             )
         info = _release_from_row(row)
         self._release = (checked_at, info)
-        return _keep(info)
+        return info
 
     def _remember(
         self, key: tuple[int, str, str], record: "DatasetRecord | ResourceRecord"
@@ -212,9 +176,9 @@ class CatalogService:
             self._records.clear()
         self._records[key] = record
 
-    def list_datasets(self) -> list[DatasetRecord]:
-        """Every dataset of the current release, ordered by name."""
-        release_id, number = self.current_release()
+    def list_datasets(self, release: ReleaseInfo) -> list[DatasetRecord]:
+        """Every dataset of ``release``, ordered by name."""
+        release_id, number = release.id, release.number
         query = (
             select(DATASET.c.name, DATASET.c.title, DATASET.c.modified, DATASET.c.descriptor)
             .where(DATASET.c.release_id == release_id)
@@ -222,30 +186,35 @@ class CatalogService:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            DatasetRecord(
-                name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
-            )
-            for r in rows
-        ]
+        records = []
+        for r in rows:  # a record parsed before is reused: releases never change
+            cached = self._records.get((release_id, r[0], ""))
+            if not isinstance(cached, DatasetRecord):
+                cached = DatasetRecord(
+                    name=r[0], title=r[1], release=number, modified=rfc3339(r[2]), descriptor=r[3]
+                )
+                self._remember((release_id, r[0], ""), cached)
+            records.append(cached)
+        return records
 
-    def search(self, query: SearchQuery, *, chapters: Mapping[str, str], url: str) -> SearchResult:
-        """Search, filter, facet and page the current release (see ``services.search``)."""
-        release = self.current_release()
+    def search(
+        self, release: ReleaseInfo, query: SearchQuery, *, chapters: Mapping[str, str], url: str
+    ) -> SearchResult:
+        """Search, filter, facet and page ``release`` (see ``services.search``)."""
         with self._engine.connect() as conn:
             return search_datasets(
                 conn,
                 query,
-                release=release,
+                release=(release.id, release.number),
                 chapters=chapters,
                 url=url,
                 concepts=self._concepts,
                 lexicons=self._lexicons,
             )
 
-    def get_dataset(self, name: str) -> DatasetRecord:
-        """One dataset of the current release; ``DatasetNotFound`` names the valid ones."""
-        return self._dataset(self.current_release_info(), name)
+    def get_dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
+        """One dataset of ``release``; ``DatasetNotFound`` names the valid ones."""
+        return self._dataset(release, name)
 
     def _dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
         cached = self._records.get((release.id, name, ""))
@@ -256,7 +225,7 @@ class CatalogService:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            names = ", ".join(r.name for r in self.list_datasets())
+            names = ", ".join(r.name for r in self.list_datasets(release))
             raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
         record = DatasetRecord(
             name=row[0],
@@ -268,18 +237,18 @@ class CatalogService:
         self._remember((release.id, name, ""), record)
         return record
 
-    def original_file(self, name: str, resource: str) -> FileRecord:
-        """The original file (CSV, GeoJSON …) of a resource of the current release."""
-        dataset = self.get_dataset(name)
-        for res in dataset.descriptor.get("resources", []):
-            if res["name"] == resource:
-                return FileRecord(
-                    file_name=f"{resource}{original_suffix(res)}",
-                    hash=str(res["hash"]),
-                    bytes=int(res["bytes"]),
-                    media_type=original_media_type(res),
-                )
-        valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
+    def original_file(self, release: ReleaseInfo, name: str, resource: str) -> FileRecord:
+        """The original file (CSV, GeoJSON …) of a resource of ``release``."""
+        dataset = self.get_dataset(release, name)
+        found = dataset.model.resource(resource)
+        if found is not None:
+            return FileRecord(
+                file_name=f"{resource}{original_suffix(found)}",
+                hash=found.hash,
+                bytes=int(found.bytes or 0),
+                media_type=original_media_type(found),
+            )
+        valid = ", ".join(r.name for r in dataset.model.resources)
         raise ResourceNotFound(
             f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
         )
@@ -289,9 +258,8 @@ class CatalogService:
         with self._engine.connect() as conn:
             yield from iter_file(conn, file_hash)
 
-    def get_resource(self, name: str, resource: str) -> ResourceRecord:
-        """A resource of a dataset of the current release, with its physical table."""
-        release = self.current_release_info()
+    def get_resource(self, release: ReleaseInfo, name: str, resource: str) -> ResourceRecord:
+        """A resource of a dataset of ``release``, with its physical table."""
         cached = self._records.get((release.id, name, resource))
         if isinstance(cached, ResourceRecord):
             return cached
@@ -308,7 +276,7 @@ class CatalogService:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            valid = ", ".join(r["name"] for r in dataset.descriptor.get("resources", []))
+            valid = ", ".join(r.name for r in dataset.model.resources)
             raise ResourceNotFound(
                 f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
             )

@@ -1,14 +1,16 @@
 """Fault injection for the crash tests: named points in a publish where a test can stop it.
 
 ``publish`` calls its ``checkpoint`` with each name of ``PAUSE_POINTS`` as it passes there. The
-CLI builds the checkpoint from ``ODS_TEST_PAUSE_AT``: unset, it does nothing; set to a point,
-the process writes ``ods-paused-at NAME`` to stderr there and sleeps until it is killed, so a
-test can send SIGKILL at exactly that point instead of guessing with timers.
+CLI builds the checkpoint with ``pause_from_environment``, which reads ``ODS_TEST_PAUSE_AT``:
+unset, it does nothing; set to a point, the process writes ``ods-paused-at NAME`` to stderr
+there and sleeps until it is killed, so a test can send SIGKILL at exactly that point instead of
+guessing with timers. The variable is read here only, not by ``config.Settings``: it is a test
+switch, not a setting of the service.
 """
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from opendata_sozial.errors import ConfigError
@@ -18,6 +20,8 @@ PAUSE_POINTS: Final = ("before-release", "data-load", "file-chunks", "before-swi
 transaction that fills a data table, after its first row; in the same transaction after the
 original file's chunks are stored; after every table is loaded, before the switch."""
 PAUSED_MARKER: Final = "ods-paused-at"
+PAUSE_VARIABLE: Final = "ODS_TEST_PAUSE_AT"
+"""The environment variable that names the pause point (crash tests only)."""
 
 Checkpoint = Callable[[str], None]
 
@@ -26,13 +30,18 @@ def no_checkpoint(_point: str) -> None:
     """The production checkpoint: nothing happens."""
 
 
+def pause_from_environment(environ: Mapping[str, str]) -> Checkpoint:
+    """The checkpoint named by ``ODS_TEST_PAUSE_AT`` in ``environ`` (unset or empty: none)."""
+    return pause_at(environ.get(PAUSE_VARIABLE) or None)
+
+
 def pause_at(point: str | None) -> Checkpoint:
     """A checkpoint that stops the process at ``point`` until it is killed (``None``: never)."""
     if point is None:
         return no_checkpoint
     if point not in PAUSE_POINTS:
         raise ConfigError(
-            f"ODS_TEST_PAUSE_AT={point!r} ist kein Haltepunkt; gültig: {', '.join(PAUSE_POINTS)}"
+            f"{PAUSE_VARIABLE}={point!r} ist kein Haltepunkt; gültig: {', '.join(PAUSE_POINTS)}"
         )
 
     def checkpoint(name: str) -> None:

@@ -14,14 +14,14 @@ from sqlalchemy import Connection, Engine, delete, func, inspect, select, update
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
-    build_table,
     create_and_load,
+    define_data_table,
     physical_name,
     table_content_hash,
     typed_rows,
 )
 from opendata_sozial.db.engine import sqlite_file
-from opendata_sozial.db.files import store_file
+from opendata_sozial.db.file_store import store_file
 from opendata_sozial.db.models import (
     CATALOG_STATE,
     DATA_TABLE,
@@ -36,9 +36,11 @@ from opendata_sozial.db.models import (
     THEME,
 )
 from opendata_sozial.db.schema import publish_lock, upgrade_schema
-from opendata_sozial.errors import PackageInvalid
+from opendata_sozial.errors import PackageInvalid, PublishRefused
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
+from opendata_sozial.model.dataset import Dataset, Period, Resource
+from opendata_sozial.model.parse import parse_dataset
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.publish_files import is_file_resource, publish_file_resource
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
@@ -198,11 +200,11 @@ def _ready_tables(conn: Connection) -> dict[str, int]:
 def _package_rows(pkg: PackageSource, ready: dict[str, int]) -> int:
     """Rows of a package: from its loaded table where one exists, else counted in the file."""
     total = 0
-    for res in pkg.resources():
+    for res in parse_dataset(pkg.descriptor).resources:
         if is_file_resource(res):  # no rows
             continue
-        name = physical_name(table_content_hash(res["hash"], res["schema"]))
-        total += ready[name] if name in ready else count_rows(pkg.folder / res["path"])
+        name = physical_name(table_content_hash(res.hash, _table_schema(res)))
+        total += ready[name] if name in ready else count_rows(pkg.folder / res.path)
     return total
 
 
@@ -240,7 +242,7 @@ def clean_up_interrupted(engine: Engine) -> None:
     with engine.begin() as conn:
         for name in loading:
             if name in existing:
-                build_table(name, {"fields": []}).drop(conn)
+                define_data_table(name, {"fields": []}).drop(conn)
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == name))
 
 
@@ -423,12 +425,14 @@ def _load_package(
     checkpoint: Checkpoint,
 ) -> int:
     rows = 0
+    dataset = parse_dataset(pkg.descriptor)
     with engine.begin() as conn:
         first_issued = _first_issued(conn, pkg.name, content_hash)
-        dataset_id = _insert_dataset(conn, pkg, release_id, content_hash, first_issued)
-    for position, res in enumerate(pkg.resources()):
+        dataset_id = _insert_dataset(conn, pkg, dataset, release_id, content_hash, first_issued)
+    stored = pkg.resources()  # the descriptors as stored beside the file rows
+    for position, res in enumerate(dataset.resources):
         if is_file_resource(res):
-            publish_file_resource(engine, pkg, dataset_id, position, res)
+            publish_file_resource(engine, pkg, dataset_id, position, stored[position])
             continue
         table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:
@@ -459,53 +463,52 @@ def _first_issued(conn: Connection, name: str, content_hash: str) -> tuple[datet
     return issued or now, modified or now
 
 
-def _insert_dataset(
+def _insert_dataset(  # one row from these six
     conn: Connection,
     pkg: PackageSource,
+    d: Dataset,
     release_id: int,
     content_hash: str,
     dates: tuple[datetime, datetime],
 ) -> int:
-    d = pkg.descriptor
-    publisher = next(
-        (c["title"] for c in d["contributors"] if "publisher" in c.get("roles", [])), ""
-    )
+    period = d.period or Period()
     values: dict[str, Any] = {
         "release_id": release_id,
         "name": pkg.name,
-        "title": d["title"],
-        "description": d["description"],
+        "title": d.title,
+        "description": d.description,
         "content_hash": content_hash,
-        "chapter": d["x_chapter"],
-        "publisher": publisher,
-        "period_start": d["x_temporal"]["start"],
-        "period_end": d["x_temporal"]["end"],
-        "region_level": d["x_spatial"]["level"],
+        "chapter": d.chapter,
+        "publisher": d.publishers[0].title if d.publishers else "",
+        "period_start": period.start,
+        "period_end": period.end,
+        "region_level": d.spatial.level if d.spatial else None,
         "issued": dates[0],
         "modified": dates[1],
-        "descriptor": d,
-        "search_text": search_document(d["title"], d["description"], " ".join(d["keywords"])),
+        "descriptor": pkg.descriptor,  # stored as published, served byte for byte
+        "search_text": search_document(d.title, d.description, " ".join(d.keywords)),
     }
     dataset_id = int(
         conn.execute(DATASET.insert().values(**values).returning(DATASET.c.id)).scalar_one()
     )
     keywords = [
-        {"dataset_id": dataset_id, "keyword": k, "normalized": k.casefold()} for k in d["keywords"]
+        {"dataset_id": dataset_id, "keyword": k, "normalized": k.casefold()} for k in d.keywords
     ]
     conn.execute(KEYWORD.insert(), keywords)
-    themes = [{"dataset_id": dataset_id, "code": t, "kind": "eu"} for t in d["x_themes"]]
-    themes.append({"dataset_id": dataset_id, "code": d["x_chapter"], "kind": "chapter"})
+    themes = [{"dataset_id": dataset_id, "code": t, "kind": "eu"} for t in d.themes]
+    themes.append({"dataset_id": dataset_id, "code": d.chapter, "kind": "chapter"})
     conn.execute(THEME.insert(), themes)
     return dataset_id
 
 
 def _ensure_data_table(
-    engine: Engine, pkg: PackageSource, res: dict[str, Any], checkpoint: Checkpoint
+    engine: Engine, pkg: PackageSource, res: Resource, checkpoint: Checkpoint
 ) -> tuple[str, int]:
     """Create and fill the physical table unless a table with the same content exists."""
-    content = table_content_hash(res["hash"], res["schema"])
+    schema = _table_schema(res)
+    content = table_content_hash(res.hash, schema)
     name = physical_name(content)
-    path = pkg.folder / res["path"]
+    path = pkg.folder / res.path
     with engine.begin() as conn:
         existing = conn.execute(
             select(DATA_TABLE.c.status, DATA_TABLE.c.row_count).where(DATA_TABLE.c.name == name)
@@ -517,10 +520,10 @@ def _ensure_data_table(
                 name=name, content_hash=content, status="loading", row_count=0, created_at=_now()
             )
         )
-    table = build_table(name, res["schema"])
+    table = define_data_table(name, schema)
     with engine.begin() as conn:
-        count = create_and_load(conn, table, _passing(typed_rows(path, res["schema"]), checkpoint))
-        store_file(conn, res["hash"], path)
+        count = create_and_load(conn, table, _passing(typed_rows(path, schema), checkpoint))
+        store_file(conn, res.hash, path)
         checkpoint("file-chunks")
         conn.execute(
             update(DATA_TABLE)
@@ -534,38 +537,45 @@ def _insert_resource(
     conn: Connection,
     dataset_id: int,
     position: int,
-    res: dict[str, Any],
+    res: Resource,
     table_name: str,
     count: int,
 ) -> None:
     values = {
         "dataset_id": dataset_id,
-        "name": res["name"],
+        "name": res.name,
         "position": position,
         "table_name": table_name,
         "row_count": count,
-        "bytes": res["bytes"],
-        "hash": res["hash"],
-        "path": res["path"],
-        "schema": res["schema"],
+        "bytes": res.bytes,
+        "hash": res.hash,
+        "path": res.path,
+        "schema": _table_schema(res),
     }
     resource_id = int(
         conn.execute(RESOURCE.insert().values(**values).returning(RESOURCE.c.id)).scalar_one()
     )
-    key = set(res["schema"].get("primaryKey") or [])
+    key = set(res.primary_key)
     fields = [
         {
             "resource_id": resource_id,
             "position": i,
-            "name": f["name"],
-            "type": f["type"],
-            "title": f.get("title", f["name"]),
-            "unit": f.get("x_unit"),
-            "is_dimension": f["name"] in key,
+            "name": f.name,
+            "type": f.type,
+            "title": f.name if f.title is None else f.title,
+            "unit": f.unit,
+            "is_dimension": f.name in key,
         }
-        for i, f in enumerate(res["schema"]["fields"])
+        for i, f in enumerate(res.fields)
     ]
     conn.execute(FIELD.insert(), fields)
+
+
+def _table_schema(res: Resource) -> dict[str, Any]:
+    """The stored Table Schema of a validated resource (validate refuses one without)."""
+    if res.table_schema is None:
+        raise PublishRefused(f"Ressource {res.name!r} hat kein Tabellenschema (schema)")
+    return res.table_schema
 
 
 def _passing(rows: Iterator[tuple[Any, ...]], checkpoint: Checkpoint) -> Iterator[tuple[Any, ...]]:

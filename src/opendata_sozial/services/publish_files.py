@@ -6,16 +6,17 @@ resource's download, and listed in the catalog, the datapackage.json, DCAT and C
 other resource.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
 
-from opendata_sozial.db.files import insert_file_resource, store_file
+from opendata_sozial.db.file_store import insert_file_resource, store_file
 from opendata_sozial.ingest.package import PackageSource
-from opendata_sozial.media import file_format
+from opendata_sozial.media import HasFormat, file_format
 
 
-def is_file_resource(resource: dict[str, Any]) -> bool:
+def is_file_resource(resource: Mapping[str, Any] | HasFormat) -> bool:
     """True for a resource published as its file only (no rows)."""
     return file_format(resource) is not None
 

@@ -1,21 +1,25 @@
 """Boundaries of the places, read from the published geography package (``nrw-geometrie``).
 
 A geography package holds one GeoJSON file resource per level, its features keyed by the region
-column its ``x_foreign_keys`` declare (``ags`` into ``nrw-regionen``), and a TopoJSON of all
+column its foreign key declares (``ags`` into ``nrw-regionen``), and a TopoJSON of all
 levels. Which level a file holds is read from the region directory (the level of its keys), not
 from the file name. The files are served byte for byte; the features are parsed once per
 release for single regions and maps.
 """
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from opendata_sozial.errors import GeometryNotFound
 from opendata_sozial.media import file_format
-from opendata_sozial.services.catalog import CatalogService, DatasetRecord, FileRecord
-from opendata_sozial.services.indicators import REGION_REFERENCE
+from opendata_sozial.model.dataset import Resource
+from opendata_sozial.services.catalog import (
+    CatalogService,
+    DatasetRecord,
+    FileRecord,
+    ReleaseInfo,
+)
 from opendata_sozial.services.region_directory import Directory
 
 NO_GEOGRAPHY = (
@@ -55,24 +59,10 @@ class Geography:
         return self.levels[level]
 
 
-def _region_key_field(descriptor: Mapping[str, Any], resource: str) -> str | None:
-    """The field of ``resource`` that references the region directory, if it declares one."""
-    package, table, fields = REGION_REFERENCE
-    for key in descriptor.get("x_foreign_keys") or []:
-        reference = key.get("reference") or {}
-        if (
-            key.get("resource") == resource
-            and reference.get("package") == package
-            and reference.get("resource") == table
-            and list(reference.get("fields") or []) == fields
-            and len(key.get("fields") or []) == 1
-        ):
-            return str(key["fields"][0])
-    return None
-
-
-def _file(catalog: CatalogService, record: DatasetRecord, resource: str) -> FileRecord:
-    return catalog.original_file(record.name, resource)
+def _file(
+    catalog: CatalogService, release: ReleaseInfo, record: DatasetRecord, resource: str
+) -> FileRecord:
+    return catalog.original_file(release, record.name, resource)
 
 
 def _features(catalog: CatalogService, file: FileRecord, key_field: str) -> dict[str, Any]:
@@ -84,31 +74,38 @@ def _features(catalog: CatalogService, file: FileRecord, key_field: str) -> dict
     }
 
 
-def read_geography(catalog: CatalogService, directory: Directory) -> Geography:
-    """The boundaries of the current release (the first package by name holding a level)."""
+def _is_kind(resource: Resource, key: str) -> bool:
+    kind = file_format(resource)
+    return kind is not None and kind.key == key
+
+
+def read_geography(
+    catalog: CatalogService, release: ReleaseInfo, directory: Directory
+) -> Geography:
+    """The boundaries of ``release`` (the first package by name holding a level).
+
+    A level file is a GeoJSON resource whose features are keyed by the field its foreign key
+    into the region directory names (``Resource.region_key``).
+    """
     levels: dict[str, LevelGeometry] = {}
     topology: FileRecord | None = None
-    for record in catalog.list_datasets():
+    for record in catalog.list_datasets(release):
         found = False
-        for res in record.descriptor.get("resources") or []:
-            kind = file_format(res)
-            key_field = _region_key_field(record.descriptor, str(res["name"]))
-            if kind is None or kind.key != "geojson" or key_field is None:
+        for res in record.model.resources:
+            if not _is_kind(res, "geojson") or res.region_key is None:
                 continue
-            file = _file(catalog, record, str(res["name"]))
-            features = _features(catalog, file, key_field)
+            file = _file(catalog, release, record, res.name)
+            features = _features(catalog, file, res.region_key)
             known = [directory.regions[k].level for k in features if k in directory.regions]
             if known and known[0] not in levels:
                 found = True
-                levels[known[0]] = LevelGeometry(
-                    known[0], record.name, str(res["name"]), file, features
-                )
+                levels[known[0]] = LevelGeometry(known[0], record.name, res.name, file, features)
         if found and topology is None:
             topology = next(
                 (
-                    _file(catalog, record, str(r["name"]))
-                    for r in record.descriptor.get("resources") or []
-                    if (kind := file_format(r)) is not None and kind.key == "topojson"
+                    _file(catalog, release, record, r.name)
+                    for r in record.model.resources
+                    if _is_kind(r, "topojson")
                 ),
                 None,
             )

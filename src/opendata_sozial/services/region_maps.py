@@ -24,7 +24,7 @@ from opendata_sozial.query.regions import (
     periods_select,
     place_keys_select,
 )
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
 from opendata_sozial.services.region_directory import Region
 from opendata_sozial.services.region_geometry import Geography, LevelGeometry, read_geography
@@ -71,7 +71,7 @@ def _invalid(message: str) -> InvalidParameter:
 
 
 class RegionMapService:
-    """Boundaries per level and map data over the current release."""
+    """Boundaries per level and map data of the release a request reads."""
 
     def __init__(self, engine: Engine, catalog: CatalogService, regions: RegionService) -> None:
         """Read through ``engine``; find the release, tables and places through the others."""
@@ -80,31 +80,30 @@ class RegionMapService:
         self._regions = regions
         self._geographies: dict[int, Geography] = {}
 
-    def geography(self) -> Geography:
-        """The boundaries of the current release (parsed once per release)."""
-        release, _ = self._catalog.current_release()
-        if release not in self._geographies:
-            found = read_geography(self._catalog, self._regions.directory())
-            self._geographies = {release: found}
-        return self._geographies[release]
+    def geography(self, release: ReleaseInfo) -> Geography:
+        """The boundaries of ``release`` (parsed once per release)."""
+        if release.id not in self._geographies:
+            found = read_geography(self._catalog, release, self._regions.directory(release))
+            self._geographies = {release.id: found}
+        return self._geographies[release.id]
 
-    def place_names(self) -> dict[str, str]:
+    def place_names(self, release: ReleaseInfo) -> dict[str, str]:
         """Official key -> name of every region (empty when ``nrw-regionen`` is not published)."""
         try:
-            directory = self._regions.directory()
+            directory = self._regions.directory(release)
         except OpendataError:
             return {}
         return {key: region.name for key, region in directory.regions.items()}
 
-    def region_feature(self, key: str) -> tuple[Region, dict[str, Any]]:
+    def region_feature(self, release: ReleaseInfo, key: str) -> tuple[Region, dict[str, Any]]:
         """A region and its boundary (``GeometryNotFound`` for a level without boundaries)."""
-        region = self._regions.region(key).region
-        return region, self.geography().level(region.level).features[key]
+        region = self._regions.region(release, key).region
+        return region, self.geography(release).level(region.level).features[key]
 
     # Map data
 
-    def _table(self, request: MapRequest) -> RegionTable:
-        tables = self._regions.tables()
+    def _table(self, release: ReleaseInfo, request: MapRequest) -> RegionTable:
+        tables = self._regions.tables(release)
         listed = ", ".join(f"dataset={t.dataset}&resource={t.resource}" for t in tables)
         if not request.dataset:
             raise _invalid(f"Parameter 'dataset' fehlt; Tabellen mit Regionalschlüssel: {listed}")
@@ -126,8 +125,10 @@ class RegionMapService:
             raise _invalid(f"Parameter 'resource' fehlt: {request.dataset} hat {names}")
         return found[0]
 
-    def _level(self, request: MapRequest, sql: Table, table: RegionTable) -> LevelGeometry:
-        geography = self.geography()
+    def _level(
+        self, release: ReleaseInfo, request: MapRequest, sql: Table, table: RegionTable
+    ) -> LevelGeometry:
+        geography = self.geography(release)
         if request.level is not None:
             if request.level not in geography.levels:
                 raise _invalid(
@@ -147,13 +148,13 @@ class RegionMapService:
             )
         return geography.level(best[1])
 
-    def map_data(self, request: MapRequest) -> MapData:
-        """The figures of one indicator at one period for every place of a level."""
-        table = self._table(request)
-        record = self._catalog.get_resource(table.dataset, table.resource)
+    def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
+        """The figures of one indicator at one period of ``release`` for every place of a level."""
+        table = self._table(release, request)
+        record = self._catalog.get_resource(release, table.dataset, table.resource)
         sql = data_table(record)
-        level = self._level(request, sql, table)
-        specs = field_specs(record.schema)
+        level = self._level(release, request, sql, table)
+        specs = field_specs(record.model)
         query = parse_row_query(request.filters, specs, max_size=1)
         dialect = self._engine.dialect.name
         conditions = [
@@ -169,8 +170,7 @@ class RegionMapService:
         filters = [(k, v) for k, values in request.filters.items() for v in values]
         if table.period is not None:
             filters.append((table.period, _text(period)))
-        _, number = self._catalog.current_release()
-        return MapData(number, table, level, period, filters, figures)
+        return MapData(release.number, table, level, period, filters, figures)
 
     def _period(
         self,

@@ -8,7 +8,7 @@ stored: a value that is missing stays ``None`` and keeps its status symbol; noth
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
@@ -24,7 +24,7 @@ from opendata_sozial.query.regions import (
     place_count_select,
     place_rows_select,
 )
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import REGION_REFERENCE, RegionTable, region_tables
 from opendata_sozial.services.region_directory import Directory, Match, Region
 from opendata_sozial.services.rows import data_table
@@ -124,6 +124,8 @@ class IndicatorProfile:
     series: list[Point]
     parents: list[tuple[Region, Point]]
     peers: PeerStats | None
+    peer_figures: dict[str, Point] = field(default_factory=dict)
+    """Every region of the place's level at the latest period, by key (for maps and charts)."""
 
     @property
     def latest(self) -> Point:
@@ -165,7 +167,7 @@ def _invalid(parameter: str, value: object, hint: str) -> InvalidParameter:
 
 
 class RegionService:
-    """Use cases of the region API over the current release."""
+    """Use cases of the region API over the release a request reads."""
 
     def __init__(self, engine: Engine, catalog: CatalogService) -> None:
         """Read through ``engine``; find tables and releases through ``catalog``."""
@@ -176,48 +178,48 @@ class RegionService:
 
     # Reading
 
-    def directory(self) -> Directory:
-        """The region directory of the current release (read once per release)."""
-        release, _ = self._catalog.current_release()
-        if release not in self._directories:
+    def directory(self, release: ReleaseInfo) -> Directory:
+        """The region directory of ``release`` (read once per release)."""
+        if release.id not in self._directories:
             package, resource, _ = REGION_REFERENCE
-            regions = data_table(self._catalog.get_resource(package, resource))
-            variants = data_table(self._catalog.get_resource(package, VARIANT_RESOURCE))
+            regions = data_table(self._catalog.get_resource(release, package, resource))
+            variants = data_table(self._catalog.get_resource(release, package, VARIANT_RESOURCE))
             with self._engine.connect() as conn:
                 rows = conn.execute(columns_select(regions, DIRECTORY_COLUMNS)).all()
                 names = conn.execute(columns_select(variants, VARIANT_COLUMNS)).all()
-            self._directories = {release: Directory.from_rows(rows, names)}
-        return self._directories[release]
+            self._directories = {release.id: Directory.from_rows(rows, names)}
+        return self._directories[release.id]
 
-    def tables(self) -> list[RegionTable]:
-        """Every table of the current release with figures per place (found once per release)."""
-        release, _ = self._catalog.current_release()
-        if release not in self._tables:
-            found = [t for d in self._catalog.list_datasets() for t in region_tables(d.descriptor)]
-            self._tables = {release: [self._without_place_names(t) for t in found]}
-        return self._tables[release]
+    def tables(self, release: ReleaseInfo) -> list[RegionTable]:
+        """Every table of ``release`` with figures per place (found once per release)."""
+        if release.id not in self._tables:
+            datasets = self._catalog.list_datasets(release)
+            found = [t for d in datasets for t in region_tables(d.descriptor)]
+            self._tables = {release.id: [self._without_place_names(release, t) for t in found]}
+        return self._tables[release.id]
 
-    def _without_place_names(self, table: RegionTable) -> RegionTable:
+    def _without_place_names(self, release: ReleaseInfo, table: RegionTable) -> RegionTable:
         """Leave out dimensions that only name the place (one value per place, several in all)."""
         dims = list(table.dimensions)
         if not dims:
             return table
-        sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+        sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
         with self._engine.connect() as conn:
             most = conn.execute(most_per_place_select(sql, table.key_field, dims)).one()
             distinct = conn.execute(distinct_select(sql, table.key_field, dims)).one()
         labels = [d for d, m, n in zip(dims, most, distinct, strict=True) if (m or 0) <= 1 < n]
         return table.without(labels)
 
-    def _rows(
+    def _rows(  # the release, the connection and what to read
         self,
+        release: ReleaseInfo,
         conn: Connection,
         table: RegionTable,
         keys: Sequence[str],
         periods: Any = None,  # noqa: ANN401  # a set of years, dates or texts
     ) -> Series:
         """The figures of ``keys`` in ``table`` (only ``periods``, if given), by indicator."""
-        sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+        sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
         columns = table.columns()
         if periods is not None and table.period is not None:
             ordered = sorted(periods, key=period_key)
@@ -228,8 +230,8 @@ class RegionService:
             statement = place_rows_select(sql, columns, table.key_field, keys)
         return _series(table, conn.execute(statement).all())
 
-    def _region(self, key: str) -> Region:
-        directory = self.directory()
+    def _region(self, release: ReleaseInfo, key: str) -> Region:
+        directory = self.directory(release)
         if key not in directory.regions:
             raise RegionNotFound(
                 f"Region {key!r} gibt es im Regionalverzeichnis (nrw-regionen) nicht; "
@@ -239,9 +241,9 @@ class RegionService:
 
     # Use cases
 
-    def search(self, query: RegionQuery) -> RegionPage:
+    def search(self, release: ReleaseInfo, query: RegionQuery) -> RegionPage:
         """Regions by name, name variant or key prefix, filtered by level and region above."""
-        directory = self.directory()
+        directory = self.directory(release)
         if query.level is not None and query.level not in directory.levels():
             raise _invalid("ebene", query.level, f"gültig: {', '.join(directory.levels())}")
         if query.parent is not None and query.parent not in directory.regions:
@@ -256,43 +258,46 @@ class RegionService:
             raise _invalid("page", query.page, "gültig: ab 1")
         hits = directory.search(query.q, level=query.level, parent=query.parent)
         start = (query.page - 1) * query.size
-        _, number = self._catalog.current_release()
+        number = release.number
         return RegionPage(number, query, len(hits), hits[start : start + query.size])
 
-    def region(self, key: str) -> RegionDetail:
+    def region(self, release: ReleaseInfo, key: str) -> RegionDetail:
         """A region with names, parents, children, successor and the tables holding it."""
-        region, directory = self._region(key), self.directory()
+        region, directory = self._region(release, key), self.directory(release)
         names = [(region.name, None)] + [
             (v.name, v.context) for v in directory.variants.get(key, []) if v.name != region.name
         ]
         holdings: list[Holding] = []
-        tables = self.tables()
+        tables = self.tables(release)
         with self._engine.connect() as conn:
             for table in tables:
-                sql = data_table(self._catalog.get_resource(table.dataset, table.resource))
+                sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
                 statement = place_count_select(sql, table.key_field, key)
                 if count := int(conn.execute(statement).scalar_one()):
                     holdings.append(Holding(table, count))
-        _, number = self._catalog.current_release()
+        number = release.number
         successor = directory.regions.get(region.successor or "")
         children = directory.children.get(key, [])
         return RegionDetail(
             number, region, names, directory.ancestors(key), children, successor, holdings
         )
 
-    def profile(self, key: str) -> RegionProfile:
+    def profile(self, release: ReleaseInfo, key: str) -> RegionProfile:
         """Every indicator the release holds for a place, with parents and peers."""
-        region, directory = self._region(key), self.directory()
+        region, directory = self._region(release, key), self.directory(release)
         parents = directory.ancestors(key)
         peers = directory.at_level(region.level)
         indicators: list[IndicatorProfile] = []
-        tables = self.tables()
+        tables = self.tables(release)
         with self._engine.connect() as conn:
-            found = [(t, self._rows(conn, t, [key, *(p.key for p in parents)])) for t in tables]
+            found = [
+                (t, self._rows(release, conn, t, [key, *(p.key for p in parents)])) for t in tables
+            ]
             found = [(t, own) for t, own in found if any(key in s for s in own.values())]
             latest = [{s[key][-1].period for s in own.values() if key in s} for _, own in found]
             others = [
-                self._rows(conn, t, peers, at) for (t, _), at in zip(found, latest, strict=True)
+                self._rows(release, conn, t, peers, at)
+                for (t, _), at in zip(found, latest, strict=True)
             ]
         for (table, own), peer_rows in zip(found, others, strict=True):
             mine = {i: s[key] for i, s in own.items() if key in s}
@@ -305,12 +310,37 @@ class RegionService:
                     for point in own[identity].get(p.key, [])
                     if point.period == at
                 ]
-                stats = _peer_stats(region, series[-1], peer_rows.get(identity, {}))
-                indicators.append(IndicatorProfile(indicator, series, above, stats))
-        _, number = self._catalog.current_release()
+                level_rows = peer_rows.get(identity, {})
+                stats = _peer_stats(region, series[-1], level_rows)
+                figures = {
+                    k: p for k, points in level_rows.items() for p in points if p.period == at
+                }
+                indicators.append(IndicatorProfile(indicator, series, above, stats, figures))
+        number = release.number
         return RegionProfile(number, region, parents, indicators)
 
-    def compare(self, keys: Sequence[str]) -> Comparison:
+    def level_figures(
+        self, release: ReleaseInfo, level: str, dataset: str
+    ) -> list[tuple[Indicator, Any, dict[str, Point]]]:
+        """Each indicator of ``dataset`` for every region of ``level``, at its latest period.
+
+        (indicator, latest period any region of the level holds, figure per region key at it):
+        the values of a map of the level.
+        """
+        keys = self.directory(release).at_level(level)
+        found: list[tuple[Indicator, Any, dict[str, Point]]] = []
+        with self._engine.connect() as conn:
+            for table in (t for t in self.tables(release) if t.dataset == dataset):
+                for identity, by_key in self._rows(release, conn, table, keys).items():
+                    periods = [p.period for points in by_key.values() for p in points]
+                    latest = max(periods, key=period_key)
+                    figures = {
+                        k: p for k, points in by_key.items() for p in points if p.period == latest
+                    }
+                    found.append((_indicator(table, identity), latest, figures))
+        return found
+
+    def compare(self, release: ReleaseInfo, keys: Sequence[str]) -> Comparison:
         """The indicators all ``keys`` share, one figure each: at the latest common period."""
         unique = list(dict.fromkeys(k.strip() for k in keys if k.strip()))
         if not COMPARE_MIN <= len(unique) <= COMPARE_MAX:
@@ -320,16 +350,16 @@ class RegionService:
                 f"gültig: {COMPARE_MIN} bis {COMPARE_MAX} verschiedene Regionalschlüssel, "
                 "kommagetrennt, z. B. keys=05513,05562,05913",
             )
-        regions = [self._region(k) for k in unique]
+        regions = [self._region(release, k) for k in unique]
         shared: list[tuple[Indicator, Any, list[Point]]] = []
-        tables = self.tables()
+        tables = self.tables(release)
         with self._engine.connect() as conn:
-            found = [(t, self._rows(conn, t, unique)) for t in tables]
+            found = [(t, self._rows(release, conn, t, unique)) for t in tables]
         for table, series in found:
             for identity, by_key in series.items():
                 if all(k in by_key for k in unique):
                     shared.append(_side_by_side(_indicator(table, identity), unique, by_key))
-        _, number = self._catalog.current_release()
+        number = release.number
         return Comparison(number, regions, shared)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from opendata_sozial.db.models import DATASET, PUBLISH_RUN, RELEASE, RESOURCE
 from opendata_sozial.domain import rfc3339
 from opendata_sozial.errors import DatasetNotFound, InvalidParameter
+from opendata_sozial.model.parse import parse_dataset
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.changes import (
     DatasetChange,
@@ -146,7 +147,7 @@ class ReleaseService:
         titles: dict[str, str] = {}
         for info in reversed(infos):  # the newer release's title wins
             for name, (_, descriptor, _) in self._snapshot(info).items():
-                titles[name] = str(descriptor.get("title") or name)
+                titles[name] = parse_dataset(descriptor).title or name
         return titles
 
     def _plan(self, release_id: int) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Table, and_, asc, func, select
 
-from opendata_sozial.db.data_tables import build_table
+from opendata_sozial.db.data_tables import define_data_table
 from opendata_sozial.db.models import TABLE_DIFF, TABLE_DIFF_ROW
 
 MAX_STORED_ROWS = 50_000
@@ -86,7 +86,7 @@ def comparable_key(old: dict[str, Any], new: dict[str, Any]) -> list[str] | None
 def compare_tables(conn: Connection, old: Side, new: Side) -> TableDiff:
     """Every row added, removed or changed from ``old`` to ``new``, matched by key."""
     key = comparable_key(old[1], new[1])
-    old_table, new_table = build_table(*old), build_table(*new)
+    old_table, new_table = define_data_table(*old), define_data_table(*new)
     if key is None:
         return TableDiff(
             added=_count(conn, new_table), removed=_count(conn, old_table), is_comparable=False

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table
 
-from opendata_sozial.db.data_tables import ROW_COLUMN, build_table
+from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table
 from opendata_sozial.db.models import NO_TABLE
 from opendata_sozial.errors import InvalidParameter, ResourceNotFound
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.query.builder import (
     count_select,
     decode_cursor,
@@ -23,7 +24,7 @@ from opendata_sozial.query.builder import (
     where_clause,
 )
 from opendata_sozial.query.filters import FieldSpec, RowQuery, parse_row_query
-from opendata_sozial.services.catalog import CatalogService, ResourceRecord
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo, ResourceRecord
 
 STREAM_BATCH = 5_000
 Row = tuple[Any, ...]
@@ -35,7 +36,7 @@ Batch = Sequence[Sequence[Any]]
 def _table(name: str, schema_json: str) -> Table:
     import json
 
-    return build_table(name, json.loads(schema_json), MetaData())
+    return define_data_table(name, json.loads(schema_json), MetaData())
 
 
 def data_table(record: ResourceRecord) -> Table:
@@ -45,9 +46,9 @@ def data_table(record: ResourceRecord) -> Table:
     return _table(record.table_name, json.dumps(record.schema, sort_keys=True))
 
 
-def field_specs(schema: dict[str, Any]) -> list[FieldSpec]:
-    """The query layer's view of a Table Schema."""
-    return [FieldSpec(name=f["name"], type=f["type"]) for f in schema["fields"]]
+def field_specs(table: Resource) -> list[FieldSpec]:
+    """The query layer's view of a resource's fields."""
+    return [FieldSpec(name=f.name, type=f.type) for f in table.fields]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class RowsStream:
 
 
 class RowService:
-    """Rows of the current release."""
+    """Rows of a release the caller names (``at(release)`` binds one)."""
 
     def __init__(
         self, engine: Engine, catalog: CatalogService, *, default_size: int, max_size: int
@@ -95,31 +96,37 @@ class RowService:
         self._default_size = default_size
         self._max_size = max_size
 
+    def at(self, release: ReleaseInfo) -> "ReleaseRows":
+        """The rows of ``release``: ``page``, ``stream`` and ``values`` without naming it again."""
+        return ReleaseRows(self, release)
+
     def _prepare(
-        self, name: str, resource: str, params: Mapping[str, Sequence[str]]
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
     ) -> tuple[ResourceRecord, Table, RowQuery]:
-        record = self._catalog.get_resource(name, resource)
+        record = self._catalog.get_resource(release, name, resource)
         if record.table_name == NO_TABLE:
             raise ResourceNotFound(
                 f"Ressource {resource!r} von {name!r} ist eine Datei (GeoJSON/TopoJSON) ohne "
-                f"Zeilen; es gibt sie nur als Originaldatei unter "
-                f"/api/v1/datasets/{name}/resources/{resource} mit ihrer Endung"
+                "Zeilen; es gibt sie nur als Originaldatei, als Download der Ressource mit "
+                "ihrer Endung (.geojson, .topojson)"
             )
-        query = parse_row_query(params, field_specs(record.schema), max_size=self._max_size)
+        query = parse_row_query(params, field_specs(record.model), max_size=self._max_size)
         return record, data_table(record), query
 
-    def page(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsPage:
+    def page(
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
+    ) -> RowsPage:
         """One page (``_size`` rows after ``_cursor``) with the exact total for the filter."""
-        record, table, query = self._prepare(name, resource, params)
+        record, table, query = self._prepare(release, name, resource, params)
         size = query.size or self._default_size
-        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
-        keys = total_order(query, record.schema.get("primaryKey") or [])
+        columns = list(query.select or [f.name for f in record.model.fields])
+        keys = total_order(query, record.model.primary_key)
         dialect = self._engine.dialect.name
         condition = where_clause(table, query.filters, dialect)
         print_ = fingerprint(record.table_name, query.filters, keys)
         paged = condition
         if query.cursor:
-            types = {f["name"]: f["type"] for f in record.schema["fields"]}
+            types = {f.name: f.type for f in record.model.fields}
             paged = (
                 *condition,
                 keyset_condition(table, keys, decode_cursor(query.cursor, keys, types, print_)),
@@ -141,14 +148,16 @@ class RowService:
             record, columns, [tuple(r[:width]) for r in fetched], total, next_cursor, query
         )
 
-    def stream(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsStream:
+    def stream(
+        self, release: ReleaseInfo, name: str, resource: str, params: Mapping[str, Sequence[str]]
+    ) -> RowsStream:
         """All rows of the query (or one page when ``_size``/``_cursor`` are given)."""
-        record, table, query = self._prepare(name, resource, params)
+        record, table, query = self._prepare(release, name, resource, params)
         if query.size is not None or query.cursor is not None:
-            page = self.page(name, resource, params)
+            page = self.page(release, name, resource, params)
             return RowsStream(record, page.columns, len(page.rows), iter([page.rows]))
-        columns = list(query.select or [f["name"] for f in record.schema["fields"]])
-        keys = total_order(query, record.schema.get("primaryKey") or [])
+        columns = list(query.select or [f.name for f in record.model.fields])
+        keys = total_order(query, record.model.primary_key)
         condition = where_clause(table, query.filters, self._engine.dialect.name)
         with self._engine.connect() as conn:
             total = int(conn.execute(count_select(table, condition)).scalar_one())
@@ -162,18 +171,25 @@ class RowService:
         connection is checked out at the first batch and returned after the last (or when the
         generator is closed).
         """
-        with self._engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+        with (
+            self._engine.connect() as conn,
+            conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
                 statement
-            )
+            ) as result,  # a stream closed early closes its server-side cursor first
+        ):
             yield from result.partitions(STREAM_BATCH)
 
     def values(
-        self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]
+        self,
+        release: ReleaseInfo,
+        name: str,
+        resource: str,
+        field: str,
+        params: Mapping[str, Sequence[str]],
     ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
         """Distinct values of ``field`` with counts, under the same filters as rows."""
-        record, table, query = self._prepare(name, resource, params)
-        names = [f["name"] for f in record.schema["fields"]]
+        record, table, query = self._prepare(release, name, resource, params)
+        names = [f.name for f in record.model.fields]
         if field not in names or field == ROW_COLUMN:
             raise InvalidParameter(
                 f"Feld {field!r} gibt es in {name}/{resource} nicht; Felder: {', '.join(names)}"
@@ -183,3 +199,25 @@ class RowService:
         )
         with self._engine.connect() as conn:
             return record, [(row[0], int(row[1])) for row in conn.execute(statement).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRows:
+    """The rows of one release (``RowService.at``): what a page or export of a request reads."""
+
+    service: RowService
+    release: ReleaseInfo
+
+    def page(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsPage:
+        """``RowService.page`` of this release."""
+        return self.service.page(self.release, name, resource, params)
+
+    def stream(self, name: str, resource: str, params: Mapping[str, Sequence[str]]) -> RowsStream:
+        """``RowService.stream`` of this release."""
+        return self.service.stream(self.release, name, resource, params)
+
+    def values(
+        self, name: str, resource: str, field: str, params: Mapping[str, Sequence[str]]
+    ) -> tuple[ResourceRecord, list[tuple[Any, int]]]:
+        """``RowService.values`` of this release."""
+        return self.service.values(self.release, name, resource, field, params)

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from opendata_sozial.catalog import read_yaml
 from opendata_sozial.errors import ConfigError
 from opendata_sozial.services.search_text import fold, search_terms
 
@@ -108,12 +108,7 @@ NO_CONCEPTS = SearchConcepts(())
 
 def load_search_concepts(path: Path) -> SearchConcepts:
     """Read and check the concept list; ``ConfigError`` names the file and the bad entry."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"Begriffsliste {path} nicht lesbar: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Begriffsliste {path} ist kein gültiges YAML: {exc}") from exc
+    raw = read_yaml(path, "Begriffsliste")
     try:
         entries = _File.model_validate(raw).concepts
     except ValidationError as exc:

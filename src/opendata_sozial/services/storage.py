@@ -19,10 +19,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, delete, func, inspect, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
-from opendata_sozial.db.data_tables import build_table
+from opendata_sozial.db.data_tables import define_data_table
 from opendata_sozial.db.models import (
     DATA_TABLE,
     DATASET,
@@ -78,26 +78,16 @@ class Garbage:
         return not (self.releases or self.tables or self.files)
 
 
-def _kept_tables(conn: Connection) -> set[str]:
+def _kept(conn: Connection, column: ColumnElement[str]) -> set[str]:
+    """The values of a ``resource`` column (table name, file hash) in complete releases."""
     query = (
-        select(RESOURCE.c.table_name)
+        select(column)
         .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
         .join(RELEASE, RELEASE.c.id == DATASET.c.release_id)
         .where(RELEASE.c.status == "complete")
         .distinct()
     )
-    return {str(name) for name in conn.execute(query).scalars()}
-
-
-def _kept_files(conn: Connection) -> set[str]:
-    query = (
-        select(RESOURCE.c.hash)
-        .join(DATASET, DATASET.c.id == RESOURCE.c.dataset_id)
-        .join(RELEASE, RELEASE.c.id == DATASET.c.release_id)
-        .where(RELEASE.c.status == "complete")
-        .distinct()
-    )
-    return {str(digest) for digest in conn.execute(query).scalars()}
+    return {str(value) for value in conn.execute(query).scalars()}
 
 
 def _table_bytes(conn: Connection, name: str) -> int | None:
@@ -107,7 +97,7 @@ def _table_bytes(conn: Connection, name: str) -> int | None:
             text("SELECT pg_total_relation_size(CAST(:name AS regclass))"), {"name": name}
         ).scalar()
         return None if size is None else int(size)
-    try:  # the table and its indexes (named ``<table>_…``, db.data_tables.build_table)
+    try:  # the table and its indexes (named ``<table>_…``, db.data_tables.define_data_table)
         size = conn.execute(
             text(
                 "SELECT sum(pgsize) FROM dbstat "
@@ -135,7 +125,7 @@ def find_garbage(engine: Engine, *, sizes: bool = True) -> Garbage:
                 .order_by(RELEASE.c.number)
             ).all()
         ]
-        kept = _kept_tables(conn)
+        kept = _kept(conn, RESOURCE.c.table_name)
         registry = {
             str(name): (str(status), int(rows))
             for name, status, rows in conn.execute(
@@ -153,7 +143,7 @@ def find_garbage(engine: Engine, *, sizes: bool = True) -> Garbage:
             )
             for name in sorted((set(registry) | physical) - kept)
         ]
-        kept_files = _kept_files(conn)
+        kept_files = _kept(conn, RESOURCE.c.hash)
         files = [
             OrphanFile(hash=str(digest), bytes=int(size or 0), chunks=int(chunks))
             for digest, size, chunks in conn.execute(
@@ -181,7 +171,7 @@ def collect(engine: Engine, *, sizes: bool = False) -> Garbage:
     for table in garbage.tables:
         with engine.begin() as conn:
             if table.exists:
-                build_table(table.name, {"fields": []}).drop(conn, checkfirst=True)
+                define_data_table(table.name, {"fields": []}).drop(conn, checkfirst=True)
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == table.name))
             for diff in (TABLE_DIFF_ROW, TABLE_DIFF):  # comparisons stored at publish
                 conn.execute(

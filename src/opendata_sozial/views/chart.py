@@ -26,6 +26,7 @@ from opendata_sozial.formats.formatting import (
     format_count,
     format_number,
 )
+from opendata_sozial.model.dataset import Break, Field, Resource
 from opendata_sozial.views.chart_scale import (
     iso,
     nice_scale,
@@ -103,7 +104,7 @@ class BreakLine:
 
 
 @dataclass(frozen=True, slots=True)
-class DataTable:
+class ChartTable:
     """The chart's data as a table (the text alternative)."""
 
     headers: list[str]
@@ -137,16 +138,16 @@ class Chart:
     bars: list[Bar]
     breaks: list[BreakLine]
     notes: list[str]
-    table: DataTable
+    table: ChartTable
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    value: dict[str, Any]
-    time: dict[str, Any] | None
+    value: Field
+    time: Field | None
     unit: str
     dimensions: list[str]
-    fields: dict[str, dict[str, Any]]
+    fields: dict[str, Field]
     rows: list[dict[str, Any]]
     notes: list[str]
 
@@ -158,8 +159,8 @@ def build_chart(
     *,
     columns: Sequence[str],
     rows: Sequence[Sequence[object]],
-    schema: Mapping[str, Any],
-    breaks: Sequence[Mapping[str, str]] = (),
+    table: Resource,
+    breaks: Sequence[Break] = (),
     total: int | None = None,
     width: int = WIDTH,
 ) -> Chart | None:
@@ -168,7 +169,7 @@ def build_chart(
     ``width`` is the drawing's width in SVG units; pages draw a wide and a narrow variant and
     show one of them by screen width, so that the text stays legible on a phone.
     """
-    plan = _plan(columns, rows, schema)
+    plan = _plan(columns, rows, table)
     if plan is None:
         return None
     if total is not None and total > len(rows):
@@ -176,38 +177,38 @@ def build_chart(
             f"Das Diagramm zeigt die ersten {format_count(len(rows), 'Zeile', 'Zeilen')} "
             f"von {format_number(total)}."
         )
-    times = {r[plan.time["name"]] for r in plan.rows} if plan.time else set()
+    times = {r[plan.time.name] for r in plan.rows} if plan.time else set()
     if plan.time and len(times - {None}) >= 2:
         return _line_chart(plan, breaks, width)
     return _bar_chart(plan, width)
 
 
 def _plan(
-    columns: Sequence[str], rows: Sequence[Sequence[object]], schema: Mapping[str, Any]
+    columns: Sequence[str], rows: Sequence[Sequence[object]], table: Resource
 ) -> _Plan | None:
-    fields = [f for f in schema.get("fields", []) if f["name"] in columns]
-    key = list(schema.get("primaryKey") or [])
-    value = next((f for f in fields if f["type"] in VALUE_TYPES and f["name"] not in key), None)
+    fields = [f for f in table.fields if f.name in columns]
+    key = list(table.primary_key)
+    value = next((f for f in fields if f.type in VALUE_TYPES and f.name not in key), None)
     if value is None or not rows:
         return None
     records = [dict(zip(columns, row, strict=True)) for row in rows]
-    time = next((f for f in fields if f["type"] in TIME_TYPES), None)
+    time = next((f for f in fields if f.type in TIME_TYPES), None)
     unit, records, notes = _one_unit(value, fields, records)
-    excluded = {value["name"], value.get("x_unit_field"), time["name"] if time else None}
-    candidates = [f["name"] for f in fields if f["name"] in key and f["name"] not in excluded]
+    excluded = {value.name, value.unit_field, time.name if time else None}
+    candidates = [f.name for f in fields if f.name in key and f.name not in excluded]
     dimensions = [n for n in candidates if len({r[n] for r in records}) > 1]
-    by_name = {f["name"]: dict(f) for f in fields}
+    by_name = {f.name: f for f in fields}
     return _Plan(value, time, unit, dimensions, by_name, records, notes)
 
 
 def _one_unit(
-    value: Mapping[str, Any], fields: Sequence[Mapping[str, Any]], records: list[dict[str, Any]]
+    value: Field, fields: Sequence[Field], records: list[dict[str, Any]]
 ) -> tuple[str, list[dict[str, Any]], list[str]]:
-    unit_field = next((f for f in fields if f["name"] == value.get("x_unit_field")), None)
+    unit_field = next((f for f in fields if f.name == value.unit_field), None)
     if unit_field is None:
-        return str(value.get("x_unit", "")), records, []
-    present = list(dict.fromkeys(r[unit_field["name"]] for r in records))
-    order = [c if isinstance(c, str) else c.get("value") for c in unit_field.get("categories", [])]
+        return value.unit or "", records, []
+    present = list(dict.fromkeys(r[unit_field.name] for r in records))
+    order = list(unit_field.categories or ())
     present.sort(key=lambda u: order.index(u) if u in order else len(order))
     chosen = present[0]
     notes = []
@@ -215,25 +216,25 @@ def _one_unit(
         others = ", ".join(f"„{u}“" for u in present[1:])
         notes.append(
             f"Gezeigt werden nur Werte in der Einheit „{chosen}“; weitere Einheiten: {others}. "
-            f"Mit dem Filter „{unit_field.get('title', unit_field['name'])}“ lässt sich die "
+            f"Mit dem Filter „{unit_field.name if unit_field.title is None else unit_field.title}“ lässt sich die "
             "Einheit wählen."
         )
-    return str(chosen), [r for r in records if r[unit_field["name"]] == chosen], notes
+    return str(chosen), [r for r in records if r[unit_field.name] == chosen], notes
 
 
 def _label(record: Mapping[str, Any], plan: _Plan) -> str:
-    parts = [format_cell(record[d], field_type=plan.fields[d]["type"]) for d in plan.dimensions]
+    parts = [format_cell(record[d], field_type=plan.fields[d].type) for d in plan.dimensions]
     if not plan.dimensions:
         return _title(plan.value)
     return " · ".join(part for part in parts if part) or "(ohne Angabe)"
 
 
-def _title(field: Mapping[str, Any]) -> str:
-    return str(field.get("title") or field["name"])
+def _title(field: Field) -> str:
+    return field.label
 
 
 def _value_text(record: Mapping[str, Any], plan: _Plan, decimals: int) -> str:
-    name = plan.value["name"]
+    name = plan.value.name
     return format_cell(record[name], record.get(f"{name}_status"), decimals) or "–"
 
 
@@ -248,10 +249,7 @@ def _category_rank(plan: _Plan, record: Mapping[str, Any]) -> tuple[int, ...]:
     """Position of the record's dimension values in their fields' ``categories``."""
     ranks = []
     for name in plan.dimensions:
-        order = [
-            c if isinstance(c, str) else c.get("value")
-            for c in plan.fields[name].get("categories", [])
-        ]
+        order = list(plan.fields[name].categories or ())
         value = record[name]
         ranks.append(order.index(value) if value in order else len(order))
     return tuple(ranks)
@@ -287,9 +285,9 @@ def _x_ticks(times: Sequence[object], frame: Frame, low: float, high: float) -> 
     ]
 
 
-def _line_chart(plan: _Plan, breaks: Sequence[Mapping[str, str]], width: int) -> Chart:
+def _line_chart(plan: _Plan, breaks: Sequence[Break], width: int) -> Chart:
     assert plan.time is not None  # noqa: S101  # _line_chart is only chosen with a time field
-    time_name, value_name = plan.time["name"], plan.value["name"]
+    time_name, value_name = plan.time.name, plan.value.name
     groups = _line_groups(plan)
     charted = [r for records in groups.values() for r in records]
     times = sorted({r[time_name] for r in charted if r[time_name] is not None})
@@ -362,12 +360,12 @@ def _line_chart(plan: _Plan, breaks: Sequence[Mapping[str, str]], width: int) ->
         bars=[],
         breaks=break_lines,
         notes=plan.notes,
-        table=DataTable(headers, table_rows),
+        table=ChartTable(headers, table_rows),
     )
 
 
 def _break_lines(
-    breaks: Sequence[Mapping[str, str]],
+    breaks: Sequence[Break],
     times: Sequence[object],
     x_of: Callable[[object], float],
     right: float,
@@ -379,7 +377,7 @@ def _break_lines(
     """
     lines = []
     for brk in breaks:
-        period = str(brk.get("period", ""))
+        period = brk.period
 
         def is_after(moment: object, period: str = period) -> bool:
             text = iso(moment)
@@ -402,7 +400,7 @@ def _break_lines(
 
 
 def _bar_chart(plan: _Plan, width: int) -> Chart:
-    value_name = plan.value["name"]
+    value_name = plan.value.name
     records = plan.rows
     if len(records) > MAX_BARS:
         plan.notes.append(
@@ -465,5 +463,5 @@ def _bar_chart(plan: _Plan, width: int) -> Chart:
         bars=bars,
         breaks=[],
         notes=plan.notes,
-        table=DataTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
+        table=ChartTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
     )

@@ -1,7 +1,7 @@
 """The dataset page as data: facts, preview, chart, downloads, snippets and citations.
 
-Built from the same calls as the API (the dataset detail of ``GET /api/v1/datasets/{name}``,
-``RowService.page`` and ``RowService.values``); the template only lays it out.
+Built from the typed records the API answers from (``DatasetRecord.model``, ``ReleaseRows.page``
+and ``ReleaseRows.values``) and the request's ``Urls``; the template only lays it out.
 """
 
 import re
@@ -11,9 +11,10 @@ from datetime import date
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from opendata_sozial import media
 from opendata_sozial.domain import FREQUENCIES, GEOCODING_LEVELS, STATUS_CODES, web_url
 from opendata_sozial.errors import OpendataError
-from opendata_sozial.formats.citation import citation, dataset_page_url
+from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.formatting import (
     format_bytes,
     format_count,
@@ -22,8 +23,10 @@ from opendata_sozial.formats.formatting import (
 )
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.media import file_format
+from opendata_sozial.model.dataset import REGION_PACKAGE, Dataset, Field, Spatial
 from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.rows import ReleaseRows
+from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
 from opendata_sozial.views.preview import (
     FilterControl,
@@ -37,7 +40,6 @@ from opendata_sozial.views.preview import (
 from opendata_sozial.views.snippets import Snippet, usage_snippets
 
 CHART_ROW_LIMIT: Final = 2000
-REGION_PACKAGE: Final = ("nrw-regionen", "regionen")
 SHOWN_REGIONS: Final = 8
 TYPE_LABELS: Final = {
     "year": "Jahr",
@@ -62,6 +64,33 @@ class Link:
 
     label: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceUrls:
+    """Where a resource's rows and downloads are (as ``GET /api/v1/datasets/{name}`` links them)."""
+
+    rows: str
+    original: str
+    csv: str
+    csv_excel_de: str
+    json: str
+    ndjson: str
+    xlsx: str
+
+    @classmethod
+    def of(cls, urls: Urls, name: str, resource: str) -> "ResourceUrls":
+        """The URLs of ``resource`` of dataset ``name`` for this request."""
+        base = urls.resource(name, resource)
+        return cls(
+            rows=f"{base}/rows",
+            original=f"{base}.csv",
+            csv=f"{base}/rows.csv",
+            csv_excel_de=f"{base}/rows.csv?profile=excel-de",
+            json=f"{base}/rows.json",
+            ndjson=f"{base}/rows.ndjson",
+            xlsx=f"{base}/rows.xlsx",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +170,11 @@ def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
     return result
 
 
-def _regions(rows: RowService, spatial: Mapping[str, Any]) -> str:
+def _regions(rows: ReleaseRows, spatial: Spatial | None) -> str:
     """The level and names of the covered regions (from ``nrw-regionen`` where available)."""
-    level = GEOCODING_LEVELS.get(str(spatial.get("level", "")), str(spatial.get("level", "")))
-    keys = [str(k) for k in spatial.get("keys", [])]
+    code = (spatial.level if spatial else None) or ""
+    level = GEOCODING_LEVELS.get(code, code)
+    keys = list(spatial.keys) if spatial else []
     if not keys:
         return f"Ebene: {level}"
     params = {"ags__in": [",".join(keys)], "_select": ["ags,name"], "_size": [str(len(keys))]}
@@ -157,15 +187,14 @@ def _regions(rows: RowService, spatial: Mapping[str, Any]) -> str:
     return f"{level}: {', '.join(shown)}{more}"
 
 
-def _facts(
-    descriptor: Mapping[str, Any], record: DatasetRecord, regions: str, chapters: Mapping[str, str]
-) -> list[Fact]:
-    temporal = descriptor.get("x_temporal") or {}
-    chapter = str(descriptor.get("x_chapter", ""))
-    licenses = descriptor.get("licenses", [])
-    contributors = descriptor.get("contributors", [])
+def _facts(record: DatasetRecord, regions: str, chapters: Mapping[str, str]) -> list[Fact]:
+    dataset = record.model
+    period = dataset.period
+    chapter = dataset.chapter
     facts = [
-        Fact("Zeitraum", format_period_range(temporal.get("start", ""), temporal.get("end", ""))),
+        Fact(
+            "Zeitraum", format_period_range(*((period.start, period.end) if period else ("", "")))
+        ),
         Fact("Gebiet", regions),
         Fact(
             "Kapitel",
@@ -173,176 +202,152 @@ def _facts(
                 Link(chapters.get(chapter, chapter), f"/suche?{urlencode({'theme': chapter})}"),
             ),
         ),
-        Fact(
-            "Quelle",
-            links=tuple(
-                Link(s["title"], web_url(s.get("path")) or "")
-                for s in descriptor.get("sources", [])
-            ),
-        ),
+        Fact("Quelle", links=tuple(Link(s.title, web_url(s.path) or "") for s in dataset.sources)),
         Fact(
             "Herausgeber",
             links=tuple(
-                Link(c["title"], web_url(c.get("path"), contact=True) or "")
-                for c in contributors
-                if "publisher" in c["roles"]
+                Link(c.title, web_url(c.path, contact=True) or "") for c in dataset.publishers
             ),
         ),
         Fact(
             "Statistische Stelle",
             links=tuple(
-                Link(c["title"], web_url(c.get("path"), contact=True) or "")
-                for c in contributors
-                if "producer" in c["roles"]
+                Link(c.title, web_url(c.path, contact=True) or "") for c in dataset.producers
             ),
         ),
         Fact(
             "Lizenz",
             links=tuple(
-                Link(x.get("title", x["name"]), web_url(x.get("path")) or "") for x in licenses
+                Link(x.name if x.title is None else x.title, web_url(x.path) or "")
+                for x in dataset.licences
             ),
         ),
-        Fact("Aktualisierung", FREQUENCIES.get(str(descriptor.get("x_accrual_periodicity")), "")),
-        Fact("Vollständigkeit", COMPLETENESS.get(str(descriptor.get("x_completeness")), "")),
+        Fact("Aktualisierung", FREQUENCIES.get(str(dataset.accrual_periodicity), "")),
+        Fact("Vollständigkeit", COMPLETENESS.get(str(dataset.completeness), "")),
         Fact("Zuletzt geändert", format_date(record.modified)),
-        Fact("Release", f"{record.release} (Paketversion {descriptor.get('version', '–')})"),
+        Fact("Release", f"{record.release} (Paketversion {dataset.version or '–'})"),
     ]
     return [fact for fact in facts if fact.text or fact.links]
 
 
-def _field_docs(schema: Mapping[str, Any]) -> list[FieldDoc]:
+def _field_docs(fields: Sequence[Field]) -> list[FieldDoc]:
     return [
         FieldDoc(
-            name=f["name"],
-            title=str(f.get("title", "")),
-            type=TYPE_LABELS.get(f["type"], f["type"]),
-            unit=str(
-                f.get("x_unit") or (f"siehe {f['x_unit_field']}" if f.get("x_unit_field") else "")
-            ),
-            description=str(f.get("description", "")),
+            name=f.name,
+            title=f.title or "",
+            type=TYPE_LABELS.get(f.type, f.type),
+            unit=f.unit or (f"siehe {f.unit_field}" if f.unit_field else ""),
+            description=f.description,
         )
-        for f in schema.get("fields", [])
+        for f in fields
     ]
 
 
-def _downloads(links: Mapping[str, Any], size: int | None, rows: int) -> list[Download]:
-    d = links["downloads"]
+def _downloads(d: ResourceUrls, size: int | None, rows: int) -> list[Download]:
     count = format_count(rows, "Zeile", "Zeilen")
     return [
         Download(
             "CSV (Original)",
             "Originaldatei des Datenpakets: UTF-8, Komma als Trennzeichen, Punkt als Dezimalzeichen",
-            d["original"]["url"],
+            d.original,
             format_bytes(size),
-            "text/csv",
+            media.CSV,
         ),
         Download(
             "CSV für Excel",
             "Semikolon, Dezimalkomma, UTF-8 mit BOM; Schlüssel behalten führende Nullen",
-            d["csv_excel_de"]["url"],
+            d.csv_excel_de,
             count,
-            "text/csv",
+            media.CSV,
         ),
         Download(
             "Excel (XLSX)",
             "Arbeitsmappe mit Blatt „Metadaten“ (Quelle, Lizenz, Fußnoten, Zeichen)",
-            d["xlsx"]["url"],
+            d.xlsx,
             count,
-            d["xlsx"]["media_type"],
+            media.XLSX,
         ),
         Download(
             "CSV (abgefragt)",
             "Alle Zeilen nach RFC 4180, wie die Zeilen-API sie liefert",
-            d["csv"]["url"],
+            d.csv,
             count,
-            "text/csv",
+            media.CSV,
         ),
+        Download("JSON", "Array von Objekten, eine Zeile je Objekt", d.json, count, media.JSON),
         Download(
-            "JSON",
-            "Array von Objekten, eine Zeile je Objekt",
-            d["json"]["url"],
-            count,
-            d["json"]["media_type"],
-        ),
-        Download(
-            "NDJSON",
-            "Ein JSON-Objekt je Zeile (für Streaming)",
-            d["ndjson"]["url"],
-            count,
-            d["ndjson"]["media_type"],
+            "NDJSON", "Ein JSON-Objekt je Zeile (für Streaming)", d.ndjson, count, media.NDJSON
         ),
     ]
 
 
-def _metadata_downloads(
-    detail: Mapping[str, Any], datapackage_bytes: int, base_url: str
-) -> list[Download]:
-    name = str(detail["name"])
+def _metadata_downloads(name: str, urls: Urls, datapackage_bytes: int) -> list[Download]:
     downloads = [
         Download(
             "datapackage.json",
             "Frictionless Data Package: Schema, Quellen, Fußnoten, Zeitreihenbrüche",
-            detail["links"]["datapackage"],
+            f"{urls.dataset(name)}/datapackage.json",
             format_bytes(datapackage_bytes),
-            "application/json",
+            media.JSON,
         ),
     ]
     downloads += [
         Download(
-            label, f"DCAT-AP.de-Metadaten {note}", f"{base_url}/datasets/{name}.{suffix}", "", media
+            label,
+            f"DCAT-AP.de-Metadaten {note}",
+            urls.dataset_record_file(name, suffix),
+            "",
+            media_type,
         )
-        for suffix, media, label, note in RDF_FORMATS
+        for suffix, media_type, label, note in RDF_FORMATS
     ]
     return downloads
 
 
-def _without_default_resource(
-    descriptor: Mapping[str, Any], request: PreviewRequest
-) -> PreviewRequest:
+def _without_default_resource(dataset: Dataset, request: PreviewRequest) -> PreviewRequest:
     """Leave the first resource (the default) out of the page's URLs."""
-    if request.resource == _tables(descriptor)[0]:
+    if request.resource == _tables(dataset)[0]:
         return replace(request, resource=None)
     return request
 
 
-def _resource_name(detail: Mapping[str, Any], request: PreviewRequest) -> str:
+def _resource_name(dataset: Dataset, request: PreviewRequest) -> str:
     """The requested resource (an unknown one fails in the rows service), else the first table."""
-    return request.resource or _tables(detail)[0]
+    return request.resource or _tables(dataset)[0]
 
 
-def _tables(descriptor: Mapping[str, Any]) -> list[str]:
+def _tables(dataset: Dataset) -> list[str]:
     """The names of the table resources (files such as GeoJSON have no rows to preview)."""
-    return [str(r["name"]) for r in descriptor["resources"] if file_format(r) is None]
+    return [r.name for r in dataset.resources if file_format(r) is None]
 
 
 def _preview(
-    rows: RowService, detail: Mapping[str, Any], request: PreviewRequest, path: str
+    rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest, urls: Urls
 ) -> tuple[Preview, Any]:
     """The preview and the page of rows it shows (its schema drives the rest of the page)."""
-    name = str(detail["name"])
-    resource = _resource_name(detail, request)
+    name = record.name
+    path = f"/datensaetze/{name}"
+    resource = _resource_name(record.model, request)
     page = rows.page(name, resource, request.rows_params())
-    schema = page.resource.schema
-    values = {
-        f["name"]: rows.values(name, resource, f["name"], {})[1] for f in filter_fields(schema)
-    }
-    controls = filter_controls(schema, values, request)
+    table = page.resource.model
+    values = {f.name: rows.values(name, resource, f.name, {})[1] for f in filter_fields(table)}
+    controls = filter_controls(table, values, request)
     offered = {c.name for c in controls}
-    titles = {f["name"]: str(f.get("title") or f["name"]) for f in schema["fields"]}
-    order = {f["name"]: index for index, f in enumerate(schema["fields"])}
+    fields = page.resource.model.fields
+    titles = {f.name: f.label for f in fields}
+    order = {f.name: index for index, f in enumerate(fields)}
     export_query = urlencode(request.export_query())
-    links = next(r for r in detail["links"]["resources"] if r["name"] == resource)
-    d = links["downloads"]
+    d = ResourceUrls.of(urls, name, resource)
     exports = [
-        Link("CSV", f"{d['csv']['url']}?{export_query}"),
+        Link("CSV", f"{d.csv}?{export_query}"),
         Link(
             "CSV für Excel",
-            f"{d['csv']['url']}?{urlencode([('profile', 'excel-de'), *request.export_query()])}",
+            f"{d.csv}?{urlencode([('profile', 'excel-de'), *request.export_query()])}",
         ),
-        Link("Excel (XLSX)", f"{d['xlsx']['url']}?{export_query}"),
-        Link("JSON", f"{d['json']['url']}?{export_query}"),
+        Link("Excel (XLSX)", f"{d.xlsx}?{export_query}"),
+        Link("JSON", f"{d.json}?{export_query}"),
     ]
-    resources = [Link(r, PreviewRequest(resource=r).url(path)) for r in _tables(detail)]
+    resources = [Link(r, PreviewRequest(resource=r).url(path)) for r in _tables(record.model)]
     preview = Preview(
         resource=resource,
         resources=resources if len(resources) > 1 else [],
@@ -359,18 +364,18 @@ def _preview(
     return preview, page
 
 
-def _charts(rows: RowService, detail: Mapping[str, Any], request: PreviewRequest) -> list[Chart]:
+def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -> list[Chart]:
     """The chart of the filtered rows, wide and narrow (or none without a numeric column)."""
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
     params.pop("_sort", None)
-    page = rows.page(str(detail["name"]), _resource_name(detail, request), params)
+    page = rows.page(record.name, _resource_name(record.model, request), params)
     charts = [
         build_chart(
             columns=page.columns,
             rows=page.rows,
-            schema=page.resource.schema,
-            breaks=detail.get("x_breaks", []),
+            table=page.resource.model,
+            breaks=record.model.breaks,
             total=page.total,
             width=width,
         )
@@ -385,77 +390,68 @@ def _example_filter(preview: Preview) -> list[tuple[str, str]]:
     return [min(firsts, key=lambda pair: len(pair[1]))] if firsts else []
 
 
-def build_dataset_page(  # noqa: PLR0913  # the page's inputs, all keyword-only
+def build_dataset_page(  # the page's inputs, all keyword-only
     *,
     record: DatasetRecord,
-    detail: Mapping[str, Any],
     datapackage_bytes: int,
-    rows: RowService,
+    rows: ReleaseRows,
     params: Mapping[str, Sequence[str]],
-    base_url: str,
+    urls: Urls,
     accessed: date,
     chapters: Mapping[str, str],
     catalog_title: str,
 ) -> DatasetPage:
     """Assemble the dataset page for the request's preview state (``params``)."""
-    descriptor = record.descriptor
-    request = _without_default_resource(descriptor, parse_preview(params))
-    path = f"/datensaetze/{record.name}"
-    preview, page = _preview(rows, detail, request, path)
-    breaks = list(descriptor.get("x_breaks", []))
-    resource_links = next(r for r in detail["links"]["resources"] if r["name"] == preview.resource)
-    resource_descriptor = next(r for r in descriptor["resources"] if r["name"] == preview.resource)
-    downloads = _downloads(
-        resource_links, resource_descriptor.get("bytes"), page.resource.row_count
-    )
-    metadata = _metadata_downloads(detail, datapackage_bytes, base_url)
-    regions = _regions(rows, descriptor.get("x_spatial") or {})
-    page_url = dataset_page_url(base_url, record.name)
-    d = resource_links["downloads"]
+    dataset = record.model
+    request = _without_default_resource(dataset, parse_preview(params))
+    preview, page = _preview(rows, record, request, urls)
+    d = ResourceUrls.of(urls, record.name, preview.resource)
+    resource = dataset.resource(preview.resource)
+    downloads = _downloads(d, resource.bytes if resource else None, page.resource.row_count)
+    metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
+    regions = _regions(rows, dataset.spatial)
+    page_url = urls.page(record.name)
     return DatasetPage(
         name=record.name,
         title=record.title,
-        paragraphs=paragraphs(str(descriptor.get("description", ""))),
-        facts=_facts(descriptor, record, regions, chapters),
-        attribution=str(descriptor.get("x_attribution", "")),
-        breaks=[(str(b.get("period", "")), str(b.get("description", ""))) for b in breaks],
-        footnotes=[
-            (str(n.get("marker", "")), str(n.get("text", "")), n.get("scope") == "table")
-            for n in descriptor.get("x_footnotes", [])
-        ],
+        paragraphs=paragraphs(dataset.description),
+        facts=_facts(record, regions, chapters),
+        attribution=dataset.attribution or "",
+        breaks=[(b.period, b.description) for b in dataset.breaks],
+        footnotes=[(n.marker, n.text, n.is_table_wide) for n in dataset.footnotes],
         status_codes=list(STATUS_CODES.items()),
-        fields=_field_docs(page.resource.schema),
+        fields=_field_docs(page.resource.model.fields),
         preview=preview,
-        charts=_charts(rows, detail, request),
+        charts=_charts(rows, record, request),
         downloads=downloads,
         metadata=metadata,
         snippets=usage_snippets(
             resource=preview.resource,
-            schema=page.resource.schema,
-            original_url=d["original"]["url"],
-            rows_url=resource_links["rows"],
-            excel_url=d["csv_excel_de"]["url"],
+            table=page.resource.model,
+            original_url=d.original,
+            rows_url=d.rows,
+            excel_url=d.csv_excel_de,
             example=_example_filter(preview),
         ),
         citations=[
-            (style, label, citation(record, record.release, base_url, accessed, style))
+            (style, label, citation(record, record.release, urls, accessed, style))
             for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
         ],
         jsonld=dataset_jsonld(
-            descriptor=descriptor,
+            dataset=dataset,
             page_url=page_url,
             modified=record.modified,
             spatial=regions,
-            catalog=(catalog_title, f"{base_url}/"),
+            catalog=(catalog_title, urls.home()),
             distributions=[
                 Distribution(x.label, x.url, x.media_type) for x in [*downloads, *metadata]
             ],
         ),
         alternates=[
-            ("application/json", str(detail["links"]["self"])),
+            (media.JSON, urls.dataset(record.name)),
             *[
-                (media, f"{base_url}/datasets/{record.name}.{suffix}")
-                for suffix, media, _, _ in RDF_FORMATS
+                (media_type, urls.dataset_record_file(record.name, suffix))
+                for suffix, media_type, _, _ in RDF_FORMATS
             ],
         ],
     )

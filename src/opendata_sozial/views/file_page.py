@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from opendata_sozial.formats.citation import citation, dataset_page_url
+from opendata_sozial import media
+from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.formatting import format_bytes
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.media import file_format
+from opendata_sozial.model.dataset import Dataset
 from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.rows import ReleaseRows
+from opendata_sozial.urls import Urls
 from opendata_sozial.views.dataset_page import (
     RDF_FORMATS,
     Download,
@@ -42,25 +45,24 @@ class FilePage:
     alternates: list[tuple[str, str]]
 
 
-def has_rows(descriptor: Mapping[str, Any]) -> bool:
+def has_rows(dataset: Dataset) -> bool:
     """Whether any resource of the package is a table (else the page is a ``FilePage``)."""
-    return any(file_format(r) is None for r in descriptor.get("resources") or [])
+    return any(file_format(r) is None for r in dataset.resources)
 
 
-def _file_downloads(detail: Mapping[str, Any], descriptor: Mapping[str, Any]) -> list[Download]:
-    links = {r["name"]: r for r in detail["links"]["resources"]}
+def _file_downloads(name: str, dataset: Dataset, urls: Urls) -> list[Download]:
+    """The original file of every file resource, as ``GET /api/v1/datasets/{name}`` links it."""
     downloads = []
-    for res in descriptor.get("resources") or []:
+    for res in dataset.resources:
         found = file_format(res)
         if found is None:
             continue
-        original = links[res["name"]]["downloads"]["original"]
         downloads.append(
             Download(
-                f"{res.get('title') or res['name']} ({found.label})",
-                str(res.get("description") or ""),
-                original["url"],
-                format_bytes(res.get("bytes")),
+                f"{res.title or res.name} ({found.label})",
+                res.description,
+                f"{urls.resource(name, res.name)}{found.suffix}",
+                format_bytes(res.bytes),
                 found.media_type,
             )
         )
@@ -70,46 +72,45 @@ def _file_downloads(detail: Mapping[str, Any], descriptor: Mapping[str, Any]) ->
 def build_file_page(  # the page's inputs, all keyword-only
     *,
     record: DatasetRecord,
-    detail: Mapping[str, Any],
     datapackage_bytes: int,
-    rows: RowService,
-    base_url: str,
+    rows: ReleaseRows,
+    urls: Urls,
     accessed: date,
     chapters: Mapping[str, str],
     catalog_title: str,
 ) -> FilePage:
     """Assemble the page of a dataset without tables."""
-    descriptor = record.descriptor
-    regions = _regions(rows, descriptor.get("x_spatial") or {})
-    downloads = _file_downloads(detail, descriptor)
-    metadata = _metadata_downloads(detail, datapackage_bytes, base_url)
+    dataset = record.model
+    regions = _regions(rows, dataset.spatial)
+    downloads = _file_downloads(record.name, dataset, urls)
+    metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
     return FilePage(
         name=record.name,
         title=record.title,
-        paragraphs=paragraphs(str(descriptor.get("description", ""))),
-        facts=_facts(descriptor, record, regions, chapters),
-        attribution=str(descriptor.get("x_attribution", "")),
+        paragraphs=paragraphs(dataset.description),
+        facts=_facts(record, regions, chapters),
+        attribution=dataset.attribution or "",
         downloads=downloads,
         metadata=metadata,
         citations=[
-            (style, label, citation(record, record.release, base_url, accessed, style))
+            (style, label, citation(record, record.release, urls, accessed, style))
             for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
         ],
         jsonld=dataset_jsonld(
-            descriptor=descriptor,
-            page_url=dataset_page_url(base_url, record.name),
+            dataset=dataset,
+            page_url=urls.page(record.name),
             modified=record.modified,
             spatial=regions,
-            catalog=(catalog_title, f"{base_url}/"),
+            catalog=(catalog_title, urls.home()),
             distributions=[
                 Distribution(x.label, x.url, x.media_type) for x in [*downloads, *metadata]
             ],
         ),
         alternates=[
-            ("application/json", str(detail["links"]["self"])),
+            (media.JSON, urls.dataset(record.name)),
             *[
-                (media, f"{base_url}/datasets/{record.name}.{suffix}")
-                for suffix, media, _, _ in RDF_FORMATS
+                (media_type, urls.dataset_record_file(record.name, suffix))
+                for suffix, media_type, _, _ in RDF_FORMATS
             ],
         ],
     )

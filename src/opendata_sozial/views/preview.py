@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import decimals_of, format_cell
+from opendata_sozial.model.dataset import Field, Resource
 from opendata_sozial.query.filters import shown
 from opendata_sozial.services.rows import RowsPage
 
@@ -107,13 +108,13 @@ def parse_preview(params: Mapping[str, Sequence[str]]) -> PreviewRequest:
 # Filter menus
 
 
-def filter_fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
+def filter_fields(table: Resource) -> list[Field]:
     """Fields that get a filter menu: key fields and fields with categories, except status."""
-    key = set(schema.get("primaryKey") or [])
+    key = set(table.primary_key)
     return [
         f
-        for f in schema.get("fields", [])
-        if (f["name"] in key or f.get("categories")) and not f["name"].endswith("_status")
+        for f in table.fields
+        if (f.name in key or f.categories) and not f.name.endswith("_status")
     ]
 
 
@@ -144,29 +145,29 @@ class FilterControl:
     options: list[Option]
 
 
-def _ordered_values(spec: Mapping[str, Any], values: Sequence[tuple[Any, int]]) -> list[Any]:
+def _ordered_values(spec: Field, values: Sequence[tuple[Any, int]]) -> list[Any]:
     present = [v for v, _ in values if v is not None]
-    order = [c if isinstance(c, str) else c.get("value") for c in spec.get("categories", [])]
+    order = list(spec.categories or ())
     if order:
         return sorted(present, key=lambda v: order.index(v) if v in order else len(order))
     return sorted(present, key=lambda v: (isinstance(v, str), v))
 
 
 def filter_controls(
-    schema: Mapping[str, Any],
+    table: Resource,
     values: Mapping[str, Sequence[tuple[Any, int]]],
     request: PreviewRequest,
 ) -> list[FilterControl]:
     """One select per filter field with at most ``MAX_OPTIONS`` values."""
     chosen = dict(request.filters)
     controls = []
-    for spec in filter_fields(schema):
-        name = spec["name"]
+    for spec in filter_fields(table):
+        name = spec.name
         if name not in values or len(values[name]) > MAX_OPTIONS:
             continue
         ordered = _ordered_values(spec, values[name])
         labels = {
-            param_value(v): format_cell(v, decimals=decimals_of([v]), field_type=spec["type"])
+            param_value(v): format_cell(v, decimals=decimals_of([v]), field_type=spec.type)
             for v in ordered
         }
         if name in chosen and chosen[name] not in labels:
@@ -174,7 +175,7 @@ def filter_controls(
         options = [Option("", "alle", name not in chosen)] + [
             Option(value, label, chosen.get(name) == value) for value, label in labels.items()
         ]
-        controls.append(FilterControl(name, str(spec.get("title") or name), options))
+        controls.append(FilterControl(name, spec.label, options))
     return controls
 
 
@@ -227,18 +228,18 @@ def _sort_state(request: PreviewRequest, name: str) -> str | None:
     return None
 
 
-def _column(spec: Mapping[str, Any], request: PreviewRequest, path: str) -> Column:
-    name = spec["name"]
+def _column(spec: Field, request: PreviewRequest, path: str) -> Column:
+    name = spec.name
     state = _sort_state(request, name)
     toggled = f"-{name}" if state == "ascending" else name
-    title = str(spec.get("title") or name)
+    title = spec.label
     direction = "absteigend" if state == "ascending" else "aufsteigend"
     unsorted = replace(request, sort=toggled, cursor=None, start=1)
     return Column(
         name=name,
         title=title,
-        unit=str(spec.get("x_unit", "")),
-        is_numeric=spec["type"] in NUMERIC_TYPES,
+        unit=spec.unit or "",
+        is_numeric=spec.type in NUMERIC_TYPES,
         sort_state=state,
         sort_url=unsorted.url(path),
         sort_hint=f"{title} {direction} sortieren",
@@ -247,7 +248,7 @@ def _column(spec: Mapping[str, Any], request: PreviewRequest, path: str) -> Colu
 
 def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> PreviewTable:
     """Format one page of rows; status symbols are merged into their value cells."""
-    specs = {f["name"]: f for f in page.resource.schema["fields"]}
+    specs = {f.name: f for f in page.resource.model.fields}
     merged = {n for n in page.columns if n.endswith("_status") and n[:-7] in page.columns}
     shown = [n for n in page.columns if n not in merged]
     index = {n: i for i, n in enumerate(page.columns)}
@@ -259,9 +260,9 @@ def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> Preview
                     row[index[n]],
                     row[index[f"{n}_status"]] if f"{n}_status" in merged else None,
                     decimals[n],
-                    specs[n]["type"],
+                    specs[n].type,
                 ),
-                specs[n]["type"] in NUMERIC_TYPES,
+                specs[n].type in NUMERIC_TYPES,
             )
             for n in shown
         ]

@@ -6,6 +6,7 @@ from opendata_sozial.formats.formatting import decimals_of, format_cell, format_
 from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.releases import ReleaseSummary, RowPage
 from opendata_sozial.services.row_diff import RowChange
+from opendata_sozial.urls import Urls
 
 KIND_LABELS = {
     "added": "neu",
@@ -61,7 +62,7 @@ def change_details(change: DatasetChange) -> list[str]:
 
 
 def _change_view(
-    change: DatasetChange, number: int, base_url: str, titles: dict[str, str]
+    change: DatasetChange, number: int, urls: Urls, titles: dict[str, str]
 ) -> ChangeView:
     return ChangeView(
         dataset=change.dataset,
@@ -69,29 +70,29 @@ def _change_view(
         kind=KIND_LABELS.get(change.kind, change.kind),
         is_breaking=change.is_breaking,
         details=change_details(change),
-        api_url=f"{base_url}/api/v1/releases/{number}/datasets/{change.dataset}",
+        api_url=urls.pinned_to(number).dataset(change.dataset),
     )
 
 
-def build_history(history: list[ReleaseSummary], base_url: str) -> list[ReleaseView]:
+def build_history(history: list[ReleaseSummary], urls: Urls) -> list[ReleaseView]:
     """Every release, newest first, with its changes."""
     return [
         ReleaseView(
             number=s.info.number,
             date=format_date(s.info.created_at.date()),
             notes=s.notes,
-            changes=[_change_view(c, s.info.number, base_url, s.titles) for c in s.changes],
-            api_url=f"{base_url}/api/v1/releases/{s.info.number}",
+            changes=[_change_view(c, s.info.number, urls, s.titles) for c in s.changes],
+            api_url=urls.release_api(s.info.number),
             previous=s.previous,
         )
         for s in history
     ]
 
 
-def dataset_versions(history: list[ReleaseSummary], name: str, base_url: str) -> list[ReleaseView]:
+def dataset_versions(history: list[ReleaseSummary], name: str, urls: Urls) -> list[ReleaseView]:
     """The releases in which ``name`` was added, changed or removed, newest first."""
     views = []
-    for view in build_history(history, base_url):
+    for view in build_history(history, urls):
         mine = [c for c in view.changes if c.dataset == name]
         if mine:
             views.append(

@@ -14,6 +14,7 @@ from opendata_sozial.domain import EU_THEMES, GEOCODING_LEVELS
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import format_date, format_period_range
 from opendata_sozial.services.search import DEFAULT_SIZE, SearchQuery, SearchResult
+from opendata_sozial.urls import PINNABLE_PREFIX, page_path
 
 PATH: Final = "/suche"
 SHOWN_KEYWORDS: Final = 12
@@ -222,7 +223,7 @@ def _hit_list(result: SearchResult, chapters: Mapping[str, str]) -> list[Hit]:
         Hit(
             name=d.name,
             title=d.title,
-            url=f"/datensaetze/{d.name}",
+            url=page_path(d.name),
             description=d.description,
             period=format_period_range(d.period_start, d.period_end),
             region_level=GEOCODING_LEVELS.get(d.region_level, d.region_level),
@@ -254,7 +255,7 @@ def build_search_page(
         next_url=search_url(replace(query, page=query.page + 1))
         if query.page < result.pages
         else None,
-        api_url=search_url(query, "/api/v1/datasets"),
+        api_url=search_url(query, PINNABLE_PREFIX),
         hint=_page_hint(result),
         also_read=_also_read(result),
     )
@@ -265,7 +266,7 @@ def _page_hint(result: SearchResult) -> PageHint | None:
     if hint is None:
         return None
     text = hint.text.split(" Verwandt: ", 1)[0]
-    return PageHint(text, [(d.title, f"/datensaetze/{d.name}") for d in hint.related])
+    return PageHint(text, [(d.title, page_path(d.name)) for d in hint.related])
 
 
 ALSO_READ_SHOWN: Final = 4

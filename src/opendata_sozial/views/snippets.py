@@ -8,10 +8,11 @@ column and every field whose categories are all digits.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
+
+from opendata_sozial.model.dataset import Resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,22 +25,15 @@ class Snippet:
     code: str
 
 
-def text_fields(schema: Mapping[str, Any]) -> list[str]:
+def text_fields(table: Resource) -> list[str]:
     """Fields a CSV reader must keep as text (see the module docstring)."""
     names = []
-    for field in schema.get("fields", []):
-        if field.get("type") != "string":
+    for field in table.fields:
+        if field.type != "string":
             continue
-        categories = [
-            c if isinstance(c, str) else str(c.get("value", ""))
-            for c in field.get("categories", [])
-        ]
-        if (
-            not categories
-            or field["name"].endswith("_status")
-            or all(c.isdigit() for c in categories)
-        ):
-            names.append(field["name"])
+        categories = field.categories or ()
+        if not categories or field.name.endswith("_status") or all(c.isdigit() for c in categories):
+            names.append(field.name)
     return names
 
 
@@ -120,14 +114,14 @@ def _r(original_url: str, excel_url: str, text: Sequence[str]) -> str:
 def usage_snippets(
     *,
     resource: str,
-    schema: Mapping[str, Any],
+    table: Resource,
     original_url: str,
     rows_url: str,
     excel_url: str,
     example: Sequence[tuple[str, str]] = (),
 ) -> list[Snippet]:
     """curl, pandas and R snippets for one resource; ``example`` is a filter for the query."""
-    text = text_fields(schema)
+    text = text_fields(table)
     return [
         Snippet(
             "nutzen-curl",

@@ -6,27 +6,27 @@ from urllib.parse import urlsplit
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from opendata_sozial.domain import GEOCODING_LEVELS, STATUS_CODES
 from opendata_sozial.errors import ResourceNotFound
 from opendata_sozial.formats.export import render_chunks
 from opendata_sozial.media import CSV, FILE_FORMATS, FileFormat, file_format, original_suffix
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import DatasetName as NameParam
+from opendata_sozial.web.params import Page
+from opendata_sozial.web.request_release import RequestRelease
 from opendata_sozial.web.responses import LiveBody, ReadyBody
 from opendata_sozial.web.rows import MEDIA
 
-NameParam = Annotated[
-    str, PathParameter(description="Name des Datensatzes, z. B. armutsrisikoquoten-merkmale")
-]
 
-
-def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+def served_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+    """The stored ``datapackage.json`` as served: absolute ``id`` and resource paths."""
     descriptor = dict(record.descriptor)
     descriptor["id"] = urls.dataset(record.name)
     descriptor["resources"] = [
@@ -38,28 +38,28 @@ def _absolute_descriptor(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     return descriptor
 
 
-def _file_links(base: str, resource: dict[str, Any], found: FileFormat) -> dict[str, Any]:
+def _file_links(base: str, resource: Resource, found: FileFormat) -> dict[str, Any]:
     """A file resource (GeoJSON …) has its file as the one download, and no rows."""
     original = {
         "url": f"{base}{found.suffix}",
-        "bytes": resource.get("bytes"),
+        "bytes": resource.bytes,
         "media_type": found.media_type,
     }
-    return {"name": resource["name"], "format": found.key, "downloads": {"original": original}}
+    return {"name": resource.name, "format": found.key, "downloads": {"original": original}}
 
 
-def _resource_links(urls: Urls, name: str, resource: dict[str, Any]) -> dict[str, Any]:
-    base = urls.resource(name, resource["name"])
+def _resource_links(urls: Urls, name: str, resource: Resource) -> dict[str, Any]:
+    base = urls.resource(name, resource.name)
     if (found := file_format(resource)) is not None:
         return _file_links(base, resource, found)
     return {
-        "name": resource["name"],
+        "name": resource.name,
         "rows": f"{base}/rows",
         "values": f"{base}/values/{{field}}",
         "downloads": {
             "original": {
                 "url": f"{base}.csv",
-                "bytes": resource.get("bytes"),
+                "bytes": resource.bytes,
                 "media_type": "text/csv",
             },
             "csv": {"url": f"{base}/rows.csv", "media_type": "text/csv"},
@@ -77,17 +77,15 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     ``links.dcat`` is ``null`` in a release-pinned answer: the DCAT records describe the
     current release only.
     """
-    descriptor = _absolute_descriptor(record, urls)
+    descriptor = served_descriptor(record, urls)
     return {
         "release": record.release,
         "modified": record.modified,
         "links": {
-            "self": descriptor["id"],
-            "datapackage": f"{descriptor['id']}/datapackage.json",
+            "self": urls.dataset(record.name),
+            "datapackage": f"{urls.dataset(record.name)}/datapackage.json",
             "dcat": urls.rdf(record.name),
-            "resources": [
-                _resource_links(urls, record.name, r) for r in record.descriptor["resources"]
-            ],
+            "resources": [_resource_links(urls, record.name, r) for r in record.model.resources],
         },
         "status_codes": [{"value": code, "label": label} for code, label in STATUS_CODES.items()],
         **descriptor,
@@ -111,6 +109,8 @@ class DatasetController(Controller):
         *,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         q: Annotated[
             str | None,
             QueryParameter(
@@ -160,7 +160,7 @@ class DatasetController(Controller):
             int,
             QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}."),
         ] = DEFAULT_SIZE,
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        page: Page = 1,
     ) -> Response[SearchResult]:
         """Full-text search with facet filters, facet counts, sorting and paging."""
         query = SearchQuery(
@@ -176,8 +176,7 @@ class DatasetController(Controller):
             page=page,
         )
         chapters = {c.id: c.label for c in request.app.state.catalog_info.chapters}
-        urls = urls_of(request)
-        result = catalog.search(query, chapters=chapters, url=urls.datasets())
+        result = catalog.search(release.info(), query, chapters=chapters, url=urls.datasets())
         return Response(result, headers=urls.link_header(urls.alternate()))
 
     @get(
@@ -188,12 +187,13 @@ class DatasetController(Controller):
     )
     def get_dataset(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
         return Response(_dataset_detail(record, urls), headers=headers)
 
@@ -205,14 +205,15 @@ class DatasetController(Controller):
     )
     def get_datapackage(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
-        return Response(_absolute_descriptor(record, urls), headers=headers)
+        return Response(served_descriptor(record, urls), headers=headers)
 
     @get(
         "/{name:str}/resources/{filename:str}",
@@ -224,6 +225,7 @@ class DatasetController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         downloads: NamedDependency[Downloads],
+        release: NamedDependency[RequestRelease],
         name: NameParam,
         filename: FromPath[str],
     ) -> Stream:
@@ -232,7 +234,8 @@ class DatasetController(Controller):
         Copied from the database into a temporary file first, like an export, so that a slow
         client holds no connection. The ending must be the resource's (``.csv`` for a table).
         """
-        record = await to_thread.run_sync(catalog.original_file, name, _resource_of(filename))
+        held = await to_thread.run_sync(release.info)
+        record = await to_thread.run_sync(catalog.original_file, held, name, _resource_of(filename))
         if record.file_name != filename:
             raise ResourceNotFound(
                 f"{filename!r}: die Originaldatei dieser Ressource heißt {record.file_name!r}"

@@ -7,17 +7,13 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from opendata_sozial import __version__
 from opendata_sozial.catalog import load_catalog
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
-from opendata_sozial.errors import OpendataError
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.regions import RegionService
@@ -30,20 +26,19 @@ from opendata_sozial.web.ckan import CkanController
 from opendata_sozial.web.dcat import DcatController
 from opendata_sozial.web.docs_page import RENDER_PLUGINS
 from opendata_sozial.web.downloads import Downloads
+from opendata_sozial.web.failures import exception_handlers
 from opendata_sozial.web.http import HttpPlugin
 from opendata_sozial.web.limits import LimitsPlugin
+from opendata_sozial.web.links import provide_urls
 from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
-from opendata_sozial.web.problems import (
-    database_unavailable,
-    http_error,
-    internal_error,
-    opendata_error,
-)
+from opendata_sozial.web.problems import api_error
 from opendata_sozial.web.region_maps import RegionMapController
+from opendata_sozial.web.region_pages import RegionPagesPlugin
 from opendata_sozial.web.regions import RegionController
 from opendata_sozial.web.releases import ReleaseController, ReleasePinningLitestar
+from opendata_sozial.web.request_release import provide_release
 from opendata_sozial.web.rows import RowsController
 
 
@@ -109,6 +104,7 @@ def create_app(
         return downloads
 
     return ReleasePinningLitestar(  # answers HEAD for GET and serves pinned release URLs
+        catalog=catalog,
         route_handlers=[
             DatasetController,
             RowsController,
@@ -128,15 +124,10 @@ def create_app(
             "regions": Provide(provide_regions, sync_to_thread=False),
             "maps": Provide(provide_maps, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
+            "urls": Provide(provide_urls, sync_to_thread=False),
+            "release": Provide(provide_release, sync_to_thread=False),
         },
-        exception_handlers={
-            OpendataError: opendata_error,
-            HTTPException: http_error,
-            OperationalError: database_unavailable,
-            ProgrammingError: database_unavailable,  # a missing schema: nothing published
-            PoolTimeout: database_unavailable,
-            Exception: internal_error,
-        },
+        exception_handlers=exception_handlers(api_error),
         state=State({"settings": settings, "catalog_info": load_catalog(settings.catalog_file)}),
         openapi_config=OpenAPIConfig(
             title="opendata-sozial",
@@ -145,11 +136,12 @@ def create_app(
             render_plugins=RENDER_PLUGINS,
         ),
         plugins=[
-            HttpPlugin(catalog),
+            HttpPlugin(),
             PagesPlugin(),
+            RegionPagesPlugin(settings),
             LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
-            ResponseCachePlugin(catalog, settings),
+            ResponseCachePlugin(settings),
         ],
         on_shutdown=[engine.dispose],
     )

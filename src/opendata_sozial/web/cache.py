@@ -47,8 +47,9 @@ from litestar.plugins import InitPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from opendata_sozial.config import Settings
-from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
-from opendata_sozial.web.http import ReleaseClock, request_key
+from opendata_sozial.services.catalog import ReleaseInfo
+from opendata_sozial.web.http import request_key
+from opendata_sozial.web.request_release import release_of
 
 logger = logging.getLogger(__name__)
 
@@ -188,11 +189,8 @@ class ResponseCacheMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(
-        self, releases: ReleaseClock, memory: MemoryTier | None, disk: DiskTier | None
-    ) -> None:
+    def __init__(self, memory: MemoryTier | None, disk: DiskTier | None) -> None:
         """Use whichever tiers are configured (``None`` turns a tier off)."""
-        self._releases = releases
         self._memory = memory
         self._disk = disk
         self._recording_now: set[str] = set()
@@ -203,7 +201,8 @@ class ResponseCacheMiddleware(ASGIMiddleware):
         if scope.get("method") != "GET" or not path.startswith(CACHED_PREFIX):
             await next_app(scope, receive, send)
             return
-        release = await self._releases.current()
+        held = release_of(scope)
+        release = await held.current() if held is not None else None
         if release is None:
             await next_app(scope, receive, send)
             return
@@ -332,7 +331,7 @@ class _Recording:
 class ResponseCachePlugin(InitPlugin):
     """Adds :class:`ResponseCacheMiddleware` inside the other app middleware."""
 
-    def __init__(self, catalog: CatalogService, settings: Settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         """Size the tiers from ``settings`` (0 MB turns a tier off)."""
         memory = (
             MemoryTier(settings.response_cache_mb << 20) if settings.response_cache_mb else None
@@ -342,7 +341,7 @@ class ResponseCachePlugin(InitPlugin):
             if settings.disk_cache_mb
             else None
         )
-        self._middleware = ResponseCacheMiddleware(ReleaseClock(catalog), memory, disk)
+        self._middleware = ResponseCacheMiddleware(memory, disk)
         self._is_on = memory is not None or disk is not None
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

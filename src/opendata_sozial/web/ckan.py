@@ -16,6 +16,8 @@ from litestar.params import PathParameter
 from opendata_sozial.formats.ckan.actions import ACTIONS, CkanApi
 from opendata_sozial.formats.ckan.params import Answer
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.request_release import RequestRelease
 
 ACTION_PATHS = ["/3/action/{action:str}", "/action/{action:str}"]
 ActionName = Annotated[str, PathParameter(description=f"Aktion: {', '.join(ACTIONS)}")]
@@ -28,9 +30,11 @@ def _operation_id(handler: HTTPRouteHandler, method: HttpMethod | str, path: lis
     return f"Ckan{version}Action{verb.title()}"
 
 
-def _api(request: Request[Any, Any, Any], catalog: CatalogService) -> CkanApi:
-    state = request.app.state
-    return CkanApi(catalog, info=state.catalog_info, base_url=str(state.settings.base_url))
+def _api(
+    request: Request[Any, Any, Any], catalog: CatalogService, urls: Urls, release: RequestRelease
+) -> CkanApi:
+    info = request.app.state.catalog_info
+    return CkanApi(catalog, info=info, urls=urls, release=release.info)
 
 
 def _mixed(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -89,11 +93,15 @@ class CkanController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the query parameters (docs/ckan.md)."""
         data = _mixed(list(request.query_params.multi_items()))
-        answer = await to_thread.run_sync(_api(request, catalog).answer, action, data)
+        answer = await to_thread.run_sync(
+            _api(request, catalog, urls, release).answer, action, data
+        )
         return _respond(answer)
 
     @post(
@@ -106,9 +114,13 @@ class CkanController(Controller):
         self,
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the JSON body (or form fields), as ckanapi sends it."""
         data = await _post_data(request)
-        answer = await to_thread.run_sync(_api(request, catalog).answer, action, data)
+        answer = await to_thread.run_sync(
+            _api(request, catalog, urls, release).answer, action, data
+        )
         return _respond(answer)

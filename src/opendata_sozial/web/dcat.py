@@ -4,7 +4,6 @@ Harvesters fetch without an ``Accept`` header and choose their parser by ``Conte
 the negotiated URLs answer Turtle by default. ``docs/dcat.md`` describes the mapping.
 """
 
-from functools import partial
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -24,9 +23,11 @@ from opendata_sozial.formats.dcat.serialize import (
     serialize,
 )
 from opendata_sozial.media import TURTLE
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.region_maps import RegionMapService
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.params import Page
+from opendata_sozial.web.request_release import RequestRelease
 
 HTML = "text/html"
 PAGE_OR_RDF = (HTML, *CONTENT_TYPES)  # HTML first: no Accept and */* get the page
@@ -55,27 +56,25 @@ def _catalog_response(
     request: Request[Any, Any, Any],
     catalog: CatalogService,
     maps: RegionMapService,
+    urls: Urls,
+    release: ReleaseInfo,
     page: int,
     modified_since: str | None,
 ) -> Response[bytes]:
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
     query = CatalogQuery(
-        url=f"{urls_of(request).base}{request.scope['path']}",
+        url=urls.current_path(request.scope["path"]),
         size=request.app.state.settings.dcat_page_size,
         number=page,
         modified_since=parse_modified_since(modified_since),
         kept=(("modified_since", modified_since),) if modified_since else (),
     )
-    view = paginate(catalog.list_datasets(), query)
-    modified = catalog.current_release_info().created_at
+    view = paginate(catalog.list_datasets(release), query)
+    modified = release.created_at
     info = request.app.state.catalog_info
     graph = catalog_graph(
-        view,
-        catalog=info,
-        base_url=urls_of(request).base,
-        modified=modified,
-        places=maps.place_names(),
+        view, catalog=info, urls=urls, modified=modified, places=maps.place_names(release)
     )
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
@@ -98,7 +97,9 @@ class DcatController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         maps: NamedDependency[RegionMapService],
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        page: Page = 1,
         modified_since: Annotated[
             str | None,
             QueryParameter(
@@ -112,7 +113,11 @@ class DcatController(Controller):
         Async with an explicit worker thread: Litestar 2.25 breaks ``sync_to_thread`` handlers
         that serve several paths and return a ``Response``.
         """
-        render = partial(_catalog_response, request, catalog, maps, page, modified_since)
+
+        def render() -> Response[bytes]:
+            held = release.info()
+            return _catalog_response(request, catalog, maps, urls, held, page, modified_since)
+
         return await to_thread.run_sync(render)
 
     @get(
@@ -128,6 +133,8 @@ class DcatController(Controller):
         request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
         maps: NamedDependency[RegionMapService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Annotated[
             str,
             PathParameter(
@@ -137,13 +144,11 @@ class DcatController(Controller):
     ) -> Response[Any]:
         """The dataset's IRI: RDF for RDF clients, the HTML page for everyone else."""
         stem, fixed = _split_extension(name)
-        record = catalog.get_dataset(stem)
+        held = release.info()
+        record = catalog.get_dataset(held, stem)
         media = fixed or negotiate(request.headers.get("accept"), PAGE_OR_RDF)
         if media in (None, HTML):
-            page = f"{urls_of(request).base}/datensaetze/{record.name}"
-            return Redirect(page, status_code=303, headers={"Vary": "Accept"})
+            return Redirect(urls.page(record.name), status_code=303, headers={"Vary": "Accept"})
         info = request.app.state.catalog_info
-        graph = dataset_graph(
-            record, catalog=info, base_url=urls_of(request).base, places=maps.place_names()
-        )
+        graph = dataset_graph(record, catalog=info, urls=urls, places=maps.place_names(held))
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

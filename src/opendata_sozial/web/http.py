@@ -13,7 +13,6 @@ need nothing of their own. The layers, outermost first:
 """
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,6 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal, cast
 from urllib.parse import parse_qsl, urlencode
 
-from anyio import to_thread
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
@@ -43,14 +41,10 @@ from litestar.types import (
     Scope,
     Send,
 )
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from opendata_sozial.errors import NotPublished
-from opendata_sozial.services.catalog import PINNED_RELEASE, CatalogService, ReleaseInfo
-from opendata_sozial.web.links import public_path
-
-logger = logging.getLogger(__name__)
+from opendata_sozial.services.catalog import ReleaseInfo
+from opendata_sozial.urls import pinned_path
+from opendata_sozial.web.request_release import pin_of, release_of
 
 API_PREFIX = "/api/"
 # The RDF files of the catalog (web/dcat.py): as release-bound as the API. The negotiated
@@ -98,16 +92,16 @@ def is_release_read(path: str) -> bool:
 PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
-def cache_control(method: str, path: str, status: int) -> str | None:
+def cache_control(method: str, path: str, status: int, *, is_pinned: bool = False) -> str | None:
     """The ``Cache-Control`` of a response; the one place where the caching policy lives.
 
-    Errors and health checks are never stored. Release-pinned URLs serve immutable data and
-    may be cached for a year. Other successful API reads may be reused for a minute and served
-    stale while revalidating. ``None`` leaves the handler's choice alone.
+    Errors and health checks are never stored. Release-pinned URLs (``is_pinned``) serve
+    immutable data and may be cached for a year. Other successful API reads may be reused for a
+    minute and served stale while revalidating. ``None`` leaves the handler's choice alone.
     """
     if status >= 400 or path.startswith("/health/"):
         return NO_STORE
-    if method == "GET" and PINNED_RELEASE.get() is not None:
+    if method == "GET" and is_pinned:
         return PINNED_CACHE_CONTROL
     if method == "GET" and is_release_read(path):
         return API_CACHE_CONTROL
@@ -146,7 +140,7 @@ def request_key(scope: Scope) -> str:
     repeated parameters may mean different column orders.
     """
     pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    path = public_path(scope["path"])  # a pinned read is another URL (its links stay pinned)
+    path = pinned_path(scope["path"], pin_of(scope))  # a pinned read is another URL
     return f"{path}?{urlencode(sorted(pairs, key=lambda pair: pair[0]))}"
 
 
@@ -191,32 +185,6 @@ class Validators:
     def last_modified(self) -> str:
         """The release's publication time as an HTTP date."""
         return http_date(self.release.created_at)
-
-
-class ReleaseClock:
-    """The served release as the catalog service sees it (it caches for ``poll_seconds``)."""
-
-    def __init__(self, catalog: CatalogService) -> None:
-        """Ask ``catalog``, which shares its cached release with the handlers."""
-        self._catalog = catalog
-
-    async def current(self) -> ReleaseInfo | None:
-        """The current release; ``None`` when none is served or the database fails.
-
-        The handler then answers with the proper problem response by itself. An exhausted
-        connection pool is raised at once instead (a ``503``): asking again in every layer
-        would make the request wait one pool timeout per layer.
-        """
-        fresh = self._catalog.fresh_release()
-        if fresh is not None:
-            return fresh
-        try:
-            return await to_thread.run_sync(self._catalog.current_release_info)
-        except PoolTimeout:
-            raise
-        except (NotPublished, SQLAlchemyError) as exc:
-            logger.debug("release.unknown", extra={"error": str(exc)})
-            return None
 
 
 # ASGI layers
@@ -273,14 +241,11 @@ class ConditionalGetMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, releases: ReleaseClock) -> None:
-        """Take the release from ``releases``."""
-        self._releases = releases
-
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Answer 304 early, or run the route and stamp its response."""
         is_api_read = scope.get("method") == "GET" and is_release_read(scope["path"])
-        release = await self._releases.current() if is_api_read else None
+        held = release_of(scope) if is_api_read else None
+        release = await held.current() if held is not None else None
         if release is None:
             await next_app(scope, receive, send)
             return
@@ -336,7 +301,8 @@ async def add_policy_headers(message: Message, scope: Scope) -> None:
         return
     headers = MutableScopeHeaders.from_message(message)
     path = scope["path"]
-    if policy := cache_control(scope["method"], path, message["status"]):
+    pinned = pin_of(scope) is not None
+    if policy := cache_control(scope["method"], path, message["status"], is_pinned=pinned):
         headers["Cache-Control"] = policy
     if "accept-encoding" not in headers.get("vary", "").lower():
         headers.extend_header_value("Vary", "Accept-Encoding")
@@ -375,10 +341,6 @@ class HeadAsGetLitestar(Litestar):
 class HttpPlugin(InitPlugin):
     """Wires this module into the app: compression, CORS, validators, policy headers."""
 
-    def __init__(self, catalog: CatalogService) -> None:
-        """Look the current release up through ``catalog``, cached per process."""
-        self._releases = ReleaseClock(catalog)
-
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Add the HTTP configuration to the app being built."""
         app_config.compression_config = CompressionConfig(
@@ -392,6 +354,6 @@ class HttpPlugin(InitPlugin):
             allow_methods=["GET", "HEAD", "OPTIONS"],
             expose_headers=EXPOSED_HEADERS,
         )
-        app_config.middleware.append(ConditionalGetMiddleware(self._releases))
+        app_config.middleware.append(ConditionalGetMiddleware())
         app_config.before_send.append(add_policy_headers)
         return app_config

@@ -12,6 +12,22 @@ The rate limit is a fixed window per client IP address and server process, adver
 from the proxies in ``ODS_TRUSTED_PROXIES`` (:class:`TrustedProxies`). The limiter remembers at
 most ``MAX_TRACKED_CLIENTS`` clients and forgets the least recently seen first.
 
+Why not Litestar's ``RateLimitConfig`` (``litestar.middleware.rate_limit``, checked against
+Litestar 2.x): its ``identifier_for_request`` hook could take :class:`TrustedProxies`, but
+
+- the window is one of ``second``/``minute``/``hour``/``day``, not ``ODS_RATE_LIMIT_WINDOW_SECONDS``;
+- it sends ``RateLimit-Limit``/``-Remaining``/``-Reset`` and a ``RateLimit-Policy`` of the
+  older draft, not the structured ``RateLimit``/``RateLimit-Policy`` fields above that clients
+  and ``docs/api.md`` rely on, and its ``429`` carries no ``Retry-After``;
+- it keeps every client's request history as JSON in a store with an expiry, which a memory
+  store drops only when the key is read again: no bound on the clients remembered;
+- it reads the wall clock (``time.time``), so the window cannot be driven by an injected
+  monotonic clock as ``tests/test_limits.py`` does, and it does not spare ``/health/*`` by
+  path prefix (only by a per-route opt-out key).
+
+Keeping the behaviour would need a subclass overriding the counting, the headers and the store,
+which is more code than the counter below.
+
 Header fields larger or more numerous than ``ODS_MAX_HEADER_BYTES``/``ODS_MAX_HEADER_COUNT``
 answer ``431``; ``web/server.py`` enforces the same bound while the server still reads them.
 """

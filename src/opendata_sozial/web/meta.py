@@ -1,23 +1,20 @@
 """JSON-stat export of a rows query and the client configuration document."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.openapi.spec import Example
-from litestar.params import PathParameter
 
 from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
+from opendata_sozial.formats.citation import STYLES
 from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
+from opendata_sozial.media import RDF
 from opendata_sozial.services.rows import RowService
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import PINNED_PREFIX, Urls
+from opendata_sozial.web.params import CSV_PROFILES, OPERATORS, ResourceName
+from opendata_sozial.web.params import DatasetName as Name
+from opendata_sozial.web.request_release import RequestRelease
 
-Name = Annotated[
-    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
-]
-ResourceName = Annotated[
-    str, PathParameter(description="Name der Ressource", examples=[Example(value="lebensformen")])
-]
 EXPORTS = [
     "rows.csv",
     "rows.csv?profile=excel-de",
@@ -46,18 +43,20 @@ class MetaController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
     ) -> dict[str, Any]:
         """A dense JSON-stat dataset of the query result."""
         params = {key: list(values) for key, values in request.query_params.dict().items()}
-        stream = rows.stream(name, resource, params)
-        href = f"{urls_of(request).resource(name, resource)}/rows.jsonstat"
+        stream = rows.at(release.info()).stream(name, resource, params)
+        href = f"{urls.resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         try:
             return jsonstat_dataset(
-                descriptor=stream.resource.dataset.descriptor,
-                schema=stream.resource.schema,
+                dataset=stream.resource.dataset.model,
+                resource=stream.resource.model,
                 columns=stream.columns,
                 rows=all_rows,
                 href=href,
@@ -72,11 +71,13 @@ class MetaController(Controller):
         summary="Grenzen, Formate, Lizenz und Rate-Limits",
         sync_to_thread=False,
     )
-    def get_config(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    def get_config(
+        self, request: Request[Any, Any, Any], urls: NamedDependency[Urls]
+    ) -> dict[str, Any]:
         """Limits, formats, licence and rate limits in one document."""
         settings = request.app.state.settings
         return {
-            "api": f"{str(settings.base_url).rstrip('/')}/api/v1",
+            "api": urls.api_root(),
             "page_size": {"default": settings.default_page_size, "max": settings.max_page_size},
             "dcat_page_size": settings.dcat_page_size,
             "limits": {
@@ -92,30 +93,18 @@ class MetaController(Controller):
             },
             "formats": {
                 "rows": EXPORTS,
-                "csv_profiles": ["rfc4180", "excel-de"],
-                "rdf": ["text/turtle", "application/rdf+xml", "application/ld+json"],
-                "citation": ["text", "bibtex", "ris", "csl"],
+                "csv_profiles": list(CSV_PROFILES),
+                "rdf": list(RDF),
+                "citation": list(STYLES),
                 "changes": ["application/feed+json", "application/atom+xml"],
             },
-            "filter_operators": [
-                "exact",
-                "not",
-                "in",
-                "notin",
-                "gt",
-                "gte",
-                "lt",
-                "lte",
-                "contains",
-                "startswith",
-                "isnull",
-            ],
+            "filter_operators": list(OPERATORS),
             "license": {"title": LICENSE_TITLE, "url": LICENSE_PATH},
             "status_codes": [
                 {"value": code, "label": label} for code, label in STATUS_CODES.items()
             ],
             "releases": {
-                "pinned_prefix": "/api/v1/releases/{number}",
+                "pinned_prefix": PINNED_PREFIX,
                 "release_poll_seconds": settings.release_poll_seconds,
             },
         }

@@ -2,23 +2,17 @@
 
 STYLE.md §9: the page controller overrides the app's handlers, so a reader who follows a
 broken link sees a page in the site's layout that says what went wrong and where to go on.
+Which status an exception gets is decided once, in ``web/failures.py``, for pages and API alike;
+this module only chooses the words a reader sees for that status.
 """
 
-import logging
-from collections.abc import Mapping
 from typing import Any, Final
 
 from litestar import Request
-from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from opendata_sozial.db.schema import unpublished_reason
-from opendata_sozial.errors import NotPublished, OpendataError
-
-logger = logging.getLogger(__name__)
+from opendata_sozial.web.failures import Failure, exception_handlers, failure_of
 
 TITLES: Final = {
     400: "Ungültige Anfrage",
@@ -45,21 +39,16 @@ BY_CODE: Final = {
 """Title and advice of problem types that say more than their status."""
 
 
-def error_page(
-    request: Request[Any, Any, Any],
-    status: int,
-    detail: str,
-    headers: Mapping[str, str] | None = None,
-    *,
-    code: str | None = None,
-) -> Template:
-    """The site's error page for ``status`` (or problem type ``code``) with ``detail``."""
-    status = status if status in TITLES else (400 if status < 500 else 500)
-    title, advice = BY_CODE.get(code or "", (TITLES[status], ADVICE[status]))
+def error_page(request: Request[Any, Any, Any], failure: Failure) -> Template:
+    """The site's error page for ``failure``: words by problem code or status, its detail."""
+    status = failure.status if failure.status in TITLES else (400 if failure.status < 500 else 500)
+    title, advice = BY_CODE.get(failure.code, (TITLES[status], ADVICE[status]))
     path = request.url.path
     # The API's message lists every valid name; a reader needs only the first sentence.
+    detail = "" if failure.code == "internal-error" else failure.detail
     detail = detail.split("; vorhanden:", 1)[0]
     is_dataset_query = status == 400 and path.startswith("/datensaetze/")
+    retry = {"Retry-After": "5"} if status == 503 else {}
     return Template(
         template_name="error.html.j2",
         context={
@@ -72,46 +61,13 @@ def error_page(
             "detail": detail,
         },
         status_code=status,
-        headers={**(headers or {}), **({"Retry-After": "5"} if status == 503 else {})} or None,
+        headers={**failure.headers, **retry} or None,
     )
 
 
-def opendata_error_page(request: Request[Any, Any, Any], exc: OpendataError) -> Template:
-    """Our errors (unknown dataset, invalid filter, nothing published) as a page."""
-    return error_page(request, exc.status, str(exc), exc.response_headers(), code=exc.code)
+def page_error(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    """Any error on a page route, as a page (status decided by ``web/failures.py``)."""
+    return error_page(request, failure_of(request, exc))
 
 
-def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
-    """Litestar's own 4xx (validation of path or query) as a page, in German."""
-    from opendata_sozial.web.problems import http_error_detail  # problems imports this module
-
-    return error_page(request, exc.status_code, http_error_detail(request, exc), exc.headers)
-
-
-def database_unavailable_page(request: Request[Any, Any, Any], exc: SQLAlchemyError) -> Template:
-    """A database outage or a full pool: 503 with Retry-After; before the first publish, a page saying so."""
-    reason = unpublished_reason(exc, request.app.state.settings.database_url)
-    if reason is not None:
-        return opendata_error_page(request, NotPublished(reason))
-    if isinstance(exc, ProgrammingError):
-        return internal_error_page(request, exc)
-    logger.warning("database.unavailable", extra={"error": str(getattr(exc, "orig", exc))})
-    if isinstance(exc, PoolTimeout):
-        return error_page(request, 503, "Alle Datenbankverbindungen sind gerade belegt.")
-    return error_page(request, 503, "Die Datenbank antwortet nicht.")
-
-
-def internal_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
-    """Anything unexpected: logged once with its traceback, answered without internals."""
-    logger.error("page.failed", exc_info=exc, extra={"path": request.url.path})
-    return error_page(request, 500, "")
-
-
-PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = {
-    OpendataError: opendata_error_page,
-    HTTPException: http_error_page,
-    OperationalError: database_unavailable_page,
-    ProgrammingError: database_unavailable_page,
-    PoolTimeout: database_unavailable_page,
-    Exception: internal_error_page,
-}
+PAGE_EXCEPTION_HANDLERS: Final[ExceptionHandlersMap] = exception_handlers(page_error)

@@ -14,17 +14,19 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
+from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
-from opendata_sozial.services.rows import RowService
+from opendata_sozial.services.rows import ReleaseRows, RowService
 from opendata_sozial.services.search import SearchQuery
+from opendata_sozial.urls import Urls
 from opendata_sozial.views.dataset_page import build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.release_page import (
@@ -33,11 +35,13 @@ from opendata_sozial.views.release_page import (
     dataset_versions,
 )
 from opendata_sozial.views.search_page import build_search_page, build_start_page, parse_search
-from opendata_sozial.web.api import _absolute_descriptor, _dataset_detail
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.api import served_descriptor
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.params import DatasetName
+from opendata_sozial.web.region_pages import places_matching
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
 from opendata_sozial.web.rendering import STATIC_DIR, STATIC_PREFIX, template_config
+from opendata_sozial.web.request_release import RequestRelease
 
 RECENT: Final = 6
 PAGE_ROWS: Final = 100
@@ -74,22 +78,21 @@ def render(request: Request[Any, Any, Any], template: str, **context: Any) -> Te
 def _file_page(
     request: Request[Any, Any, Any],
     record: DatasetRecord,
-    rows: RowService,
+    rows: ReleaseRows,
     releases: ReleaseService,
+    urls: Urls,
 ) -> Template:
     """The page of a dataset whose resources are files only (views/file_page.py)."""
-    urls = urls_of(request)
     view = build_file_page(
         record=record,
-        detail=_dataset_detail(record, urls),
-        datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
+        datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
         rows=rows,
-        base_url=urls.base,
+        urls=urls,
         accessed=_today(),
         chapters=_chapters(request),
         catalog_title=_info(request).title,
     )
-    versions = dataset_versions(releases.history(), record.name, urls.base)
+    versions = dataset_versions(releases.history(), record.name, urls)
     return render(request, "dataset_files.html.j2", view=view, versions=versions)
 
 
@@ -102,24 +105,38 @@ class PageController(Controller):
 
     @get("/", name="page-start", sync_to_thread=True)
     def start(
-        self, request: Request[Any, Any, Any], catalog: NamedDependency[CatalogService]
+        self,
+        request: Request[Any, Any, Any],
+        catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
-        result = catalog.search(query, chapters=_chapters(request), url=urls_of(request).datasets())
+        result = catalog.search(
+            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+        )
         return render(
             request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
         )
 
     @get("/suche", name="page-search", sync_to_thread=True)
     def search(
-        self, request: Request[Any, Any, Any], catalog: NamedDependency[CatalogService]
+        self,
+        request: Request[Any, Any, Any],
+        catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
         query = parse_search(_params(request))
-        result = catalog.search(query, chapters=_chapters(request), url=urls_of(request).datasets())
+        result = catalog.search(
+            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+        )
         view = build_search_page(query, result, chapters=_chapters(request))
-        return render(request, "search.html.j2", view=view)
+        places = places_matching(regions, release.info(), urls, query.q)
+        return render(request, "search.html.j2", view=view, places=places)
 
     @get("/datensaetze/{name:str}", name="page-dataset", sync_to_thread=True)
     def dataset(
@@ -128,25 +145,26 @@ class PageController(Controller):
         catalog: NamedDependency[CatalogService],
         rows: NamedDependency[RowService],
         releases: NamedDependency[ReleaseService],
-        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        name: DatasetName,
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
-        record, urls = catalog.get_dataset(name), urls_of(request)
-        base = urls.base
-        if not has_rows(record.descriptor):  # files only (boundaries): no preview
-            return _file_page(request, record, rows, releases)
+        held = release.info()
+        record = catalog.get_dataset(held, name)
+        if not has_rows(record.model):  # files only (boundaries): no preview
+            return _file_page(request, record, rows.at(held), releases, urls)
         view = build_dataset_page(
             record=record,
-            detail=_dataset_detail(record, urls),
-            datapackage_bytes=len(msgspec.json.encode(_absolute_descriptor(record, urls))),
-            rows=rows,
+            datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
+            rows=rows.at(held),
             params=_params(request),
-            base_url=base,
+            urls=urls,
             accessed=_today(),
             chapters=_chapters(request),
             catalog_title=_info(request).title,
         )
-        versions = dataset_versions(releases.history(), name, base)
+        versions = dataset_versions(releases.history(), name, urls)
         return render(request, "dataset.html.j2", view=view, versions=versions)
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
@@ -154,15 +172,15 @@ class PageController(Controller):
         self,
         request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
-        name: Annotated[str, PathParameter(description="Name des Datensatzes")],
+        urls: NamedDependency[Urls],
+        name: DatasetName,
         von: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         bis: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         seite: Annotated[int, QueryParameter(ge=1, le=MAX_STORED_ROWS)] = 1,
         ressource: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Template:
         """Every release of one dataset, and the changed rows between two of them."""
-        base = urls_of(request).base
-        versions = dataset_versions(releases.history(), name, base)
+        versions = dataset_versions(releases.history(), name, urls)
         if von is None or bis is None:
             latest = next((v for v in versions if v.previous is not None), None)
             if latest is None:
@@ -171,19 +189,22 @@ class PageController(Controller):
                 )
             von, bis = von or latest.previous or 1, bis or latest.number
         found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
-        api = urls_of(request).diff_rows(name, von, bis)
+        api = urls.diff_rows(name, von, bis)
         changes = build_row_changes(found, (von, bis), seite, api)
         return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
 
     @get("/aenderungen", name="page-changes", sync_to_thread=True)
     def changes(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self,
+        request: Request[Any, Any, Any],
+        releases: NamedDependency[ReleaseService],
+        urls: NamedDependency[Urls],
     ) -> Template:
         """Every release with its notes and the datasets it changed (breaking changes marked)."""
         return render(
             request,
             "changes.html.j2",
-            releases=build_history(releases.history(), urls_of(request).base),
+            releases=build_history(releases.history(), urls),
         )
 
 
@@ -214,9 +235,13 @@ class LegalController(Controller):
         )
 
     @get("/barrierefreiheit", name="page-accessibility", sync_to_thread=False)
-    def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+    def accessibility(
+        self, request: Request[Any, Any, Any], urls: NamedDependency[Urls]
+    ) -> Template:
         """Compliance status, known gaps, feedback contact and enforcement procedure."""
-        return render(request, "barrierefreiheit.html.j2", base_url=urls_of(request).base)
+        return render(
+            request, "barrierefreiheit.html.j2", site_base=urls.base, home_url=urls.home()
+        )
 
 
 class PagesPlugin(InitPlugin):

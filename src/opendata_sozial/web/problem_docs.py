@@ -36,13 +36,13 @@ from litestar.openapi.spec import (
 )
 from litestar.plugins import InitPlugin
 
+from opendata_sozial.formats.citation import STYLE_MEDIA
 from opendata_sozial.media import JSON_LD, RDF_XML, TURTLE
+from opendata_sozial.urls import PINNABLE_PREFIX, pinned_template
 
 PROBLEM_MEDIA = "application/problem+json"
 JSON = "application/json"
 CKAN_PREFIXES = ("/api/3", "/api/action/")
-PINNED_PREFIX = "/api/v1/releases/{number}"
-PINNABLE_PREFIX = "/api/v1/datasets"
 PINNED_NUMBER_MAX = 999_999_999
 """The largest release number a pinned URL may carry (nine digits, ``web/releases.py``)."""
 PROBLEMS: Final = {
@@ -65,12 +65,7 @@ CKAN_ERRORS: Final = {
     405: "Methode nicht erlaubt",
     409: "Ungültige Parameter (`Validation Error`, `Search Error`)",
 }
-CITATION_MEDIA = (
-    "text/plain",
-    "application/x-bibtex",
-    "application/x-research-info-systems",
-    "application/vnd.citationstyles.csl+json",
-)
+CITATION_MEDIA = tuple(STYLE_MEDIA.values())
 
 _STRING = Schema(type=OpenAPIType.STRING)
 _TEXT = Schema(type=OpenAPIType.STRING, description="Dokument als Text")
@@ -175,9 +170,20 @@ DATASET_SCHEMA = Schema(
                         "self": _LINK,
                         "datapackage": _LINK,
                         "dcat": Schema(
-                            type=OpenAPIType.OBJECT,
-                            required=["turtle", "rdf_xml", "json_ld"],
-                            properties={"turtle": _LINK, "rdf_xml": _LINK, "json_ld": _LINK},
+                            one_of=[
+                                Schema(
+                                    type=OpenAPIType.OBJECT,
+                                    required=["turtle", "rdf_xml", "json_ld"],
+                                    properties={
+                                        "turtle": _LINK,
+                                        "rdf_xml": _LINK,
+                                        "json_ld": _LINK,
+                                    },
+                                ),
+                                Schema(type=OpenAPIType.NULL),
+                            ],
+                            description="DCAT-Datensätze; null unter einem festen Release "
+                            "(sie beschreiben nur das aktuelle)",
                         ),
                         "resources": Schema(
                             type=OpenAPIType.ARRAY,
@@ -321,14 +327,14 @@ def _add_pinned_paths(openapi: OpenAPI) -> None:
         pinned = copy.deepcopy(item)
         pinned.get = _pinned(item.get) if item.get else None
         pinned.head = _pinned(item.head) if item.head else None
-        paths[f"{PINNED_PREFIX}{path.removeprefix('/api/v1')}"] = pinned
+        paths[pinned_template(path)] = pinned
 
 
 def document_problems(openapi: OpenAPI) -> None:
     """Correct the document as described in the module docstring (idempotent)."""
     openapi.components.schemas.update(SCHEMAS)
     for path, item in list((openapi.paths or {}).items()):
-        if path.startswith(f"{PINNED_PREFIX}/datasets"):
+        if path.startswith(pinned_template(PINNABLE_PREFIX)):
             continue
         for operation in _operations(item):
             _document_errors(path, operation)

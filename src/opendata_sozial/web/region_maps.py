@@ -15,8 +15,9 @@ from opendata_sozial.formats.region_maps import map_geojson, map_values, region_
 from opendata_sozial.media import GEOJSON, JSON
 from opendata_sozial.services.catalog import CatalogService, FileRecord
 from opendata_sozial.services.region_maps import MAP_PARAMETERS, MapRequest, RegionMapService
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.request_release import RequestRelease
 
 DatasetParam = Annotated[
     str | None,
@@ -86,13 +87,15 @@ class RegionMapController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         maps: NamedDependency[RegionMapService],
+        release: NamedDependency[RequestRelease],
         downloads: NamedDependency[Downloads],
         filename: Annotated[
             str, PathParameter(description="Ebene mit Endung .geojson, z. B. kreis.geojson")
         ],
     ) -> Stream:
         """The geography package's GeoJSON file of the level, byte for byte."""
-        geography = await to_thread.run_sync(maps.geography)
+        held = await to_thread.run_sync(release.info)
+        geography = await to_thread.run_sync(maps.geography, held)
         if not filename.endswith(GEOMETRY_SUFFIX):
             valid = ", ".join(f"{level}{GEOMETRY_SUFFIX}" for level in geography.levels)
             raise GeometryNotFound(f"{filename!r}: Endung .geojson erwartet; vorhanden: {valid}")
@@ -109,10 +112,12 @@ class RegionMapController(Controller):
         self,
         catalog: NamedDependency[CatalogService],
         maps: NamedDependency[RegionMapService],
+        release: NamedDependency[RequestRelease],
         downloads: NamedDependency[Downloads],
     ) -> Stream:
         """The geography package's TopoJSON file, byte for byte."""
-        geography = await to_thread.run_sync(maps.geography)
+        held = await to_thread.run_sync(release.info)
+        geography = await to_thread.run_sync(maps.geography, held)
         if geography.topology is None:
             geography.level("")  # names what is missing
             raise GeometryNotFound("Die veröffentlichte Geografie hat keine TopoJSON-Datei")
@@ -127,13 +132,14 @@ class RegionMapController(Controller):
     )
     def region_geometry(
         self,
-        request: Request[Any, Any, Any],
         maps: NamedDependency[RegionMapService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         key: FromPath[str],
     ) -> Response[dict[str, Any]]:
         """The one feature of the region's level file with the region's key."""
-        region, feature = maps.region_feature(key)
-        return Response(region_feature(region, feature, urls_of(request)), media_type=GEOJSON)
+        region, feature = maps.region_feature(release.info(), key)
+        return Response(region_feature(region, feature, urls), media_type=GEOJSON)
 
     @get(
         "/map",
@@ -146,6 +152,8 @@ class RegionMapController(Controller):
         self,
         request: Request[Any, Any, Any],
         maps: NamedDependency[RegionMapService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         dataset: DatasetParam = None,
         resource: ResourceParam = None,
         ebene: LevelParam = None,
@@ -155,8 +163,8 @@ class RegionMapController(Controller):
 
         Other parameters filter the rows exactly as in the rows API (an open dimension: 400).
         """
-        data = maps.map_data(_map_request(request, dataset, resource))
-        return Response(map_geojson(data, urls_of(request)), media_type=GEOJSON)
+        data = maps.map_data(release.info(), _map_request(request, dataset, resource))
+        return Response(map_geojson(data, urls), media_type=GEOJSON)
 
     @get(
         "/map.json",
@@ -168,10 +176,13 @@ class RegionMapController(Controller):
         self,
         request: Request[Any, Any, Any],
         maps: NamedDependency[RegionMapService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         dataset: DatasetParam = None,
         resource: ResourceParam = None,
         ebene: LevelParam = None,
         period: PeriodParam = None,
     ) -> dict[str, Any]:
         """The same figures as ``/map``, by region key, without the boundaries."""
-        return map_values(maps.map_data(_map_request(request, dataset, resource)), urls_of(request))
+        data = maps.map_data(release.info(), _map_request(request, dataset, resource))
+        return map_values(data, urls)

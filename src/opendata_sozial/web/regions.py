@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
@@ -23,7 +23,9 @@ from opendata_sozial.services.regions import (
     RegionQuery,
     RegionService,
 )
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.params import Page
+from opendata_sozial.web.request_release import RequestRelease
 
 KeyParam = Annotated[
     str,
@@ -49,7 +51,8 @@ class RegionController(Controller):
     def list_regions(  # every query parameter is an argument, for OpenAPI
         self,
         *,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         q: Annotated[
             str | None,
@@ -70,11 +73,11 @@ class RegionController(Controller):
         _size: Annotated[
             int, QueryParameter(description=f"Treffer je Seite, 1 bis {MAX_SIZE}.")
         ] = DEFAULT_SIZE,
-        page: Annotated[int, QueryParameter(description="Seite, ab 1.")] = 1,
+        page: Page = 1,
     ) -> dict[str, Any]:
         """Search by name, name variant or key prefix; filter by level and region above."""
         query = RegionQuery(q or "", ebene, parent, _size, page)
-        return search_body(regions.search(query), urls_of(request))
+        return search_body(regions.search(release.info(), query), urls)
 
     @get(
         "/compare",
@@ -84,7 +87,8 @@ class RegionController(Controller):
     )
     def compare_regions(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         keys: Annotated[
             str,
@@ -95,7 +99,7 @@ class RegionController(Controller):
         ],
     ) -> dict[str, Any]:
         """The indicators the places share, their latest common values side by side."""
-        return compare_body(regions.compare(keys.split(",")), urls_of(request))
+        return compare_body(regions.compare(release.info(), keys.split(",")), urls)
 
     @get(
         "/{key:str}",
@@ -105,7 +109,8 @@ class RegionController(Controller):
     )
     def get_region(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         maps: NamedDependency[RegionMapService],
         key: KeyParam,
@@ -114,9 +119,10 @@ class RegionController(Controller):
 
         ``links.geometry`` leads to the boundary (``null`` for a level without boundaries).
         """
-        detail, urls = regions.region(key), urls_of(request)
+        held = release.info()
+        detail = regions.region(held, key)
         body = region_body(detail, urls)
-        levels = list(maps.geography().levels)
+        levels = list(maps.geography(held).levels)
         body["links"]["geometry"] = geometry_links(detail.region, levels, urls)
         return body
 
@@ -128,12 +134,13 @@ class RegionController(Controller):
     )
     def get_profile(
         self,
-        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
         key: KeyParam,
     ) -> dict[str, Any]:
         """Every indicator for the place: latest value, series, parents, peers."""
-        return profile_body(regions.profile(key), urls_of(request))
+        return profile_body(regions.profile(release.info(), key), urls)
 
     @get(
         "/{key:str}/profile.csv",
@@ -143,8 +150,15 @@ class RegionController(Controller):
         sync_to_thread=True,
     )
     def get_profile_csv(
-        self, regions: NamedDependency[RegionService], key: KeyParam
+        self,
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
+        key: KeyParam,
     ) -> Response[str]:
         """The profile's figures as CSV (the same numbers as the JSON profile)."""
         headers = {"Content-Disposition": f'attachment; filename="profil-{key}.csv"'}
-        return Response(profile_csv(regions.profile(key)), media_type="text/csv", headers=headers)
+        return Response(
+            profile_csv(regions.profile(release.info(), key)),
+            media_type="text/csv",
+            headers=headers,
+        )

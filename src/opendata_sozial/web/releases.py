@@ -4,9 +4,9 @@ import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, cast
-from xml.sax.saxutils import escape
+from xml.etree.ElementTree import Element, SubElement, tostring
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.openapi.spec import Example
@@ -22,40 +22,37 @@ from litestar.types import (
 )
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.formats.citation import STYLES, citation
-from opendata_sozial.services.catalog import (
-    CatalogService,
-    one_release_per_request,
-    pinned_release,
-)
+from opendata_sozial.formats.citation import STYLE_MEDIA, STYLES, citation
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.changes import DatasetChange
 from opendata_sozial.services.releases import ReleaseService, ReleaseSummary, iso
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
-from opendata_sozial.urls import Urls
+from opendata_sozial.urls import API_PREFIX, Urls
 from opendata_sozial.web.http import HeadAsGetLitestar
-from opendata_sozial.web.links import urls_of
+from opendata_sozial.web.params import CitationStyle
+from opendata_sozial.web.params import DatasetName as Name
+from opendata_sozial.web.request_release import RequestRelease, hold_release
 
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PINNED = re.compile(r"^/api/v1/releases/(?P<number>[1-9][0-9]{0,8})(?P<rest>/datasets(?:/.*)?)$")
-Name = Annotated[
-    str, PathParameter(description="Name des Datensatzes", examples=[Example(value="lebensformen")])
-]
-CITATION_MEDIA = {
-    "text": "text/plain",
-    "bibtex": "application/x-bibtex",
-    "ris": "application/x-research-info-systems",
-    "csl": "application/vnd.citationstyles.csl+json",
-}
 
 
 class ReleasePinningLitestar(HeadAsGetLitestar):
     """Serve ``/api/v1/releases/{n}/datasets/…`` as ``/api/v1/datasets/…`` of release ``n``.
 
     The rewrite must happen before routing (Litestar's middleware runs after it), so it sits at
-    the ASGI entry point like the HEAD handling. The services read the pin from a context
-    variable, so every handler, the ETags and the response cache work unchanged. Every request
-    is also held to one current release (``one_release_per_request``): a publish switching
-    releases mid-request never gives an answer whose ETag and body disagree.
+    the ASGI entry point like the HEAD handling. Every HTTP request gets its
+    :class:`~opendata_sozial.web.request_release.RequestRelease` here (the pin of the path, or
+    the current release looked up once), which the ETags, the response cache, the links and
+    the handlers all read: a publish switching releases mid-request never gives an answer
+    whose ETag and body disagree.
     """
+
+    def __init__(self, *args: Any, catalog: CatalogService, **kwargs: Any) -> None:  # noqa: ANN401  # Litestar's own arguments
+        """Litestar with ``catalog`` as the source of every request's release."""
+        super().__init__(*args, **kwargs)
+        self._catalog = catalog
 
     async def __call__(
         self,
@@ -68,14 +65,14 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
             await super().__call__(scope, receive, send)
             return
         match = PINNED.match(str(scope.get("path", "")))
-        with one_release_per_request():
-            if match is None:
-                await super().__call__(scope, receive, send)
-                return
-            path = f"/api/v1{match['rest']}"
-            pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
-            with pinned_release(int(match["number"])):
-                await super().__call__(pinned, receive, send)
+        if match is None:
+            hold_release(cast("HTTPScope", scope), self._catalog, None)
+            await super().__call__(scope, receive, send)
+            return
+        path = f"{API_PREFIX}{match['rest']}"
+        pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
+        hold_release(pinned, self._catalog, int(match["number"]))
+        await super().__call__(pinned, receive, send)
 
 
 DIFF_PAGE_SIZE = 100
@@ -88,16 +85,16 @@ def _change(change: DatasetChange) -> dict[str, Any]:
     return change.to_dict()
 
 
-def _summary(summary: ReleaseSummary, base: str) -> dict[str, Any]:
+def _summary(summary: ReleaseSummary, urls: Urls) -> dict[str, Any]:
     return {
         "release": summary.info.number,
         "created": iso(summary.info.created_at),
         "notes": summary.notes,
-        "url": Urls(base, summary.info.number).datasets(),
+        "url": urls.pinned_to(summary.info.number).datasets(),
         "is_breaking": any(c.is_breaking for c in summary.changes),
         "plan": summary.plan,
         "changes": [
-            {**_change(c), **_diff_links(base, c.dataset, summary.previous, summary.info.number)}
+            {**_change(c), **_diff_links(urls, c.dataset, summary.previous, summary.info.number)}
             for c in summary.changes
         ],
     }
@@ -121,11 +118,10 @@ def _describe(change: DatasetChange) -> str:
     return "; ".join(parts)
 
 
-def _diff_links(base: str, name: str, old: int | None, new: int) -> dict[str, str]:
+def _diff_links(urls: Urls, name: str, old: int | None, new: int) -> dict[str, str]:
     """Where a release's change of one dataset can be read row by row (API and page)."""
     if old is None:
         return {}
-    urls = Urls(base)
     return {
         "diff_url": urls.diff(name, old, new),
         "rows_url": urls.diff_rows(name, old, new),
@@ -142,15 +138,15 @@ def _plan_entry(plan: dict[str, Any] | None, name: str) -> dict[str, Any] | None
     return None
 
 
-def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]]:
+def _feed_items(history: list[ReleaseSummary], urls: Urls) -> list[dict[str, Any]]:
     items = []
     for summary in history:
         for change in summary.changes:
-            links = _diff_links(base, change.dataset, summary.previous, summary.info.number)
+            links = _diff_links(urls, change.dataset, summary.previous, summary.info.number)
             items.append(
                 {
-                    "id": f"{base}/api/v1/releases/{summary.info.number}#{change.dataset}",
-                    "url": Urls(base, summary.info.number).dataset(change.dataset),
+                    "id": urls.release_change(summary.info.number, change.dataset),
+                    "url": urls.pinned_to(summary.info.number).dataset(change.dataset),
                     "title": f"Release {summary.info.number}: {change.dataset} {'⚠ ' if change.is_breaking else ''}({change.kind})",
                     "content_text": _describe(change),
                     "date_published": iso(summary.info.created_at),
@@ -166,27 +162,27 @@ def _feed_items(history: list[ReleaseSummary], base: str) -> list[dict[str, Any]
     return items
 
 
-def _atom(history: list[ReleaseSummary], base: str) -> str:
+def _atom(history: list[ReleaseSummary], urls: Urls) -> str:
+    """The change feed as Atom 1.0, built as an element tree: escaping is by construction."""
     updated = iso(history[0].info.created_at) if history else iso(datetime.now(UTC))
-    entries = []
-    for item in _feed_items(history, base):
-        entries.append(
-            f"<entry><id>{escape(item['id'])}</id><title>{escape(item['title'])}</title>"
-            f'<link href="{escape(item["url"])}"/><updated>{item["date_published"]}</updated>'
-            + (
-                f'<link rel="related" type="text/html" href="{escape(item["external_url"])}"/>'
-                if "external_url" in item
-                else ""
-            )
-            + "".join(f'<category term="{escape(t)}"/>' for t in item["tags"])
-            + f"<summary>{escape(item['content_text'])}</summary></entry>"
-        )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">'
-        f"<id>{base}/api/v1/changes.atom</id><title>Änderungen – Sozialberichterstattung NRW</title>"
-        f'<link rel="self" href="{base}/api/v1/changes.atom"/><updated>{updated}</updated>'
-        f"<author><name>opendata-sozial</name></author>{''.join(entries)}</feed>\n"
-    )
+    feed = Element("feed", {"xmlns": ATOM, XML_LANG: "de"})
+    SubElement(feed, "id").text = urls.changes_atom()
+    SubElement(feed, "title").text = "Änderungen – Sozialberichterstattung NRW"
+    SubElement(feed, "link", rel="self", href=urls.changes_atom())
+    SubElement(feed, "updated").text = updated
+    SubElement(SubElement(feed, "author"), "name").text = "opendata-sozial"
+    for item in _feed_items(history, urls):
+        entry = SubElement(feed, "entry")
+        SubElement(entry, "id").text = item["id"]
+        SubElement(entry, "title").text = item["title"]
+        SubElement(entry, "link", href=item["url"])
+        SubElement(entry, "updated").text = item["date_published"]
+        if "external_url" in item:
+            SubElement(entry, "link", rel="related", type="text/html", href=item["external_url"])
+        for tag in item["tags"]:
+            SubElement(entry, "category", term=tag)
+        SubElement(entry, "summary").text = item["content_text"]
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{tostring(feed, encoding="unicode")}\n'
 
 
 FromRelease = Annotated[
@@ -224,11 +220,10 @@ class ReleaseController(Controller):
         sync_to_thread=True,
     )
     def list_releases(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> dict[str, Any]:
         """Newest first; each release lists the datasets it added, removed or changed."""
-        base = urls_of(request).base
-        return {"releases": [_summary(s, base) for s in releases.history()]}
+        return {"releases": [_summary(s, urls) for s in releases.history()]}
 
     @get(
         "/releases/{number:int}",
@@ -238,8 +233,8 @@ class ReleaseController(Controller):
     )
     def get_release(
         self,
-        request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
+        urls: NamedDependency[Urls],
         number: Annotated[
             int,
             PathParameter(
@@ -251,7 +246,7 @@ class ReleaseController(Controller):
         ],
     ) -> dict[str, Any]:
         """One release; its datasets are served under ``/api/v1/releases/{number}/datasets``."""
-        return _summary(releases.summary(number), urls_of(request).base)
+        return _summary(releases.summary(number), urls)
 
     @get(
         "/changes",
@@ -261,17 +256,16 @@ class ReleaseController(Controller):
         media_type="application/feed+json",
     )
     def change_feed(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> dict[str, Any]:
         """JSON Feed 1.1: one item per changed dataset and release; schema breaks are tagged."""
-        base = urls_of(request).base
         return {
             "version": "https://jsonfeed.org/version/1.1",
             "title": "Änderungen – Sozialberichterstattung NRW",
-            "home_page_url": base + "/",
-            "feed_url": f"{base}/api/v1/changes",
+            "home_page_url": urls.home(),
+            "feed_url": urls.changes_feed(),
             "language": "de",
-            "items": _feed_items(releases.history(), base),
+            "items": _feed_items(releases.history(), urls),
         }
 
     @get(
@@ -282,10 +276,10 @@ class ReleaseController(Controller):
         media_type="application/atom+xml",
     )
     def change_feed_atom(
-        self, request: Request[Any, Any, Any], releases: NamedDependency[ReleaseService]
+        self, releases: NamedDependency[ReleaseService], urls: NamedDependency[Urls]
     ) -> str:
         """The same items as Atom 1.0."""
-        return _atom(releases.history(), urls_of(request).base)
+        return _atom(releases.history(), urls)
 
     @get(
         "/datasets/{name:str}/diff",
@@ -311,8 +305,8 @@ class ReleaseController(Controller):
     )
     def diff_rows(
         self,
-        request: Request[Any, Any, Any],
         releases: NamedDependency[ReleaseService],
+        urls: NamedDependency[Urls],
         name: Name,
         old: FromRelease,
         new: ToRelease,
@@ -333,7 +327,7 @@ class ReleaseController(Controller):
         counts = found.counts
         listed = 0 if counts is None or counts.listed is None else counts.listed
         has_more = found.offset + len(found.rows) < listed
-        following = urls_of(request).diff_rows(
+        following = urls.diff_rows(
             name, old, new, resource=found.resource, _size=size, page=page + 1
         )
         return {
@@ -353,33 +347,27 @@ class ReleaseController(Controller):
     @get(
         "/datasets/{name:str}/citation",
         operation_id="CiteDataset",
-        summary="Zitiervorschlag (text, bibtex, ris, csl)",
+        summary=f"Zitiervorschlag ({', '.join(STYLES)})",
         sync_to_thread=True,
     )
     def cite_dataset(
         self,
-        request: Request[Any, Any, Any],
         catalog: NamedDependency[CatalogService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
-        style: Annotated[
-            str,
-            QueryParameter(
-                name="format",
-                description="text, bibtex, ris oder csl",
-                examples=[Example(value="bibtex")],
-            ),
-        ] = "text",
+        style: CitationStyle = "text",
     ) -> Response[str]:
         """A citation of the dataset as served (pinned URLs cite the pinned release)."""
         if style not in STYLES:
             raise InvalidParameter(f"format: {style!r} ist ungültig; gültig: {', '.join(STYLES)}")
-        record, urls = catalog.get_dataset(name), urls_of(request)
+        record = catalog.get_dataset(release.info(), name)
         text = citation(
             record,
             record.release,
-            urls.base,
+            urls,
             datetime.now(UTC).date(),
             style,
             url=urls.dataset(name),
         )
-        return Response(text, media_type=CITATION_MEDIA[style])
+        return Response(text, media_type=STYLE_MEDIA[style])

@@ -5,80 +5,30 @@ from typing import Annotated, Any
 from anyio import to_thread
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.openapi.spec import Example
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter
 from litestar.response import Response, Stream
 
 from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.formats.export import render_rows
+from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILES, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
-from opendata_sozial.web.links import urls_of, with_query
+from opendata_sozial.web.links import with_query
+from opendata_sozial.web.params import (
+    FILTER_HELP,
+    Cursor,
+    Profile,
+    ResourceName,
+    Select,
+    Shape,
+    Size,
+    Sort,
+)
+from opendata_sozial.web.params import DatasetName as Name
+from opendata_sozial.web.request_release import RequestRelease, provide_release
 from opendata_sozial.web.responses import RowsPageBody, ValuesBody
 
-Name = Annotated[
-    str,
-    PathParameter(
-        description="Name des Datensatzes",
-        examples=[Example(summary="Lebensformen", value="lebensformen")],
-    ),
-]
-ResourceName = Annotated[
-    str,
-    PathParameter(
-        description="Name der Ressource (Tabelle) im Datensatz",
-        examples=[Example(summary="Lebensformen", value="lebensformen")],
-    ),
-]
-Select = Annotated[
-    str | None,
-    QueryParameter(
-        name="_select",
-        description="Spalten, kommagetrennt",
-        examples=[Example(summary="Jahr und Wert", value="jahr,wert")],
-    ),
-]
-Sort = Annotated[
-    str | None,
-    QueryParameter(
-        name="_sort",
-        description="Sortierung, kommagetrennt; '-' davor = absteigend. Gleichstand wird über den Primärschlüssel aufgelöst.",
-        examples=[Example(summary="Neueste zuerst", value="-jahr,lebensform")],
-    ),
-]
-Size = Annotated[
-    str | None,
-    QueryParameter(
-        name="_size",
-        description="Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
-        examples=[Example(summary="50 Zeilen", value="50")],
-    ),
-]
-CursorParam = Annotated[
-    str | None,
-    QueryParameter(
-        name="_cursor", description="Undurchsichtige Position aus 'next' der vorigen Seite"
-    ),
-]
-Shape = Annotated[
-    str | None,
-    QueryParameter(
-        name="_shape",
-        description="'objects' (Standard) oder 'arrays'",
-        examples=[Example(summary="Arrays", value="arrays")],
-    ),
-]
-Profile = Annotated[
-    str | None,
-    QueryParameter(
-        name="profile",
-        description="'rfc4180' (Standard) oder 'excel-de' (Semikolon, Dezimalkomma, BOM, CRLF)",
-        examples=[Example(summary="Für deutsches Excel", value="excel-de")],
-    ),
-]
-
-FILTER_HELP = "Filter: feld=wert oder feld__op=wert mit op aus exact, not, in, notin, gt, gte, lt, lte, contains, startswith, isnull; Werte nach Feldtyp (Zahlen mit Punkt); in/notin kommagetrennt oder als JSON-Liste."
 MEDIA = {
     "csv": "text/csv",
     "json": "application/json",
@@ -96,7 +46,7 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 
 
 def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
-    cells = plain_rows(page.rows, number_positions(page.resource.schema, page.columns))
+    cells = plain_rows(page.rows, number_positions(page.resource.model, page.columns))
     rows: list[Any] = (
         cells
         if page.query.shape == "arrays"
@@ -122,7 +72,7 @@ async def _export(
     path: tuple[str, str],
     fmt: str,
     suffix: str,
-    profile: str = "rfc4180",
+    profile: str = DEFAULT_PROFILE,
 ) -> Stream:
     """Resolve the query, render the whole export into a temporary file, then stream that.
 
@@ -130,7 +80,8 @@ async def _export(
     """
     name, resource = path
     params = _params(request)
-    stream = await to_thread.run_sync(rows.stream, name, resource, params)
+    release = await to_thread.run_sync(provide_release(request).info)
+    stream = await to_thread.run_sync(rows.at(release).stream, name, resource, params)
     key = (stream.resource.dataset.release, name, resource, fmt, profile, sorted(params.items()))
     try:
         rendered = await downloads.render(
@@ -160,18 +111,21 @@ class RowsController(Controller):
     )
     def get_rows(  # noqa: PLR0913  # the documented query parameters
         self,
+        *,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
         select: Select = None,
         sort: Sort = None,
         size: Size = None,
-        cursor: CursorParam = None,
+        cursor: Cursor = None,
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page, urls = rows.page(name, resource, _params(request)), urls_of(request)
+        page = rows.at(release.info()).page(name, resource, _params(request))
         next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
@@ -197,9 +151,10 @@ class RowsController(Controller):
         profile: Profile = None,
     ) -> Stream:
         """The whole query result as CSV, rendered first, then streamed."""
-        chosen = profile or "rfc4180"
-        if chosen not in {"rfc4180", "excel-de"}:
-            raise InvalidParameter(f"profile: {chosen!r} ist ungültig; 'rfc4180' oder 'excel-de'")
+        chosen = profile or DEFAULT_PROFILE
+        if chosen not in PROFILES:
+            valid = " oder ".join(f"'{name}'" for name in PROFILES)
+            raise InvalidParameter(f"profile: {chosen!r} ist ungültig; {valid}")
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
         return await _export(request, rows, downloads, (name, resource), "csv", suffix, chosen)
 
@@ -268,12 +223,14 @@ class RowsController(Controller):
         self,
         request: Request[Any, Any, Any],
         rows: NamedDependency[RowService],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
     ) -> Response[ValuesBody]:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
-        record, values = rows.values(name, resource, field, _params(request))
+        record, values = rows.at(release.info()).values(name, resource, field, _params(request))
         body: ValuesBody = {
             "dataset": name,
             "resource": resource,
@@ -284,5 +241,4 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
-        urls = urls_of(request)
         return Response(body, headers=urls.link_header(urls.alternate(name)))

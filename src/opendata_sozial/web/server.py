@@ -24,6 +24,8 @@ from uvicorn.server import ServerState
 
 from opendata_sozial.config import Settings
 from opendata_sozial.errors import HeadersTooLarge, OpendataError, UriTooLong
+from opendata_sozial.urls import Urls
+from opendata_sozial.web.links import settings_urls
 from opendata_sozial.web.problems import PROBLEM_JSON, problem_document
 
 LINGER_SECONDS = 5.0
@@ -39,7 +41,7 @@ FIELD_SLACK = 8
 class HeadLimits:
     """The bounds of one request head, from the settings."""
 
-    base_url: str
+    urls: Urls
     max_url_length: int
     max_header_bytes: int
     max_header_count: int
@@ -48,7 +50,7 @@ class HeadLimits:
     def of(cls, settings: Settings) -> "HeadLimits":
         """The bounds ``settings`` give."""
         return cls(
-            settings.base_url,
+            settings_urls(settings),
             settings.max_url_length,
             settings.max_header_bytes,
             settings.max_header_count,
@@ -94,7 +96,7 @@ def refusal_response(
     path = url.split(b"?", 1)[0][: limits.max_url_length].decode("latin-1")
     body = json.dumps(
         problem_document(
-            limits.base_url, error.status, error.code, error.title, str(error), unquote(path) or "/"
+            limits.urls, error.status, error.code, error.title, str(error), unquote(path) or "/"
         ),
         ensure_ascii=False,
     ).encode("utf-8")

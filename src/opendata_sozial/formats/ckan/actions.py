@@ -34,9 +34,10 @@ from opendata_sozial.formats.ckan.search import (
     parse_sort,
     split_query,
 )
-from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.search import MAX_SIZE, SearchQuery
 from opendata_sozial.services.search_text import search_terms
+from opendata_sozial.urls import Urls
 
 CKAN_VERSION: Final = "2.10.0"
 """The CKAN release whose Action API we answer like (``status_show``)."""
@@ -51,16 +52,27 @@ DEFAULT_FACET_LIMIT: Final = 50
 class CkanApi:
     """The read actions of CKAN's Action API, answered from the current release."""
 
-    def __init__(self, catalog: CatalogService, *, info: CatalogInfo, base_url: str) -> None:
-        """Answer from ``catalog``; links are absolute from ``base_url``."""
+    def __init__(
+        self,
+        catalog: CatalogService,
+        *,
+        info: CatalogInfo,
+        urls: Urls,
+        release: Callable[[], ReleaseInfo],
+    ) -> None:
+        """Answer from ``catalog`` about ``release()`` (asked only by actions that read data).
+
+        Links come from ``urls`` (always the current release).
+        """
         self._service = catalog
+        self._release = release
         self._info = info
-        self._base_url = base_url.rstrip("/")
+        self._urls = urls.unpinned()
         self._catalog: CkanCatalog | None = None
 
     def help_url(self, action: str) -> str:
         """CKAN's ``help`` link of an action (always the v3 path)."""
-        return f"{self._base_url}/api/3/action/help_show?name={action}"
+        return self._urls.ckan_help(action)
 
     def answer(self, action: str, data: Mapping[str, Any] | str) -> Answer:
         """Run ``action`` on ``data`` (a message instead when the request data was unreadable)."""
@@ -79,7 +91,7 @@ class CkanApi:
         """Every package, organization and group of the current release (built once)."""
         if self._catalog is None:
             self._catalog = build_catalog(
-                self._service.list_datasets(), info=self._info, base_url=self._base_url
+                self._service.list_datasets(self._release()), info=self._info, urls=self._urls
             )
         return self._catalog
 
@@ -178,7 +190,7 @@ class CkanApi:
             query = SearchQuery(q=text, sort="relevance", size=MAX_SIZE, page=page)
             try:
                 result = self._service.search(
-                    query, chapters=chapters, url=f"{self._base_url}/api/v1/datasets"
+                    self._release(), query, chapters=chapters, url=self._urls.datasets()
                 )
             except InvalidParameter as exc:
                 raise invalid("q", str(exc)) from None
@@ -235,7 +247,7 @@ class CkanApi:
         return {
             "site_title": self._info.title,
             "site_description": self._info.description,
-            "site_url": self._base_url,
+            "site_url": self._urls.base,
             "ckan_version": CKAN_VERSION,
             "error_emails_to": None,
             "locale_default": "de",

@@ -16,23 +16,14 @@ from typing import Any, Final
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import EU_THEMES, web_url
 from opendata_sozial.media import file_format
+from opendata_sozial.model.dataset import Contributor, Dataset, Licence, Period, Resource
+from opendata_sozial.model.parse import publisher as find_publisher
+from opendata_sozial.model.vocab import DATA_THEME, FREQUENCY, geocoding_iris, geocoding_level_iri
 from opendata_sozial.services.catalog import DatasetRecord
+from opendata_sozial.urls import Urls
 
 # Fixed, so ids stay the same across releases, hosts and base URLs.
 ID_NAMESPACE: Final = uuid.UUID("6f1c8a52-3c1e-5b8e-9d0a-5e0c2f7b4a11")
-EU_THEME_URI: Final = "http://publications.europa.eu/resource/authority/data-theme/"
-FREQUENCY_URI: Final = "http://publications.europa.eu/resource/authority/frequency/"
-GEOCODING_LEVEL_URI: Final = "http://dcat-ap.de/def/politicalGeocoding/Level/"
-GEOCODING_URI: Final = "http://dcat-ap.de/def/politicalGeocoding/"
-# Length of an official key (AGS/ARS) -> DCAT-AP.de political geocoding vocabulary.
-GEOCODING_KEYS: Final = {
-    2: "stateKey",
-    3: "governmentDistrictKey",
-    5: "districtKey",
-    8: "municipalityKey",
-    9: "municipalAssociationKey",
-    12: "regionalKey",
-}
 _SPELLED_OUT: Final = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 XLSX_MEDIA: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,7 +57,7 @@ DOWNLOADS: Final = (
 )
 
 
-def _downloads(resource: Mapping[str, Any]) -> tuple[Download, ...]:
+def _downloads(resource: Resource) -> tuple[Download, ...]:
     """Every download of a table; the file alone of a file resource (GeoJSON, TopoJSON)."""
     found = file_format(resource)
     if found is None:
@@ -129,17 +120,8 @@ def _period_bounds(period: str) -> tuple[str, str]:
     return period, period
 
 
-def _publisher(descriptor: Mapping[str, Any], info: CatalogInfo) -> dict[str, Any]:
-    for contributor in descriptor.get("contributors", []):
-        if "publisher" in contributor.get("roles", []):
-            return dict(contributor)
-    return {"title": info.publisher.name, "path": str(info.publisher.uri)}
-
-
-def _authors(descriptor: Mapping[str, Any]) -> str:
-    return "; ".join(
-        c["title"] for c in descriptor.get("contributors", []) if "producer" in c.get("roles", [])
-    )
+def _authors(dataset: Dataset) -> str:
+    return "; ".join(c.title for c in dataset.producers)
 
 
 # Groups
@@ -160,7 +142,7 @@ def _groups(info: CatalogInfo) -> list[dict[str, Any]]:
         {
             "name": theme_group_name(code),
             "title": label,
-            "description": f"EU-Datenthema {code} ({EU_THEME_URI}{code})",
+            "description": f"EU-Datenthema {code} ({DATA_THEME}{code})",
         }
         for code, label in EU_THEMES.items()
     ]
@@ -178,10 +160,10 @@ def _groups(info: CatalogInfo) -> list[dict[str, Any]]:
     ]
 
 
-def _group_refs(descriptor: Mapping[str, Any], groups: Mapping[str, Any]) -> list[dict[str, Any]]:
-    names = [theme_group_name(t) for t in descriptor.get("x_themes", [])]
-    if descriptor.get("x_chapter"):
-        names.append(chapter_group_name(str(descriptor["x_chapter"])))
+def _group_refs(dataset: Dataset, groups: Mapping[str, Any]) -> list[dict[str, Any]]:
+    names = [theme_group_name(t) for t in dataset.themes]
+    if dataset.chapter:
+        names.append(chapter_group_name(dataset.chapter))
     return [
         {key: groups[name][key] for key in ("description", "display_name", "id", "name", "title")}
         | {"image_display_url": ""}
@@ -200,10 +182,10 @@ def _organizations(
     spellings: dict[str, Counter[str]] = {}
     homepages: dict[str, str] = {}
     for record in records:
-        publisher = _publisher(record.descriptor, info)
-        name = organization_name(publisher["title"])
-        spellings.setdefault(name, Counter())[publisher["title"]] += 1
-        if homepage := web_url(publisher.get("path")):
+        publisher = find_publisher(record.model, info)
+        name = organization_name(publisher.title)
+        spellings.setdefault(name, Counter())[publisher.title] += 1
+        if homepage := web_url(publisher.path):
             homepages.setdefault(name, homepage)
     organizations = []
     for name, counts in sorted(spellings.items()):
@@ -235,15 +217,15 @@ def organization_ref(organization: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _licenses(records: Iterable[DatasetRecord]) -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Licence] = {}
     for record in records:
-        for licence in record.descriptor.get("licenses", [])[:1]:
-            found.setdefault(licence["name"], licence)
+        if record.model.licence is not None:
+            found.setdefault(record.model.licence.name, record.model.licence)
     return [
         {
             "id": name,
-            "title": licence.get("title", name),
-            "url": web_url(licence.get("path")) or "",
+            "title": licence.title if licence.title is not None else name,
+            "url": web_url(licence.path) or "",
             "status": "active",
             "maintainer": "",
             "family": "",
@@ -262,7 +244,7 @@ def _licenses(records: Iterable[DatasetRecord]) -> list[dict[str, Any]]:
 # Packages
 
 
-def _tags(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _tags(dataset: Dataset) -> list[dict[str, Any]]:
     return [
         {
             "id": make_id("tag", keyword),
@@ -271,71 +253,66 @@ def _tags(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
             "state": "active",
             "vocabulary_id": None,
         }
-        for keyword in sorted(set(descriptor.get("keywords", [])))
+        for keyword in sorted(set(dataset.keywords))
     ]
 
 
-def _geocoding_uris(keys: Sequence[str]) -> list[str]:
-    return [
-        f"{GEOCODING_URI}{GEOCODING_KEYS[len(key)]}/{key}"
-        for key in keys
-        if len(key) in GEOCODING_KEYS
-    ]
+def _temporal(period: Period | None) -> tuple[str | None, str | None]:
+    """First day of the start period and last day of the end period."""
+    if period is None:
+        return None, None
+    start = _period_bounds(period.start)[0] if period.start else None
+    end = _period_bounds(period.end)[1] if period.end else None
+    return start, end
 
 
 def _extras(
-    descriptor: Mapping[str, Any], info: CatalogInfo, chapters: Mapping[str, str]
+    dataset: Dataset, info: CatalogInfo, chapters: Mapping[str, str]
 ) -> list[dict[str, str]]:
     """CKAN extras (``{key, value}``, values are text; lists as JSON), sorted by key."""
-    temporal = descriptor.get("x_temporal", {})
-    spatial = descriptor.get("x_spatial", {})
-    chapter = str(descriptor.get("x_chapter", ""))
+    start, end = _temporal(dataset.period)
+    level = dataset.spatial.level if dataset.spatial else None
+    keys = list(dataset.spatial.keys) if dataset.spatial else []
+    frequency = dataset.accrual_periodicity
     values: dict[str, str | None] = {
-        "temporal_start": _period_bounds(temporal["start"])[0] if temporal.get("start") else None,
-        "temporal_end": _period_bounds(temporal["end"])[1] if temporal.get("end") else None,
-        "spatial_level": spatial.get("level"),
-        "spatial_keys": json.dumps(spatial.get("keys", [])),
-        "politicalGeocodingLevelURI": (
-            f"{GEOCODING_LEVEL_URI}{spatial['level']}" if spatial.get("level") else None
-        ),
-        "politicalGeocodingURI": json.dumps(_geocoding_uris(spatial.get("keys", []))),
+        "temporal_start": start,
+        "temporal_end": end,
+        "spatial_level": level,
+        "spatial_keys": json.dumps(keys),
+        "politicalGeocodingLevelURI": geocoding_level_iri(level) if level else None,
+        "politicalGeocodingURI": json.dumps(geocoding_iris(keys)),
         "contributorID": json.dumps([str(info.contributor_id)]) if info.contributor_id else None,
-        "licenseAttributionByText": descriptor.get("x_attribution"),
-        "chapter": chapter or None,
-        "chapter_title": chapters.get(chapter),
-        "theme": json.dumps([f"{EU_THEME_URI}{t}" for t in descriptor.get("x_themes", [])]),
-        "frequency": (
-            f"{FREQUENCY_URI}{descriptor['x_accrual_periodicity']}"
-            if descriptor.get("x_accrual_periodicity")
-            else None
-        ),
-        "completeness": descriptor.get("x_completeness"),
+        "licenseAttributionByText": dataset.attribution,
+        "chapter": dataset.chapter or None,
+        "chapter_title": chapters.get(dataset.chapter),
+        "theme": json.dumps([f"{DATA_THEME}{t}" for t in dataset.themes]),
+        "frequency": f"{FREQUENCY}{frequency}" if frequency else None,
+        "completeness": dataset.completeness,
     }
     return [{"key": k, "value": v} for k, v in sorted(values.items()) if v is not None]
 
 
 def _resources(
-    record: DatasetRecord, *, package_id: str, base_url: str, created: str, modified: str
+    record: DatasetRecord, *, package_id: str, urls: Urls, created: str, modified: str
 ) -> list[dict[str, Any]]:
     """One CKAN resource per download format of each table."""
-    dataset_url = f"{base_url}/api/v1/datasets/{record.name}"
     resources: list[dict[str, Any]] = []
-    for table in record.descriptor.get("resources", []):
-        label = table.get("title") or table["name"]
+    for table in record.model.resources:
+        label = table.title or table.name
         for download in _downloads(table):
             is_original = download.key == "original"
             resources.append(
                 {
-                    "id": make_id("resource", f"{record.name}/{table['name']}/{download.key}"),
+                    "id": make_id("resource", f"{record.name}/{table.name}/{download.key}"),
                     "package_id": package_id,
                     "name": f"{label} – {download.label}",
-                    "description": table.get("description", ""),
+                    "description": table.description,
                     "format": download.format,
                     "mimetype": download.mimetype,
                     "mimetype_inner": None,
-                    "url": f"{dataset_url}/resources/{table['name']}{download.suffix}",
-                    "size": table.get("bytes") if is_original else None,
-                    "hash": str(table.get("hash", "")) if is_original else "",
+                    "url": urls.download(record.name, table.name, download.suffix),
+                    "size": table.bytes if is_original else None,
+                    "hash": table.hash if is_original else "",
                     "position": len(resources),
                     "state": "active",
                     "created": created,
@@ -354,7 +331,7 @@ def _resources(
 @dataclass(frozen=True, slots=True)
 class _Context:
     info: CatalogInfo
-    base_url: str
+    urls: Urls
     chapters: Mapping[str, str]
     organizations: Mapping[str, dict[str, Any]]
     groups: Mapping[str, dict[str, Any]]
@@ -363,49 +340,49 @@ class _Context:
 def _created(record: DatasetRecord) -> str:
     """The descriptor's ``created``, but never after ``modified`` (first release with it)."""
     modified = ckan_time(record.modified)
-    created = record.descriptor.get("created")
+    created = record.model.created
     return min(ckan_time(created.replace("Z", "+00:00")), modified) if created else modified
 
 
 def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
     """The CKAN 2.10 ``package_show`` dict of one dataset."""
-    descriptor = record.descriptor
+    dataset = record.model
     package_id = make_id("package", record.name)
     created, modified = _created(record), ckan_time(record.modified)
-    licence = (descriptor.get("licenses") or [{}])[0]
-    publisher = _publisher(descriptor, context.info)
-    organization = context.organizations[organization_name(publisher["title"])]
-    tags = _tags(descriptor)
+    licence = dataset.licence
+    publisher: Contributor = find_publisher(dataset, context.info)
+    organization = context.organizations[organization_name(publisher.title)]
+    tags = _tags(dataset)
     resources = _resources(
-        record, package_id=package_id, base_url=context.base_url, created=created, modified=modified
+        record, package_id=package_id, urls=context.urls, created=created, modified=modified
     )
     return {
         "id": package_id,
         "name": record.name,
         "title": record.title,
-        "notes": descriptor.get("description", ""),
-        "url": web_url(descriptor.get("homepage")) or "",
-        "version": descriptor.get("version"),
+        "notes": dataset.description,
+        "url": web_url(dataset.homepage) or "",
+        "version": dataset.version,
         "state": "active",
         "type": "dataset",
         "private": False,
         "isopen": True,
-        "license_id": licence.get("name"),
-        "license_title": licence.get("title"),
-        "license_url": web_url(licence.get("path")),
-        "author": _authors(descriptor) or publisher["title"],
+        "license_id": licence.name if licence else None,
+        "license_title": licence.title if licence else None,
+        "license_url": web_url(licence.path) if licence else None,
+        "author": _authors(dataset) or publisher.title,
         "author_email": None,
-        "maintainer": publisher["title"],
+        "maintainer": publisher.title,
         "maintainer_email": str(context.info.contact_point.email),
         "creator_user_id": None,
         "metadata_created": created,
         "metadata_modified": modified,
         "owner_org": organization["id"],
         "organization": organization_ref(organization),
-        "groups": _group_refs(descriptor, context.groups),
+        "groups": _group_refs(dataset, context.groups),
         "tags": tags,
         "num_tags": len(tags),
-        "extras": _extras(descriptor, context.info, context.chapters),
+        "extras": _extras(dataset, context.info, context.chapters),
         "resources": resources,
         "num_resources": len(resources),
         "relationships_as_object": [],
@@ -414,7 +391,7 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
 
 
 def build_catalog(
-    records: Sequence[DatasetRecord], *, info: CatalogInfo, base_url: str
+    records: Sequence[DatasetRecord], *, info: CatalogInfo, urls: Urls
 ) -> CkanCatalog:
     """Every package, organization, group and licence of a release (``records`` by name)."""
     created = min((_created(r) for r in records), default=ckan_time(datetime.now(UTC)))
@@ -422,7 +399,7 @@ def build_catalog(
     groups = [{**g, "created": created} for g in _groups(info)]
     context = _Context(
         info=info,
-        base_url=base_url.rstrip("/"),
+        urls=urls,
         chapters={c.id: c.label for c in info.chapters},
         organizations={o["name"]: o for o in organizations},
         groups={g["name"]: g for g in groups},

@@ -1,12 +1,12 @@
 """Data packages and the catalog file as DCAT-AP.de graphs (pure; the mapping is docs/dcat.md).
 
-IRIs are minted from ``base_url`` only: the catalog is ``{base}/catalog``, a dataset
+IRIs are minted by ``Urls`` (``opendata_sozial.urls``) only: the catalog is ``{base}/catalog``, a dataset
 ``{base}/datasets/{name}`` (also its ``dct:identifier``), a distribution
 ``{base}/datasets/{name}#{resource}-{format}``.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -20,7 +20,6 @@ from opendata_sozial.domain import mailto_url, rfc3339, web_url
 from opendata_sozial.formats.dcat.paging import CatalogPage, DatasetEntry
 from opendata_sozial.formats.dcat.vocab import (
     ACCESS_RIGHT,
-    AGS_SCHEMES,
     AVAILABILITY,
     CONTRIBUTOR_ROLES,
     DATA_THEME,
@@ -30,7 +29,6 @@ from opendata_sozial.formats.dcat.vocab import (
     FEDERAL_SPATIAL,
     FILE_TYPE,
     FREQUENCY,
-    GEOCODING,
     GEOCODING_LEVEL,
     HYDRA,
     LANGUAGE,
@@ -43,6 +41,10 @@ from opendata_sozial.formats.dcat.vocab import (
     new_graph,
 )
 from opendata_sozial.media import file_format
+from opendata_sozial.model.dataset import Contributor, Dataset, Period, Resource, Spatial
+from opendata_sozial.model.parse import publisher
+from opendata_sozial.model.vocab import geocoding_iris as shared_geocoding_iris
+from opendata_sozial.urls import Urls
 
 LANG = "de"
 NO_PLACES: Mapping[str, str] = MappingProxyType({})
@@ -55,36 +57,34 @@ _PERIOD_TYPES = (
 # IRIs and URLs
 
 
-def catalog_iri(base_url: str) -> URIRef:
+def catalog_iri(urls: Urls) -> URIRef:
     """The catalog's IRI: ``{base}/catalog``."""
-    return URIRef(f"{base_url.rstrip('/')}/catalog")
+    return URIRef(urls.catalog_record())
 
 
-def dataset_iri(base_url: str, name: str) -> URIRef:
+def dataset_iri(urls: Urls, name: str) -> URIRef:
     """The dataset's IRI, also its ``dct:identifier``: ``{base}/datasets/{name}``."""
-    return URIRef(f"{base_url.rstrip('/')}/datasets/{name}")
+    return URIRef(urls.dataset_record(name))
 
 
-def distribution_iri(base_url: str, name: str, resource: str, download: DownloadFormat) -> URIRef:
+def distribution_iri(urls: Urls, name: str, resource: str, download: DownloadFormat) -> URIRef:
     """A stable IRI per resource and download format (harvesters match resources by it)."""
-    return URIRef(f"{dataset_iri(base_url, name)}#{resource}-{download.key}")
+    return URIRef(f"{dataset_iri(urls, name)}#{resource}-{download.key}")
 
 
-def download_url(base_url: str, name: str, resource: str, download: DownloadFormat) -> str:
+def download_url(urls: Urls, name: str, resource: str, download: DownloadFormat) -> str:
     """The download URL, as ``GET /api/v1/datasets/{name}`` links it."""
-    base = f"{base_url.rstrip('/')}/api/v1/datasets/{name}/resources/{resource}"
-    return f"{base}{download.suffix}"
+    return urls.download(name, resource, download.suffix)
 
 
-def schema_iri(base_url: str, name: str, index: int) -> URIRef:
+def schema_iri(urls: Urls, name: str, index: int) -> URIRef:
     """The Table Schema of resource ``index``: a JSON pointer into the served descriptor."""
-    descriptor = f"{base_url.rstrip('/')}/api/v1/datasets/{name}/datapackage.json"
-    return URIRef(f"{descriptor}#/resources/{index}/schema")
+    return URIRef(f"{urls.datapackage(name)}#/resources/{index}/schema")
 
 
-def landing_page(base_url: str, name: str) -> URIRef:
+def landing_page(urls: Urls, name: str) -> URIRef:
     """The dataset's HTML page."""
-    return URIRef(f"{base_url.rstrip('/')}/datensaetze/{name}")
+    return URIRef(urls.page(name))
 
 
 # Literals
@@ -114,7 +114,7 @@ def catalog_graph(
     page: CatalogPage[Any],
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
     modified: datetime,
     places: Mapping[str, str] = NO_PLACES,
 ) -> Graph:
@@ -124,11 +124,11 @@ def catalog_graph(
     the Hydra paging view. ``places`` names the official keys (``dct:spatial`` labels).
     """
     graph = new_graph()
-    node = catalog_iri(base_url)
+    node = catalog_iri(urls)
     _add_catalog(graph, node, catalog, modified)
     for entry in page.entries:
-        graph.add((node, DCAT.dataset, dataset_iri(base_url, entry.name)))
-        _add_dataset(graph, entry, catalog=catalog, base_url=base_url, places=places)
+        graph.add((node, DCAT.dataset, dataset_iri(urls, entry.name)))
+        _add_dataset(graph, entry, catalog=catalog, urls=urls, places=places)
     _add_hydra(graph, page)
     return graph
 
@@ -195,12 +195,12 @@ def dataset_graph(
     entry: DatasetEntry,
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
     places: Mapping[str, str] = NO_PLACES,
 ) -> Graph:
     """One dataset with its distributions, publisher and contact point."""
     graph = new_graph()
-    _add_dataset(graph, entry, catalog=catalog, base_url=base_url, places=places)
+    _add_dataset(graph, entry, catalog=catalog, urls=urls, places=places)
     return graph
 
 
@@ -209,66 +209,66 @@ def _add_dataset(
     entry: DatasetEntry,
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
     places: Mapping[str, str] = NO_PLACES,
 ) -> None:
-    descriptor = entry.descriptor
-    node = dataset_iri(base_url, entry.name)
+    dataset = entry.model
+    node = dataset_iri(urls, entry.name)
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCTERMS.identifier, Literal(str(node))))
-    graph.add((node, DCTERMS.title, _text(descriptor["title"])))
-    graph.add((node, DCTERMS.description, _text(descriptor["description"])))
-    for keyword in descriptor.get("keywords", []):
+    graph.add((node, DCTERMS.title, _text(dataset.title)))
+    graph.add((node, DCTERMS.description, _text(dataset.description)))
+    for keyword in dataset.keywords:
         graph.add((node, DCAT.keyword, _text(keyword)))
-    for theme in descriptor.get("x_themes", []):
+    for theme in dataset.themes:
         graph.add((node, DCAT.theme, DATA_THEME[theme]))
-    _add_dates(graph, node, descriptor, entry.modified)
-    _add_temporal(graph, node, descriptor.get("x_temporal"))
-    _add_spatial(graph, node, descriptor.get("x_spatial"), places)
-    _add_dataset_agents(graph, node, descriptor, catalog)
-    _add_dataset_links(graph, node, entry.name, descriptor, catalog=catalog, base_url=base_url)
-    for index, resource in enumerate(descriptor.get("resources", [])):
-        _add_distributions(graph, node, entry, index, resource, catalog=catalog, base_url=base_url)
+    _add_dates(graph, node, dataset, entry.modified)
+    _add_temporal(graph, node, dataset.period)
+    _add_spatial(graph, node, dataset.spatial, places)
+    _add_dataset_agents(graph, node, dataset, catalog)
+    _add_dataset_links(graph, node, entry.name, dataset, catalog=catalog, urls=urls)
+    for index, resource in enumerate(dataset.resources):
+        _add_distributions(graph, node, entry, index, resource, catalog=catalog, urls=urls)
 
 
-def _add_dates(graph: Graph, node: URIRef, descriptor: Mapping[str, Any], modified: str) -> None:
-    if created := descriptor.get("created"):
-        graph.add((node, DCTERMS.issued, date_time_literal(created)))
+def _add_dates(graph: Graph, node: URIRef, dataset: Dataset, modified: str) -> None:
+    if dataset.created:
+        graph.add((node, DCTERMS.issued, date_time_literal(dataset.created)))
     graph.add((node, DCTERMS.modified, date_time_literal(modified)))
-    if version := descriptor.get("version"):
-        graph.add((node, DCAT_VERSION, Literal(version)))
-    if frequency := descriptor.get("x_accrual_periodicity"):
+    if dataset.version:
+        graph.add((node, DCAT_VERSION, Literal(dataset.version)))
+    if frequency := dataset.accrual_periodicity:
         _add_typed(graph, node, DCTERMS.accrualPeriodicity, FREQUENCY[frequency], DCTERMS.Frequency)
 
 
-def _add_temporal(graph: Graph, node: URIRef, temporal: Mapping[str, str] | None) -> None:
-    if not temporal:
+def _add_temporal(graph: Graph, node: URIRef, temporal: Period | None) -> None:
+    if temporal is None:
         return
     period = BNode()
     graph.add((node, DCTERMS.temporal, period))
     graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    if start := temporal.get("start"):
-        graph.add((period, DCAT.startDate, period_literal(start)))
-    if end := temporal.get("end"):
-        graph.add((period, DCAT.endDate, period_literal(end)))
+    if temporal.start:
+        graph.add((period, DCAT.startDate, period_literal(temporal.start)))
+    if temporal.end:
+        graph.add((period, DCAT.endDate, period_literal(temporal.end)))
 
 
-def geocoding_iris(spatial: Mapping[str, Any]) -> list[URIRef]:
+def geocoding_iris(spatial: Spatial) -> list[URIRef]:
     """Political geocoding IRIs of the AGS keys; a federal table without keys is Germany."""
-    keys = [str(k) for k in spatial.get("keys", []) if len(str(k)) in AGS_SCHEMES]
-    if not keys and spatial.get("level") == "federal":
+    iris = [URIRef(iri) for iri in shared_geocoding_iris(spatial.keys)]
+    if not iris and spatial.level == "federal":
         return [GEOCODING_LEVEL["federal"]]
-    return [URIRef(f"{GEOCODING}{AGS_SCHEMES[len(k)]}/{k}") for k in keys]
+    return iris
 
 
 def _add_spatial(
-    graph: Graph, node: URIRef, spatial: Mapping[str, Any] | None, places: Mapping[str, str]
+    graph: Graph, node: URIRef, spatial: Spatial | None, places: Mapping[str, str]
 ) -> None:
     """``dcatde:politicalGeocodingURI`` mirrored in ``dct:spatial`` (K08, K11), plus the level.
 
     A place whose key ``places`` knows carries its name as ``skos:prefLabel``.
     """
-    if not spatial:
+    if spatial is None:
         return
     for iri in geocoding_iris(spatial):
         graph.add((node, DCATDE.politicalGeocodingURI, iri))
@@ -276,32 +276,30 @@ def _add_spatial(
         _add_typed(graph, node, DCTERMS.spatial, location, DCTERMS.Location)
         if name := places.get(str(iri).rsplit("/", 1)[-1]):
             graph.add((location, SKOS.prefLabel, _text(name)))
-    if level := spatial.get("level"):
-        graph.add((node, DCATDE.politicalGeocodingLevelURI, GEOCODING_LEVEL[level]))
+    if spatial.level:
+        graph.add((node, DCATDE.politicalGeocodingLevelURI, GEOCODING_LEVEL[spatial.level]))
 
 
 def _add_dataset_links(
     graph: Graph,
     node: URIRef,
     name: str,
-    descriptor: Mapping[str, Any],
+    dataset: Dataset,
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
 ) -> None:
-    _add_typed(graph, node, DCAT.landingPage, landing_page(base_url, name), FOAF.Document)
-    if homepage := web_url(descriptor.get("homepage")):
+    _add_typed(graph, node, DCAT.landingPage, landing_page(urls, name), FOAF.Document)
+    if homepage := web_url(dataset.homepage):
         _add_typed(graph, node, FOAF.page, URIRef(homepage), FOAF.Document)
     _add_typed(graph, node, DCTERMS.language, LANGUAGE[catalog.language], DCTERMS.LinguisticSystem)
     _add_typed(graph, node, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC, DCTERMS.RightsStatement)
     if catalog.contributor_id is not None:
         graph.add((node, DCATDE.contributorID, URIRef(str(catalog.contributor_id))))
-    for index, resource in enumerate(descriptor.get("resources", [])):
+    for index, resource in enumerate(dataset.resources):
         if file_format(resource) is not None:  # a file without a Table Schema
             continue
-        _add_typed(
-            graph, node, DCTERMS.conformsTo, schema_iri(base_url, name, index), DCTERMS.Standard
-        )
+        _add_typed(graph, node, DCTERMS.conformsTo, schema_iri(urls, name, index), DCTERMS.Standard)
 
 
 def _add_typed(graph: Graph, node: Node, predicate: URIRef, value: URIRef, cls: URIRef) -> None:
@@ -313,31 +311,19 @@ def _add_typed(graph: Graph, node: Node, predicate: URIRef, value: URIRef, cls: 
 # Agents
 
 
-def _contributors(descriptor: Mapping[str, Any], roles: Set[str]) -> list[Mapping[str, Any]]:
-    """The package's contributors having any of ``roles``, in their order."""
-    return [c for c in descriptor.get("contributors", []) if roles & set(c.get("roles", []))]
-
-
-def _add_dataset_agents(
-    graph: Graph, node: URIRef, descriptor: Mapping[str, Any], catalog: CatalogInfo
-) -> None:
+def _add_dataset_agents(graph: Graph, node: URIRef, dataset: Dataset, catalog: CatalogInfo) -> None:
     """Publisher, creators and contributors as ``foaf:Agent``; the contact point as vCard.
 
     An organisation listed in ``catalog.yaml`` is its IRI; another one is its ``path`` as IRI,
     and only one without any address stays a blank node.
     """
-    publisher = next(iter(_contributors(descriptor, {"publisher"})), None)
-    if publisher is None:
-        publisher = {"title": catalog.publisher.name, "path": str(catalog.publisher.uri)}
-    _add_agent(graph, node, DCTERMS.publisher, publisher, catalog)
+    _add_agent(graph, node, DCTERMS.publisher, publisher(dataset, catalog), catalog)
     for predicate, roles in CONTRIBUTOR_ROLES.items():
-        for person in _contributors(descriptor, roles):
+        for person in dataset.with_role(*roles):
             _add_agent(graph, node, predicate, person, catalog)
-    contact = next(
-        (c for c in _contributors(descriptor, {"contact"}) if mailto_url(c.get("email"))), None
-    )
-    if contact is not None:
-        _add_contact_point(graph, node, name=contact["title"], email=contact["email"], url=None)
+    contact = next((c for c in dataset.with_role("contact") if mailto_url(c.email)), None)
+    if contact is not None and contact.email is not None:
+        _add_contact_point(graph, node, name=contact.title, email=contact.email, url=None)
     else:
         point = catalog.contact_point
         url = None if point.url is None else str(point.url)
@@ -348,19 +334,19 @@ def _add_agent(
     graph: Graph,
     node: URIRef,
     predicate: URIRef,
-    person: Mapping[str, Any],
+    person: Contributor,
     catalog: CatalogInfo,
 ) -> None:
     """``node predicate <agent>`` for a Data Package contributor (``a foaf:Agent``, a name)."""
-    organisation = catalog.organisation(person)
+    organisation = catalog.organisation_named(person.title, person.path)
     if organisation is not None:
         graph.add((node, predicate, _add_organisation(graph, organisation)))
         return
-    homepage = web_url(person.get("path"))
+    homepage = web_url(person.path)
     agent = URIRef(homepage) if homepage else BNode()
     graph.add((node, predicate, agent))
     graph.add((agent, RDF.type, FOAF.Agent))
-    graph.set((agent, FOAF.name, _text(person["title"])))
+    graph.set((agent, FOAF.name, _text(person.title)))
 
 
 def _add_contact_point(
@@ -383,29 +369,29 @@ def _add_distributions(
     dataset: URIRef,
     entry: DatasetEntry,
     index: int,
-    resource: Mapping[str, Any],
+    resource: Resource,
     *,
     catalog: CatalogInfo,
-    base_url: str,
+    urls: Urls,
 ) -> None:
     """One ``dcat:Distribution`` per download format of the resource."""
-    descriptor = entry.descriptor
-    title = resource.get("title") or descriptor["title"]
+    model = entry.model
+    title = resource.title or model.title
     is_file = file_format(resource) is not None
     for download in file_downloads(file_format(resource)):
-        node = distribution_iri(base_url, entry.name, resource["name"], download)
+        node = distribution_iri(urls, entry.name, resource.name, download)
         graph.add((dataset, DCAT.distribution, node))
         graph.add((node, RDF.type, DCAT.Distribution))
         graph.add((node, DCTERMS.title, _text(f"{title} – {download.title}")))
-        url = URIRef(download_url(base_url, entry.name, resource["name"], download))
+        url = URIRef(download_url(urls, entry.name, resource.name, download))
         graph.add((node, DCAT.accessURL, url))  # K39: the same URL for a direct download
         graph.add((node, DCAT.downloadURL, url))
         _add_file_type(graph, node, download)
-        _add_rights(graph, node, _licence(descriptor, catalog), descriptor.get("x_attribution"))
+        _add_rights(graph, node, _licence(model, catalog), model.attribution)
         graph.add((node, DCTERMS.modified, date_time_literal(entry.modified)))
         graph.add((node, DCATAP.availability, AVAILABILITY.STABLE))
         if not is_file:
-            schema = schema_iri(base_url, entry.name, index)
+            schema = schema_iri(urls, entry.name, index)
             _add_typed(graph, node, DCTERMS.conformsTo, schema, DCTERMS.Standard)
         if download.is_original:
             graph.add((node, DCTERMS.description, _text(original_description(resource))))
@@ -425,15 +411,13 @@ def _add_rights(graph: Graph, node: URIRef, licence: URIRef, attribution: str | 
         graph.add((node, DCATDE.licenseAttributionByText, _text(attribution)))
 
 
-def _licence(descriptor: Mapping[str, Any], catalog: CatalogInfo) -> URIRef:
+def _licence(dataset: Dataset, catalog: CatalogInfo) -> URIRef:
     """The DCAT-AP.de IRI of the package's first known licence, else the catalog's licence."""
-    names: Iterable[str] = (
-        str(lic.get("name", "")).lower() for lic in descriptor.get("licenses", [])
-    )
+    names: Iterable[str] = (lic.name.lower() for lic in dataset.licences)
     return URIRef(next((LICENSES[n] for n in names if n in LICENSES), str(catalog.license)))
 
 
-def original_description(resource: Mapping[str, Any]) -> str:
+def original_description(resource: Resource) -> str:
     """What the original file is, with its size and SHA-256 as text.
 
     ``dcat:byteSize`` and ``spdx:checksum`` cannot pass DCAT-AP.de 2.0 and 3.0 at once
@@ -441,9 +425,9 @@ def original_description(resource: Mapping[str, Any]) -> str:
     ``spdx:checksumAlgorithm_sha256``), so both stay in the description (docs/dcat.md).
     """
     parts = ["Die Datei des Datenpakets, byte-identisch wie veröffentlicht"]
-    if resource.get("bytes") is not None:
-        parts.append(f"{int(resource['bytes'])} Bytes")
-    file_hash = str(resource.get("hash") or "")
+    if resource.bytes is not None:
+        parts.append(f"{resource.bytes} Bytes")
+    file_hash = resource.hash
     if file_hash.startswith("sha256:"):
         parts.append(f"SHA-256 {file_hash.removeprefix('sha256:')}")
     return "; ".join(parts) + "."

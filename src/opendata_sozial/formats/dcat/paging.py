@@ -7,13 +7,14 @@ an empty catalog.
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.model.dataset import Dataset
 
 _ISO_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$"
@@ -34,8 +35,8 @@ class DatasetEntry(Protocol):
         """ISO time of the first release with this content (UTC when naive)."""
 
     @property
-    def descriptor(self) -> Mapping[str, Any]:
-        """The stored ``datapackage.json``."""
+    def model(self) -> Dataset:
+        """The dataset, parsed from the stored ``datapackage.json``."""
 
 
 @dataclass(frozen=True, slots=True)

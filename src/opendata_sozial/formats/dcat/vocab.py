@@ -1,4 +1,7 @@
-"""Namespaces and controlled vocabularies of the DCAT-AP.de mapping (docs/dcat.md)."""
+"""rdflib namespaces and the download list of the DCAT-AP.de mapping (docs/dcat.md).
+
+The IRIs themselves are plain strings in ``model/vocab.py``, shared with CKAN.
+"""
 
 from dataclasses import dataclass
 from typing import Final
@@ -7,26 +10,24 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
 
 from opendata_sozial.media import FileFormat
+from opendata_sozial.model import vocab as iri
 
-DCATAP: Final = Namespace("http://data.europa.eu/r5r/")
-DCATDE: Final = Namespace("http://dcat-ap.de/def/dcatde/")
-HYDRA: Final = Namespace("http://www.w3.org/ns/hydra/core#")
-VCARD: Final = Namespace("http://www.w3.org/2006/vcard/ns#")
+DCATAP: Final = Namespace(iri.DCATAP)
+DCATDE: Final = Namespace(iri.DCATDE)
+HYDRA: Final = Namespace(iri.HYDRA)
+VCARD: Final = Namespace(iri.VCARD)
 DCAT_VERSION: Final = URIRef(f"{DCAT}version")  # DCAT 3; rdflib's closed DCAT lacks it
 
-PUBLISHER_TYPE: Final = Namespace("http://purl.org/adms/publishertype/")
-EU_AUTHORITY: Final = "http://publications.europa.eu/resource/authority/"
-DATA_THEME: Final = Namespace(f"{EU_AUTHORITY}data-theme/")
-FILE_TYPE: Final = Namespace(f"{EU_AUTHORITY}file-type/")
-FREQUENCY: Final = Namespace(f"{EU_AUTHORITY}frequency/")
-LANGUAGE: Final = Namespace(f"{EU_AUTHORITY}language/")
-COUNTRY: Final = Namespace(f"{EU_AUTHORITY}country/")
-ACCESS_RIGHT: Final = Namespace(f"{EU_AUTHORITY}access-right/")
-AVAILABILITY: Final = Namespace(f"{EU_AUTHORITY}planned-availability/")
-IANA_MEDIA_TYPE: Final = "https://www.iana.org/assignments/media-types/"
-GEOCODING: Final = "http://dcat-ap.de/def/politicalGeocoding/"
-GEOCODING_LEVEL: Final = Namespace(f"{GEOCODING}Level/")
-DCATDE_LICENSES: Final = "http://dcat-ap.de/def/licenses/"
+PUBLISHER_TYPE: Final = Namespace(iri.PUBLISHER_TYPE)
+DATA_THEME: Final = Namespace(iri.DATA_THEME)
+FILE_TYPE: Final = Namespace(iri.FILE_TYPE)
+FREQUENCY: Final = Namespace(iri.FREQUENCY)
+LANGUAGE: Final = Namespace(iri.LANGUAGE)
+COUNTRY: Final = Namespace(iri.COUNTRY)
+ACCESS_RIGHT: Final = Namespace(iri.ACCESS_RIGHT)
+AVAILABILITY: Final = Namespace(iri.AVAILABILITY)
+GEOCODING_LEVEL: Final = Namespace(iri.GEOCODING_LEVEL)
+LICENSES: Final = iri.LICENSES
 
 PREFIXES: Final[dict[str, Namespace]] = {
     "dcat": Namespace(str(DCAT)),
@@ -39,26 +40,6 @@ PREFIXES: Final[dict[str, Namespace]] = {
     "vcard": Namespace(str(VCARD)),
     "xsd": Namespace(str(XSD)),
 }
-
-LICENSES: Final[dict[str, str]] = {
-    "dl-de-by-2.0": f"{DCATDE_LICENSES}dl-by-de/2.0",
-    "dl-de-zero-2.0": f"{DCATDE_LICENSES}dl-zero-de/2.0",
-    "cc-by-4.0": f"{DCATDE_LICENSES}cc-by/4.0",
-    "cc0-1.0": f"{DCATDE_LICENSES}cc-zero",
-    # the BKG's boundaries (nrw-geometrie); lower case as in the DCAT-AP.de licence list
-    "geonutzv-de-2013-03-19": f"{DCATDE_LICENSES}geonutz/20130319",
-}
-"""Data Package licence ``name`` (lower case) -> DCAT-AP.de licence IRI (no trailing slash)."""
-
-AGS_SCHEMES: Final[dict[int, str]] = {
-    2: "stateKey",
-    3: "governmentDistrictKey",
-    5: "districtKey",
-    8: "municipalityKey",
-    9: "municipalAssociationKey",
-    12: "regionalKey",
-}
-"""Length of an official key (AGS/ARS) -> DCAT-AP.de political geocoding key list."""
 
 FEDERAL_SPATIAL: Final = COUNTRY["DEU"]
 """``dct:spatial`` of a federal table (Konventionenhandbuch 2.0, K11: EU country code)."""
@@ -120,7 +101,7 @@ def file_downloads(found: FileFormat | None) -> tuple[DownloadFormat, ...]:
 
 def media_type_iri(media_type: str) -> URIRef:
     """The IANA IRI of a media type (``text/csv`` -> ``…/media-types/text/csv``)."""
-    return URIRef(f"{IANA_MEDIA_TYPE}{media_type}")
+    return URIRef(f"{iri.IANA_MEDIA_TYPE}{media_type}")
 
 
 def new_graph() -> Graph:

@@ -1,43 +1,40 @@
 """Row changes between data tables, computed at publish.
 
-Revision ID: 0003
-Revises: 0002
 Create Date: 2026-12-03
 """
 
-from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+
+def _columns(
+    type_: sa.types.TypeEngine[Any], *names: str, nullable: bool = False
+) -> list[sa.Column[Any]]:
+    """One column of ``type_`` for each name, in order (NOT NULL unless ``nullable``)."""
+    return [sa.Column(name, type_, nullable=nullable) for name in names]
 
 
 def upgrade() -> None:
-    """Apply this revision."""
+    """Apply this revision: a table of counts per pair of tables, one of the changed rows."""
     op.create_table(
         "table_diff",
-        sa.Column("old_table", sa.String(), nullable=False),
-        sa.Column("new_table", sa.String(), nullable=False),
-        sa.Column("added", sa.Integer(), nullable=False),
-        sa.Column("changed", sa.Integer(), nullable=False),
-        sa.Column("removed", sa.Integer(), nullable=False),
-        sa.Column("stored", sa.Integer(), nullable=False),
-        sa.Column("is_comparable", sa.Boolean(), nullable=False),
+        *_columns(sa.String(), "old_table", "new_table"),
+        *_columns(sa.Integer(), "added", "changed", "removed", "stored"),
+        *_columns(sa.Boolean(), "is_comparable"),
         sa.PrimaryKeyConstraint("old_table", "new_table"),
     )
     op.create_table(
         "table_diff_row",
-        sa.Column("old_table", sa.String(), nullable=False),
-        sa.Column("new_table", sa.String(), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(), nullable=False),
-        sa.Column("key", sa.JSON(), nullable=False),
-        sa.Column("old", sa.JSON(), nullable=True),
-        sa.Column("new", sa.JSON(), nullable=True),
+        *_columns(sa.String(), "old_table", "new_table"),
+        *_columns(sa.Integer(), "seq"),
+        *_columns(sa.String(), "kind"),
+        *_columns(sa.JSON(), "key"),
+        *_columns(sa.JSON(), "old", "new", nullable=True),
         sa.PrimaryKeyConstraint("old_table", "new_table", "seq"),
     )
 

@@ -1,0 +1,197 @@
+"""Frozen records of a dataset: what every output (DCAT, CKAN, pages, exports) reads.
+
+Built only by ``model.parse.parse_dataset``; optional descriptor keys become ``None``, ``""``
+or empty tuples there, so consumers never supply their own defaults.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+REGION_PACKAGE: Final = ("nrw-regionen", "regionen")
+"""(package, resource) of the region table that AGS keys point at."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """A Data Package contributor: an organisation (or person) with its roles."""
+
+    title: str
+    path: str | None = None
+    roles: tuple[str, ...] = ()
+    email: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the contributor has any of ``roles``."""
+        return any(role in self.roles for role in roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """A licence of the package (``licenses[]``)."""
+
+    name: str
+    title: str | None = None
+    path: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The title, else the short name."""
+        return self.title or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the numbers come from (``sources[]``)."""
+
+    title: str
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The time covered (``x_temporal``): ISO years, months or days; ``""`` when open."""
+
+    start: str = ""
+    end: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Spatial:
+    """The area covered (``x_spatial``): the geocoding level and the official keys (AGS)."""
+
+    level: str | None = None
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """A footnote of the source table; ``scope == "table"`` applies to the whole table."""
+
+    marker: str
+    text: str
+    scope: str | None = None
+
+    @property
+    def is_table_wide(self) -> bool:
+        """Whether the footnote applies to the whole table."""
+        return self.scope == "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A break in the time series (``x_breaks[]``): from which period, and why."""
+
+    period: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """A reference from ``fields`` to ``reference_fields`` of another resource (or package)."""
+
+    fields: tuple[str, ...]
+    resource: str
+    reference_fields: tuple[str, ...]
+    package: str | None = None
+    source_resource: str | None = None
+    """For a package-level key (``x_foreign_keys``): the resource the key belongs to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A column of a Table Schema."""
+
+    name: str
+    type: str
+    title: str | None = None
+    description: str = ""
+    unit: str | None = None
+    unit_field: str | None = None
+    categories: tuple[str, ...] | None = None
+    """The allowed values (``categories``; the ``value`` of ``{value, label}`` objects)."""
+
+    @property
+    def label(self) -> str:
+        """The title, else the name."""
+        return self.title or self.name
+
+    @property
+    def is_numeric(self) -> bool:
+        """Whether the column holds numbers (``integer`` or ``number``)."""
+        return self.type in {"number", "integer"}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A table resource: its file, its Table Schema and where its region key is."""
+
+    name: str
+    path: str
+    title: str | None = None
+    description: str = ""
+    format: str | None = None
+    media_type: str | None = None
+    encoding: str | None = None
+    bytes: int | None = None
+    hash: str = ""
+    fields: tuple[Field, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    region_key: str | None = None
+    """The field holding official region keys, if a foreign key points at the region table."""
+    table_schema: dict[str, Any] | None = None
+    """The Table Schema as stored (for table building and hashing, not for reading fields)."""
+
+    def field(self, name: str) -> Field | None:
+        """The field called ``name``."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A data package of the catalog with everything its outputs show."""
+
+    name: str
+    title: str
+    description: str = ""
+    version: str | None = None
+    created: str | None = None
+    homepage: str | None = None
+    keywords: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    chapter: str = ""
+    contributors: tuple[Contributor, ...] = ()
+    licences: tuple[Licence, ...] = ()
+    sources: tuple[Source, ...] = ()
+    attribution: str | None = None
+    period: Period | None = None
+    spatial: Spatial | None = None
+    accrual_periodicity: str | None = None
+    completeness: str | None = None
+    footnotes: tuple[Footnote, ...] = ()
+    breaks: tuple[Break, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    resources: tuple[Resource, ...] = ()
+
+    def with_role(self, *roles: str) -> tuple[Contributor, ...]:
+        """The contributors having any of ``roles``, in their order."""
+        return tuple(c for c in self.contributors if c.has_role(*roles))
+
+    @property
+    def publishers(self) -> tuple[Contributor, ...]:
+        """The contributors with the role ``publisher``."""
+        return self.with_role("publisher")
+
+    @property
+    def producers(self) -> tuple[Contributor, ...]:
+        """The contributors with the role ``producer`` (the statistical office)."""
+        return self.with_role("producer")
+
+    @property
+    def licence(self) -> Licence | None:
+        """The first licence (the one harvesters show), if any."""
+        return self.licences[0] if self.licences else None
+
+    def resource(self, name: str) -> Resource | None:
+        """The resource called ``name``."""
+        return next((r for r in self.resources if r.name == name), None)

@@ -1,0 +1,512 @@
+"""Page models of the region pages: the overview, the Steckbrief of a place, the comparison.
+
+Every figure comes from ``RegionService`` (the same calls as ``/api/v1/regions``) and is shown
+with exactly the decimals it is stored with; nothing is computed here but ranks' wording, chart
+geometry (``views.spine_chart``, ``views.choropleth``) and links (``Urls``).
+"""
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from opendata_sozial.formats.formatting import (
+    NBSP,
+    decimals_of,
+    format_date,
+    format_number,
+    format_period,
+)
+from opendata_sozial.formats.regions import indicator_rows_url
+from opendata_sozial.services.region_directory import Directory, Match, Region
+from opendata_sozial.services.regions import (
+    Comparison,
+    Indicator,
+    IndicatorProfile,
+    Point,
+    RegionProfile,
+)
+from opendata_sozial.urls import Urls
+from opendata_sozial.views.choropleth import ATTRIBUTION, Choropleth, MapShapes, choropleth
+from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.spine_chart import Place, SpineRow, spine_row
+
+LEVEL_LABELS: Final = {
+    "land": "Land",
+    "regierungsbezirk": "Regierungsbezirk",
+    "kreis": "Kreis oder kreisfreie Stadt",
+    "gemeinde": "Gemeinde",
+}
+PEERS: Final = {
+    "land": "Ländern",
+    "regierungsbezirk": "Regierungsbezirken",
+    "kreis": "Kreisen und kreisfreien Städten",
+    "gemeinde": "Gemeinden",
+}
+"""The peers of a level in the dative plural: „Platz 5 von 53 Kreisen …“."""
+LICENCE_NAME: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
+LICENCE_URL: Final = "https://www.govdata.de/dl-de/by-2-0"
+DEFAULT_MAP_DATASET: Final = "arbeitslose-kreise"
+DEFAULT_MAP_LABEL: Final = "Arbeitslosenquote bez. auf alle zivilen Erwerbspersonen"
+"""The figure of the overview map: the unemployment rate of all civilian labour, latest year."""
+NO_FIGURE: Final = "keine Angabe"
+TOTAL_UNITS: Final = frozenset({"Anzahl", "Personen", "Tsd. EUR"})
+"""Units of sums: a larger area's sum is no yardstick for a place, so the spine chart leaves
+the parent and NRW out (the table still lists them)."""
+
+
+@dataclass(frozen=True)
+class PlaceLink:
+    """A place as a link: name, key, level in words, Steckbrief URL, matching name variant."""
+
+    key: str
+    name: str
+    level: str
+    url: str
+    matched: str | None = None
+    ended: str = ""
+    """``bis 20.10.2009`` for a unit that no longer exists (merged or dissolved)."""
+
+
+@dataclass(frozen=True)
+class LinkedMap:
+    """A map whose areas link to their Steckbrief; ``has_values``: coloured by a figure."""
+
+    map: Choropleth
+    links: dict[str, str]
+    has_values: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class LevelGroup:
+    """A Regierungsbezirk with its Kreise and kreisfreie Städte."""
+
+    place: PlaceLink
+    members: list[PlaceLink]
+
+
+@dataclass(frozen=True)
+class RegionsIndex:
+    """``/regionen``: search, the places by level, the map of one level."""
+
+    q: str
+    hits: list[PlaceLink] | None
+    total: int
+    land: PlaceLink | None
+    groups: list[LevelGroup]
+    level: str
+    map: LinkedMap | None
+    other_level_url: str
+    other_level_label: str
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One indicator of the Steckbrief as a row of the data table."""
+
+    id: str
+    label: str
+    value: str
+    period: str
+    unit: str
+    rank: str
+    parent: str
+    land: str
+    rows_url: str
+
+
+@dataclass(frozen=True)
+class DatasetGroup:
+    """The indicators of one dataset: source link, table rows and spine chart rows."""
+
+    dataset: str
+    title: str
+    url: str
+    rows: list[FigureRow]
+    spines: list[SpineRow]
+
+
+@dataclass(frozen=True)
+class MapChoice:
+    """An indicator the Steckbrief's map can show (``?indikator=`` value, label, chosen)."""
+
+    id: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class RegionPageView:
+    """The Steckbrief of a place."""
+
+    place: PlaceLink
+    kind: str
+    breadcrumb: list[PlaceLink]
+    children: list[PlaceLink]
+    facts: list[tuple[str, str]]
+    groups: list[DatasetGroup]
+    parent_name: str
+    peers_label: str
+    map: LinkedMap | None
+    map_choices: list[MapChoice]
+    csv_url: str
+    json_url: str
+    api_url: str
+    compare_url: str
+    sources: list[tuple[str, str]]
+    licence: tuple[str, str] = (LICENCE_NAME, LICENCE_URL)
+    attribution: str = ATTRIBUTION
+
+
+@dataclass(frozen=True)
+class CompareColumn:
+    """A place of the comparison: its link and the URL of the comparison without it."""
+
+    place: PlaceLink
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One shared indicator: label, unit, period and one figure per place."""
+
+    label: str
+    unit: str
+    period: str
+    values: list[str]
+
+
+@dataclass(frozen=True)
+class CompareGroup:
+    """The shared indicators of one dataset."""
+
+    title: str
+    url: str
+    rows: list[CompareRow]
+
+
+@dataclass(frozen=True)
+class ComparePageView:
+    """``/regionen/vergleich``: places side by side and the form adding one."""
+
+    columns: list[CompareColumn]
+    keys: list[str]
+    groups: list[CompareGroup]
+    candidates: list[PlaceLink] = field(default_factory=list)
+    message: str = ""
+    ort: str = ""
+    api_url: str | None = None
+    can_add: bool = True
+
+
+def indicator_id(indicator: Indicator) -> str:
+    """A short stable id of an indicator for ``?indikator=``: dataset plus a digest."""
+    table = indicator.table
+    identity = repr((table.resource, tuple(indicator.dimensions), indicator.unit))
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:10]
+    return f"{table.dataset}.{digest}"
+
+
+def figure_text(point: Point | None, unit: str | None = None) -> str:
+    """A stored figure with exactly its own decimals (``15,4``, ``8 354``), or why none."""
+    if point is None:
+        return NO_FIGURE
+    if point.value is None:
+        return f"{NO_FIGURE} ({point.status})" if point.status else NO_FIGURE
+    text = format_number(point.value, decimals_of([point.value]))
+    return f"{text}{NBSP}{unit}" if unit else text
+
+
+def period_text(period: Any) -> str:  # noqa: ANN401  # a year, date or text
+    """A period as people read it (``2025``, ``31.12.2024``)."""
+    return "" if period is None else format_period(str(period))
+
+
+def place_link(region: Region, urls: Urls, matched: str | None = None) -> PlaceLink:
+    """A region as a link to its Steckbrief."""
+    return PlaceLink(
+        region.key,
+        region.name,
+        LEVEL_LABELS.get(region.level, region.level),
+        urls.region_page(region.key),
+        matched,
+        f"bis {format_date(region.valid_to)}" if region.valid_to else "",
+    )
+
+
+def place_links(matches: Sequence[Match], urls: Urls) -> list[PlaceLink]:
+    """Search hits as links (the matching name variant kept)."""
+    return [place_link(m.region, urls, m.matched) for m in matches]
+
+
+# The overview
+
+
+def linked_map(
+    shapes: MapShapes,
+    urls: Urls,
+    figures: Mapping[str, Point] | None,
+    indicator: MapIndicator,
+    *,
+    highlight: str | None = None,
+    note: str = "",
+) -> LinkedMap:
+    """A map of ``shapes`` linking each area to its Steckbrief, coloured by ``figures`` if any."""
+    values = {k: p.value if p.value is not None else p.status for k, p in (figures or {}).items()}
+    model = choropleth(shapes, values, indicator, highlight_key=highlight, id_prefix="karte")
+    links = {s.key: urls.region_page(s.key) for s in shapes.shapes}
+    return LinkedMap(model, links, figures is not None, note)
+
+
+def build_index(
+    directory: Directory,
+    urls: Urls,
+    *,
+    q: str,
+    hits: Sequence[Match] | None,
+    total: int,
+    level: str,
+    level_map: LinkedMap | None,
+) -> RegionsIndex:
+    """The overview: search hits, Regierungsbezirke with their Kreise, the map of ``level``."""
+    land = next((r for r in directory.regions.values() if r.level == "land"), None)
+    groups = [
+        LevelGroup(
+            place_link(district, urls),
+            [
+                place_link(r, urls)
+                for r in sorted(
+                    directory.children.get(district.key, []), key=lambda r: r.valid_to is not None
+                )
+            ],
+        )
+        for district in sorted(
+            (r for r in directory.regions.values() if r.level == "regierungsbezirk"),
+            key=lambda r: r.key,
+        )
+    ]
+    other = "kreis" if level == "gemeinde" else "gemeinde"
+    other_label = "Karte der Kreise" if other == "kreis" else "Karte der Gemeinden"
+    return RegionsIndex(
+        q=q,
+        hits=None if hits is None else place_links(hits, urls),
+        total=total,
+        land=place_link(land, urls) if land else None,
+        groups=groups,
+        level=level,
+        map=level_map,
+        other_level_url=urls.regions_page(ebene=other) + "#karte",
+        other_level_label=other_label,
+    )
+
+
+def default_map_figures(
+    found: Sequence[tuple[Indicator, Any, dict[str, Point]]],
+) -> tuple[MapIndicator, dict[str, Point]] | None:
+    """The overview map's figure among a dataset's indicators (``DEFAULT_MAP_LABEL``)."""
+    for indicator, period, figures in found:
+        if indicator.label == DEFAULT_MAP_LABEL:
+            title = f"{indicator.label}, {period_text(period)}"
+            return MapIndicator(title, indicator.unit or "", higher_is_better=False), figures
+    return None
+
+
+# The Steckbrief
+
+
+def _place(name: str, point: Point | None) -> Place:
+    value = None if point is None or point.value is None else float(point.value)
+    return Place(name, value)
+
+
+def _rank(item: IndicatorProfile) -> str:
+    stats = item.peers
+    if stats is None or stats.rank is None:
+        return "–"
+    return f"Platz {stats.rank} von {stats.count}"
+
+
+def _figure_row(item: IndicatorProfile, parent: Region | None, urls: Urls, key: str) -> FigureRow:
+    above = {r.key: p for r, p in item.parents}
+    land = next((p for r, p in item.parents if r.level == "land"), None)
+    return FigureRow(
+        id=indicator_id(item.indicator),
+        label=item.indicator.label,
+        value=figure_text(item.latest),
+        period=period_text(item.latest.period),
+        unit=item.indicator.unit or "",
+        rank=_rank(item),
+        parent=figure_text(above.get(parent.key)) if parent else "",
+        land=figure_text(land),
+        rows_url=indicator_rows_url(item.indicator, key, urls),
+    )
+
+
+def _spine(item: IndicatorProfile, region: Region, parent: Region | None, index: int) -> SpineRow:
+    above = {r.key: (r, p) for r, p in item.parents}
+    land = next(((r, p) for r, p in item.parents if r.level == "land"), None)
+    direct = above.get(parent.key) if parent else None
+    if item.indicator.unit in TOTAL_UNITS:
+        direct = land = None
+    return spine_row(
+        MapIndicator(item.indicator.label, item.indicator.unit or ""),
+        _place(region.name, item.latest),
+        [None if p.value is None else float(p.value) for p in item.peer_figures.values()],
+        parent=_place(direct[0].name, direct[1]) if direct and direct is not land else None,
+        land=_place(land[0].name, land[1]) if land and region.level != "land" else None,
+        row_id=f"spine-{index}",
+    )
+
+
+def _groups(profile: RegionProfile, urls: Urls) -> list[DatasetGroup]:
+    region = profile.region
+    parent = profile.parents[0] if profile.parents else None
+    groups: dict[str, DatasetGroup] = {}
+    for index, item in enumerate(profile.indicators):
+        table = item.indicator.table
+        group = groups.setdefault(
+            table.dataset,
+            DatasetGroup(table.dataset, table.title, urls.page(table.dataset), [], []),
+        )
+        group.rows.append(_figure_row(item, parent, urls, region.key))
+        group.spines.append(_spine(item, region, parent, index))
+    return list(groups.values())
+
+
+def map_choices(profile: RegionProfile, chosen: str | None) -> list[MapChoice]:
+    """The indicators with figures of the level, the chosen one marked.
+
+    Default: the first that is no sum (a rate, a figure per inhabitant), else the first.
+    """
+    mapped = [i for i in profile.indicators if i.peer_figures]
+    ids = [indicator_id(i.indicator) for i in mapped]
+    rates = [indicator_id(i.indicator) for i in mapped if i.indicator.unit not in TOTAL_UNITS]
+    selected = chosen if chosen in ids else next(iter(rates or ids), None)
+    return [
+        MapChoice(
+            indicator_id(i.indicator),
+            f"{i.indicator.label} ({i.indicator.table.dataset})",
+            indicator_id(i.indicator) == selected,
+        )
+        for i in profile.indicators
+        if i.peer_figures
+    ]
+
+
+def chosen_figures(
+    profile: RegionProfile, choices: Sequence[MapChoice]
+) -> tuple[MapIndicator, dict[str, Point]] | None:
+    """The map's indicator and the level's figures of the chosen choice."""
+    chosen = next((c.id for c in choices if c.selected), None)
+    for item in profile.indicators:
+        if indicator_id(item.indicator) == chosen:
+            title = f"{item.indicator.label}, {period_text(item.latest.period)}"
+            return MapIndicator(title, item.indicator.unit or ""), item.peer_figures
+    return None
+
+
+def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple[str, str]]:
+    region = profile.region
+    facts = [
+        ("Amtlicher Regionalschlüssel", region.key),
+        ("Ebene", LEVEL_LABELS.get(region.level, region.level)),
+        ("Art", region.kind),
+    ]
+    if region.valid_from is not None:
+        facts.append(("Gültig seit", period_text(region.valid_from.isoformat())))
+    if region.valid_to is not None:
+        facts.append(("Gültig bis", period_text(region.valid_to.isoformat())))
+    facts.append(("Kennzahlen", f"{len(profile.indicators)} aus {len(groups)} Datensätzen"))
+    return facts
+
+
+def build_region_page(
+    profile: RegionProfile,
+    children: Sequence[Region],
+    urls: Urls,
+    *,
+    level_map: LinkedMap | None,
+    choices: list[MapChoice],
+) -> RegionPageView:
+    """The Steckbrief: facts, every indicator by dataset with chart and table, map, sources."""
+    region = profile.region
+    groups = _groups(profile, urls)
+    parent = profile.parents[0] if profile.parents else None
+    return RegionPageView(
+        place=place_link(region, urls),
+        kind=region.kind,
+        breadcrumb=[place_link(p, urls) for p in reversed(profile.parents)],
+        children=[place_link(c, urls) for c in sorted(children, key=lambda c: c.name)],
+        facts=_facts(profile, groups),
+        groups=groups,
+        parent_name=parent.name if parent else "",
+        peers_label=PEERS.get(region.level, region.level),
+        map=level_map,
+        map_choices=choices,
+        csv_url=urls.region_profile(region.key, ".csv"),
+        json_url=urls.region_profile(region.key),
+        api_url=urls.region(region.key),
+        compare_url=urls.region_compare_page([region.key]),
+        sources=[(g.title, g.url) for g in groups],
+    )
+
+
+# The comparison
+
+
+def build_compare_page(
+    comparison: Comparison | None,
+    places: Sequence[Region],
+    urls: Urls,
+    *,
+    max_places: int,
+    candidates: Sequence[Match] = (),
+    message: str = "",
+    ort: str = "",
+) -> ComparePageView:
+    """Places side by side (``comparison`` is ``None`` with fewer than two places)."""
+    keys = [p.key for p in places]
+    columns = [
+        CompareColumn(
+            place_link(p, urls), urls.region_compare_page([k for k in keys if k != p.key])
+        )
+        for p in places
+    ]
+    groups: dict[str, CompareGroup] = {}
+    for indicator, period, points in comparison.indicators if comparison else []:
+        table = indicator.table
+        group = groups.setdefault(
+            table.dataset, CompareGroup(table.title, urls.page(table.dataset), [])
+        )
+        shown = period_text(period) if period is not None else "je Ort der letzte Zeitraum"
+        values = [
+            figure_text(p) + ("" if period is not None else f" ({period_text(p.period)})")
+            for p in points
+        ]
+        group.rows.append(CompareRow(indicator.label, indicator.unit or "", shown, values))
+    return ComparePageView(
+        columns=columns,
+        keys=keys,
+        groups=list(groups.values()),
+        candidates=[
+            PlaceLink(
+                m.region.key,
+                m.region.name,
+                LEVEL_LABELS.get(m.region.level, m.region.level),
+                candidate_url(keys, m.region.key, urls),
+                m.matched,
+            )
+            for m in candidates
+            if m.region.key not in keys
+        ],
+        message=message,
+        ort=ort,
+        api_url=urls.region_compare(keys) if comparison else None,
+        can_add=len(keys) < max_places,
+    )
+
+
+def candidate_url(keys: Sequence[str], key: str, urls: Urls) -> str:
+    """The comparison with ``key`` added at the end."""
+    return urls.region_compare_page([*keys, key])

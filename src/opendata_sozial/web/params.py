@@ -1,0 +1,104 @@
+"""Parameters that several routes share, each declared once with its German description.
+
+The lists they name come from where the behaviour lives: filter operators from
+``query.filters.Op``, CSV profiles from ``formats.export.PROFILES``, citation styles from
+``formats.citation.STYLE_MEDIA``. ``/api/v1/config`` (``web/meta.py``) names the same lists, and
+``tests/test_lists.py`` checks that the config, the OpenAPI document and ``FILTER_HELP`` agree.
+"""
+
+from typing import Annotated, Final
+
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter, QueryParameter
+
+from opendata_sozial.formats.citation import STYLES
+from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILE_NOTES
+from opendata_sozial.query.filters import Op
+
+OPERATORS: Final = tuple(op.value for op in Op)
+"""Filter operators in the order the API documents them."""
+CSV_PROFILES: Final = tuple(PROFILE_NOTES)
+FILTER_HELP: Final = (
+    f"Filter: feld=wert oder feld__op=wert mit op aus {', '.join(OPERATORS)}; Werte nach "
+    "Feldtyp (Zahlen mit Punkt); in/notin kommagetrennt oder als JSON-Liste."
+)
+
+
+def _profiles_text() -> str:
+    return " oder ".join(
+        f"'{name}' ({'Standard: ' if name == DEFAULT_PROFILE else ''}{note})"
+        for name, note in PROFILE_NOTES.items()
+    )
+
+
+DatasetName = Annotated[
+    str,
+    PathParameter(
+        description="Name des Datensatzes",
+        examples=[Example(summary="Lebensformen", value="lebensformen")],
+    ),
+]
+ResourceName = Annotated[
+    str,
+    PathParameter(
+        description="Name der Ressource (Tabelle) im Datensatz",
+        examples=[Example(summary="Lebensformen", value="lebensformen")],
+    ),
+]
+Select = Annotated[
+    str | None,
+    QueryParameter(
+        name="_select",
+        description="Spalten, kommagetrennt",
+        examples=[Example(summary="Jahr und Wert", value="jahr,wert")],
+    ),
+]
+Sort = Annotated[
+    str | None,
+    QueryParameter(
+        name="_sort",
+        description="Sortierung, kommagetrennt; '-' davor = absteigend. Gleichstand wird über den Primärschlüssel aufgelöst.",
+        examples=[Example(summary="Neueste zuerst", value="-jahr,lebensform")],
+    ),
+]
+Size = Annotated[
+    str | None,
+    QueryParameter(
+        name="_size",
+        description="Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
+        examples=[Example(summary="50 Zeilen", value="50")],
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        name="_cursor", description="Undurchsichtige Position aus 'next' der vorigen Seite"
+    ),
+]
+Shape = Annotated[
+    str | None,
+    QueryParameter(
+        name="_shape",
+        description="'objects' (Standard) oder 'arrays'",
+        examples=[Example(summary="Arrays", value="arrays")],
+    ),
+]
+Profile = Annotated[
+    str | None,
+    QueryParameter(
+        name="profile",
+        description=_profiles_text(),
+        examples=[Example(summary="Für deutsches Excel", value="excel-de")],
+        schema_extra={"enum": list(CSV_PROFILES)},
+    ),
+]
+CitationStyle = Annotated[
+    str,
+    QueryParameter(
+        name="format",
+        description=f"{', '.join(STYLES[:-1])} oder {STYLES[-1]}",
+        examples=[Example(value="bibtex")],
+        schema_extra={"enum": list(STYLES)},
+    ),
+]
+Page = Annotated[int, QueryParameter(description="Seite, ab 1.")]

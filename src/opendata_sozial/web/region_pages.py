@@ -1,0 +1,270 @@
+"""Region pages: ``/regionen`` (search, list, map), the Steckbrief of a place, the comparison.
+
+The pages call the same ``RegionService`` use cases as ``/api/v1/regions`` (search, profile,
+compare); ``views.region_page`` lays the results out. The map shapes are projected once per
+level and width and kept in ``BoundaryShapes`` (never per request). Everything works as plain
+links and GET forms, without JavaScript.
+"""
+
+from typing import Annotated, Any, Final
+
+from litestar import Controller, Request, get
+from litestar.config.app import AppConfig
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from litestar.plugins import InitPlugin
+from litestar.response import Redirect, Template
+
+from opendata_sozial.config import Settings
+from opendata_sozial.errors import OpendataError, RegionNotFound
+from opendata_sozial.services.catalog import ReleaseInfo
+from opendata_sozial.services.region_directory import Match, Region
+from opendata_sozial.services.regions import COMPARE_MAX, COMPARE_MIN, RegionQuery, RegionService
+from opendata_sozial.urls import Urls
+from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.region_maps import BoundaryShapes
+from opendata_sozial.views.region_page import (
+    DEFAULT_MAP_DATASET,
+    LinkedMap,
+    PlaceLink,
+    build_compare_page,
+    build_index,
+    build_region_page,
+    candidate_url,
+    chosen_figures,
+    default_map_figures,
+    linked_map,
+    map_choices,
+    place_links,
+)
+from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.regions import KeyParam
+from opendata_sozial.web.request_release import RequestRelease
+
+SEARCH_HITS: Final = 50
+"""Hits shown on ``/regionen``."""
+SEARCH_PAGE_PLACES: Final = 5
+"""Places shown above the dataset search results."""
+PLACE_QUERY_MIN: Final = 3
+"""Shorter search terms name no place there (one letter would list any name holding it)."""
+MAP_LEVELS: Final = ("kreis", "gemeinde")
+LEVEL_TITLES: Final = {
+    "kreis": "Kreise und kreisfreie Städte in Nordrhein-Westfalen",
+    "gemeinde": "Gemeinden in Nordrhein-Westfalen",
+}
+AREA_NOTE: Final = "Jede Fläche führt zum Steckbrief ihres Gebiets."
+
+
+def _render(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    **context: Any,  # noqa: ANN401  # view objects
+) -> Template:
+    return Template(
+        template_name=template,
+        context={"site": request.app.state.catalog_info, "path": request.url.path, **context},
+        status_code=status_code,
+    )
+
+
+def _missing(request: Request[Any, Any, Any], urls: Urls, error: RegionNotFound) -> Template:
+    """The German 404 page of an unknown region key, with the region search."""
+    detail = str(error).split(";", 1)[0]
+    return _render(
+        request, "region_missing.html.j2", 404, detail=detail, search_url=urls.regions_page()
+    )
+
+
+def places_matching(
+    regions: RegionService, release: ReleaseInfo, urls: Urls, q: str
+) -> list[PlaceLink]:
+    """The first places whose name, name variant or key matches ``q`` (for the dataset search).
+
+    A missing region directory (``nrw-regionen`` not published) gives no places, not an error:
+    the dataset search must work without it.
+    """
+    if len(q.strip()) < PLACE_QUERY_MIN:
+        return []
+    try:
+        page = regions.search(release, RegionQuery(q=q, size=SEARCH_PAGE_PLACES))
+    except OpendataError:
+        return []
+    return place_links(page.hits, urls)
+
+
+def _level_map(
+    boundaries: BoundaryShapes,
+    urls: Urls,
+    level: str,
+    values: tuple[MapIndicator, Any] | None,
+    highlight: str | None = None,
+) -> LinkedMap | None:
+    shapes = boundaries.shapes(level)
+    if shapes is None:
+        return None
+    if values is None:
+        return linked_map(
+            shapes,
+            urls,
+            None,
+            MapIndicator(LEVEL_TITLES[level]),
+            highlight=highlight,
+            note=AREA_NOTE,
+        )
+    indicator, figures = values
+    return linked_map(shapes, urls, figures, indicator, highlight=highlight, note=AREA_NOTE)
+
+
+def _candidates(
+    regions: RegionService, release: ReleaseInfo, ort: str, chosen: list[Region]
+) -> list[Match]:
+    """The places ``ort`` names, not chosen yet; those of the first place's level if any.
+
+    „Bochum“ names the kreisfreie Stadt and its Gemeinde; beside Kreise the Kreis is meant.
+    """
+    keys = {r.key for r in chosen}
+    found = [
+        m
+        for m in regions.search(release, RegionQuery(q=ort, size=20)).hits
+        if m.region.key not in keys
+    ]
+    same = [m for m in found if chosen and m.region.level == chosen[0].level]
+    return same or found
+
+
+class RegionPageController(Controller):
+    """The region pages in German; every state is a URL."""
+
+    path = "/regionen"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+
+    @get("/", name="page-regions", sync_to_thread=True)
+    def regions_index(
+        self,
+        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
+        boundaries: NamedDependency[BoundaryShapes],
+        q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
+        ebene: Annotated[str, QueryParameter(required=False)] = "kreis",
+    ) -> Template:
+        """Search box with hits, Regierungsbezirke with their Kreise, the map of a level."""
+        info = release.info()
+        level = ebene if ebene in MAP_LEVELS else "kreis"
+        hits, total = None, 0
+        if q.strip():
+            page = regions.search(info, RegionQuery(q=q, size=SEARCH_HITS))
+            hits, total = page.hits, page.total
+        values = None
+        if level == "kreis":
+            values = default_map_figures(regions.level_figures(info, "kreis", DEFAULT_MAP_DATASET))
+        view = build_index(
+            regions.directory(info),
+            urls,
+            q=q,
+            hits=hits,
+            total=total,
+            level=level,
+            level_map=_level_map(boundaries, urls, level, values),
+        )
+        return _render(request, "regions.html.j2", view=view)
+
+    @get("/vergleich", name="page-region-compare", sync_to_thread=True)
+    def compare(
+        self,
+        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
+        keys: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
+        ort: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
+    ) -> Template | Redirect:
+        """2 to 10 places side by side; ``ort`` adds a place found by name or key."""
+        info = release.info()
+        chosen = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
+        directory = regions.directory(info)
+        unknown = next((k for k in chosen if k not in directory.regions), None)
+        if unknown is not None:
+            return _missing(
+                request,
+                urls,
+                RegionNotFound(f"Region {unknown!r} gibt es im Regionalverzeichnis nicht"),
+            )
+        candidates, message = [], ""
+        if ort.strip():
+            fresh = _candidates(regions, info, ort, [directory.regions[k] for k in chosen])
+            if len(chosen) >= COMPARE_MAX:
+                message = f"Es lassen sich höchstens {COMPARE_MAX} Orte vergleichen."
+            elif len(fresh) == 1:
+                return Redirect(candidate_url(chosen, fresh[0].region.key, urls), status_code=303)
+            elif not fresh:
+                message = f"Kein weiterer Ort passt zu „{ort}“."
+            else:
+                candidates = fresh
+                message = f"Mehrere Orte passen zu „{ort}“; bitte wählen Sie einen aus."
+        comparison = regions.compare(info, chosen) if len(chosen) >= COMPARE_MIN else None
+        view = build_compare_page(
+            comparison,
+            [directory.regions[k] for k in chosen],
+            urls,
+            max_places=COMPARE_MAX,
+            candidates=candidates,
+            message=message,
+            ort=ort,
+        )
+        return _render(request, "region_compare.html.j2", view=view)
+
+    @get("/{key:str}", name="page-region", sync_to_thread=True)
+    def region(
+        self,
+        request: Request[Any, Any, Any],
+        urls: NamedDependency[Urls],
+        release: NamedDependency[RequestRelease],
+        regions: NamedDependency[RegionService],
+        boundaries: NamedDependency[BoundaryShapes],
+        key: KeyParam,
+        indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
+    ) -> Template:
+        """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
+        info = release.info()
+        try:
+            profile = regions.profile(info, key)
+        except RegionNotFound as error:
+            return _missing(request, urls, error)
+        choices = map_choices(profile, indikator)
+        level = profile.region.level
+        level_map = (
+            _level_map(boundaries, urls, level, chosen_figures(profile, choices), highlight=key)
+            if level in MAP_LEVELS
+            else None
+        )
+        view = build_region_page(
+            profile,
+            regions.directory(info).children.get(key, []),
+            urls,
+            level_map=level_map,
+            choices=choices,
+        )
+        return _render(request, "region.html.j2", view=view)
+
+
+class RegionPagesPlugin(InitPlugin):
+    """Adds the region pages and the kept map shapes (``ODS_GEOGRAPHY_DIR``) to the app."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Boundary files are read from ``settings.geography_dir`` on first use."""
+        self._boundaries = BoundaryShapes(settings.geography_dir)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Register the controller and the ``boundaries`` dependency."""
+        boundaries = self._boundaries
+
+        def provide_boundaries() -> BoundaryShapes:
+            return boundaries
+
+        app_config.route_handlers.append(RegionPageController)
+        app_config.dependencies["boundaries"] = Provide(provide_boundaries, sync_to_thread=False)
+        return app_config

@@ -1,0 +1,319 @@
+"""Region pages (/regionen, Steckbrief, Vergleich) over HTTP, on SQLite and PostgreSQL.
+
+The figures on a Steckbrief and a comparison are read back from the HTML and compared with the
+region API's answer for the same place; every link of the pages is followed.
+"""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from opendata_sozial.views.region_maps import BoundaryShapes
+from tests.conftest import ROOT
+
+BASE = "http://testserver.local"
+GELSENKIRCHEN = "05513"
+MUENSTER = "055"
+NRW = "05"
+RUHR = ["05513", "05562", "05913"]
+NBSP = "\u00a0"
+
+
+class _Page(HTMLParser):
+    """Links, the region tables' rows (cell texts) and map links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.rows: list[list[str]] = []
+        self.options: list[str] = []
+        self.map_links: list[str] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._table = 0
+        self._title_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag in {"a", "link"} and found.get("href"):
+            self.links.append(str(found["href"]))
+            if tag == "a" and found.get("class") == "map__link":
+                self.map_links.append(str(found["href"]))
+        if tag == "option" and found.get("value"):
+            self.options.append(str(found["value"]))
+        if tag == "table":
+            self._table += 1 if "region-table" in (found.get("class") or "") else 0
+        if tag == "title":
+            self._title_depth += 1
+        if self._table and tag == "tr" and found.get("id"):
+            self._row = []
+        if self._row is not None and tag in {"td", "th"}:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._title_depth -= 1
+        if self._cell is not None and tag in {"td", "th"} and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+        if tag == "table" and self._table:
+            self._table -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._title_depth:
+            self._cell.append(data)
+
+
+def _page(api: TestClient[Litestar], path: str, status: int = 200) -> tuple[str, _Page]:
+    response = api.get(path)
+    assert response.status_code == status, (path, response.text[:500])
+    assert response.headers["content-type"].startswith("text/html")
+    parsed = _Page()
+    parsed.feed(response.text)
+    return response.text, parsed
+
+
+def _number(text: str) -> float:
+    """``20 770`` / ``15,4`` / ``−3,2`` as on the page, back to a number."""
+    plain = text.replace(NBSP, "").replace(" ", "").replace("\u2212", "-").replace(",", ".")
+    return float(plain)
+
+
+def _expected(point: dict[str, Any]) -> str | float:
+    if point["value"] is None:
+        return f"keine Angabe ({point['status']})" if point["status"] else "keine Angabe"
+    return float(point["value"])
+
+
+def _period(period: Any) -> str:  # year, ISO date or text
+    """A period as the page spells it: ``2024-12-31`` is ``31.12.2024``, others as they are."""
+    text = str(period)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        year, month, day = text.split("-")
+        return f"{day}.{month}.{year}"
+    return text
+
+
+def _shown(text: str) -> str | float:
+    return text if text.startswith("keine Angabe") else _number(text)
+
+
+# Pages answer
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regionen",
+        "/regionen?ebene=gemeinde",
+        "/regionen?q=Gelsenkirchen",
+        f"/regionen/{GELSENKIRCHEN}",
+        f"/regionen/{MUENSTER}",
+        f"/regionen/{NRW}",
+        "/regionen/05513000",
+        "/regionen/vergleich",
+        f"/regionen/vergleich?keys={','.join(RUHR)}",
+    ],
+)
+def test_region_pages_answer_in_german(api: TestClient[Litestar], path: str) -> None:
+    text, _ = _page(api, path)
+    assert '<html lang="de">' in text
+    assert 'href="/regionen" aria-current="page">Regionen</a>' in text
+
+
+# The Steckbrief shows the API's numbers
+
+
+@pytest.mark.parametrize("key", [GELSENKIRCHEN, MUENSTER, NRW])
+def test_steckbrief_figures_equal_the_profile_api(api: TestClient[Litestar], key: str) -> None:
+    profile = api.get(f"/api/v1/regions/{key}/profile").json()
+    _, page = _page(api, f"/regionen/{key}")
+    indicators = profile["indicators"]
+    assert len(page.rows) == len(indicators) > 0
+    parents = [p["key"] for p in profile["parents"]]
+    for row, indicator in zip(page.rows, indicators, strict=True):
+        label, value, period, rank = row[:4]
+        assert label.startswith(indicator["label"]), (label, indicator["label"])
+        assert _shown(value) == _expected(indicator["latest"]), (label, value)
+        assert period == _period(indicator["latest"]["period"]), label
+        peers = indicator["peers"]
+        if peers is None or peers["rank"] is None:
+            assert rank == "–"
+        else:
+            assert rank == f"Platz {peers['rank']} von {peers['count']}"
+        by_key = {p["key"]: p for p in indicator["parents"]}
+        # the last columns: direct parent (if it is not NRW), then NRW
+        shown_parents = [parents[0]] if len(parents) > 1 else []
+        shown_parents += [NRW] if parents else []
+        shown = row[-len(shown_parents) :] if shown_parents else []
+        for cell, parent in zip(shown, shown_parents, strict=True):
+            expected = _expected(by_key[parent]) if parent in by_key else "keine Angabe"
+            assert _shown(cell) == expected, (label, parent, cell)
+
+
+def test_steckbrief_hierarchy_downloads_and_citation(api: TestClient[Litestar]) -> None:
+    text, page = _page(api, f"/regionen/{GELSENKIRCHEN}")
+    assert "Gelsenkirchen, Stadt</h1>" in text
+    breadcrumb = text.split('aria-label="Brotkrumen"', 1)[1].split("</nav>", 1)[0]
+    assert breadcrumb.index(f"{BASE}/regionen/{NRW}") < breadcrumb.index(
+        f"{BASE}/regionen/{MUENSTER}"
+    )
+    assert f"{BASE}/regionen/05513000" in page.links
+    assert f"{BASE}/api/v1/regions/{GELSENKIRCHEN}/profile.csv" in page.links
+    assert f"{BASE}/api/v1/regions/{GELSENKIRCHEN}/profile" in page.links
+    assert "https://www.govdata.de/dl-de/by-2-0" in page.links
+    assert "© GeoBasis-DE / BKG" in text
+    profile = api.get(f"/api/v1/regions/{GELSENKIRCHEN}/profile").json()
+    for dataset in {i["dataset"] for i in profile["indicators"]}:
+        assert f"{BASE}/datensaetze/{dataset}" in page.links
+
+
+def test_steckbrief_map_highlights_the_place_and_follows_indikator(
+    api: TestClient[Litestar],
+) -> None:
+    text, page = _page(api, f"/regionen/{GELSENKIRCHEN}")
+    assert len(page.map_links) == 53
+    assert f'href="{BASE}/regionen/{GELSENKIRCHEN}" aria-label="Gelsenkirchen, Stadt: ' in text
+    assert 'class="map__highlight"' in text
+    assert "Umrandet: Gelsenkirchen, Stadt." in text
+    profile = api.get(f"/api/v1/regions/{GELSENKIRCHEN}/profile").json()
+    assert len(page.options) == sum(1 for i in profile["indicators"] if i["peers"])
+    chosen = page.options[-1]
+    other, _ = _page(api, f"/regionen/{GELSENKIRCHEN}?indikator={chosen}")
+    assert f'<option value="{chosen}" selected>' in other
+    assert other.split('class="map__title">', 1)[1] != text.split('class="map__title">', 1)[1]
+    unknown, _ = _page(api, f"/regionen/{GELSENKIRCHEN}?indikator=gibt-es-nicht")
+    assert unknown.count(" selected>") == 1
+
+
+def test_overview_lists_levels_and_links_every_kreis_on_the_map(
+    api: TestClient[Litestar],
+) -> None:
+    text, page = _page(api, "/regionen")
+    kreise = api.get("/api/v1/regions", params={"ebene": "kreis", "_size": 100}).json()
+    current = {f"{BASE}/regionen/{r['key']}" for r in kreise["regions"] if not r["valid_to"]}
+    assert set(page.map_links) == current
+    assert {f"{BASE}/regionen/{r['key']}" for r in kreise["regions"]} <= set(page.links)
+    assert 'Aachen, Kreis</a> <span class="muted">(bis ' in text
+    assert "Arbeitslosenquote bez. auf alle zivilen Erwerbspersonen, 2025" in text
+    assert f"{BASE}/regionen?ebene=gemeinde#karte" in page.links
+    _, gemeinden = _page(api, "/regionen?ebene=gemeinde")
+    assert len(gemeinden.map_links) == 396
+
+
+def test_overview_search_by_name_variant_and_key(api: TestClient[Litestar]) -> None:
+    for q, key in [("Gelsenkirchen", "05513"), ("05513", "05513"), ("Koeln", "05315")]:
+        _, page = _page(api, f"/regionen?q={q}")
+        assert f"{BASE}/regionen/{key}" in page.links[: page.links.index(f"{BASE}/regionen/{NRW}")]
+    text, _ = _page(api, "/regionen?q=Chorweiler")
+    assert "Kein Ort gefunden für „Chorweiler“" in text
+
+
+# Comparison
+
+
+def test_comparison_equals_the_compare_api(api: TestClient[Litestar]) -> None:
+    keys = ",".join(RUHR)
+    body = api.get(f"/api/v1/regions/compare?keys={keys}").json()
+    text, _ = _page(api, f"/regionen/vergleich?keys={keys}")
+    head = text.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert [f"{BASE}/regionen/{k}" for k in RUHR] == re.findall(r'href="([^"]+)"', head)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", text, flags=re.S)
+    assert len(rows) == len(body["indicators"]) > 0
+    for row, indicator in zip(rows, body["indicators"], strict=True):
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert [_shown(c) for c in cells] == [_expected(v) for v in indicator["values"]]
+
+
+def test_comparison_adds_a_place_by_name_without_javascript(api: TestClient[Litestar]) -> None:
+    response = api.get(
+        "/regionen/vergleich", params={"keys": "05513", "ort": "Bochum"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{BASE}/regionen/vergleich?keys=05513,05911"
+    text, page = _page(api, "/regionen/vergleich?ort=Bochum")
+    assert "Mehrere Orte passen zu „Bochum“" in text
+    assert f"{BASE}/regionen/vergleich?keys=05911" in page.links
+    text, _ = _page(api, "/regionen/vergleich?keys=05513&ort=Chorweiler")
+    assert "Kein weiterer Ort passt zu „Chorweiler“" in text
+
+
+# Links, errors, escaping
+
+
+def test_every_link_of_the_region_pages_answers(api: TestClient[Litestar]) -> None:
+    seen: set[str] = set()
+    for path in [
+        "/regionen",
+        f"/regionen/{GELSENKIRCHEN}",
+        f"/regionen/{MUENSTER}",
+        "/regionen/05513000",
+        f"/regionen/vergleich?keys={','.join(RUHR)}",
+    ]:
+        _, page = _page(api, path)
+        for link in page.links:
+            target = link.split("#", 1)[0].removeprefix(BASE)
+            if not target.startswith("/") or target in seen:
+                continue
+            seen.add(target)
+            response = api.get(target, follow_redirects=False)
+            assert response.status_code == 200, (path, link, response.text[:300])
+    assert len(seen) > 100
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/regionen/99999", "/regionen/vergleich?keys=05513,99999", "/regionen/%3Cb%3Ex"],
+)
+def test_unknown_key_is_a_german_404_with_region_search(
+    api: TestClient[Litestar], path: str
+) -> None:
+    text, page = _page(api, path, status=404)
+    assert "Region nicht gefunden" in text
+    assert 'action="/regionen"' in text
+    assert f"{BASE}/regionen" in page.links
+    assert "<b>x" not in text
+
+
+def test_search_terms_are_escaped(api: TestClient[Litestar]) -> None:
+    attack = '"><script>alert(1)</script>'
+    for path, params in [
+        ("/regionen", {"q": attack}),
+        ("/regionen/vergleich", {"keys": "05513", "ort": attack}),
+        ("/suche", {"q": "Gelsenkirchen " + attack}),
+    ]:
+        response = api.get(path, params=params)
+        assert response.status_code == 200, path
+        assert "<script>alert(1)</script>" not in response.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_dataset_search_names_matching_places(api: TestClient[Litestar]) -> None:
+    for q in ["Gelsenkirchen", "05513"]:
+        _, page = _page(api, f"/suche?q={q}")
+        assert f"{BASE}/regionen/{GELSENKIRCHEN}" in page.links
+    places = api.get("/api/v1/regions", params={"q": "Chorweiler"}).json()["regions"]
+    _, page = _page(api, "/suche?q=Chorweiler")
+    shown = {link for link in page.links if link.startswith(f"{BASE}/regionen/")}
+    assert shown == {f"{BASE}/regionen/{p['key']}" for p in places[:5]}
+    _, start = _page(api, "/")
+    assert "/regionen" in start.links
+
+
+def test_map_shapes_are_projected_once_per_level_and_width() -> None:
+    boundaries = BoundaryShapes(ROOT / "geography" / "nrw-geometrie" / "data")
+    first = boundaries.shapes("kreis")
+    assert first is not None
+    assert len(first.shapes) == 53
+    assert boundaries.shapes("kreis") is first
+    assert boundaries.shapes("kreis", 300) is not first
+    assert boundaries.shapes("regierungsbezirk") is None
+    assert BoundaryShapes(Path("/nonexistent")).shapes("kreis") is None
