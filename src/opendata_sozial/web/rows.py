@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 from litestar.response import Response, Stream
 
@@ -96,6 +97,37 @@ async def _export(
     return file_stream(rendered, MEDIA[fmt], headers)
 
 
+_JSON_DOC = "The whole query result as a JSON array of objects, rendered first, then streamed."
+_NDJSON_DOC = "The whole query result, one JSON object per line, rendered first, then streamed."
+_XLSX_DOC = (
+    "Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."
+)
+
+
+def _export_handler(fmt: str, operation_id: str, summary: str, doc: str) -> HTTPRouteHandler:
+    """The ``/rows.<fmt>`` route: one export format without options of its own."""
+
+    async def export(
+        self: Controller,
+        request: Request[Any, Any, Any],
+        rows: NamedDependency[RowService],
+        downloads: NamedDependency[Downloads],
+        name: Name,
+        resource: ResourceName,
+    ) -> Stream:
+        return await _export(request, rows, downloads, (name, resource), fmt, f".{fmt}")
+
+    export.__doc__ = doc
+    export.__name__ = export.__qualname__ = f"export_{fmt}"
+    return get(
+        f"/rows.{fmt}",
+        operation_id=operation_id,
+        media_type=MEDIA[fmt],
+        summary=summary,
+        description=FILTER_HELP,
+    )(export)
+
+
 class RowsController(Controller):
     """Row queries and exports of one resource."""
 
@@ -158,59 +190,9 @@ class RowsController(Controller):
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
         return await _export(request, rows, downloads, (name, resource), "csv", suffix, chosen)
 
-    @get(
-        "/rows.json",
-        operation_id="ExportJson",
-        media_type=MEDIA["json"],
-        summary="Zeilen als JSON-Array",
-        description=FILTER_HELP,
-    )
-    async def export_json(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """The whole query result as a JSON array of objects, rendered first, then streamed."""
-        return await _export(request, rows, downloads, (name, resource), "json", ".json")
-
-    @get(
-        "/rows.ndjson",
-        operation_id="ExportNdjson",
-        media_type=MEDIA["ndjson"],
-        summary="Zeilen als NDJSON",
-        description=FILTER_HELP,
-    )
-    async def export_ndjson(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """The whole query result, one JSON object per line, rendered first, then streamed."""
-        return await _export(request, rows, downloads, (name, resource), "ndjson", ".ndjson")
-
-    @get(
-        "/rows.xlsx",
-        operation_id="ExportXlsx",
-        media_type=MEDIA["xlsx"],
-        summary="Zeilen als Excel-Arbeitsmappe",
-        description=FILTER_HELP,
-    )
-    async def export_xlsx(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."""
-        return await _export(request, rows, downloads, (name, resource), "xlsx", ".xlsx")
+    export_json = _export_handler("json", "ExportJson", "Zeilen als JSON-Array", _JSON_DOC)
+    export_ndjson = _export_handler("ndjson", "ExportNdjson", "Zeilen als NDJSON", _NDJSON_DOC)
+    export_xlsx = _export_handler("xlsx", "ExportXlsx", "Zeilen als Excel-Arbeitsmappe", _XLSX_DOC)
 
     @get(
         "/values/{field:str}",
