@@ -38,6 +38,7 @@ from opendata_sozial.views.region_page import (
     place_links,
 )
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.page_template import render
 from opendata_sozial.web.regions import KeyParam
 from opendata_sozial.web.request_release import RequestRelease
 
@@ -55,23 +56,10 @@ LEVEL_TITLES: Final = {
 AREA_NOTE: Final = "Jede Fläche führt zum Steckbrief ihres Gebiets."
 
 
-def _render(
-    request: Request[Any, Any, Any],
-    template: str,
-    status_code: int = 200,
-    **context: Any,  # noqa: ANN401  # view objects
-) -> Template:
-    return Template(
-        template_name=template,
-        context={"site": request.app.state.catalog_info, "path": request.url.path, **context},
-        status_code=status_code,
-    )
-
-
 def _missing(request: Request[Any, Any, Any], urls: Urls, error: RegionNotFound) -> Template:
     """The German 404 page of an unknown region key, with the region search."""
     detail = str(error).split(";", 1)[0]
-    return _render(
+    return render(
         request, "region_missing.html.j2", 404, detail=detail, search_url=urls.regions_page()
     )
 
@@ -170,7 +158,7 @@ class RegionPageController(Controller):
             level=level,
             level_map=_level_map(boundaries, urls, level, values),
         )
-        return _render(request, "regions.html.j2", view=view)
+        return render(request, "regions.html.j2", view=view)
 
     @get("/vergleich", name="page-region-compare", sync_to_thread=True)
     def compare(
@@ -215,7 +203,7 @@ class RegionPageController(Controller):
             message=message,
             ort=ort,
         )
-        return _render(request, "region_compare.html.j2", view=view)
+        return render(request, "region_compare.html.j2", view=view)
 
     @get("/{key:str}", name="page-region", sync_to_thread=True)
     def region(
@@ -248,7 +236,7 @@ class RegionPageController(Controller):
             level_map=level_map,
             choices=choices,
         )
-        return _render(request, "region.html.j2", view=view)
+        return render(request, "region.html.j2", view=view)
 
 
 class RegionPagesPlugin(InitPlugin):
