@@ -1,10 +1,11 @@
 """Rows of a resource: JSON pages, distinct values and streamed exports."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 from litestar.response import Response, Stream
@@ -66,35 +67,52 @@ def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
     }
 
 
-async def _export(
-    request: Request[Any, Any, Any],
-    rows: RowService,
-    downloads: Downloads,
-    path: tuple[str, str],
-    fmt: str,
-    suffix: str,
-    profile: str = DEFAULT_PROFILE,
-) -> Stream:
-    """Resolve the query, render the whole export into a temporary file, then stream that.
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """The ``exporter`` dependency of the export routes: what every download needs."""
 
-    A bad parameter is answered before queueing; the database is read only while rendering.
-    """
-    name, resource = path
-    params = _params(request)
-    release = await to_thread.run_sync(provide_release(request).info)
-    stream = await to_thread.run_sync(rows.at(release).stream, name, resource, params)
-    key = (stream.resource.dataset.release, name, resource, fmt, profile, sorted(params.items()))
-    try:
-        rendered = await downloads.render(
-            repr(key), lambda folder: render_rows(stream, fmt, folder, profile=profile)
+    request: Request[Any, Any, Any]
+    rows: RowService
+    downloads: Downloads
+
+    async def stream(
+        self, path: tuple[str, str], fmt: str, suffix: str, profile: str = DEFAULT_PROFILE
+    ) -> Stream:
+        """Resolve the query, render the whole export into a temporary file, then stream that.
+
+        A bad parameter is answered before queueing; the database is read only while rendering.
+        """
+        name, resource = path
+        params = _params(self.request)
+        release = await to_thread.run_sync(provide_release(self.request).info)
+        stream = await to_thread.run_sync(self.rows.at(release).stream, name, resource, params)
+        key = (
+            stream.resource.dataset.release,
+            name,
+            resource,
+            fmt,
+            profile,
+            sorted(params.items()),
         )
-    finally:
-        stream.close()
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-        "X-Row-Count": str(stream.total),
-    }
-    return file_stream(rendered, MEDIA[fmt], headers)
+        try:
+            rendered = await self.downloads.render(
+                repr(key), lambda folder: render_rows(stream, fmt, folder, profile=profile)
+            )
+        finally:
+            stream.close()
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
+            "X-Row-Count": str(stream.total),
+        }
+        return file_stream(rendered, MEDIA[fmt], headers)
+
+
+def _exporter(
+    request: Request[Any, Any, Any],
+    rows: NamedDependency[RowService],
+    downloads: NamedDependency[Downloads],
+) -> Exporter:
+    return Exporter(request, rows, downloads)
 
 
 _JSON_DOC = "The whole query result as a JSON array of objects, rendered first, then streamed."
@@ -108,14 +126,9 @@ def _export_handler(fmt: str, operation_id: str, summary: str, doc: str) -> HTTP
     """The ``/rows.<fmt>`` route: one export format without options of its own."""
 
     async def export(
-        self: Controller,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
+        self: Controller, exporter: NamedDependency[Exporter], name: Name, resource: ResourceName
     ) -> Stream:
-        return await _export(request, rows, downloads, (name, resource), fmt, f".{fmt}")
+        return await exporter.stream((name, resource), fmt, f".{fmt}")
 
     export.__doc__ = doc
     export.__name__ = export.__qualname__ = f"export_{fmt}"
@@ -133,6 +146,7 @@ class RowsController(Controller):
 
     path = "/api/v1/datasets/{name:str}/resources/{resource:str}"
     tags = ["Zeilen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"exporter": Provide(_exporter, sync_to_thread=False)}  # noqa: RUF012  # as tags
 
     @get(
         "/rows",
@@ -175,9 +189,7 @@ class RowsController(Controller):
     )
     async def export_csv(
         self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
+        exporter: NamedDependency[Exporter],
         name: Name,
         resource: ResourceName,
         profile: Profile = None,
@@ -188,7 +200,7 @@ class RowsController(Controller):
             valid = " oder ".join(f"'{name}'" for name in PROFILES)
             raise InvalidParameter(f"profile: {chosen!r} ist ungültig; {valid}")
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
-        return await _export(request, rows, downloads, (name, resource), "csv", suffix, chosen)
+        return await exporter.stream((name, resource), "csv", suffix, chosen)
 
     export_json = _export_handler("json", "ExportJson", "Zeilen als JSON-Array", _JSON_DOC)
     export_ndjson = _export_handler("ndjson", "ExportNdjson", "Zeilen als NDJSON", _NDJSON_DOC)
