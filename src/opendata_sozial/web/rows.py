@@ -13,7 +13,7 @@ from litestar.response import Response, Stream
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILES, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
-from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.services.rows import ReleaseRows, RowService, RowsPage
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
 from opendata_sozial.web.links import with_query
@@ -65,6 +65,34 @@ def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
         "next": next_url,
         "next_cursor": page.next_cursor,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RowRequest:
+    """The ``row_request`` dependency of the row routes: the query, the rows and the URLs."""
+
+    request: Request[Any, Any, Any]
+    rows: RowService
+    urls: Urls
+    release: RequestRelease
+
+    def params(self) -> dict[str, list[str]]:
+        """The query as name -> values, in the order of the URL."""
+        return _params(self.request)
+
+    def held(self) -> ReleaseRows:
+        """The rows of the request's release, looked up now (in the handler's thread)."""
+        return self.rows.at(self.release.info())
+
+
+def provide_row_request(
+    request: Request[Any, Any, Any],
+    rows: NamedDependency[RowService],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+) -> RowRequest:
+    """The ``row_request`` dependency; it does no I/O, so parameters are checked first as before."""
+    return RowRequest(request, rows, urls, release)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +174,10 @@ class RowsController(Controller):
 
     path = "/api/v1/datasets/{name:str}/resources/{resource:str}"
     tags = ["Zeilen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
-    dependencies = {"exporter": Provide(_exporter, sync_to_thread=False)}  # noqa: RUF012  # as tags
+    dependencies = {  # noqa: RUF012  # as tags
+        "exporter": Provide(_exporter, sync_to_thread=False),
+        "row_request": Provide(provide_row_request, sync_to_thread=False),
+    }
 
     @get(
         "/rows",
@@ -155,13 +186,10 @@ class RowsController(Controller):
         description=FILTER_HELP,
         sync_to_thread=True,
     )
-    def get_rows(  # noqa: PLR0913  # the documented query parameters
+    def get_rows(  # the documented query parameters
         self,
         *,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        row_request: NamedDependency[RowRequest],
         name: Name,
         resource: ResourceName,
         select: Select = None,
@@ -171,7 +199,8 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page = rows.at(release.info()).page(name, resource, _params(request))
+        page = row_request.held().page(name, resource, row_request.params())
+        request, urls = row_request.request, row_request.urls
         next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
@@ -215,16 +244,13 @@ class RowsController(Controller):
     )
     def get_values(
         self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        row_request: NamedDependency[RowRequest],
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
     ) -> Response[ValuesBody]:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
-        record, values = rows.at(release.info()).values(name, resource, field, _params(request))
+        record, values = row_request.held().values(name, resource, field, row_request.params())
         body: ValuesBody = {
             "dataset": name,
             "resource": resource,
@@ -235,4 +261,5 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
+        urls = row_request.urls
         return Response(body, headers=urls.link_header(urls.alternate(name)))
