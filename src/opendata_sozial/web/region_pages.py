@@ -6,6 +6,7 @@ level and width and kept in ``BoundaryShapes`` (never per request). Everything w
 links and GET forms, without JavaScript.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from litestar import Controller, Request, get
@@ -121,26 +122,44 @@ def _candidates(
     return same or found
 
 
+@dataclass(frozen=True, slots=True)
+class RegionPageRequest:
+    """The ``region_page`` dependency: the request, its URLs, its release and the regions."""
+
+    request: Request[Any, Any, Any]
+    urls: Urls
+    release: RequestRelease
+    regions: RegionService
+
+
+def _region_page(
+    request: Request[Any, Any, Any],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+    regions: NamedDependency[RegionService],
+) -> RegionPageRequest:
+    return RegionPageRequest(request, urls, release, regions)
+
+
 class RegionPageController(Controller):
     """The region pages in German; every state is a URL."""
 
     path = "/regionen"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+    dependencies = {"region_page": Provide(_region_page, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/", name="page-regions", sync_to_thread=True)
     def regions_index(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         boundaries: NamedDependency[BoundaryShapes],
         q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ebene: Annotated[str, QueryParameter(required=False)] = "kreis",
     ) -> Template:
         """Search box with hits, Regierungsbezirke with their Kreise, the map of a level."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         level = ebene if ebene in MAP_LEVELS else "kreis"
         hits, total = None, 0
         if q.strip():
@@ -163,15 +182,13 @@ class RegionPageController(Controller):
     @get("/vergleich", name="page-region-compare", sync_to_thread=True)
     def compare(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         keys: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ort: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
     ) -> Template | Redirect:
         """2 to 10 places side by side; ``ort`` adds a place found by name or key."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         chosen = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
         directory = regions.directory(info)
         unknown = next((k for k in chosen if k not in directory.regions), None)
@@ -208,16 +225,14 @@ class RegionPageController(Controller):
     @get("/{key:str}", name="page-region", sync_to_thread=True)
     def region(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         boundaries: NamedDependency[BoundaryShapes],
         key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
     ) -> Template:
         """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         try:
             profile = regions.profile(info, key)
         except RegionNotFound as error:
