@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Controller, HttpMethod, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 
@@ -31,8 +31,12 @@ def _operation_id(handler: HTTPRouteHandler, method: HttpMethod | str, path: lis
 
 
 def _api(
-    request: Request[Any, Any, Any], catalog: CatalogService, urls: Urls, release: RequestRelease
+    request: Request[Any, Any, Any],
+    catalog: NamedDependency[CatalogService],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
 ) -> CkanApi:
+    """The action API over the current release: the ``ckan`` dependency of the handlers."""
     info = request.app.state.catalog_info
     return CkanApi(catalog, info=info, urls=urls, release=release.info)
 
@@ -71,7 +75,9 @@ async def _post_data(request: Request[Any, Any, Any]) -> dict[str, Any] | str:
     return _json_object(await request.body())
 
 
-def _respond(answer: Answer) -> Response[Any]:
+async def _respond(api: CkanApi, action: str, data: dict[str, Any] | str) -> Response[Any]:
+    """Run ``action`` on ``data`` off the event loop; its answer as CKAN's JSON response."""
+    answer: Answer = await to_thread.run_sync(api.answer, action, data)
     # A bare string (CKAN's "Bad request - …") is JSON-encoded too.
     body = json.dumps(answer.body).encode() if isinstance(answer.body, str) else answer.body
     return Response(body, status_code=answer.status, media_type="application/json")
@@ -82,6 +88,7 @@ class CkanController(Controller):
 
     path = "/api"
     tags = ["CKAN"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"ckan": Provide(_api, sync_to_thread=False)}  # noqa: RUF012  # as tags
 
     @get("/3", operation_id="CkanApiVersion", sync_to_thread=False)
     def api_version(self) -> dict[str, int]:
@@ -92,17 +99,12 @@ class CkanController(Controller):
     async def call_action_get(
         self,
         request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        ckan: NamedDependency[CkanApi],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the query parameters (docs/ckan.md)."""
         data = _mixed(list(request.query_params.multi_items()))
-        answer = await to_thread.run_sync(
-            _api(request, catalog, urls, release).answer, action, data
-        )
-        return _respond(answer)
+        return await _respond(ckan, action, data)
 
     @post(
         ACTION_PATHS,
@@ -113,14 +115,9 @@ class CkanController(Controller):
     async def call_action_post(
         self,
         request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        ckan: NamedDependency[CkanApi],
         action: ActionName,
     ) -> Response[Any]:
         """Run a CKAN action on the JSON body (or form fields), as ckanapi sends it."""
         data = await _post_data(request)
-        answer = await to_thread.run_sync(
-            _api(request, catalog, urls, release).answer, action, data
-        )
-        return _respond(answer)
+        return await _respond(ckan, action, data)

@@ -3,17 +3,16 @@
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 
 from opendata_sozial.domain import LICENSE_PATH, LICENSE_TITLE, STATUS_CODES
 from opendata_sozial.formats.citation import STYLES
 from opendata_sozial.formats.jsonstat import MAX_CELLS, jsonstat_dataset
 from opendata_sozial.media import RDF
-from opendata_sozial.services.rows import RowService
 from opendata_sozial.urls import PINNED_PREFIX, Urls
 from opendata_sozial.web.params import CSV_PROFILES, OPERATORS, ResourceName
 from opendata_sozial.web.params import DatasetName as Name
-from opendata_sozial.web.request_release import RequestRelease
+from opendata_sozial.web.rows import RowRequest, provide_row_request
 
 EXPORTS = [
     "rows.csv",
@@ -30,6 +29,7 @@ class MetaController(Controller):
 
     path = "/api/v1"
     tags = ["Formate"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"row_request": Provide(provide_row_request, sync_to_thread=False)}  # noqa: RUF012  # as tags
 
     @get(
         "/datasets/{name:str}/resources/{resource:str}/rows.jsonstat",
@@ -40,18 +40,11 @@ class MetaController(Controller):
         media_type="application/json",
     )
     def export_jsonstat(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        name: Name,
-        resource: ResourceName,
+        self, row_request: NamedDependency[RowRequest], name: Name, resource: ResourceName
     ) -> dict[str, Any]:
         """A dense JSON-stat dataset of the query result."""
-        params = {key: list(values) for key, values in request.query_params.dict().items()}
-        stream = rows.at(release.info()).stream(name, resource, params)
-        href = f"{urls.resource(name, resource)}/rows.jsonstat"
+        stream = row_request.held().stream(name, resource, row_request.params())
+        href = f"{row_request.urls.resource(name, resource)}/rows.jsonstat"
         all_rows = (row for batch in stream.batches for row in batch)
         try:
             return jsonstat_dataset(

@@ -37,6 +37,7 @@ from opendata_sozial.views.release_page import (
 from opendata_sozial.views.search_page import build_search_page, build_start_page, parse_search
 from opendata_sozial.web.api import served_descriptor
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.page_template import render
 from opendata_sozial.web.params import DatasetName
 from opendata_sozial.web.region_pages import places_matching
 from opendata_sozial.web.releases import RELEASE_NUMBER_MAX
@@ -65,14 +66,6 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 def _today() -> date:
     """The access date for citations, in the publisher's time zone."""
     return datetime.now(BERLIN).date()
-
-
-def render(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:  # noqa: ANN401  # view objects
-    """A page with the context every template needs (catalog info, current path)."""
-    return Template(
-        template_name=template,
-        context={"site": _info(request), "path": request.url.path, **context},
-    )
 
 
 def _file_page(

@@ -31,42 +31,42 @@ def _profiles_text() -> str:
     )
 
 
-DatasetName = Annotated[
-    str,
-    PathParameter(
-        description="Name des Datensatzes",
+def _named(description: str) -> PathParameter:
+    """A path parameter naming a dataset or a resource (both examples: ``lebensformen``)."""
+    return PathParameter(
+        description=description,
         examples=[Example(summary="Lebensformen", value="lebensformen")],
-    ),
-]
-ResourceName = Annotated[
-    str,
-    PathParameter(
-        description="Name der Ressource (Tabelle) im Datensatz",
-        examples=[Example(summary="Lebensformen", value="lebensformen")],
-    ),
-]
+    )
+
+
+def _option(name: str, description: str, summary: str, value: str) -> QueryParameter:
+    """An optional query parameter of the rows queries with one example."""
+    return QueryParameter(
+        name=name, description=description, examples=[Example(summary=summary, value=value)]
+    )
+
+
+DatasetName = Annotated[str, _named("Name des Datensatzes")]
+ResourceName = Annotated[str, _named("Name der Ressource (Tabelle) im Datensatz")]
 Select = Annotated[
-    str | None,
-    QueryParameter(
-        name="_select",
-        description="Spalten, kommagetrennt",
-        examples=[Example(summary="Jahr und Wert", value="jahr,wert")],
-    ),
+    str | None, _option("_select", "Spalten, kommagetrennt", "Jahr und Wert", "jahr,wert")
 ]
 Sort = Annotated[
     str | None,
-    QueryParameter(
-        name="_sort",
-        description="Sortierung, kommagetrennt; '-' davor = absteigend. Gleichstand wird über den Primärschlüssel aufgelöst.",
-        examples=[Example(summary="Neueste zuerst", value="-jahr,lebensform")],
+    _option(
+        "_sort",
+        "Sortierung, kommagetrennt; '-' davor = absteigend. Gleichstand wird über den Primärschlüssel aufgelöst.",
+        "Neueste zuerst",
+        "-jahr,lebensform",
     ),
 ]
 Size = Annotated[
     str | None,
-    QueryParameter(
-        name="_size",
-        description="Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
-        examples=[Example(summary="50 Zeilen", value="50")],
+    _option(
+        "_size",
+        "Zeilen je Seite (Standard 100, höchstens 10 000); bei Exporten ohne _size: alle Zeilen",
+        "50 Zeilen",
+        "50",
     ),
 ]
 Cursor = Annotated[
@@ -76,12 +76,7 @@ Cursor = Annotated[
     ),
 ]
 Shape = Annotated[
-    str | None,
-    QueryParameter(
-        name="_shape",
-        description="'objects' (Standard) oder 'arrays'",
-        examples=[Example(summary="Arrays", value="arrays")],
-    ),
+    str | None, _option("_shape", "'objects' (Standard) oder 'arrays'", "Arrays", "arrays")
 ]
 Profile = Annotated[
     str | None,

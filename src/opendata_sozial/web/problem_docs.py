@@ -104,6 +104,20 @@ CKAN_ERROR_SCHEMA = Schema(
         Schema(type=OpenAPIType.STRING, description='CKANs "Bad request - …"'),
     ]
 )
+
+
+def _pairs(first: str, second: str) -> Schema:
+    """An array of objects with two required string properties."""
+    return Schema(
+        type=OpenAPIType.ARRAY,
+        items=Schema(
+            type=OpenAPIType.OBJECT,
+            required=[first, second],
+            properties={first: _STRING, second: _STRING},
+        ),
+    )
+
+
 _LINK = Schema(type=OpenAPIType.STRING, description="absolute URL")
 _DOWNLOAD = Schema(
     type=OpenAPIType.OBJECT,
@@ -137,16 +151,7 @@ DATAPACKAGE_SCHEMA = Schema(
                         description="Table Schema (nur Tabellen; GeoJSON/TopoJSON haben keines)",
                         type=OpenAPIType.OBJECT,
                         required=["fields"],
-                        properties={
-                            "fields": Schema(
-                                type=OpenAPIType.ARRAY,
-                                items=Schema(
-                                    type=OpenAPIType.OBJECT,
-                                    required=["name", "type"],
-                                    properties={"name": _STRING, "type": _STRING},
-                                ),
-                            )
-                        },
+                        properties={"fields": _pairs("name", "type")},
                     ),
                 },
             ),
@@ -205,14 +210,7 @@ DATASET_SCHEMA = Schema(
                         ),
                     },
                 ),
-                "status_codes": Schema(
-                    type=OpenAPIType.ARRAY,
-                    items=Schema(
-                        type=OpenAPIType.OBJECT,
-                        required=["value", "label"],
-                        properties={"value": _STRING, "label": _STRING},
-                    ),
-                ),
+                "status_codes": _pairs("value", "label"),
             },
         ),
     ],

@@ -6,6 +6,7 @@ level and width and kept in ``BoundaryShapes`` (never per request). Everything w
 links and GET forms, without JavaScript.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from litestar import Controller, Request, get
@@ -38,6 +39,7 @@ from opendata_sozial.views.region_page import (
     place_links,
 )
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
+from opendata_sozial.web.page_template import render
 from opendata_sozial.web.regions import KeyParam
 from opendata_sozial.web.request_release import RequestRelease
 
@@ -55,23 +57,10 @@ LEVEL_TITLES: Final = {
 AREA_NOTE: Final = "Jede Fläche führt zum Steckbrief ihres Gebiets."
 
 
-def _render(
-    request: Request[Any, Any, Any],
-    template: str,
-    status_code: int = 200,
-    **context: Any,  # noqa: ANN401  # view objects
-) -> Template:
-    return Template(
-        template_name=template,
-        context={"site": request.app.state.catalog_info, "path": request.url.path, **context},
-        status_code=status_code,
-    )
-
-
 def _missing(request: Request[Any, Any, Any], urls: Urls, error: RegionNotFound) -> Template:
     """The German 404 page of an unknown region key, with the region search."""
     detail = str(error).split(";", 1)[0]
-    return _render(
+    return render(
         request, "region_missing.html.j2", 404, detail=detail, search_url=urls.regions_page()
     )
 
@@ -133,26 +122,44 @@ def _candidates(
     return same or found
 
 
+@dataclass(frozen=True, slots=True)
+class RegionPageRequest:
+    """The ``region_page`` dependency: the request, its URLs, its release and the regions."""
+
+    request: Request[Any, Any, Any]
+    urls: Urls
+    release: RequestRelease
+    regions: RegionService
+
+
+def _region_page(
+    request: Request[Any, Any, Any],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+    regions: NamedDependency[RegionService],
+) -> RegionPageRequest:
+    return RegionPageRequest(request, urls, release, regions)
+
+
 class RegionPageController(Controller):
     """The region pages in German; every state is a URL."""
 
     path = "/regionen"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+    dependencies = {"region_page": Provide(_region_page, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/", name="page-regions", sync_to_thread=True)
     def regions_index(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         boundaries: NamedDependency[BoundaryShapes],
         q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ebene: Annotated[str, QueryParameter(required=False)] = "kreis",
     ) -> Template:
         """Search box with hits, Regierungsbezirke with their Kreise, the map of a level."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         level = ebene if ebene in MAP_LEVELS else "kreis"
         hits, total = None, 0
         if q.strip():
@@ -170,20 +177,18 @@ class RegionPageController(Controller):
             level=level,
             level_map=_level_map(boundaries, urls, level, values),
         )
-        return _render(request, "regions.html.j2", view=view)
+        return render(request, "regions.html.j2", view=view)
 
     @get("/vergleich", name="page-region-compare", sync_to_thread=True)
     def compare(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         keys: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ort: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
     ) -> Template | Redirect:
         """2 to 10 places side by side; ``ort`` adds a place found by name or key."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         chosen = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
         directory = regions.directory(info)
         unknown = next((k for k in chosen if k not in directory.regions), None)
@@ -215,21 +220,19 @@ class RegionPageController(Controller):
             message=message,
             ort=ort,
         )
-        return _render(request, "region_compare.html.j2", view=view)
+        return render(request, "region_compare.html.j2", view=view)
 
     @get("/{key:str}", name="page-region", sync_to_thread=True)
     def region(
         self,
-        request: Request[Any, Any, Any],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        regions: NamedDependency[RegionService],
+        region_page: NamedDependency[RegionPageRequest],
         boundaries: NamedDependency[BoundaryShapes],
         key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
     ) -> Template:
         """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
-        info = release.info()
+        request, urls, regions = region_page.request, region_page.urls, region_page.regions
+        info = region_page.release.info()
         try:
             profile = regions.profile(info, key)
         except RegionNotFound as error:
@@ -248,7 +251,7 @@ class RegionPageController(Controller):
             level_map=level_map,
             choices=choices,
         )
-        return _render(request, "region.html.j2", view=view)
+        return render(request, "region.html.j2", view=view)
 
 
 class RegionPagesPlugin(InitPlugin):

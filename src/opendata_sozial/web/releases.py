@@ -185,26 +185,19 @@ def _atom(history: list[ReleaseSummary], urls: Urls) -> str:
     return f'<?xml version="1.0" encoding="utf-8"?>\n{tostring(feed, encoding="unicode")}\n'
 
 
-FromRelease = Annotated[
-    int,
-    QueryParameter(
-        name="from",
-        description="älteres Release",
-        examples=[Example(value=1)],
+def _release_number(name: str, description: str, example: int) -> QueryParameter:
+    """A query parameter naming one release by its number."""
+    return QueryParameter(
+        name=name,
+        description=description,
+        examples=[Example(value=example)],
         ge=1,
         le=RELEASE_NUMBER_MAX,
-    ),
-]
-ToRelease = Annotated[
-    int,
-    QueryParameter(
-        name="to",
-        description="neueres Release",
-        examples=[Example(value=2)],
-        ge=1,
-        le=RELEASE_NUMBER_MAX,
-    ),
-]
+    )
+
+
+FromRelease = Annotated[int, _release_number("from", "älteres Release", 1)]
+ToRelease = Annotated[int, _release_number("to", "neueres Release", 2)]
 
 
 class ReleaseController(Controller):

@@ -1,17 +1,19 @@
 """Rows of a resource: JSON pages, distinct values and streamed exports."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 from litestar.response import Response, Stream
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILES, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
-from opendata_sozial.services.rows import RowService, RowsPage
+from opendata_sozial.services.rows import ReleaseRows, RowService, RowsPage
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
 from opendata_sozial.web.links import with_query
@@ -65,35 +67,106 @@ def _page_body(page: RowsPage, next_url: str | None) -> RowsPageBody:
     }
 
 
-async def _export(
-    request: Request[Any, Any, Any],
-    rows: RowService,
-    downloads: Downloads,
-    path: tuple[str, str],
-    fmt: str,
-    suffix: str,
-    profile: str = DEFAULT_PROFILE,
-) -> Stream:
-    """Resolve the query, render the whole export into a temporary file, then stream that.
+@dataclass(frozen=True, slots=True)
+class RowRequest:
+    """The ``row_request`` dependency of the row routes: the query, the rows and the URLs."""
 
-    A bad parameter is answered before queueing; the database is read only while rendering.
-    """
-    name, resource = path
-    params = _params(request)
-    release = await to_thread.run_sync(provide_release(request).info)
-    stream = await to_thread.run_sync(rows.at(release).stream, name, resource, params)
-    key = (stream.resource.dataset.release, name, resource, fmt, profile, sorted(params.items()))
-    try:
-        rendered = await downloads.render(
-            repr(key), lambda folder: render_rows(stream, fmt, folder, profile=profile)
+    request: Request[Any, Any, Any]
+    rows: RowService
+    urls: Urls
+    release: RequestRelease
+
+    def params(self) -> dict[str, list[str]]:
+        """The query as name -> values, in the order of the URL."""
+        return _params(self.request)
+
+    def held(self) -> ReleaseRows:
+        """The rows of the request's release, looked up now (in the handler's thread)."""
+        return self.rows.at(self.release.info())
+
+
+def provide_row_request(
+    request: Request[Any, Any, Any],
+    rows: NamedDependency[RowService],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+) -> RowRequest:
+    """The ``row_request`` dependency; it does no I/O, so parameters are checked first as before."""
+    return RowRequest(request, rows, urls, release)
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """The ``exporter`` dependency of the export routes: what every download needs."""
+
+    request: Request[Any, Any, Any]
+    rows: RowService
+    downloads: Downloads
+
+    async def stream(
+        self, path: tuple[str, str], fmt: str, suffix: str, profile: str = DEFAULT_PROFILE
+    ) -> Stream:
+        """Resolve the query, render the whole export into a temporary file, then stream that.
+
+        A bad parameter is answered before queueing; the database is read only while rendering.
+        """
+        name, resource = path
+        params = _params(self.request)
+        release = await to_thread.run_sync(provide_release(self.request).info)
+        stream = await to_thread.run_sync(self.rows.at(release).stream, name, resource, params)
+        key = (
+            stream.resource.dataset.release,
+            name,
+            resource,
+            fmt,
+            profile,
+            sorted(params.items()),
         )
-    finally:
-        stream.close()
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-        "X-Row-Count": str(stream.total),
-    }
-    return file_stream(rendered, MEDIA[fmt], headers)
+        try:
+            rendered = await self.downloads.render(
+                repr(key), lambda folder: render_rows(stream, fmt, folder, profile=profile)
+            )
+        finally:
+            stream.close()
+        headers = {
+            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
+            "X-Row-Count": str(stream.total),
+        }
+        return file_stream(rendered, MEDIA[fmt], headers)
+
+
+def _exporter(
+    request: Request[Any, Any, Any],
+    rows: NamedDependency[RowService],
+    downloads: NamedDependency[Downloads],
+) -> Exporter:
+    return Exporter(request, rows, downloads)
+
+
+_JSON_DOC = "The whole query result as a JSON array of objects, rendered first, then streamed."
+_NDJSON_DOC = "The whole query result, one JSON object per line, rendered first, then streamed."
+_XLSX_DOC = (
+    "Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."
+)
+
+
+def _export_handler(fmt: str, operation_id: str, summary: str, doc: str) -> HTTPRouteHandler:
+    """The ``/rows.<fmt>`` route: one export format without options of its own."""
+
+    async def export(
+        self: Controller, exporter: NamedDependency[Exporter], name: Name, resource: ResourceName
+    ) -> Stream:
+        return await exporter.stream((name, resource), fmt, f".{fmt}")
+
+    export.__doc__ = doc
+    export.__name__ = export.__qualname__ = f"export_{fmt}"
+    return get(
+        f"/rows.{fmt}",
+        operation_id=operation_id,
+        media_type=MEDIA[fmt],
+        summary=summary,
+        description=FILTER_HELP,
+    )(export)
 
 
 class RowsController(Controller):
@@ -101,6 +174,10 @@ class RowsController(Controller):
 
     path = "/api/v1/datasets/{name:str}/resources/{resource:str}"
     tags = ["Zeilen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {  # noqa: RUF012  # as tags
+        "exporter": Provide(_exporter, sync_to_thread=False),
+        "row_request": Provide(provide_row_request, sync_to_thread=False),
+    }
 
     @get(
         "/rows",
@@ -109,13 +186,10 @@ class RowsController(Controller):
         description=FILTER_HELP,
         sync_to_thread=True,
     )
-    def get_rows(  # noqa: PLR0913  # the documented query parameters
+    def get_rows(  # the documented query parameters
         self,
         *,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        row_request: NamedDependency[RowRequest],
         name: Name,
         resource: ResourceName,
         select: Select = None,
@@ -125,7 +199,8 @@ class RowsController(Controller):
         shape: Shape = None,
     ) -> Response[RowsPageBody]:  # documented query parameters, read from the raw query
         """A page of rows with the exact total for the filter and a ``next`` link."""
-        page = rows.at(release.info()).page(name, resource, _params(request))
+        page = row_request.held().page(name, resource, row_request.params())
+        request, urls = row_request.request, row_request.urls
         next_url = with_query(request, urls, _cursor=page.next_cursor) if page.next_cursor else None
         next_link = f'<{next_url}>; rel="next"' if next_url else None
         headers = {
@@ -143,9 +218,7 @@ class RowsController(Controller):
     )
     async def export_csv(
         self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
+        exporter: NamedDependency[Exporter],
         name: Name,
         resource: ResourceName,
         profile: Profile = None,
@@ -156,61 +229,11 @@ class RowsController(Controller):
             valid = " oder ".join(f"'{name}'" for name in PROFILES)
             raise InvalidParameter(f"profile: {chosen!r} ist ungültig; {valid}")
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
-        return await _export(request, rows, downloads, (name, resource), "csv", suffix, chosen)
+        return await exporter.stream((name, resource), "csv", suffix, chosen)
 
-    @get(
-        "/rows.json",
-        operation_id="ExportJson",
-        media_type=MEDIA["json"],
-        summary="Zeilen als JSON-Array",
-        description=FILTER_HELP,
-    )
-    async def export_json(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """The whole query result as a JSON array of objects, rendered first, then streamed."""
-        return await _export(request, rows, downloads, (name, resource), "json", ".json")
-
-    @get(
-        "/rows.ndjson",
-        operation_id="ExportNdjson",
-        media_type=MEDIA["ndjson"],
-        summary="Zeilen als NDJSON",
-        description=FILTER_HELP,
-    )
-    async def export_ndjson(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """The whole query result, one JSON object per line, rendered first, then streamed."""
-        return await _export(request, rows, downloads, (name, resource), "ndjson", ".ndjson")
-
-    @get(
-        "/rows.xlsx",
-        operation_id="ExportXlsx",
-        media_type=MEDIA["xlsx"],
-        summary="Zeilen als Excel-Arbeitsmappe",
-        description=FILTER_HELP,
-    )
-    async def export_xlsx(
-        self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        downloads: NamedDependency[Downloads],
-        name: Name,
-        resource: ResourceName,
-    ) -> Stream:
-        """Typed cells, frozen header row and a metadata sheet (source, licence, footnotes, symbols)."""
-        return await _export(request, rows, downloads, (name, resource), "xlsx", ".xlsx")
+    export_json = _export_handler("json", "ExportJson", "Zeilen als JSON-Array", _JSON_DOC)
+    export_ndjson = _export_handler("ndjson", "ExportNdjson", "Zeilen als NDJSON", _NDJSON_DOC)
+    export_xlsx = _export_handler("xlsx", "ExportXlsx", "Zeilen als Excel-Arbeitsmappe", _XLSX_DOC)
 
     @get(
         "/values/{field:str}",
@@ -221,16 +244,13 @@ class RowsController(Controller):
     )
     def get_values(
         self,
-        request: Request[Any, Any, Any],
-        rows: NamedDependency[RowService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        row_request: NamedDependency[RowRequest],
         name: Name,
         resource: ResourceName,
         field: Annotated[str, PathParameter(description="Feldname")],
     ) -> Response[ValuesBody]:
         """Distinct values with counts (for filter menus), under the same filters as rows."""
-        record, values = rows.at(release.info()).values(name, resource, field, _params(request))
+        record, values = row_request.held().values(name, resource, field, row_request.params())
         body: ValuesBody = {
             "dataset": name,
             "resource": resource,
@@ -241,4 +261,5 @@ class RowsController(Controller):
                 for v, n in values
             ],
         }
+        urls = row_request.urls
         return Response(body, headers=urls.link_header(urls.alternate(name)))
