@@ -41,7 +41,7 @@ def test_make_serve_publishes_and_links_to_the_port_it_serves(
         base = f"http://127.0.0.1:{port}"
         status, body = get(f"{base}/api/v1/datasets")
         assert status == 200
-        assert json.loads(body)["total"] == len(list(DATAPACKAGES.glob("*/datapackage.json")))
+        assert json.loads(body)["total"] == _shipped()
         names = [item["name"] for item in json.loads(body)["datasets"]]
         status, descriptor = get(f"{base}/api/v1/datasets/{names[0]}/datapackage.json")
         assert status == 200
@@ -51,9 +51,16 @@ def test_make_serve_publishes_and_links_to_the_port_it_serves(
             remote = frictionless.Package(f"{base}/api/v1/datasets/{name}/datapackage.json")
             report = remote.validate()
             assert report.valid, (name, report.flatten(["rowNumber", "fieldName", "type", "note"]))
-    shipped = len(list(DATAPACKAGES.glob("*/datapackage.json")))
-    assert f"Release 1: {shipped} Datensätze" in (tmp_path / "stdout").read_text(encoding="utf-8")
+    assert f"Release 1: {_shipped()} Datensätze" in (tmp_path / "stdout").read_text(
+        encoding="utf-8"
+    )
     assert WARNING not in (tmp_path / "stderr").read_text(encoding="utf-8")
+
+
+def _shipped() -> int:
+    """The packages ``make serve`` publishes: the tables and the boundaries."""
+    folders = [DATAPACKAGES, ROOT / "geography"]
+    return sum(len(list(folder.glob("*/datapackage.json"))) for folder in folders)
 
 
 def _serve_on_taken_port(base_url: str, host: str, tmp_path: Path) -> str:

@@ -1,8 +1,8 @@
 """Which tables hold figures per place, and how their columns make indicators.
 
 A table holds figures per place when its package declares, in ``x_foreign_keys``, a region
-column referencing ``nrw-regionen/regionen`` (``ags``). Its other columns are read from its
-Table Schema (``region_tables``, the only reader of descriptors here):
+column referencing ``nrw-regionen/regionen`` (``ags``): the typed model's ``Resource.region_key``.
+Its other columns are read from the resource's fields and primary key (``region_tables``):
 
 - the **period**: the first primary-key field typed ``year``, ``date`` or ``yearmonth``, else the
   first primary-key field named like a period (``jahr``, ``stichtag``, ``zeitbezug``, ``stand`` …);
@@ -20,7 +20,9 @@ split into indicators.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
+
+from opendata_sozial.model.dataset import Dataset, Field, Resource
 
 REGION_REFERENCE: Final = ("nrw-regionen", "regionen", ["ags"])
 """(package, resource, fields) a region column references."""
@@ -79,70 +81,54 @@ class RegionTable:
         )
 
 
-def _references_regions(key: Mapping[str, Any]) -> bool:
-    reference = key.get("reference") or {}
-    package, resource, fields = REGION_REFERENCE
-    return (
-        reference.get("package") == package
-        and reference.get("resource") == resource
-        and list(reference.get("fields") or []) == fields
-        and len(key.get("fields") or []) == 1
-    )
-
-
-def _period(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
-    typed = [name for name in key if fields[name].get("type") in PERIOD_TYPES]
+def _period(fields: Mapping[str, Field], key: Sequence[str]) -> str | None:
+    typed = [name for name in key if fields[name].type in PERIOD_TYPES]
     named = [name for name in PERIOD_NAMES if name in key]
     found = typed or named
     return found[0] if found else None
 
 
-def _value(fields: Mapping[str, Mapping[str, Any]], key: Sequence[str]) -> str | None:
-    if VALUE_NAME in fields and fields[VALUE_NAME].get("type") in NUMBER_TYPES:
+def _value(fields: Mapping[str, Field], key: Sequence[str]) -> str | None:
+    if VALUE_NAME in fields and fields[VALUE_NAME].type in NUMBER_TYPES:
         return VALUE_NAME
-    numbers = [n for n, f in fields.items() if f.get("type") in NUMBER_TYPES and n not in key]
+    numbers = [n for n, f in fields.items() if f.type in NUMBER_TYPES and n not in key]
     return numbers[0] if numbers else None
 
 
-def _table(
-    dataset: Mapping[str, Any], resource: Mapping[str, Any], key_field: str
-) -> RegionTable | None:
-    schema = resource.get("schema") or {}
-    fields = {f["name"]: f for f in schema.get("fields") or []}
-    key = [k for k in schema.get("primaryKey") or [] if k in fields]
+def _table(dataset: Dataset, resource: Resource, key_field: str) -> RegionTable | None:
+    fields = {f.name: f for f in resource.fields}
+    key = [k for k in resource.primary_key if k in fields]
     value = _value(fields, key)
     if key_field not in fields or not key or value is None:
         return None
     period = _period(fields, [k for k in key if k != key_field])
-    unit_field = fields[value].get("x_unit_field") or (UNIT_NAME if UNIT_NAME in fields else None)
+    unit_field = fields[value].unit_field or (UNIT_NAME if UNIT_NAME in fields else None)
     status = f"{value}_status" if f"{value}_status" in fields else None
     taken = {key_field, period, value, unit_field, status}
     dims = [k for k in key if k not in taken]
     if INDICATOR_NAME in fields and INDICATOR_NAME not in {*dims, *taken}:
         dims.insert(0, INDICATOR_NAME)
     return RegionTable(
-        dataset=str(dataset["name"]),
-        title=str(dataset.get("title") or dataset["name"]),
-        resource=str(resource["name"]),
+        dataset=dataset.name,
+        title=dataset.title or dataset.name,
+        resource=resource.name,
         key_field=key_field,
         period=period,
         value=value,
         unit_field=unit_field if unit_field in fields else None,
-        unit=fields[value].get("x_unit"),
+        unit=fields[value].unit,
         status=status,
         dimensions=tuple(dims),
     )
 
 
-def region_tables(descriptor: Mapping[str, Any]) -> list[RegionTable]:
-    """The tables of a package with a region column (declared in ``x_foreign_keys``)."""
-    resources = {r.get("name"): r for r in descriptor.get("resources") or []}
+def region_tables(dataset: Dataset) -> list[RegionTable]:
+    """The tables of a dataset with a region column (a key into ``nrw-regionen``)."""
     tables: list[RegionTable] = []
-    for key in descriptor.get("x_foreign_keys") or []:
-        resource = resources.get(key.get("resource"))
-        if resource is None or not _references_regions(key):
+    for resource in dataset.resources:
+        if resource.region_key is None:
             continue
-        table = _table(descriptor, resource, str(key["fields"][0]))
+        table = _table(dataset, resource, resource.region_key)
         if table is not None:
             tables.append(table)
     return tables

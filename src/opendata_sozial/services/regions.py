@@ -194,7 +194,7 @@ class RegionService:
         """Every table of ``release`` with figures per place (found once per release)."""
         if release.id not in self._tables:
             datasets = self._catalog.list_datasets(release)
-            found = [t for d in datasets for t in region_tables(d.descriptor)]
+            found = [t for d in datasets for t in region_tables(d.model)]
             self._tables = {release.id: [self._without_place_names(release, t) for t in found]}
         return self._tables[release.id]
 
