@@ -410,7 +410,6 @@ def build_dataset_page(  # the page's inputs, all keyword-only
     downloads = _downloads(d, resource.bytes if resource else None, page.resource.row_count)
     metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
     regions = _regions(rows, dataset.spatial)
-    page_url = urls.page(record.name)
     return DatasetPage(
         name=record.name,
         title=record.title,
@@ -433,25 +432,44 @@ def build_dataset_page(  # the page's inputs, all keyword-only
             excel_url=d.csv_excel_de,
             example=_example_filter(preview),
         ),
-        citations=[
-            (style, label, citation(record, record.release, urls, accessed, style))
-            for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
-        ],
-        jsonld=dataset_jsonld(
-            dataset=dataset,
-            page_url=page_url,
-            modified=record.modified,
-            spatial=regions,
-            catalog=(catalog_title, urls.home()),
-            distributions=[
-                Distribution(x.label, x.url, x.media_type) for x in [*downloads, *metadata]
-            ],
-        ),
-        alternates=[
-            (media.JSON, urls.dataset(record.name)),
-            *[
-                (media_type, urls.dataset_record_file(record.name, suffix))
-                for suffix, media_type, _, _ in RDF_FORMATS
-            ],
-        ],
+        citations=page_citations(record, urls, accessed),
+        jsonld=page_jsonld(record, urls, regions, catalog_title, [*downloads, *metadata]),
+        alternates=page_alternates(record, urls),
     )
+
+
+def page_citations(record: DatasetRecord, urls: Urls, accessed: date) -> list[tuple[str, str, str]]:
+    """The dataset's citation in the styles a page offers: (style, label, text)."""
+    return [
+        (style, label, citation(record, record.release, urls, accessed, style))
+        for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
+    ]
+
+
+def page_jsonld(
+    record: DatasetRecord,
+    urls: Urls,
+    regions: str,
+    catalog_title: str,
+    links: Sequence[Download],
+) -> dict[str, Any]:
+    """schema.org ``Dataset`` of a dataset page, with ``links`` as its distributions."""
+    return dataset_jsonld(
+        dataset=record.model,
+        page_url=urls.page(record.name),
+        modified=record.modified,
+        spatial=regions,
+        catalog=(catalog_title, urls.home()),
+        distributions=[Distribution(x.label, x.url, x.media_type) for x in links],
+    )
+
+
+def page_alternates(record: DatasetRecord, urls: Urls) -> list[tuple[str, str]]:
+    """The other formats of a dataset page: the API's JSON and the DCAT records."""
+    return [
+        (media.JSON, urls.dataset(record.name)),
+        *[
+            (media_type, urls.dataset_record_file(record.name, suffix))
+            for suffix, media_type, _, _ in RDF_FORMATS
+        ],
+    ]

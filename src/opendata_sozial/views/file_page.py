@@ -9,22 +9,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from opendata_sozial import media
-from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.formatting import format_bytes
-from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.media import file_format
 from opendata_sozial.model.dataset import Dataset
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.dataset_page import (
-    RDF_FORMATS,
     Download,
     Fact,
     _facts,
     _metadata_downloads,
     _regions,
+    page_alternates,
+    page_citations,
+    page_jsonld,
     paragraphs,
 )
 
@@ -92,25 +91,7 @@ def build_file_page(  # the page's inputs, all keyword-only
         attribution=dataset.attribution or "",
         downloads=downloads,
         metadata=metadata,
-        citations=[
-            (style, label, citation(record, record.release, urls, accessed, style))
-            for style, label in (("text", "Text"), ("bibtex", "BibTeX"), ("ris", "RIS"))
-        ],
-        jsonld=dataset_jsonld(
-            dataset=dataset,
-            page_url=urls.page(record.name),
-            modified=record.modified,
-            spatial=regions,
-            catalog=(catalog_title, urls.home()),
-            distributions=[
-                Distribution(x.label, x.url, x.media_type) for x in [*downloads, *metadata]
-            ],
-        ),
-        alternates=[
-            (media.JSON, urls.dataset(record.name)),
-            *[
-                (media_type, urls.dataset_record_file(record.name, suffix))
-                for suffix, media_type, _, _ in RDF_FORMATS
-            ],
-        ],
+        citations=page_citations(record, urls, accessed),
+        jsonld=page_jsonld(record, urls, regions, catalog_title, [*downloads, *metadata]),
+        alternates=page_alternates(record, urls),
     )
