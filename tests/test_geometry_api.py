@@ -23,9 +23,9 @@ from rdflib.namespace import DCAT, DCTERMS, SKOS
 
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT, _drop_postgres, _fresh_postgres
 from tests.conftest import _postgres_url as postgres_url
+from tests.json_links import BASE, follow_every_link, get_json
 from tests.test_dcat import KNOWN_WARNINGS, shacl_results
 
-BASE = "http://testserver.local"
 GEOGRAPHY = ROOT / "geography"
 PACKAGE = GEOGRAPHY / "nrw-geometrie"
 FILES = {
@@ -101,33 +101,6 @@ def geo(
         _drop_postgres(base, url.rsplit("/", 1)[1])
 
 
-def _get(client: TestClient[Litestar], url: str, **params: str) -> Any:  # JSON
-    path = url.removeprefix(BASE)
-    if params:
-        path += ("&" if "?" in path else "?") + urlencode(params)
-    response = client.get(path)
-    assert response.status_code == 200, (url, response.text[:500])
-    return response.json()
-
-
-def _links(body: Any) -> Iterator[str]:  # JSON
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key not in {"geometry", "properties"} or isinstance(value, dict):
-                yield from _links(value)
-    elif isinstance(body, list):
-        for value in body:
-            yield from _links(value)
-    elif isinstance(body, str) and body.startswith(f"{BASE}/"):
-        yield body
-
-
-def _follow_every_link(client: TestClient[Litestar], body: Any) -> None:
-    for url in sorted(set(_links(body))):
-        response = client.get(url.removeprefix(BASE))
-        assert response.status_code == 200, (url, response.text[:300])
-
-
 def _current(level: str) -> list[str]:
     path = DATAPACKAGES / "nrw-regionen" / "data" / "regionen.csv"
     with path.open(encoding="utf-8", newline="") as handle:
@@ -147,7 +120,7 @@ def _problem(client: TestClient[Litestar], url: str, status: int) -> str:
 
 
 def test_the_dataset_lists_its_files_and_every_link_answers(geo: TestClient[Litestar]) -> None:
-    body = _get(geo, "/api/v1/datasets/nrw-geometrie")
+    body = get_json(geo, "/api/v1/datasets/nrw-geometrie")
     links = {r["name"]: r for r in body["links"]["resources"]}
     assert set(links) == set(FILES)
     for name, (file_name, media) in FILES.items():
@@ -158,11 +131,11 @@ def test_the_dataset_lists_its_files_and_every_link_answers(geo: TestClient[Lite
             "media_type": media,
         }
         assert "rows" not in links[name]
-    package = _get(geo, "/api/v1/datasets/nrw-geometrie/datapackage.json")
+    package = get_json(geo, "/api/v1/datasets/nrw-geometrie/datapackage.json")
     paths = {r["name"]: r["path"] for r in package["resources"]}
     assert paths == {n: links[n]["downloads"]["original"]["url"] for n in FILES}
-    _follow_every_link(geo, body)
-    hits = _get(geo, "/api/v1/datasets", q="Gemeinden Grenzen")
+    follow_every_link(geo, body)
+    hits = get_json(geo, "/api/v1/datasets", q="Gemeinden Grenzen")
     assert "nrw-geometrie" in [d["name"] for d in hits["datasets"]]
 
 
@@ -253,7 +226,7 @@ def test_dcat_spatial_of_a_kreis_table_names_all_53_kreise(geo: TestClient[Lites
 
 
 def test_ckan_lists_the_files(geo: TestClient[Litestar]) -> None:
-    package = _get(geo, "/api/3/action/package_show", id="nrw-geometrie")["result"]
+    package = get_json(geo, "/api/3/action/package_show", id="nrw-geometrie")["result"]
     found = [(r["format"], r["mimetype"], r["url"]) for r in package["resources"]]
     resources = f"{BASE}/api/v1/datasets/nrw-geometrie/resources"
     assert found == [
@@ -298,7 +271,7 @@ def test_every_current_region_has_exactly_one_feature(
     assert sorted(keys) == sorted(current)  # each once
     by_key = {f["properties"]["ags"]: f for f in collection["features"]}
     for key in current:
-        feature = _get(geo, f"/api/v1/regions/{key}/geometry.geojson")
+        feature = get_json(geo, f"/api/v1/regions/{key}/geometry.geojson")
         assert feature["type"] == "Feature"
         assert feature["id"] == key
         assert feature["geometry"] == by_key[key]["geometry"]
@@ -306,20 +279,20 @@ def test_every_current_region_has_exactly_one_feature(
 
 
 def test_a_region_links_its_boundary(geo: TestClient[Litestar]) -> None:
-    region = _get(geo, "/api/v1/regions/05513")
+    region = get_json(geo, "/api/v1/regions/05513")
     assert region["links"]["geometry"] == {
         "feature": f"{BASE}/api/v1/regions/05513/geometry.geojson",
         "level": f"{BASE}/api/v1/regions/geometry/kreis.geojson",
         "topojson": f"{BASE}/api/v1/regions/geometry.topojson",
     }
-    _follow_every_link(geo, region)
-    feature = _get(geo, "/api/v1/regions/05513/geometry.geojson")
-    _follow_every_link(geo, feature)
-    assert _get(geo, "/api/v1/regions/05513000")["links"]["geometry"]["level"].endswith(
+    follow_every_link(geo, region)
+    feature = get_json(geo, "/api/v1/regions/05513/geometry.geojson")
+    follow_every_link(geo, feature)
+    assert get_json(geo, "/api/v1/regions/05513000")["links"]["geometry"]["level"].endswith(
         "/gemeinde.geojson"
     )
-    assert _get(geo, "/api/v1/regions/05")["links"]["geometry"] is None
-    assert _get(geo, "/api/v1/regions/055")["links"]["geometry"] is None
+    assert get_json(geo, "/api/v1/regions/05")["links"]["geometry"] is None
+    assert get_json(geo, "/api/v1/regions/055")["links"]["geometry"] is None
 
 
 # Map data
@@ -330,7 +303,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """Every row of the rows API for ``filters`` (the same parameters as the map)."""
     url = f"/api/v1/datasets/{dataset}/resources/{dataset}/rows?{urlencode(filters)}&_size=1000"
-    body = _get(client, url)
+    body = get_json(client, url)
     assert body["total"] == len(body["rows"])
     rows: list[dict[str, Any]] = body["rows"]
     return rows
@@ -340,7 +313,7 @@ def _rows(
 def test_map_values_equal_the_rows_api(
     geo: TestClient[Litestar], params: dict[str, str], period_field: str
 ) -> None:
-    values = _get(geo, "/api/v1/regions/map.json", **params)
+    values = get_json(geo, "/api/v1/regions/map.json", **params)
     indicator = values["indicator"]
     level = params.get("ebene", "kreis")
     assert indicator["level"] == level
@@ -365,7 +338,7 @@ def test_map_values_equal_the_rows_api(
     assert indicator["places_with_value"] == sum(
         1 for v in expected.values() if v["value"] is not None
     )
-    linked = _get(geo, values["links"]["rows"], _size="1000")["rows"]
+    linked = get_json(geo, values["links"]["rows"], _size="1000")["rows"]
     assert {r["ags"]: r["wert"] for r in linked if r["ags"] in places} == {
         k: v["value"] for k, v in expected.items()
     }
@@ -385,7 +358,7 @@ def test_map_values_equal_the_rows_api(
         else:
             assert {k: props[k] for k in ("value", "status", "unit")} == figure
             assert props["period"] == indicator["period"]
-    _follow_every_link(geo, {"links": values["links"]})
+    follow_every_link(geo, {"links": values["links"]})
 
 
 def test_map_names_the_dimension_to_fix(geo: TestClient[Litestar]) -> None:
@@ -468,7 +441,7 @@ def test_without_geography_boundaries_are_404(api: TestClient[Litestar]) -> None
         "/api/v1/regions/map?dataset=arbeitslose-kreise&indikator=Arbeitslose%20insgesamt",
     ):
         assert "Es ist keine Geografie veröffentlicht" in _problem(api, url, 404)
-    assert _get(api, "/api/v1/regions/05513")["links"]["geometry"] is None
+    assert get_json(api, "/api/v1/regions/05513")["links"]["geometry"] is None
 
 
 # A package with a table and a boundary file
@@ -497,10 +470,10 @@ def test_a_package_with_a_table_and_a_file_publishes_both(
         assert page.status_code == 200  # the table is previewed, the file is not a tab
         assert "ressource=kreise" not in page.text
         resources = "/api/v1/datasets/arbeitslose-kreise/resources"
-        assert _get(client, f"{resources}/arbeitslose-kreise/rows")["total"] > 0
+        assert get_json(client, f"{resources}/arbeitslose-kreise/rows")["total"] > 0
         download = client.get(f"{resources}/kreise.geojson")
         assert download.content == (PACKAGE / "data" / "kreise.geojson").read_bytes()
         level = client.get("/api/v1/regions/geometry/kreis.geojson")
         assert level.content == download.content
-        values = _get(client, "/api/v1/regions/map.json", **ARBEITSLOSE)
+        values = get_json(client, "/api/v1/regions/map.json", **ARBEITSLOSE)
         assert len(values["values"]) == 53

@@ -7,17 +7,15 @@ statistics are recomputed here from the rows; every link of the answers is follo
 import csv
 import io
 import statistics
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.conftest import DATAPACKAGES
+from tests.json_links import BASE, follow_every_link, get_json
 
-BASE = "http://testserver.local"
 GELSENKIRCHEN = "05513"
 
 
@@ -25,32 +23,6 @@ def _directory() -> dict[str, dict[str, str]]:
     path = DATAPACKAGES / "nrw-regionen" / "data" / "regionen.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         return {row["ags"]: row for row in csv.DictReader(handle)}
-
-
-def _get(api: TestClient[Litestar], url: str, **params: Any) -> Any:  # JSON
-    path = url.removeprefix(BASE)
-    if params:  # added to the URL's own query (httpx would replace it)
-        path += ("&" if "?" in path else "?") + urlencode(params)
-    response = api.get(path)
-    assert response.status_code == 200, (url, response.text)
-    return response.json()
-
-
-def _links(body: Any) -> Iterator[str]:  # JSON
-    if isinstance(body, dict):
-        for value in body.values():
-            yield from _links(value)
-    elif isinstance(body, list):
-        for value in body:
-            yield from _links(value)
-    elif isinstance(body, str) and body.startswith(f"{BASE}/"):
-        yield body
-
-
-def _follow_every_link(api: TestClient[Litestar], body: Any) -> None:
-    for url in sorted(set(_links(body))):
-        response = api.get(url.removeprefix(BASE))
-        assert response.status_code == 200, (url, response.text[:300])
 
 
 # Search
@@ -71,7 +43,7 @@ def _follow_every_link(api: TestClient[Litestar], body: Any) -> None:
 def test_search_by_name_variant_and_key(
     api: TestClient[Litestar], q: str, first: str, matched: str | None
 ) -> None:
-    body = _get(api, "/api/v1/regions", q=q)
+    body = get_json(api, "/api/v1/regions", q=q)
     hit = body["regions"][0]
     assert (hit["key"], hit["matched"]) == (first, matched)
     assert hit["url"] == f"{BASE}/api/v1/regions/{first}"
@@ -80,29 +52,29 @@ def test_search_by_name_variant_and_key(
 
 def test_search_by_key_prefix_level_and_parent(api: TestClient[Litestar]) -> None:
     directory = _directory()
-    body = _get(api, "/api/v1/regions", q="055")
+    body = get_json(api, "/api/v1/regions", q="055")
     assert body["total"] == sum(1 for key in directory if key.startswith("055"))
     assert all(r["key"].startswith("055") for r in body["regions"])
     assert body["regions"][0]["key"] == "055"
 
-    kreise = _get(api, "/api/v1/regions", ebene="kreis", parent="055", _size=100)
+    kreise = get_json(api, "/api/v1/regions", ebene="kreis", parent="055", _size=100)
     expected = sorted(
         k for k, r in directory.items() if r["ebene"] == "kreis" and r["parent_ags"] == "055"
     )
     assert sorted(r["key"] for r in kreise["regions"]) == expected
     assert {(r["level"], r["parent"]) for r in kreise["regions"]} == {("kreis", "055")}
 
-    gemeinden = _get(api, "/api/v1/regions", ebene="gemeinde", parent="05", _size=7, page=2)
+    gemeinden = get_json(api, "/api/v1/regions", ebene="gemeinde", parent="05", _size=7, page=2)
     assert gemeinden["total"] == sum(1 for r in directory.values() if r["ebene"] == "gemeinde")
     assert len(gemeinden["regions"]) == 7
-    _follow_every_link(api, gemeinden)
+    follow_every_link(api, gemeinden)
 
 
 def test_search_pages_through_every_region_once(api: TestClient[Litestar]) -> None:
     seen: list[str] = []
     url: str | None = f"{BASE}/api/v1/regions?_size=100"
     while url:
-        body = _get(api, url)
+        body = get_json(api, url)
         seen += [r["key"] for r in body["regions"]]
         url = body["links"]["next"]
     assert sorted(seen) == sorted(_directory())
@@ -112,26 +84,26 @@ def test_search_pages_through_every_region_once(api: TestClient[Litestar]) -> No
 
 
 def test_region_names_parents_children_and_datasets(api: TestClient[Litestar]) -> None:
-    body = _get(api, "/api/v1/regions/05513000")
+    body = get_json(api, "/api/v1/regions/05513000")
     assert [p["key"] for p in body["parents"]] == ["05513", "055", "05"]
     assert body["level"] == "gemeinde"
 
-    kreis = _get(api, f"/api/v1/regions/{GELSENKIRCHEN}")
+    kreis = get_json(api, f"/api/v1/regions/{GELSENKIRCHEN}")
     assert kreis["name"] == "Gelsenkirchen, Stadt"
     assert [c["key"] for c in kreis["children"]] == ["05513000"]
     assert kreis["links"]["profile"] == f"{BASE}/api/v1/regions/{GELSENKIRCHEN}/profile"
     held = {d["dataset"]: d for d in kreis["datasets"]}
     assert {"arbeitslose-kreise", "bevoelkerung-altersgruppen-kreise"} <= held.keys()
-    rows = _get(api, held["arbeitslose-kreise"]["rows_url"], _size=1)
+    rows = get_json(api, held["arbeitslose-kreise"]["rows_url"], _size=1)
     assert rows["total"] == held["arbeitslose-kreise"]["rows"]
-    _follow_every_link(api, kreis)
+    follow_every_link(api, kreis)
 
-    variants = _get(api, "/api/v1/regions/05117")
+    variants = get_json(api, "/api/v1/regions/05117")
     assert "Mülheim a. d. Ruhr" in {n["name"] for n in variants["names"]}
-    ended = _get(api, "/api/v1/regions/05313")
+    ended = get_json(api, "/api/v1/regions/05313")
     assert ended["valid_to"] == "2009-10-20"
     assert ended["successor"]["key"] == "05334"
-    rb = _get(api, "/api/v1/regions/055")
+    rb = get_json(api, "/api/v1/regions/055")
     assert GELSENKIRCHEN in {c["key"] for c in rb["children"]}
 
 
@@ -139,7 +111,7 @@ def test_region_names_parents_children_and_datasets(api: TestClient[Litestar]) -
 
 
 def _table_rows(api: TestClient[Litestar], dataset: str, resource: str) -> list[dict[str, Any]]:
-    body = _get(api, f"/api/v1/datasets/{dataset}/resources/{resource}/rows", _size=10000)
+    body = get_json(api, f"/api/v1/datasets/{dataset}/resources/{resource}/rows", _size=10000)
     assert body["next"] is None
     rows: list[dict[str, Any]] = body["rows"]
     return rows
@@ -153,7 +125,7 @@ def _matches(row: dict[str, Any], indicator: dict[str, Any]) -> bool:
 
 
 def test_kreis_profile_equals_the_rows_api(api: TestClient[Litestar]) -> None:
-    profile = _get(api, f"/api/v1/regions/{GELSENKIRCHEN}/profile")
+    profile = get_json(api, f"/api/v1/regions/{GELSENKIRCHEN}/profile")
     directory = _directory()
     kreise = {k for k, r in directory.items() if r["ebene"] == "kreis"}
     indicators = profile["indicators"]
@@ -167,7 +139,7 @@ def test_kreis_profile_equals_the_rows_api(api: TestClient[Litestar]) -> None:
     for indicator in indicators:
         period = indicator["period_field"]
         # the series is exactly what the rows API gives for the same filters
-        rows = _get(api, indicator["links"]["rows"], _size=10000)["rows"]
+        rows = get_json(api, indicator["links"]["rows"], _size=10000)["rows"]
         assert [(p["period"], p["value"], p["status"]) for p in indicator["series"]] == sorted(
             ((r[period], r["wert"], r["wert_status"]) for r in rows), key=lambda t: t[0]
         )
@@ -193,7 +165,7 @@ def test_kreis_profile_equals_the_rows_api(api: TestClient[Litestar]) -> None:
 
 
 def test_profile_keeps_status_symbols_and_missing_values(api: TestClient[Litestar]) -> None:
-    profile = _get(api, "/api/v1/regions/051/profile")
+    profile = get_json(api, "/api/v1/regions/051/profile")
     points = [
         p
         for i in profile["indicators"]
@@ -206,7 +178,7 @@ def test_profile_keeps_status_symbols_and_missing_values(api: TestClient[Litesta
 
 
 def test_profile_csv_has_the_same_numbers(api: TestClient[Litestar]) -> None:
-    profile = _get(api, f"/api/v1/regions/{GELSENKIRCHEN}/profile")
+    profile = get_json(api, f"/api/v1/regions/{GELSENKIRCHEN}/profile")
     response = api.get(f"/api/v1/regions/{GELSENKIRCHEN}/profile.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -223,7 +195,7 @@ def test_profile_csv_has_the_same_numbers(api: TestClient[Litestar]) -> None:
     assert [int(r["rang"]) for r in ranked] == [
         i["peers"]["rank"] for i in profile["indicators"] if i["peers"]
     ]
-    _follow_every_link(api, profile)
+    follow_every_link(api, profile)
 
 
 # Comparison
@@ -231,10 +203,10 @@ def test_profile_csv_has_the_same_numbers(api: TestClient[Litestar]) -> None:
 
 def test_compare_puts_shared_indicators_side_by_side(api: TestClient[Litestar]) -> None:
     keys = ["05513", "05562", "05913"]
-    body = _get(api, "/api/v1/regions/compare", keys=",".join(keys))
+    body = get_json(api, "/api/v1/regions/compare", keys=",".join(keys))
     assert [r["key"] for r in body["regions"]] == keys
     assert body["indicators"]
-    profiles = {k: _get(api, f"/api/v1/regions/{k}/profile") for k in keys}
+    profiles = {k: get_json(api, f"/api/v1/regions/{k}/profile") for k in keys}
     for indicator in body["indicators"]:
         assert [v["key"] for v in indicator["values"]] == keys
         for value in indicator["values"]:
@@ -252,7 +224,7 @@ def test_compare_puts_shared_indicators_side_by_side(api: TestClient[Litestar]) 
             point = {k: value[k] for k in ("period", "value", "status")}
             assert point in same["series"]
             assert value["period"] == indicator["period"]
-    _follow_every_link(api, body)
+    follow_every_link(api, body)
 
 
 # Errors
