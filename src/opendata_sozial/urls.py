@@ -113,13 +113,15 @@ class Urls:
         """A region: names, parents, children and the datasets holding it."""
         return f"{self.base}{API_PREFIX}/regions/{quote(key, safe='')}"
 
-    def region_profile(self, key: str, suffix: str = "") -> str:
-        """Every indicator of a region (``suffix`` ``.csv``: the same as CSV)."""
-        return f"{self.region(key)}/profile{suffix}"
+    def region_profile(self, key: str, suffix: str = "", **query: str) -> str:
+        """Every indicator of a region (``suffix`` ``.csv``, ``.xlsx``: the same as a file)."""
+        extra = f"?{urlencode(query)}" if query else ""
+        return f"{self.region(key)}/profile{suffix}{extra}"
 
-    def region_compare(self, keys: Sequence[str]) -> str:
-        """Several regions side by side."""
-        return f"{self.base}{API_PREFIX}/regions/compare?{urlencode({'keys': ','.join(keys)}, safe=',')}"
+    def region_compare(self, keys: Sequence[str], suffix: str = "", **query: str) -> str:
+        """Several regions side by side (``suffix`` ``.csv``, ``.xlsx``: as a file)."""
+        pairs = urlencode({"keys": ",".join(keys), **query}, safe=",")
+        return f"{self.base}{API_PREFIX}/regions/compare{suffix}?{pairs}"
 
     def region_geometry(self, key: str) -> str:
         """The boundary of one region as a GeoJSON Feature."""

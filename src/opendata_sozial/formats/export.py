@@ -9,9 +9,10 @@ cut-off ``200``.
 import csv
 import io
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
@@ -25,9 +26,11 @@ from opendata_sozial.formats.formatting import (
     plain_number,
     plain_rows,
 )
+from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import Batch, RowsStream
 
 if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see write_xlsx)
+    from _typeshed import SizedBuffer, StrPath
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -183,11 +186,12 @@ def _text_cell(sheet: "WriteOnlyWorksheet", text: str) -> "Cell":
     return cell
 
 
-def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
-    d = stream.resource.dataset.model
+def dataset_metadata_rows(dataset: DatasetRecord) -> Iterator[list[str]]:
+    """A dataset's title, sources, licences, attribution, footnotes and breaks, as sheet rows."""
+    d = dataset.model
     yield ["Titel", d.title]
-    yield ["Datensatz", stream.resource.dataset.name]
-    yield ["Release", str(stream.resource.dataset.release)]
+    yield ["Datensatz", dataset.name]
+    yield ["Release", str(dataset.release)]
     for source in d.sources:
         yield ["Quelle", f"{source.title} – {source.path or ''}"]
     for lic in d.licences:
@@ -197,34 +201,112 @@ def _metadata_rows(stream: RowsStream) -> Iterator[list[str]]:
         yield [f"Fußnote {note.marker}", note.text]
     for brk in d.breaks:
         yield [f"Zeitreihenbruch {brk.period}", brk.description]
+
+
+def status_code_rows() -> Iterator[list[str]]:
+    """What each status symbol of the data means, as sheet rows."""
     for symbol, label in STATUS_CODES.items():
         yield [f"Zeichen {symbol}", label]
+
+
+def _bold_row(sheet: "WriteOnlyWorksheet", names: Sequence[str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    header = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
 
 
 def write_xlsx(stream: RowsStream, target: BinaryIO) -> None:
     """Write a workbook (typed cells, frozen header, metadata sheet) into ``target``."""
     # openpyxl (and the numpy it loads) costs a server ~17 MB; load it on the first workbook.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Daten")
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in stream.columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _bold_row(sheet, stream.columns)
     for batch in stream.batches:
         for row in batch:
             sheet.append([_sheet_value(sheet, v) for v in row])
     meta = workbook.create_sheet("Metadaten")
-    for line in _metadata_rows(stream):
+    for line in (*dataset_metadata_rows(stream.resource.dataset), *status_code_rows()):
         meta.append([_sheet_value(meta, v) for v in line])
     workbook.save(target)
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """A sheet of a small workbook: its name, a bold frozen header (or none) and its rows."""
+
+    name: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+
+
+class _StableZip(zipfile.ZipFile):
+    """A zip whose members all carry one given time, so equal content gives equal bytes.
+
+    openpyxl stamps each member with the time of writing (and a write-only sheet with its
+    temporary file's); here every member gets ``stamp`` instead.
+    """
+
+    def __init__(self, target: BinaryIO, stamp: datetime) -> None:
+        super().__init__(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._stamp = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+
+    def write(
+        self,
+        filename: "StrPath",
+        arcname: "StrPath | None" = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Add the file ``filename`` under ``arcname`` with the fixed time."""
+        name = str(arcname if arcname is not None else filename)
+        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: "SizedBuffer | str",
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Add ``data`` under a name with the fixed time (a given ``ZipInfo`` is kept)."""
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self._stamp)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16  # what ZipFile.writestr gives a bare name
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def write_workbook(sheets: Sequence[Sheet], target: BinaryIO, *, stamp: datetime) -> None:
+    """Write ``sheets`` as one workbook; the same sheets and ``stamp`` give the same bytes.
+
+    ``stamp`` (naive UTC, e.g. when the release was published) is the workbook's created and
+    modified time and the time of every zip member, instead of the time of writing.
+    """
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    for spec in sheets:
+        sheet = workbook.create_sheet(spec.name)
+        if spec.header:
+            sheet.freeze_panes = "A2"
+            _bold_row(sheet, spec.header)
+        for row in spec.rows:
+            sheet.append([_sheet_value(sheet, v) for v in row])
+    ExcelWriter(workbook, _StableZip(target, stamp)).save()
 
 
 # Rendering a download before it is sent

@@ -1,18 +1,16 @@
-"""The region API's answers: JSON bodies with their links, and the profile as CSV.
+"""The region API's answers: JSON bodies with their links (downloads: ``region_exports``).
 
 Numbers are spelled as everywhere in the API (``formats/formatting.py``): an integral ``number``
 without decimals, any other as stored. Every link is built by ``Urls``.
 """
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
-from opendata_sozial.formats.export import neutralise
-from opendata_sozial.formats.formatting import number_text, plain_number
+from opendata_sozial.formats.formatting import plain_number
 from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_neighbours import compare_keys
 from opendata_sozial.services.regions import (
     Comparison,
     Indicator,
@@ -24,26 +22,6 @@ from opendata_sozial.services.regions import (
     RegionProfile,
 )
 from opendata_sozial.urls import Urls
-
-CSV_COLUMNS: Final = (
-    "ags",
-    "region",
-    "ebene",
-    "bezug",
-    "datensatz",
-    "ressource",
-    "indikator",
-    "dimensionen",
-    "einheit",
-    "zeitraum",
-    "wert",
-    "wert_status",
-    "rang",
-    "anzahl",
-    "minimum",
-    "median",
-    "maximum",
-)
 
 
 def _number(value: float | int | None) -> float | int | None:
@@ -93,8 +71,13 @@ def search_body(page: RegionPage, urls: Urls) -> dict[str, Any]:
     }
 
 
-def region_body(detail: RegionDetail, urls: Urls) -> dict[str, Any]:
-    """A region with names, parents, children, successor, datasets and links."""
+def region_body(
+    detail: RegionDetail, urls: Urls, neighbours: Sequence[Region] = ()
+) -> dict[str, Any]:
+    """A region with names, parents, children, neighbours, successor, datasets and links.
+
+    ``links.compare_neighbours`` compares the place with its first neighbours (10 at most).
+    """
     region = detail.region
     return {
         "release": detail.release,
@@ -104,6 +87,7 @@ def region_body(detail: RegionDetail, urls: Urls) -> dict[str, Any]:
         "names": [{"name": name, "context": context} for name, context in detail.names],
         "parents": [region_ref(p, urls) for p in detail.parents],
         "children": [region_ref(c, urls) for c in detail.children],
+        "neighbours": [region_ref(n, urls) for n in neighbours],
         "datasets": [
             {
                 "dataset": h.table.dataset,
@@ -122,6 +106,10 @@ def region_body(detail: RegionDetail, urls: Urls) -> dict[str, Any]:
             "self": urls.region(region.key),
             "profile": urls.region_profile(region.key),
             "profile_csv": urls.region_profile(region.key, ".csv"),
+            "profile_xlsx": urls.region_profile(region.key, ".xlsx"),
+            "compare_neighbours": (
+                urls.region_compare(compare_keys(region, neighbours)) if neighbours else None
+            ),
             "search": urls.regions(),
         },
     }
@@ -203,6 +191,8 @@ def profile_body(profile: RegionProfile, urls: Urls) -> dict[str, Any]:
         "links": {
             "self": urls.region_profile(key),
             "csv": urls.region_profile(key, ".csv"),
+            "csv_excel": urls.region_profile(key, ".csv", profile="excel-de"),
+            "xlsx": urls.region_profile(key, ".xlsx"),
             "region": urls.region(key),
         },
     }
@@ -225,56 +215,10 @@ def compare_body(comparison: Comparison, urls: Urls) -> dict[str, Any]:
             }
             for indicator, period, points in comparison.indicators
         ],
-        "links": {"self": urls.region_compare(keys)},
+        "links": {
+            "self": urls.region_compare(keys),
+            "csv": urls.region_compare(keys, ".csv"),
+            "csv_excel": urls.region_compare(keys, ".csv", profile="excel-de"),
+            "xlsx": urls.region_compare(keys, ".xlsx"),
+        },
     }
-
-
-def _cell(value: Any) -> str:  # noqa: ANN401  # a cell of any type
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return number_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return neutralise(str(value)) if isinstance(value, str) else str(value)
-
-
-def _csv_rows(profile: RegionProfile) -> list[Sequence[Any]]:
-    place = profile.region
-    rows: list[Sequence[Any]] = []
-    for item in profile.indicators:
-        ind = item.indicator
-        what = [
-            ind.table.dataset,
-            ind.table.resource,
-            ind.label,
-            "; ".join(f"{k}={v}" for k, v in ind.dimensions),
-            ind.unit,
-        ]
-        stats = item.peers
-        for point in item.series:
-            peer = (
-                [stats.rank, stats.count, stats.minimum, stats.median, stats.maximum]
-                if stats is not None and point is item.latest
-                else [None] * 5
-            )
-            head = [place.key, place.name, place.level, "Ort"]
-            rows.append([*head, *what, point.period, point.value, point.status, *peer])
-        for region, point in item.parents:
-            head = [region.key, region.name, region.level, "übergeordnet"]
-            rows.append([*head, *what, point.period, point.value, point.status, *[None] * 5])
-    return rows
-
-
-def profile_csv(profile: RegionProfile) -> str:
-    """The profile as CSV (RFC 4180, UTF-8): the place's series, then its parents' figures.
-
-    One row per indicator and period of the place (``bezug`` = ``Ort``; the latest period
-    carries rank, count, minimum, median and maximum among its peers), and one per parent at
-    the latest period (``bezug`` = ``übergeordnet``).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([_cell(c) for c in row] for row in _csv_rows(profile))
-    return buffer.getvalue()

@@ -17,8 +17,10 @@ from opendata_sozial.formats.formatting import (
     format_number,
     format_period,
 )
+from opendata_sozial.formats.place_data import BoundingBox, place_jsonld
 from opendata_sozial.formats.regions import indicator_rows_url
 from opendata_sozial.services.region_directory import Directory, Match, Region
+from opendata_sozial.services.region_neighbours import compare_keys
 from opendata_sozial.services.regions import (
     Comparison,
     Indicator,
@@ -29,6 +31,7 @@ from opendata_sozial.services.regions import (
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import ATTRIBUTION, Choropleth, MapShapes, choropleth
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.small_multiples import Step, Trend, trend
 from opendata_sozial.views.spine_chart import Place, SpineRow, spine_row
 
 LEVEL_LABELS: Final = {
@@ -125,6 +128,7 @@ class DatasetGroup:
     url: str
     rows: list[FigureRow]
     spines: list[SpineRow]
+    trends: list[Trend] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,13 @@ class RegionPageView:
     sources: list[tuple[str, str]]
     licence: tuple[str, str] = (LICENCE_NAME, LICENCE_URL)
     attribution: str = ATTRIBUTION
+    excel_url: str = ""
+    xlsx_url: str = ""
+    neighbours: list[PlaceLink] = field(default_factory=list)
+    neighbours_url: str | None = None
+    """The comparison of the place with its neighbours (10 places at most)."""
+    jsonld: dict[str, Any] = field(default_factory=dict)
+    citations: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,8 @@ class ComparePageView:
     ort: str = ""
     api_url: str | None = None
     can_add: bool = True
+    downloads: list[tuple[str, str]] = field(default_factory=list)
+    """(label, URL) of the comparison's files, when there is a comparison."""
 
 
 def indicator_id(indicator: Indicator) -> str:
@@ -359,6 +372,19 @@ def _spine(item: IndicatorProfile, region: Region, parent: Region | None, index:
     )
 
 
+def _trend(item: IndicatorProfile, index: int) -> Trend | None:
+    unit = item.indicator.unit
+    steps = [
+        Step(
+            period_text(p.period),
+            None if p.value is None else float(p.value),
+            figure_text(p, unit),
+        )
+        for p in item.series
+    ]
+    return trend(f"trend-{index}", item.indicator.label, steps)
+
+
 def _groups(profile: RegionProfile, urls: Urls) -> list[DatasetGroup]:
     region = profile.region
     parent = profile.parents[0] if profile.parents else None
@@ -371,6 +397,8 @@ def _groups(profile: RegionProfile, urls: Urls) -> list[DatasetGroup]:
         )
         group.rows.append(_figure_row(item, parent, urls, region.key))
         group.spines.append(_spine(item, region, parent, index))
+        if chart := _trend(item, index):
+            group.trends.append(chart)
     return list(groups.values())
 
 
@@ -428,8 +456,15 @@ def build_region_page(
     *,
     level_map: LinkedMap | None,
     choices: list[MapChoice],
+    neighbours: Sequence[Region] = (),
+    box: BoundingBox | None = None,
+    citations: Sequence[str] = (),
 ) -> RegionPageView:
-    """The Steckbrief: facts, every indicator by dataset with chart and table, map, sources."""
+    """The Steckbrief: facts, every indicator by dataset with charts and table, map, sources.
+
+    ``neighbours``: the places of the level bordering it; ``box``: its bounding box (JSON-LD);
+    ``citations``: how to cite each source dataset.
+    """
     region = profile.region
     groups = _groups(profile, urls)
     parent = profile.parents[0] if profile.parents else None
@@ -449,6 +484,14 @@ def build_region_page(
         api_url=urls.region(region.key),
         compare_url=urls.region_compare_page([region.key]),
         sources=[(g.title, g.url) for g in groups],
+        excel_url=urls.region_profile(region.key, ".csv", profile="excel-de"),
+        xlsx_url=urls.region_profile(region.key, ".xlsx"),
+        neighbours=[place_link(n, urls) for n in neighbours],
+        neighbours_url=(
+            urls.region_compare_page(compare_keys(region, neighbours)) if neighbours else None
+        ),
+        jsonld=place_jsonld(region, profile.parents, urls, box),
+        citations=list(citations),
     )
 
 
@@ -504,7 +547,19 @@ def build_compare_page(
         ort=ort,
         api_url=urls.region_compare(keys) if comparison else None,
         can_add=len(keys) < max_places,
+        downloads=_compare_downloads(keys, urls) if comparison else [],
     )
+
+
+def _compare_downloads(keys: Sequence[str], urls: Urls) -> list[tuple[str, str]]:
+    return [
+        ("Vergleich als CSV", urls.region_compare(keys, ".csv")),
+        (
+            "Vergleich als CSV für deutsches Excel",
+            urls.region_compare(keys, ".csv", profile="excel-de"),
+        ),
+        ("Vergleich als Excel-Arbeitsmappe (XLSX)", urls.region_compare(keys, ".xlsx")),
+    ]
 
 
 def candidate_url(keys: Sequence[str], key: str, urls: Urls) -> str:

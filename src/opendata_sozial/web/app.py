@@ -16,6 +16,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.region_maps import RegionMapService
+from opendata_sozial.services.region_neighbours import RegionNeighbours
 from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.rows import RowService
@@ -94,6 +95,11 @@ def create_app(
     def provide_maps() -> RegionMapService:
         return maps
 
+    neighbours = RegionNeighbours(maps, regions)
+
+    def provide_neighbours() -> RegionNeighbours:
+        return neighbours
+
     downloads = Downloads(
         Path(settings.cache_dir) / "spool",
         concurrency=settings.export_concurrency,
@@ -123,6 +129,7 @@ def create_app(
             "releases": Provide(provide_releases, sync_to_thread=False),
             "regions": Provide(provide_regions, sync_to_thread=False),
             "maps": Provide(provide_maps, sync_to_thread=False),
+            "neighbours": Provide(provide_neighbours, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
             "urls": Provide(provide_urls, sync_to_thread=False),
             "release": Provide(provide_release, sync_to_thread=False),

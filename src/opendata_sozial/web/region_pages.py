@@ -6,8 +6,9 @@ level and width and kept in ``BoundaryShapes`` (never per request). Everything w
 links and GET forms, without JavaScript.
 """
 
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Final
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
@@ -18,9 +19,17 @@ from litestar.response import Redirect, Template
 
 from opendata_sozial.config import Settings
 from opendata_sozial.errors import OpendataError, RegionNotFound
+from opendata_sozial.formats.citation import citation
+from opendata_sozial.formats.place_data import BoundingBox, bounding_box
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
-from opendata_sozial.services.regions import COMPARE_MAX, COMPARE_MIN, RegionQuery, RegionService
+from opendata_sozial.services.regions import (
+    COMPARE_MAX,
+    COMPARE_MIN,
+    RegionProfile,
+    RegionQuery,
+    RegionService,
+)
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
 from opendata_sozial.views.region_maps import BoundaryShapes
@@ -40,8 +49,7 @@ from opendata_sozial.views.region_page import (
 )
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.page_template import render
-from opendata_sozial.web.regions import KeyParam
-from opendata_sozial.web.request_release import RequestRelease
+from opendata_sozial.web.regions import KeyParam, Places, provide_places
 
 SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
@@ -54,6 +62,8 @@ LEVEL_TITLES: Final = {
     "kreis": "Kreise und kreisfreie Städte in Nordrhein-Westfalen",
     "gemeinde": "Gemeinden in Nordrhein-Westfalen",
 }
+CITATION_ZONE: Final = ZoneInfo("Europe/Berlin")
+"""Citations name the access date in the publisher's time zone (as the dataset pages do)."""
 AREA_NOTE: Final = "Jede Fläche führt zum Steckbrief ihres Gebiets."
 
 
@@ -122,44 +132,25 @@ def _candidates(
     return same or found
 
 
-@dataclass(frozen=True, slots=True)
-class RegionPageRequest:
-    """The ``region_page`` dependency: the request, its URLs, its release and the regions."""
-
-    request: Request[Any, Any, Any]
-    urls: Urls
-    release: RequestRelease
-    regions: RegionService
-
-
-def _region_page(
-    request: Request[Any, Any, Any],
-    urls: NamedDependency[Urls],
-    release: NamedDependency[RequestRelease],
-    regions: NamedDependency[RegionService],
-) -> RegionPageRequest:
-    return RegionPageRequest(request, urls, release, regions)
-
-
 class RegionPageController(Controller):
     """The region pages in German; every state is a URL."""
 
     path = "/regionen"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
-    dependencies = {"region_page": Provide(_region_page, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {"places": Provide(provide_places, sync_to_thread=False)}  # noqa: RUF012
 
     @get("/", name="page-regions", sync_to_thread=True)
     def regions_index(
         self,
-        region_page: NamedDependency[RegionPageRequest],
+        request: Request[Any, Any, Any],
+        places: NamedDependency[Places],
         boundaries: NamedDependency[BoundaryShapes],
         q: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ebene: Annotated[str, QueryParameter(required=False)] = "kreis",
     ) -> Template:
         """Search box with hits, Regierungsbezirke with their Kreise, the map of a level."""
-        request, urls, regions = region_page.request, region_page.urls, region_page.regions
-        info = region_page.release.info()
+        urls, regions, info = places.urls, places.regions, places.info()
         level = ebene if ebene in MAP_LEVELS else "kreis"
         hits, total = None, 0
         if q.strip():
@@ -182,13 +173,13 @@ class RegionPageController(Controller):
     @get("/vergleich", name="page-region-compare", sync_to_thread=True)
     def compare(
         self,
-        region_page: NamedDependency[RegionPageRequest],
+        request: Request[Any, Any, Any],
+        places: NamedDependency[Places],
         keys: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
         ort: Annotated[str, QueryParameter(required=False, max_length=200)] = "",
     ) -> Template | Redirect:
         """2 to 10 places side by side; ``ort`` adds a place found by name or key."""
-        request, urls, regions = region_page.request, region_page.urls, region_page.regions
-        info = region_page.release.info()
+        urls, regions, info = places.urls, places.regions, places.info()
         chosen = list(dict.fromkeys(k.strip() for k in keys.split(",") if k.strip()))
         directory = regions.directory(info)
         unknown = next((k for k in chosen if k not in directory.regions), None)
@@ -225,14 +216,14 @@ class RegionPageController(Controller):
     @get("/{key:str}", name="page-region", sync_to_thread=True)
     def region(
         self,
-        region_page: NamedDependency[RegionPageRequest],
+        request: Request[Any, Any, Any],
+        places: NamedDependency[Places],
         boundaries: NamedDependency[BoundaryShapes],
         key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
     ) -> Template:
-        """The Steckbrief: facts, every indicator with spine chart and table, map, sources."""
-        request, urls, regions = region_page.request, region_page.urls, region_page.regions
-        info = region_page.release.info()
+        """The Steckbrief: facts, indicators with charts and table, map, neighbours, sources."""
+        urls, regions, info = places.urls, places.regions, places.info()
         try:
             profile = regions.profile(info, key)
         except RegionNotFound as error:
@@ -250,8 +241,32 @@ class RegionPageController(Controller):
             urls,
             level_map=level_map,
             choices=choices,
+            neighbours=places.neighbours.of(info, profile.region),
+            box=_box(places, info, key),
+            citations=_citations(places, info, profile),
         )
         return render(request, "region.html.j2", view=view)
+
+
+def _box(places: Places, release: ReleaseInfo, key: str) -> BoundingBox | None:
+    """The place's bounding box, if its level has published boundaries."""
+    try:
+        _, feature = places.maps.region_feature(release, key)
+    except OpendataError:  # no geography, or none for this level
+        return None
+    return bounding_box(feature["geometry"])
+
+
+def _citations(places: Places, release: ReleaseInfo, profile: RegionProfile) -> list[str]:
+    """How to cite each dataset the profile draws on (plain text, accessed today in Berlin)."""
+    names = dict.fromkeys(i.indicator.table.dataset for i in profile.indicators)
+    today = datetime.now(CITATION_ZONE).date()
+    return [
+        citation(
+            places.catalog.get_dataset(release, name), release.number, places.urls, today, "text"
+        )
+        for name in names
+    ]
 
 
 class RegionPagesPlugin(InitPlugin):
