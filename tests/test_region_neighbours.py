@@ -120,6 +120,17 @@ def test_steckbrief_lists_neighbours_and_compares_with_them(geo: TestClient[Lite
         assert name in page.text
 
 
+def test_steckbrief_place_markup_has_the_bounding_box_of_the_boundary(
+    geo: TestClient[Litestar],
+) -> None:
+    text = geo.get(f"/regionen/{KOELN}").text
+    block = text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    place = json.loads(block)
+    west, south, east, north = shape(_features("kreise.geojson")[KOELN]["geometry"]).bounds
+    assert place["geo"] == {"@type": "GeoShape", "box": f"{south} {west} {north} {east}"}
+    assert place["containedInPlace"]["identifier"]["value"] == "053"
+
+
 def test_a_level_without_boundaries_has_no_neighbours(geo: TestClient[Litestar]) -> None:
     body = get_json(geo, "/api/v1/regions/055")
     assert body["neighbours"] == []

@@ -4,6 +4,7 @@ The figures on a Steckbrief and a comparison are read back from the HTML and com
 region API's answer for the same place; every link of the pages is followed.
 """
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -174,6 +175,76 @@ def test_steckbrief_hierarchy_downloads_and_citation(api: TestClient[Litestar]) 
     profile = api.get(f"/api/v1/regions/{GELSENKIRCHEN}/profile").json()
     for dataset in {i["dataset"] for i in profile["indicators"]}:
         assert f"{BASE}/datensaetze/{dataset}" in page.links
+
+
+def _jsonld(text: str) -> dict[str, Any]:
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, flags=re.S)
+    found: dict[str, Any] = json.loads(block)
+    return found
+
+
+def test_steckbrief_carries_schema_org_place_with_its_parents(api: TestClient[Litestar]) -> None:
+    text, _ = _page(api, f"/regionen/{GELSENKIRCHEN}")
+    place = _jsonld(text)
+    region = api.get(f"/api/v1/regions/{GELSENKIRCHEN}").json()
+    assert place["@context"] == "https://schema.org"
+    assert (place["@type"], place["name"], place["url"]) == (
+        "Place",
+        region["name"],
+        f"{BASE}/regionen/{GELSENKIRCHEN}",
+    )
+    assert place["identifier"] == {
+        "@type": "PropertyValue",
+        "propertyID": "AGS",
+        "value": GELSENKIRCHEN,
+    }
+    chain, outer = [], place.get("containedInPlace")
+    while outer is not None:
+        assert outer["@type"] == "Place"
+        assert outer["url"] == f"{BASE}/regionen/{outer['identifier']['value']}"
+        chain.append((outer["identifier"]["value"], outer["name"]))
+        outer = outer.get("containedInPlace")
+    assert chain == [(p["key"], p["name"]) for p in region["parents"]]
+    assert [key for key, _ in chain] == [MUENSTER, NRW]
+    assert "geo" not in place  # no geography published in this database
+
+
+def test_steckbrief_small_multiples_show_every_series_value(api: TestClient[Litestar]) -> None:
+    text, _ = _page(api, f"/regionen/{GELSENKIRCHEN}")
+    profile = api.get(f"/api/v1/regions/{GELSENKIRCHEN}/profile").json()
+    drawn = [
+        i for i in profile["indicators"] if sum(p["value"] is not None for p in i["series"]) > 1
+    ]
+    assert drawn  # the Kreis tables have several years
+    descriptions = re.findall(r'<desc id="trend-\d+-desc">([^<]*)</desc>', text)
+    assert len(descriptions) == len(drawn)
+    for description, indicator in zip(descriptions, drawn, strict=True):
+        parts = [part.rsplit(": ", 1) for part in description.split("; ")]
+        assert [period for period, _ in parts] == [
+            _period(p["period"]) for p in indicator["series"]
+        ]
+        unit = f"{NBSP}{indicator['unit']}" if indicator["unit"] else ""
+        shown = [_shown(value.removesuffix(unit)) for _, value in parts]
+        assert shown == [_expected(p) for p in indicator["series"]]
+
+
+def test_steckbrief_offers_every_download_and_cites_each_source(api: TestClient[Litestar]) -> None:
+    text, page = _page(api, f"/regionen/{GELSENKIRCHEN}")
+    base = f"{BASE}/api/v1/regions/{GELSENKIRCHEN}/profile"
+    for url in (f"{base}.csv", f"{base}.csv?profile=excel-de", f"{base}.xlsx"):
+        assert url in page.links
+    profile = api.get(base.removeprefix(BASE)).json()
+    citations = re.findall(r'<p class="citation">([^<]*abgerufen am[^<]*)</p>', text)
+    datasets = list(dict.fromkeys(i["dataset"] for i in profile["indicators"]))
+    assert len(citations) == len(datasets) > 0
+    for cited, dataset in zip(citations, datasets, strict=True):
+        assert f"{BASE}/datensaetze/{dataset}" in cited
+        assert f"Release {profile['release']}" in cited
+    _, compared = _page(api, f"/regionen/vergleich?keys={','.join(RUHR)}")
+    keys = ",".join(RUHR)
+    for suffix in (".csv", ".csv?profile=excel-de", ".xlsx"):
+        query = f"?keys={keys}" if "?" not in suffix else f"?keys={keys}&{suffix.split('?')[1]}"
+        assert f"{BASE}/api/v1/regions/compare{suffix.split('?')[0]}{query}" in compared.links
 
 
 def test_steckbrief_map_highlights_the_place_and_follows_indikator(

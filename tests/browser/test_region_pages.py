@@ -1,6 +1,7 @@
 """The region pages in Chromium: axe-core finds nothing serious, no sideways scrolling, map links.
 
-/regionen, a Kreis Steckbrief and a comparison at 1280 and 360 px (screenshots in
+/regionen, Kreis and Gemeinde Steckbriefe (with neighbours and small multiples) and a
+comparison at 1280 and 360 px (screenshots in
 ``test-artefacts/``), and at 320 px (WCAG 1.4.10 reflow); the map's areas are links a keyboard
 reaches.
 """
@@ -21,6 +22,8 @@ PAGES = {
     "regionen-gemeinden": "/regionen?ebene=gemeinde",
     "steckbrief-kreis": "/regionen/05513",
     "steckbrief-regierungsbezirk": "/regionen/055",
+    "steckbrief-nachbarn": "/regionen/05315",
+    "steckbrief-gemeinde": "/regionen/05315000",
     "vergleich": "/regionen/vergleich?keys=05513,05562,05913",
     "region-404": "/regionen/99999",
 }
@@ -75,3 +78,15 @@ def test_map_areas_are_links_the_keyboard_reaches(desktop: Tab) -> None:
         desktop.page.keyboard.press("Enter")
     assert desktop.page.url == target
     assert desktop.page.locator("h1").count() == 1
+
+
+def test_steckbrief_compares_with_its_neighbours_by_link(desktop: Tab) -> None:
+    desktop.open("/regionen/05315")
+    neighbours = desktop.page.locator("#nachbarn-bereich li a")
+    assert neighbours.count() == 6  # Köln's Kreise neighbours (tests/test_region_neighbours.py)
+    assert desktop.page.locator(".trend__svg").count() > 0  # small multiples drawn
+    with desktop.page.expect_navigation():
+        desktop.page.get_by_role("link", name="Köln, Stadt mit Nachbarn vergleichen").click()
+    assert "/regionen/vergleich?keys=05315," in desktop.page.url
+    columns = desktop.page.locator("thead a")
+    assert columns.count() == 7
