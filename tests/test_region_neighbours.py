@@ -131,10 +131,14 @@ def test_steckbrief_place_markup_has_the_bounding_box_of_the_boundary(
     assert place["containedInPlace"]["identifier"]["value"] == "053"
 
 
-def test_a_level_without_boundaries_has_no_neighbours(geo: TestClient[Litestar]) -> None:
-    body = get_json(geo, "/api/v1/regions/055")
+@pytest.mark.parametrize("key", ["055", "05313"])  # a Regierungsbezirk; Aachen, ended 2009
+def test_a_place_without_boundary_has_no_neighbours(geo: TestClient[Litestar], key: str) -> None:
+    body = get_json(geo, f"/api/v1/regions/{key}")
     assert body["neighbours"] == []
     assert body["links"]["compare_neighbours"] is None
+    page = geo.get(f"/regionen/{key}")
+    assert page.status_code == 200
+    assert 'id="nachbarn"' not in page.text
 
 
 def test_without_geography_the_region_answers_without_neighbours(

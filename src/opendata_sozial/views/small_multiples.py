@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from opendata_sozial.views.chart_scale import svg_path
+
 WIDTH: Final = 200
 HEIGHT: Final = 72
 PAD_X: Final = 8
@@ -59,18 +61,6 @@ def _y(value: float, low: float, high: float) -> float:
     return round(HEIGHT - PAD_BOTTOM - share * (HEIGHT - PAD_TOP - PAD_BOTTOM), 2)
 
 
-def _path(dots: Sequence[Dot | None]) -> str:
-    parts: list[str] = []
-    pen_down = False
-    for dot in dots:
-        if dot is None:
-            pen_down = False
-            continue
-        parts.append(f"{'L' if pen_down else 'M'}{dot.x} {dot.y}")
-        pen_down = True
-    return "".join(parts)
-
-
 def trend(chart_id: str, title: str, steps: Sequence[Step]) -> Trend | None:
     """The chart of ``steps`` (time order), or ``None`` with fewer than two values."""
     values = [s.value for s in steps if s.value is not None]
@@ -89,7 +79,7 @@ def trend(chart_id: str, title: str, steps: Sequence[Step]) -> Trend | None:
         id=chart_id,
         title=title,
         description="; ".join(f"{s.period}: {s.text}" for s in steps),
-        path=_path(placed),
+        path=svg_path([None if d is None else (d.x, d.y) for d in placed]),
         dots=[d for d in placed if d is not None],
         first=steps[0].period,
         last=steps[-1].period,

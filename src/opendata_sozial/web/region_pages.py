@@ -252,7 +252,7 @@ def _box(places: Places, release: ReleaseInfo, key: str) -> BoundingBox | None:
     """The place's bounding box, if its level has published boundaries."""
     try:
         _, feature = places.maps.region_feature(release, key)
-    except OpendataError:  # no geography, or none for this level
+    except (OpendataError, KeyError):  # no geography, none for this level or this unit
         return None
     return bounding_box(feature["geometry"])
 

@@ -225,8 +225,7 @@ class RegionController(Controller):
         """The profile's figures as CSV (the same numbers as the JSON profile)."""
         chosen = _csv_profile(profile)
         rows = profile_rows(places.regions.profile(places.info(), key))
-        body = table_csv(PROFILE_COLUMNS, rows, chosen)
-        return _file(body, CSV, _csv_name(f"profil-{key}", chosen))
+        return _csv_file(PROFILE_COLUMNS, rows, chosen, f"profil-{key}")
 
     @get(
         "/{key:str}/profile.xlsx",
@@ -257,8 +256,7 @@ class RegionController(Controller):
         """The comparison's figures, one row per indicator and place."""
         chosen = _csv_profile(profile)
         comparison = places.regions.compare(places.info(), keys.split(","))
-        body = table_csv(COMPARE_COLUMNS, compare_rows(comparison), chosen)
-        return _file(body, CSV, _csv_name("vergleich", chosen))
+        return _csv_file(COMPARE_COLUMNS, compare_rows(comparison), chosen, "vergleich")
 
     @get(
         "/compare.xlsx",
@@ -286,8 +284,12 @@ def _csv_profile(profile: str | None) -> str:
     return chosen
 
 
-def _csv_name(stem: str, profile: str) -> str:
-    return f"{stem}-excel.csv" if profile == "excel-de" else f"{stem}.csv"
+def _csv_file(
+    columns: Sequence[str], rows: list[list[Any]], profile: str, stem: str
+) -> Response[bytes]:
+    """``rows`` as a CSV attachment (``stem-excel.csv`` in the ``excel-de`` profile)."""
+    name = f"{stem}-excel.csv" if profile == "excel-de" else f"{stem}.csv"
+    return _file(table_csv(columns, rows, profile), CSV, name)
 
 
 def _file(body: bytes, media_type: str, filename: str) -> Response[bytes]:
