@@ -5,7 +5,6 @@ with exactly the decimals it is stored with; nothing is computed here but ranks'
 geometry (``views.spine_chart``, ``views.choropleth``) and links (``Urls``).
 """
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -25,6 +24,7 @@ from opendata_sozial.services.regions import (
     IndicatorProfile,
     Point,
     RegionProfile,
+    indicator_id,
 )
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import ATTRIBUTION, Choropleth, MapShapes, choropleth
@@ -198,14 +198,6 @@ class ComparePageView:
     ort: str = ""
     api_url: str | None = None
     can_add: bool = True
-
-
-def indicator_id(indicator: Indicator) -> str:
-    """A short stable id of an indicator for ``?indikator=``: dataset plus a digest."""
-    table = indicator.table
-    identity = repr((table.resource, tuple(indicator.dimensions), indicator.unit))
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:10]
-    return f"{table.dataset}.{digest}"
 
 
 def figure_text(point: Point | None, unit: str | None = None) -> str:

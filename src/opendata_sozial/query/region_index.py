@@ -1,0 +1,46 @@
+"""SQL of the index builder: which indicators a level holds, and one indicator's rows.
+
+Both statements read one published data table (``db/data_tables.py``) with bound parameters and
+restrict it to the places of one level (an indexed lookup on the region column).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, select
+
+
+def level_indicators_select(
+    table: Table, key_field: str, keys: Sequence[str], groups: Sequence[str]
+) -> Select[Any]:
+    """Per combination of ``groups`` (dimensions, unit, period): how many rows the places have."""
+    columns = [table.c[name] for name in groups]
+    return (
+        select(*columns, func.count()).where(table.c[key_field].in_(list(keys))).group_by(*columns)
+    )
+
+
+def _equal(table: Table, name: str, value: Any) -> ColumnElement[bool]:  # noqa: ANN401  # a cell
+    column = table.c[name]
+    condition: ColumnElement[bool] = column.is_(None) if value is None else column == value
+    return condition
+
+
+def indicator_rows_select(  # the table, its columns and what to read
+    table: Table,
+    columns: Sequence[str],
+    key_field: str,
+    keys: Sequence[str],
+    fixed: Sequence[tuple[str, Any]],
+    periods: tuple[str, Sequence[Any]] | None,
+) -> Select[Any]:
+    """The rows of the places ``keys`` whose fields ``fixed`` have the given values.
+
+    ``fixed`` pins the dimensions and the unit (``None``: the field is empty); ``periods`` is
+    ``(period field, values)`` or ``None`` for a table without a period.
+    """
+    conditions: list[ColumnElement[bool]] = [table.c[key_field].in_(list(keys))]
+    conditions += [_equal(table, name, value) for name, value in fixed]
+    if periods is not None:
+        conditions.append(table.c[periods[0]].in_(list(periods[1])))
+    return select(*(table.c[name] for name in columns)).where(*conditions)
