@@ -129,7 +129,8 @@ def score_places(
             kept.append(region)
     if len(kept) < MIN_PLACES:
         raise _invalid(
-            f"Nur {len(kept)} Orte haben Werte für alle gewählten Indikatoren; für einen Index "
+            f"Parameter 'indikator' und 'ebene': nur {len(kept)} Orte haben Werte für alle "
+            "gewählten Indikatoren; für einen Index "
             f"sind mindestens {MIN_PLACES} nötig. Andere Indikatoren oder Zeiträume wählen."
         )
     now = _scores(inputs, figures, [r.key for r in kept], method, comparison=False)

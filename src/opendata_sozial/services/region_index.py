@@ -47,7 +47,7 @@ DEFAULT_DIRECTION: Final = "hoch-schlecht"
 DEFAULT_METHOD: Final = "z"
 LABEL: Final = "berechnet aus den veröffentlichten Zahlen, keine amtliche Kennzahl"
 LIST_HINT: Final = "/api/v1/regions/index/indicators?ebene="
-_SPLIT: Final = re.compile(r",(?=[a-z0-9][a-z0-9-]*\.[0-9a-f]{10}(?::|$))")
+_SPLIT: Final = re.compile(r",(?=[a-z0-9][a-z0-9-]*\.[0-9a-f]{10}(?:[:,]|$))")
 
 
 @dataclass(frozen=True, slots=True)
