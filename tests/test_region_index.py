@@ -421,7 +421,8 @@ def test_more_than_eight_inputs_and_bad_levels_of_the_list_are_400(
         for i in get_json(api, "/api/v1/regions/index/indicators", ebene="kreis")["indicators"]
     ]
     detail = _problem(api, f"/api/v1/regions/index?ebene=kreis&indikator={','.join(ids[:9])}")
-    assert "9 Indikatoren" in detail and "2 bis 8" in detail
+    assert "9 Indikatoren" in detail
+    assert "2 bis 8" in detail
     assert "'ebene'" in _problem(api, "/api/v1/regions/index/indicators?ebene=stadtteil")
     assert "'ebene' fehlt" in _problem(api, "/api/v1/regions/index/indicators")
 
