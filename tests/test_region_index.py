@@ -116,6 +116,19 @@ def three(api: TestClient[Litestar]) -> list[tuple[dict[str, Any], str, float]]:
     ]
 
 
+@pytest.fixture
+def body(api: TestClient[Litestar], three: list[tuple[dict[str, Any], str, float]]) -> Any:  # JSON
+    """The index of ``three`` (z-scores, latest periods)."""
+    return get_json(api, f"/api/v1/regions/index?{_query(three)}")
+
+
+def _fetch(api: TestClient[Litestar], link: str, media: str) -> Any:  # httpx Response
+    response = api.get(link.removeprefix(BASE))
+    assert response.status_code == 200, (link, response.text[:300])
+    assert response.headers["content-type"].startswith(media)
+    return response
+
+
 # Numbers
 
 
@@ -245,13 +258,8 @@ def test_no_typology_without_a_second_period(
 # CSV and page give the API's numbers
 
 
-def test_csv_has_the_api_numbers(
-    api: TestClient[Litestar], three: list[tuple[dict[str, Any], str, float]]
-) -> None:
-    body = get_json(api, f"/api/v1/regions/index?{_query(three)}")
-    response = api.get(body["links"]["csv"].removeprefix(BASE))
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+def test_csv_has_the_api_numbers(api: TestClient[Litestar], body: Any) -> None:
+    response = _fetch(api, body["links"]["csv"], "text/csv")
     assert "index-kreis.csv" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert {r["hinweis"] for r in rows} == {LABEL}
@@ -305,12 +313,9 @@ def _shown(value: float) -> str:
 
 
 def test_page_shows_the_api_numbers_and_links_each_steckbrief(
-    api: TestClient[Litestar], three: list[tuple[dict[str, Any], str, float]]
+    api: TestClient[Litestar], body: Any
 ) -> None:
-    body = get_json(api, f"/api/v1/regions/index?{_query(three)}")
-    response = api.get(body["links"]["page"].removeprefix(BASE))
-    assert response.status_code == 200
-    html = response.text
+    html = _fetch(api, body["links"]["page"], "text/html").text
     assert LABEL in html
     page = _Ranking()
     page.feed(html)

@@ -1,7 +1,6 @@
 """SQL of the index builder: which indicators a level holds, and one indicator's rows.
 
-Both statements read one published data table (``db/data_tables.py``) with bound parameters and
-restrict it to the places of one level (an indexed lookup on the region column).
+Both statements read one published data table (``db/data_tables.py``) with bound parameters.
 """
 
 from collections.abc import Sequence
@@ -26,21 +25,19 @@ def _equal(table: Table, name: str, value: Any) -> ColumnElement[bool]:  # noqa:
     return condition
 
 
-def indicator_rows_select(  # the table, its columns and what to read
+def indicator_rows_select(
     table: Table,
     columns: Sequence[str],
-    key_field: str,
-    keys: Sequence[str],
     fixed: Sequence[tuple[str, Any]],
     periods: tuple[str, Sequence[Any]] | None,
 ) -> Select[Any]:
-    """The rows of the places ``keys`` whose fields ``fixed`` have the given values.
+    """The rows whose fields ``fixed`` have the given values, in the given periods.
 
-    ``fixed`` pins the dimensions and the unit (``None``: the field is empty); ``periods`` is
-    ``(period field, values)`` or ``None`` for a table without a period.
+    ``fixed`` pins the dimensions (``None``: the field is empty); ``periods`` is
+    ``(period field, values)`` or ``None`` for a table without a period. The caller keeps the
+    rows of its places: a few hundred rows per period, read through the table's key index.
     """
-    conditions: list[ColumnElement[bool]] = [table.c[key_field].in_(list(keys))]
-    conditions += [_equal(table, name, value) for name, value in fixed]
+    conditions = [_equal(table, name, value) for name, value in fixed]
     if periods is not None:
         conditions.append(table.c[periods[0]].in_(list(periods[1])))
     return select(*(table.c[name] for name in columns)).where(*conditions)

@@ -18,6 +18,7 @@ words is in ``docs/api.md`` (section „Index“) and on ``/regionen/index``.
   change is above 0, else „gesunken“ (0 counts as „gesunken oder gleich“).
 """
 
+import bisect
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -92,7 +93,8 @@ def combine(columns: Sequence[Sequence[float]], weights: Sequence[float]) -> lis
 
 def ranks(indices: Sequence[float]) -> list[int]:
     """Rank 1 for the highest index; equal indices share the best rank."""
-    return [1 + sum(1 for other in indices if other > own) for own in indices]
+    ordered = sorted(indices)
+    return [1 + len(ordered) - bisect.bisect_right(ordered, own) for own in indices]
 
 
 def types(

@@ -28,11 +28,13 @@ class Available:
 
     indicator: Indicator
     periods: tuple[tuple[Any, int], ...]
+    id: str = ""
+    """The indicator's id (``services.regions.indicator_id``, as in the profile API)."""
 
-    @property
-    def id(self) -> str:
-        """The indicator's id (as in the profile API)."""
-        return indicator_id(self.indicator)
+    def __post_init__(self) -> None:
+        """Fill in the id once (it is read for every place of an index)."""
+        if not self.id:
+            object.__setattr__(self, "id", indicator_id(self.indicator))
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,6 +156,7 @@ class RegionIndexService:
         self._catalog = catalog
         self._regions = regions
         self._available: dict[tuple[int, str], list[Available]] = {}
+        self._ids: dict[tuple[int, str], dict[str, Available]] = {}
 
     def levels(self, release: ReleaseInfo) -> list[str]:
         """The levels of the region directory, top down."""
@@ -179,6 +180,13 @@ class RegionIndexService:
             kept = {k: v for k, v in self._available.items() if k[0] == release.id}
             self._available = {**kept, (release.id, level): found}
         return self._available[(release.id, level)]
+
+    def _by_id(self, release: ReleaseInfo, level: str) -> dict[str, Available]:
+        """The indicators of ``level`` by id (kept with them)."""
+        found = self.available(release, level)
+        if (release.id, level) not in self._ids:
+            self._ids = {(release.id, level): {a.id: a for a in found}}
+        return self._ids[(release.id, level)]
 
     def _table(
         self, release: ReleaseInfo, table: RegionTable, keys: Sequence[str]
@@ -210,7 +218,7 @@ class RegionIndexService:
         self, release: ReleaseInfo, level: str, spec: InputSpec
     ) -> tuple[Available, Any, Any]:
         """The indicator of ``spec`` at ``level``, its status period and comparison period."""
-        by_id = {a.id: a for a in self.available(release, level)}
+        by_id = self._by_id(release, level)
         if spec.id not in by_id:
             raise _invalid(
                 f"Parameter 'indikator': {spec.id!r} gibt es auf der Ebene {level!r} nicht; "
@@ -281,19 +289,23 @@ class RegionIndexService:
         """Region key -> period -> figure of one indicator at its status and comparison period."""
         table = found.indicator.table
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-        fixed = list(found.indicator.dimensions)
-        if table.unit_field is not None:
-            fixed.append((table.unit_field, found.indicator.unit))
         wanted = [p for p in periods if p is not None]
-        columns = [table.key_field, *(c for c in (table.period,) if c), table.value]
-        columns += [table.status] if table.status else []
+        columns = [table.key_field, *(c for c in (table.unit_field, table.period) if c)]
+        columns += [table.value, *(c for c in (table.status,) if c)]
         span = (table.period, wanted) if table.period is not None else None
-        statement = indicator_rows_select(sql, columns, table.key_field, keys, fixed, span)
+        fixed = list(found.indicator.dimensions)
+        statement = indicator_rows_select(sql, columns, fixed, span)
         with self._engine.connect() as conn:
             rows = conn.execute(statement).all()
+        places = set(keys)
         figures: dict[str, dict[Any, Point]] = {}
         for row in rows:
+            if str(row[0]) not in places:
+                continue
             rest = list(row[1:])
+            unit = rest.pop(0) if table.unit_field is not None else found.indicator.unit
+            if unit != found.indicator.unit:  # compared here: a unit index would mislead SQLite
+                continue
             period = rest.pop(0) if table.period is not None else None
             value = rest.pop(0)
             status = rest.pop(0) if table.status is not None else None
