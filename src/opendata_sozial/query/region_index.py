@@ -10,13 +10,16 @@ from sqlalchemy import ColumnElement, Select, Table, func, select
 
 
 def level_indicators_select(
-    table: Table, key_field: str, keys: Sequence[str], groups: Sequence[str]
+    table: Table, key_field: str, keys: Sequence[str] | None, groups: Sequence[str]
 ) -> Select[Any]:
-    """Per combination of ``groups`` (dimensions, unit, period): how many rows the places have."""
+    """Per combination of ``groups`` (dimensions, unit, period): how many rows the places have.
+
+    ``keys`` ``None``: every row (the caller knows that the table holds only those places; a
+    long ``IN`` list would slow the scan of a large table down).
+    """
     columns = [table.c[name] for name in groups]
-    return (
-        select(*columns, func.count()).where(table.c[key_field].in_(list(keys))).group_by(*columns)
-    )
+    statement = select(*columns, func.count()).group_by(*columns)
+    return statement if keys is None else statement.where(table.c[key_field].in_(list(keys)))
 
 
 def _equal(table: Table, name: str, value: Any) -> ColumnElement[bool]:  # noqa: ANN401  # a cell

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.query.region_index import indicator_rows_select, level_indicators_select
+from opendata_sozial.query.regions import place_keys_select
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.index_method import DIRECTIONS, METHODS, TYPES
 from opendata_sozial.services.index_scores import (
@@ -157,6 +158,7 @@ class RegionIndexService:
         self._regions = regions
         self._available: dict[tuple[int, str], list[Available]] = {}
         self._ids: dict[tuple[int, str], dict[str, Available]] = {}
+        self._held: dict[tuple[int, str, str], set[str]] = {}
 
     def levels(self, release: ReleaseInfo) -> list[str]:
         """The levels of the region directory, top down."""
@@ -188,14 +190,33 @@ class RegionIndexService:
             self._ids = {(release.id, level): {a.id: a for a in found}}
         return self._ids[(release.id, level)]
 
+    def _held_keys(self, release: ReleaseInfo, table: RegionTable) -> set[str]:
+        """The places a table has rows for (read once per release)."""
+        key = (release.id, table.dataset, table.resource)
+        if key not in self._held:
+            sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
+            with self._engine.connect() as conn:
+                found = {
+                    str(k) for k in conn.execute(place_keys_select(sql, table.key_field)).scalars()
+                }
+            kept = {k: v for k, v in self._held.items() if k[0] == release.id}
+            self._held = {**kept, key: found}
+        return self._held[key]
+
     def _table(
         self, release: ReleaseInfo, table: RegionTable, keys: Sequence[str]
     ) -> list[Available]:
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
         extra = [c for c in (table.unit_field, table.period) if c is not None]
         groups = [*table.dimensions, *extra]
+        held = self._held_keys(release, table)
+        wanted = set(keys)
+        if not held & wanted:
+            return []
+        within = None if held <= wanted else keys  # a table of this level only: no IN list
         with self._engine.connect() as conn:
-            rows = conn.execute(level_indicators_select(sql, table.key_field, keys, groups)).all()
+            statement = level_indicators_select(sql, table.key_field, within, groups)
+            rows = conn.execute(statement).all()
         width = len(table.dimensions)
         found: dict[tuple[Any, ...], dict[Any, int]] = {}
         for row in rows:
