@@ -123,6 +123,7 @@ def main() -> None:
     try:
         results["publish"] = bench.publish_all()
         results["sqlite"] = bench.serve_and_measure("sqlite")
+        results["region_index"] = bench.region_index()
         results["postgres"] = bench.serve_and_measure("postgres")
         results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
         relevance = search_relevance.measure()

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 import load
 import procs
-from make_scale_package import FIELDS, NAME
+from make_scale_package import FIELDS, GEMEINDEN, NAME
 
 PORTS = {"ours": 8101, "datasette": 8102, "nginx": 8103, "ours_two": 8104}
 TABLE = "daten"
@@ -357,6 +357,55 @@ class Bench:
             "release_after": after,
         }
 
+    # Issue 13: the index for all 396 Gemeinden (self-contained: own database, port and client)
+
+    def region_index(self) -> dict[str, Any]:
+        """Server time of ``/api/v1/regions/index`` over the 396 Gemeinden, on SQLite.
+
+        The scale package and ``nrw-regionen`` (the region directory the index reads) are
+        published into a database of their own; three indicators of the scale table (two
+        periods each, so the typology is computed too) are combined. Each request is sent
+        with ``Cache-Control: no-cache`` (computed, never from the response cache), one at a
+        time on loopback, so its wall time is the server's time plus the loopback round trip.
+        """
+        database = self.work / "ods-regions.sqlite"
+        for path in self.work.glob("ods-regions.sqlite*"):
+            path.unlink()
+        url = f"sqlite:///{database}"
+        regions = self.root / "datapackages" / "nrw-regionen"
+        procs.timed(
+            [str(self.ours), "publish", str(regions), str(self.package)],
+            env={"ODS_DATABASE_URL": url},
+            timeout=900,
+            log=self.logs / "publish-regions.log",
+        )
+        port = INDEX_PORT
+        argv = [str(self.ours), "serve", "--port", str(port)]
+        # Reading which indicators the level holds scans the 1.2 M rows once (several seconds on
+        # a busy machine): a longer statement limit, so the measured requests follow it.
+        env = {**self._ours_env(url, port), "ODS_QUERY_TIMEOUT_SECONDS": "120"}
+        listing = "/api/v1/regions/index/indicators?ebene=gemeinde"
+        with procs.running("ours-index", argv, port=port, env=env, logs=self.logs) as server:
+            first = procs.wait_for_200(server, listing, timeout=300)  # which indicators there are
+            path = _index_path(_get_json(server.url(listing))["indicators"])
+            body = _get_json(server.url(path))
+            if len(body["places"]) + len(body["excluded"]) != GEMEINDEN:
+                raise RuntimeError(f"index over {len(body['places'])} places: {path}")
+            for _ in range(INDEX_WARMUP):
+                _timed_get(server.url(path))
+            times = sorted(_timed_get(server.url(path)) for _ in range(INDEX_REQUESTS))
+        return {
+            "path": path,
+            "requests": len(times),
+            "places": len(body["places"]),
+            "excluded": len(body["excluded"]),
+            "typology": body["typology"]["available"],
+            "indicator_list_first_s": round(first, 3),
+            "p50_ms": round(1000 * times[len(times) // 2], 2),
+            "p90_ms": round(1000 * times[int(len(times) * 0.9)], 2),
+            "max_ms": round(1000 * times[-1], 2),
+        }
+
 
 def _median(runs: list[load.Download]) -> dict[str, Any]:
     return sorted((run.as_dict() for run in runs), key=lambda d: d["seconds"])[len(runs) // 2]
@@ -372,6 +421,42 @@ def _url_of(database: str) -> str:
 def _release(server: procs.Server) -> int:
     with urllib.request.urlopen(server.url("/health/ready"), timeout=10) as response:  # noqa: S310
         return int(json.load(response)["release"])
+
+
+INDEX_PORT = 8105
+INDEX_WARMUP = 5
+INDEX_REQUESTS = 200
+INDEX_INPUTS = (
+    ("Armutsgefährdungsquote", "hoch-schlecht", 2),
+    ("SGB II-Quote", "hoch-schlecht", 1),
+    ("Erwerbstätigenquote", "hoch-gut", 1),
+)
+"""The index of the scenario: (indicator of the scale table, direction, weight), group Insgesamt."""
+
+
+def _get_json(url: str) -> Any:  # noqa: ANN401  # JSON
+    request = urllib.request.Request(url, headers={"Cache-Control": "no-cache"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # loopback
+        return json.load(response)
+
+
+def _timed_get(url: str) -> float:
+    started = time.perf_counter()
+    _get_json(url)
+    return time.perf_counter() - started
+
+
+def _index_path(listed: list[dict[str, Any]]) -> str:
+    """The index URL of ``INDEX_INPUTS`` (ids as the indicator list names them)."""
+    ids = {
+        i["dimensions"].get("indikator"): i["id"]
+        for i in listed
+        if i["dimensions"].get("bevoelkerungsgruppe") == "Insgesamt"
+    }
+    inputs = [f"{ids[name]}:{direction}:{weight}" for name, direction, weight in INDEX_INPUTS]
+    return "/api/v1/regions/index?" + urlencode(
+        [("ebene", "gemeinde")] + [("indikator", i) for i in inputs]
+    )
 
 
 NGINX_CONF = """

@@ -139,6 +139,14 @@ class Urls:
         """Map data (``suffix`` ``""``: GeoJSON with values, ``.json``: values by key)."""
         return f"{self.base}{API_PREFIX}/regions/map{suffix}?{urlencode(list(query))}"
 
+    def region_index(self, suffix: str, query: Sequence[tuple[str, str]]) -> str:
+        """An index of several indicators (``suffix`` ``""``: JSON, ``.csv``: the same as CSV)."""
+        return f"{self.base}{API_PREFIX}/regions/index{suffix}?{urlencode(list(query))}"
+
+    def region_index_indicators(self, level: str) -> str:
+        """The indicators a level holds, with their ids for the index builder."""
+        return f"{self.base}{API_PREFIX}/regions/index/indicators?{urlencode({'ebene': level})}"
+
     def current_dataset(self, name: str) -> str:
         """A dataset's API URL in the current release, whatever the pin (CKAN, DCAT)."""
         return self.unpinned().dataset(name)
@@ -168,6 +176,11 @@ class Urls:
         pairs = {"keys": ",".join(keys), **query} if keys else dict(query)
         extra = f"?{urlencode(pairs, safe=',')}" if pairs else ""
         return f"{self.base}/regionen/vergleich{extra}"
+
+    def region_index_page(self, query: Sequence[tuple[str, str]]) -> str:
+        """The index builder page (``query``: the index API's parameters)."""
+        extra = f"?{urlencode(list(query))}" if query else ""
+        return f"{self.base}/regionen/index{extra}"
 
     def diff(self, name: str, old: int, new: int) -> str:
         """What changed in a dataset between two releases (names its releases: never pinned)."""

@@ -20,6 +20,7 @@ from opendata_sozial.services.regions import (
     RegionDetail,
     RegionPage,
     RegionProfile,
+    indicator_id,
 )
 from opendata_sozial.urls import Urls
 
@@ -133,10 +134,13 @@ def _stats(stats: PeerStats | None) -> dict[str, Any] | None:
     }
 
 
-def indicator_rows_url(indicator: Indicator, key: str, urls: Urls) -> str:
-    """The rows API URL that returns exactly this indicator's rows for the place ``key``."""
+def indicator_rows_url(indicator: Indicator, key: str | None, urls: Urls) -> str:
+    """The rows API URL that returns exactly this indicator's rows for the place ``key``.
+
+    ``key`` ``None``: the indicator's rows of every place.
+    """
     table = indicator.table
-    filters = [(table.key_field, key)]
+    filters = [(table.key_field, key)] if key is not None else []
     for name, value in indicator.dimensions:
         filters.append(
             (name, _filter_value(value)) if value is not None else (f"{name}__isnull", "true")
@@ -154,6 +158,7 @@ def indicator_rows_url(indicator: Indicator, key: str, urls: Urls) -> str:
 def _indicator(indicator: Indicator, key: str, urls: Urls) -> dict[str, Any]:
     table = indicator.table
     return {
+        "id": indicator_id(indicator),
         "dataset": table.dataset,
         "title": table.title,
         "resource": table.resource,

@@ -6,6 +6,7 @@ release), the figures from the published tables that declare a region column
 stored: a value that is missing stays ``None`` and keeps its status symbol; nothing is filled in.
 """
 
+import hashlib
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -155,6 +156,14 @@ class Comparison:
 
 Series = dict[tuple[Any, ...], dict[str, list[Point]]]
 """Indicator identity -> region key -> figures in time order."""
+
+
+def indicator_id(indicator: Indicator) -> str:
+    """A short stable id of an indicator (``?indikator=``, the index builder): dataset.digest."""
+    table = indicator.table
+    identity = repr((table.resource, tuple(indicator.dimensions), indicator.unit))
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:10]
+    return f"{table.dataset}.{digest}"
 
 
 def period_key(period: Any) -> tuple[int, Any]:  # noqa: ANN401  # year, date or text

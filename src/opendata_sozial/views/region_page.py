@@ -5,7 +5,6 @@ with exactly the decimals it is stored with; nothing is computed here but ranks'
 geometry (``views.spine_chart``, ``views.choropleth``) and links (``Urls``).
 """
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -27,6 +26,7 @@ from opendata_sozial.services.regions import (
     IndicatorProfile,
     Point,
     RegionProfile,
+    indicator_id,
 )
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import ATTRIBUTION, Choropleth, MapShapes, choropleth
@@ -211,14 +211,6 @@ class ComparePageView:
     can_add: bool = True
     downloads: list[tuple[str, str]] = field(default_factory=list)
     """(label, URL) of the comparison's files, when there is a comparison."""
-
-
-def indicator_id(indicator: Indicator) -> str:
-    """A short stable id of an indicator for ``?indikator=``: dataset plus a digest."""
-    table = indicator.table
-    identity = repr((table.resource, tuple(indicator.dimensions), indicator.unit))
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:10]
-    return f"{table.dataset}.{digest}"
 
 
 def figure_text(point: Point | None, unit: str | None = None) -> str:

@@ -15,6 +15,7 @@ from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.timeouts import apply_time_limits
 from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.region_index import RegionIndexService
 from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.region_neighbours import RegionNeighbours
 from opendata_sozial.services.regions import RegionService
@@ -35,6 +36,7 @@ from opendata_sozial.web.meta import MetaController
 from opendata_sozial.web.pages import PagesPlugin
 from opendata_sozial.web.problem_docs import ProblemDocsPlugin
 from opendata_sozial.web.problems import api_error
+from opendata_sozial.web.region_index import RegionIndexController, RegionIndexPageController
 from opendata_sozial.web.region_maps import RegionMapController
 from opendata_sozial.web.region_pages import RegionPagesPlugin
 from opendata_sozial.web.regions import RegionController
@@ -100,6 +102,11 @@ def create_app(
     def provide_neighbours() -> RegionNeighbours:
         return neighbours
 
+    indices = RegionIndexService(engine, catalog, regions)
+
+    def provide_indices() -> RegionIndexService:
+        return indices
+
     downloads = Downloads(
         Path(settings.cache_dir) / "spool",
         concurrency=settings.export_concurrency,
@@ -118,6 +125,8 @@ def create_app(
             CkanController,
             ReleaseController,
             RegionMapController,
+            RegionIndexController,
+            RegionIndexPageController,
             RegionController,
             MetaController,
             live,
@@ -130,6 +139,7 @@ def create_app(
             "regions": Provide(provide_regions, sync_to_thread=False),
             "maps": Provide(provide_maps, sync_to_thread=False),
             "neighbours": Provide(provide_neighbours, sync_to_thread=False),
+            "indices": Provide(provide_indices, sync_to_thread=False),
             "downloads": Provide(provide_downloads, sync_to_thread=False),
             "urls": Provide(provide_urls, sync_to_thread=False),
             "release": Provide(provide_release, sync_to_thread=False),
