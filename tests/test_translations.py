@@ -9,6 +9,8 @@ import pytest
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.ingest.package import find_packages
 from opendata_sozial.ingest.validate import validate_paths
+from opendata_sozial.model.dataset import Dataset
+from opendata_sozial.model.parse import parse_dataset
 from tests.broken_packages import copy_valid, edit_descriptor
 from tests.conftest import DATAPACKAGES, ROOT
 
@@ -130,3 +132,65 @@ def test_validate_lists_the_valid_names_in_the_hint(tmp_path: Path, catalog: Cat
 def test_validate_accepts_a_partial_translation(tmp_path: Path, catalog: CatalogInfo) -> None:
     english = {"title": "Poverty", "resources": {RESOURCE: {"fields": {"jahr": {"title": "Year"}}}}}
     assert _issues(tmp_path, catalog, english) == []
+
+
+# Typed model -------------------------------------------------------------------------------
+
+
+def _parsed(name: str) -> Dataset:
+    path = DATAPACKAGES / name / "datapackage.json"
+    return parse_dataset(json.loads(path.read_text("utf-8")))
+
+
+def test_translated_dataset_has_the_english_texts_and_the_same_facts() -> None:
+    german = _parsed("armutsrisikoschwellen")
+    english = german.translated("en")
+    assert english.title.startswith("At-risk-of-poverty thresholds in NRW")
+    assert "Microcensus" in english.description
+    assert "household type" in english.keywords
+    [resource] = english.resources
+    assert resource.field("wert") is not None
+    assert [f.label for f in resource.fields][:4] == [
+        "Method",
+        "Household type",
+        "Year",
+        "At-risk-of-poverty threshold",
+    ]
+    assert english.footnotes[2].text == "aged under 14"
+    assert english.breaks[0].description.startswith("From 2011 the Microcensus")
+    # everything but the texts is the German dataset's
+    assert (english.name, english.period, english.licences) == (
+        german.name,
+        german.period,
+        german.licences,
+    )
+    assert [f.categories for f in resource.fields] == [
+        f.categories for f in german.resources[0].fields
+    ]
+    assert german.translated("de") is german
+    assert german.translation("fr") is None
+
+
+def test_untranslated_texts_stay_german() -> None:
+    german = _parsed("nrw-regionen")
+    descriptor = {
+        "name": "probe",
+        "title": "Probe",
+        "description": "Beschreibung",
+        "resources": [
+            {
+                "name": "r",
+                "path": "r.csv",
+                "title": "Tabelle",
+                "schema": {"fields": [{"name": "a", "type": "string", "title": "A-Spalte"}]},
+            }
+        ],
+        "x_translations": {"en": {"title": "Probe (English)"}},
+    }
+    english = parse_dataset(descriptor).translated("en")
+    assert (english.title, english.description) == ("Probe (English)", "Beschreibung")
+    assert english.resources[0].title == "Tabelle"
+    assert english.resources[0].fields[0].title == "A-Spalte"
+    regions = german.translated("en").resource("namensvarianten")
+    assert regions is not None
+    assert regions.title == "Spellings of regions in the report tables"
