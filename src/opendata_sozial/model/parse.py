@@ -8,6 +8,8 @@ of every output is here:
   a missing optional value is ``None`` (version, created, homepage, attribution, licence title);
 - lists that are missing are empty tuples; ``x_temporal``/``x_spatial`` that are missing or
   empty are ``None``;
+- a package without ``x_translations`` has no translations; a text a translation leaves out
+  is ``None`` in its ``Texts`` (``Dataset.translated`` then keeps the German one);
 - the publisher of a package without one is the catalog's publisher (``catalog.yaml``),
   see ``publisher``.
 """
@@ -29,6 +31,8 @@ from opendata_sozial.model.dataset import (
     Resource,
     Source,
     Spatial,
+    Texts,
+    Translation,
 )
 
 Descriptor = Mapping[str, Any]
@@ -91,6 +95,7 @@ def parse_dataset(descriptor: Descriptor) -> Dataset:
         ),
         foreign_keys=foreign_keys,
         resources=tuple(_resource(r, foreign_keys) for r in _objects(d.get("resources"))),
+        translations=_translations(d.get("x_translations")),
     )
 
 
@@ -198,4 +203,40 @@ def publisher(dataset: Dataset, catalog: CatalogInfo) -> Contributor:
         return found[0]
     return Contributor(
         title=catalog.publisher.name, path=str(catalog.publisher.uri), roles=("publisher",)
+    )
+
+
+def _mapping(value: object) -> Descriptor:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _texts(value: object) -> Texts:
+    d = _mapping(value)
+    return Texts(
+        title=_optional(d.get("title")) or None, description=_optional(d.get("description")) or None
+    )
+
+
+def _translations(value: object) -> tuple[Translation, ...]:
+    """``x_translations``: language -> texts (docs/packages.md); validated before publishing."""
+    return tuple(
+        _translation(str(language), _mapping(entry)) for language, entry in _mapping(value).items()
+    )
+
+
+def _translation(language: str, d: Descriptor) -> Translation:
+    keywords = d.get("keywords")
+    resources = _mapping(d.get("resources"))
+    return Translation(
+        language=language,
+        package=_texts(d),
+        keywords=_strings(keywords) if isinstance(keywords, list) else None,
+        footnotes={str(k): str(v) for k, v in _mapping(d.get("footnotes")).items()},
+        breaks={str(k): str(v) for k, v in _mapping(d.get("breaks")).items()},
+        resources={str(name): _texts(r) for name, r in resources.items()},
+        fields={
+            (str(name), str(column)): _texts(f)
+            for name, r in resources.items()
+            for column, f in _mapping(_mapping(r).get("fields")).items()
+        },
     )

@@ -267,13 +267,17 @@ def _parse_filter(key: str, raws: Sequence[str], fields: Mapping[str, FieldSpec]
     name, _, op_name = key.partition("__")
     if name not in fields:
         raise InvalidParameter(
-            f"Unbekanntes Feld {shown(name)} in Parameter {shown(key)}; Felder: {', '.join(fields)}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
+            f"Unbekanntes Feld {shown(name)} in Parameter {shown(key)}; Felder: {', '.join(fields)}; reservierte Parameter: {', '.join(sorted(RESERVED))}",
+            english=f"Unknown field {shown(name)} in parameter {shown(key)}; fields: "
+            f"{', '.join(fields)}; reserved parameters: {', '.join(sorted(RESERVED))}",
         )
     try:
         op = Op(op_name or "exact")
     except ValueError:
         raise InvalidParameter(
-            f"Unbekannter Operator {shown(op_name)} in {shown(key)}; gültig: {', '.join(o.value for o in Op)}"
+            f"Unbekannter Operator {shown(op_name)} in {shown(key)}; gültig: {', '.join(o.value for o in Op)}",
+            english=f"Unknown operator {shown(op_name)} in {shown(key)}; valid: "
+            f"{', '.join(o.value for o in Op)}",
         ) from None
     spec = fields[name]
     if op in TEXT_OPS and spec.type not in TEXT_TYPES:
@@ -304,7 +308,9 @@ def _parse_sort(raws: Sequence[str], fields: Mapping[str, FieldSpec]) -> tuple[S
             name = part.removeprefix("-")
             if name not in fields:
                 raise InvalidParameter(
-                    f"_sort: unbekanntes Feld {shown(name)}; Felder: {', '.join(fields)} (mit '-' absteigend)"
+                    f"_sort: unbekanntes Feld {shown(name)}; Felder: {', '.join(fields)} (mit '-' absteigend)",
+                    english=f"_sort: unknown field {shown(name)}; fields: {', '.join(fields)} "
+                    "('-' in front for descending)",
                 )
             keys.append(SortKey(field=name, is_descending=part.startswith("-")))
     return tuple(keys)
@@ -316,7 +322,10 @@ def _parse_select(raws: Sequence[str], fields: Mapping[str, FieldSpec]) -> tuple
     names = tuple(dict.fromkeys(n.strip() for raw in raws for n in raw.split(",") if n.strip()))
     unknown = [n for n in names if n not in fields]
     if unknown or not names:
-        raise InvalidParameter(f"_select: unbekannte Felder {unknown}; Felder: {', '.join(fields)}")
+        raise InvalidParameter(
+            f"_select: unbekannte Felder {unknown}; Felder: {', '.join(fields)}",
+            english=f"_select: unknown fields {unknown}; fields: {', '.join(fields)}",
+        )
     return names
 
 
@@ -326,7 +335,9 @@ def _parse_size(raws: Sequence[str], max_size: int) -> int | None:
     raw = raws[-1]
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) <= max_size):
         raise InvalidParameter(
-            f"_size: {shown(raw)} ist ungültig; ganze Zahl von 1 bis {max_size} (Ziffern 0-9)"
+            f"_size: {shown(raw)} ist ungültig; ganze Zahl von 1 bis {max_size} (Ziffern 0-9)",
+            english=f"_size: {shown(raw)} is invalid; a whole number from 1 to {max_size} "
+            "(digits 0-9)",
         )
     return int(raw)
 
@@ -340,13 +351,18 @@ def parse_row_query(
     for key, raws in params.items():
         if key.startswith("_") and key not in RESERVED:
             raise InvalidParameter(
-                f"Unbekannter Parameter {shown(key)}; reservierte Parameter: {', '.join(sorted(RESERVED))}"
+                f"Unbekannter Parameter {shown(key)}; reservierte Parameter: {', '.join(sorted(RESERVED))}",
+                english=f"Unknown parameter {shown(key)}; reserved parameters: "
+                f"{', '.join(sorted(RESERVED))}",
             )
         if key not in RESERVED:
             filters.extend(_parse_filter(key, raws, by_name))
     shape = (params.get("_shape") or ["objects"])[-1]
     if shape not in {"objects", "arrays"}:
-        raise InvalidParameter(f"_shape: {shown(shape)} ist ungültig; 'objects' oder 'arrays'")
+        raise InvalidParameter(
+            f"_shape: {shown(shape)} ist ungültig; 'objects' oder 'arrays'",
+            english=f"_shape: {shown(shape)} is invalid; 'objects' or 'arrays'",
+        )
     cursors = params.get("_cursor") or [""]
     return RowQuery(
         filters=tuple(filters),

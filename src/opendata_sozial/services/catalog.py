@@ -143,8 +143,10 @@ class CatalogService:
                     .scalars()
                     .all()
                 )
+                listed = ", ".join(map(str, numbers))
                 raise ReleaseNotFound(
-                    f"Release {number} gibt es nicht; vorhanden: {', '.join(map(str, numbers)) or 'keine'}"
+                    f"Release {number} gibt es nicht; vorhanden: {listed or 'keine'}",
+                    english=f"There is no release {number}; available: {listed or 'none'}",
                 )
         info = _release_from_row(row)
         self._pinned[number] = info
@@ -163,7 +165,8 @@ class CatalogService:
             row = conn.execute(query).first()
         if row is None:
             raise NotPublished(
-                "Es ist noch kein Release veröffentlicht; `opendata-sozial publish datapackages` ausführen."
+                "Es ist noch kein Release veröffentlicht; `opendata-sozial publish datapackages` ausführen.",
+                english="No release has been published yet; run `opendata-sozial publish datapackages`.",
             )
         info = _release_from_row(row)
         self._release = (checked_at, info)
@@ -226,7 +229,10 @@ class CatalogService:
             row = conn.execute(query).first()
         if row is None:
             names = ", ".join(r.name for r in self.list_datasets(release))
-            raise DatasetNotFound(f"Datensatz {name!r} gibt es nicht; vorhanden: {names}")
+            raise DatasetNotFound(
+                f"Datensatz {name!r} gibt es nicht; vorhanden: {names}",
+                english=f"There is no dataset {name!r}; available: {names}",
+            )
         record = DatasetRecord(
             name=row[0],
             title=row[1],
@@ -250,7 +256,8 @@ class CatalogService:
             )
         valid = ", ".join(r.name for r in dataset.model.resources)
         raise ResourceNotFound(
-            f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
+            f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}",
+            english=f"There is no resource {resource!r} in {name!r}; available: {valid}",
         )
 
     def file_chunks(self, file_hash: str) -> Iterator[bytes]:
@@ -278,7 +285,8 @@ class CatalogService:
         if row is None:
             valid = ", ".join(r.name for r in dataset.model.resources)
             raise ResourceNotFound(
-                f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}"
+                f"Ressource {resource!r} gibt es in {name!r} nicht; vorhanden: {valid}",
+                english=f"There is no resource {resource!r} in {name!r}; available: {valid}",
             )
         record = ResourceRecord(
             dataset=dataset,

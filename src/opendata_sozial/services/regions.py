@@ -244,7 +244,9 @@ class RegionService:
         if key not in directory.regions:
             raise RegionNotFound(
                 f"Region {key!r} gibt es im Regionalverzeichnis (nrw-regionen) nicht; "
-                f"Regionen nach Name oder Schlüssel suchen: {SEARCH_HINT}{key}"
+                f"Regionen nach Name oder Schlüssel suchen: {SEARCH_HINT}{key}",
+                english=f"There is no region {key!r} in the region directory (nrw-regionen); "
+                f"search regions by name or key: {SEARCH_HINT}{key}",
             )
         return directory.regions[key]
 

@@ -1,6 +1,6 @@
 """JSON API under /api/v1: catalog, descriptors and original files."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from anyio import to_thread
@@ -71,13 +71,21 @@ def _resource_links(urls: Urls, name: str, resource: Resource) -> dict[str, Any]
     }
 
 
-def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
+def _dataset_detail(record: DatasetRecord, urls: Urls, language: str = "de") -> dict[str, Any]:
     """Metadata plus every link a client needs, and the status symbol legend.
 
     ``links.dcat`` is ``null`` in a release-pinned answer: the DCAT records describe the
-    current release only.
+    current release only. In another ``language``, ``title``, ``description`` and ``keywords``
+    are the package's translation where it has one (the rest of the descriptor stays as is).
     """
     descriptor = served_descriptor(record, urls)
+    if language != "de":
+        translated = record.model.translated(language)
+        descriptor.update(
+            title=translated.title,
+            description=translated.description,
+            keywords=list(translated.keywords),
+        )
     return {
         "release": record.release,
         "modified": record.modified,
@@ -191,11 +199,19 @@ class DatasetController(Controller):
         urls: NamedDependency[Urls],
         release: NamedDependency[RequestRelease],
         name: NameParam,
+        lang: Annotated[
+            Literal["de", "en"],
+            QueryParameter(
+                description="Sprache von title, description und keywords: de (Standard) oder "
+                "en (die englischen Texte des Pakets, x_translations)."
+            ),
+        ] = "de",
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
         record = catalog.get_dataset(release.info(), name)
         headers = urls.link_header(urls.alternate(record.name))
-        return Response(_dataset_detail(record, urls), headers=headers)
+        headers["Content-Language"] = lang
+        return Response(_dataset_detail(record, urls, lang), headers=headers)
 
     @get(
         "/{name:str}/datapackage.json",
@@ -238,7 +254,8 @@ class DatasetController(Controller):
         record = await to_thread.run_sync(catalog.original_file, held, name, _resource_of(filename))
         if record.file_name != filename:
             raise ResourceNotFound(
-                f"{filename!r}: die Originaldatei dieser Ressource heißt {record.file_name!r}"
+                f"{filename!r}: die Originaldatei dieser Ressource heißt {record.file_name!r}",
+                english=f"{filename!r}: the original file of this resource is {record.file_name!r}",
             )
         rendered = await downloads.render(
             ("original", record.hash),

@@ -173,7 +173,9 @@ class Downloads:
             raise ExportsBusy(
                 f"Alle {int(self._slots.total_tokens)} Plätze für Downloads waren "
                 f"{self._queue_seconds:g} s lang belegt; bitte in einigen Sekunden erneut "
-                "versuchen."
+                "versuchen.",
+                english=f"All {int(self._slots.total_tokens)} download slots were taken for "
+                f"{self._queue_seconds:g} s; please try again in a few seconds.",
             )
         try:
             return await to_thread.run_sync(work, self.folder)

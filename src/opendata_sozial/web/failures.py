@@ -1,4 +1,4 @@
-"""One map from an exception to what the client is told: status, problem code, German title.
+"""One map from an exception to what the client is told: status, problem code, title, detail.
 
 Both error renderings use it: RFC 9457 problem+json (``web/problems.py``) and the site's HTML
 error page (``web/page_errors.py``), so a page and the API never disagree about a failure (a
@@ -9,6 +9,9 @@ pool timeout is a ``503`` in both). :func:`failure_of` decides:
   (``not-published``, ``query-timeout``, ``database-unavailable``) or is a bug;
 - Litestar's own 4xx (routing, validation) are looked up in :data:`HTTP_FAILURES`;
 - anything else is ``500 internal-error``, logged once with its traceback.
+
+Title and detail come in German and English side by side (``Failure.text``); the detail of one
+of our errors is English only where its raise site gave one (``english=``).
 """
 
 import json
@@ -29,14 +32,15 @@ from opendata_sozial.errors import OpendataError, QueryTimeout
 logger = logging.getLogger(__name__)
 
 HTTP_FAILURES: Final = {
-    400: ("invalid-parameter", "Ungültiger Parameter"),
-    404: ("not-found", "Nicht gefunden"),
-    405: ("method-not-allowed", "Methode nicht erlaubt"),
+    400: ("invalid-parameter", "Ungültiger Parameter", "Invalid parameter"),
+    404: ("not-found", "Nicht gefunden", "Not found"),
+    405: ("method-not-allowed", "Methode nicht erlaubt", "Method not allowed"),
 }
-"""Litestar's own errors by status -> (problem code, title)."""
-OTHER_HTTP_FAILURE: Final = ("bad-request", "Ungültige Anfrage")
-INTERNAL: Final = (500, "internal-error", "Interner Fehler")
+"""Litestar's own errors by status -> (problem code, German title, English title)."""
+OTHER_HTTP_FAILURE: Final = ("bad-request", "Ungültige Anfrage", "Bad request")
+INTERNAL: Final = (500, "internal-error", "Interner Fehler", "Internal error")
 INTERNAL_DETAIL: Final = "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert."
+INTERNAL_DETAIL_EN: Final = "An unexpected error occurred; it has been logged."
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,21 @@ class Failure:
     title: str
     detail: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    title_en: str = ""
+    detail_en: str | None = None
+    """The detail in English; ``None`` where only the German one exists."""
+
+    def text(self, language: str) -> tuple[str, str, str]:
+        """(title, detail, Content-Language) in ``language`` (``de`` or ``en``).
+
+        An English answer whose detail has no translation keeps the German detail and says
+        so: ``Content-Language: en, de``.
+        """
+        if language != "en":
+            return self.title, self.detail, "de"
+        if self.detail_en is None:
+            return self.title_en, self.detail, "en, de"
+        return self.title_en, self.detail_en, "en"
 
 
 def failure_of(request: Request[Any, Any, Any], exc: Exception) -> Failure:
@@ -59,18 +78,23 @@ def failure_of(request: Request[Any, Any, Any], exc: Exception) -> Failure:
         _log_database(request, translated, exc)
         exc = translated
     if isinstance(exc, OpendataError):
-        return Failure(exc.status, exc.code, exc.title, str(exc), exc.response_headers())
+        headers = exc.response_headers()
+        return Failure(
+            exc.status, exc.code, exc.title, str(exc), headers, exc.title_en, exc.english
+        )
     if isinstance(exc, HTTPException):
-        code, title = HTTP_FAILURES.get(exc.status_code, OTHER_HTTP_FAILURE)
+        code, title, title_en = HTTP_FAILURES.get(exc.status_code, OTHER_HTTP_FAILURE)
         detail = http_error_detail(request, exc)
-        return Failure(exc.status_code, code, title, detail, dict(exc.headers or {}))
+        detail_en = http_error_detail(request, exc, "en")
+        headers = dict(exc.headers or {})
+        return Failure(exc.status_code, code, title, detail, headers, title_en, detail_en)
     return _internal(request, exc)
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Failure:
     logger.error("request.failed", exc_info=exc, extra={"path": request.url.path})
-    status, code, title = INTERNAL
-    return Failure(status, code, title, INTERNAL_DETAIL)
+    status, code, title, title_en = INTERNAL
+    return Failure(status, code, title, INTERNAL_DETAIL, {}, title_en, INTERNAL_DETAIL_EN)
 
 
 def _log_database(
@@ -97,8 +121,51 @@ def exception_handlers(
 # Details of Litestar's own 4xx
 
 _MISSING = re.compile(r"^Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
-SOURCES = {"query": "Parameter", "path": "Pfadteil", "header": "Kopfzeile", "cookie": "Cookie"}
-TYPES = {int: "ganze Zahl", float: "Zahl", bool: "true oder false", str: "Text"}
+
+
+LANGUAGE_SIDE: Final = {"de": 0, "en": 1}
+"""Which side of each (German, English) pair below a language reads."""
+SOURCES: Final = {
+    "query": ("Parameter", "Parameter"),
+    "path": ("Pfadteil", "Path segment"),
+    "header": ("Kopfzeile", "Header"),
+    "cookie": ("Cookie", "Cookie"),
+}
+TYPES: Final = {
+    int: ("ganze Zahl", "whole number"),
+    float: ("Zahl", "number"),
+    bool: ("true oder false", "true or false"),
+    str: ("Text", "text"),
+}
+BOUNDS: Final = {
+    "ge": ("ab", "from"),
+    "gt": ("größer als", "greater than"),
+    "le": ("bis", "to"),
+    "lt": ("kleiner als", "less than"),
+}
+PHRASES: Final = {
+    "from_to": ("von {low} {high}", "from {low} {high}"),
+    "missing": ("{where} '{wire}' fehlt", "{where} '{wire}' is missing"),
+    "invalid": ("{where} '{wire}': {shown} ist ungültig", "{where} '{wire}': {shown} is invalid"),
+    "the_value": ("der Wert", "the value"),
+    "valid": ("; gültig: {valid}", "; valid: {valid}"),
+    "bad_request": ("Die Anfrage ist ungültig.", "The request is invalid."),
+    "nothing_at": (
+        "Unter {path} gibt es nichts. Die API beginnt unter /api/v1/datasets, ihre "
+        "Beschreibung steht unter /schema, der Katalog unter /.",
+        "There is nothing at {path}. The API starts at /api/v1/datasets, its description is "
+        "at /schema, the catalog at /.",
+    ),
+    "not_allowed": (
+        "{method} ist für {path} nicht erlaubt; erlaubt: {allowed}.",
+        "{method} is not allowed for {path}; allowed: {allowed}.",
+    ),
+}
+"""The words of Litestar's 4xx details, German and English side by side."""
+
+
+def _word(table: Mapping[Any, tuple[str, str]], key: object, side: int) -> str:
+    return table[key][side]
 
 
 def _fields(request: Request[Any, Any, Any]) -> Mapping[str, FieldDefinition]:
@@ -114,34 +181,44 @@ def _wire_name(name: str, field: FieldDefinition | None) -> str:
     return str(next((alias for alias in aliases if alias), name))
 
 
-def _valid(field: FieldDefinition | None) -> str:
-    """What would be valid: the type, its bounds and the parameter's description."""
+def _valid(field: FieldDefinition | None, side: int) -> str:
+    """What would be valid: the type, its bounds and (German only) the parameter's description.
+
+    The descriptions of the OpenAPI document are German, so an English detail leaves them out.
+    """
     if field is None:
         return ""
     inner = next((t for t in (field.type_, *field.inner_types) if t in TYPES), None)
     kwarg = field.kwarg_definition
-    bounds = {"ge": "ab", "gt": "größer als", "le": "bis", "lt": "kleiner als"}
     limits = [
-        f"{word} {value}"
-        for attribute, word in bounds.items()
+        f"{words[side]} {value}"
+        for attribute, words in BOUNDS.items()
         if (value := getattr(kwarg, attribute, None)) is not None
     ]
-    if len(limits) == 2 and limits[0].startswith("ab "):
-        limits = [f"von {limits[0].removeprefix('ab ')} {limits[1]}"]
-    kind = " ".join([TYPES[inner] if inner is not None else "", *limits]).strip()
+    low_word = f"{_word(BOUNDS, 'ge', side)} "
+    if len(limits) == 2 and limits[0].startswith(low_word):
+        from_to = _word(PHRASES, "from_to", side)
+        limits = [from_to.format(low=limits[0].removeprefix(low_word), high=limits[1])]
+    kind = " ".join([_word(TYPES, inner, side) if inner is not None else "", *limits]).strip()
     description = str(getattr(kwarg, "description", None) or "").strip().rstrip(".")
-    return " – ".join(part for part in (kind, description) if part)
+    parts = (kind, description if side == LANGUAGE_SIDE["de"] else "")
+    return " – ".join(part for part in parts if part)
 
 
-def validation_detail(request: Request[Any, Any, Any], exc: ValidationException) -> str:
-    """Name every bad parameter, what was sent and what would be valid, in German."""
+def validation_detail(
+    request: Request[Any, Any, Any], exc: ValidationException, language: str = "de"
+) -> str:
+    """Name every bad parameter, what was sent and what would be valid."""
+    side = LANGUAGE_SIDE[language]
+    phrase = {key: pair[side] for key, pair in PHRASES.items()}
     fields = _fields(request)
     if missing := _MISSING.match(str(exc.detail)):
         wire = missing["name"]
         field = next((f for n, f in fields.items() if _wire_name(n, f) == wire), fields.get(wire))
-        valid = _valid(field)
-        where = SOURCES.get(missing["source"], "Parameter")
-        return f"{where} '{wire}' fehlt" + (f"; gültig: {valid}." if valid else ".")
+        valid = _valid(field, side)
+        where = SOURCES.get(missing["source"], SOURCES["query"])[side]
+        text = phrase["missing"].format(where=where, wire=wire)
+        return text + (phrase["valid"].format(valid=valid) + "." if valid else ".")
     sentences = []
     for error in exc.extra if isinstance(exc.extra, list) else []:
         key = str(error.get("key", "")) if isinstance(error, dict) else ""
@@ -152,30 +229,30 @@ def validation_detail(request: Request[Any, Any, Any], exc: ValidationException)
         if source == "path":
             sent = [str(request.path_params.get(key, ""))]
         shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in sent)
-        valid = _valid(field)
-        where = SOURCES.get(source, "Parameter")
+        valid = _valid(field, side)
+        where = SOURCES.get(source, SOURCES["query"])[side]
         sentences.append(
-            f"{where} '{wire}': {shown or 'der Wert'} ist ungültig"
-            + (f"; gültig: {valid}" if valid else "")
+            phrase["invalid"].format(where=where, wire=wire, shown=shown or phrase["the_value"])
+            + (phrase["valid"].format(valid=valid) if valid else "")
         )
-    return "; ".join(sentences) + "." if sentences else "Die Anfrage ist ungültig."
+    return "; ".join(sentences) + "." if sentences else phrase["bad_request"]
 
 
-def _routing_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+def _routing_detail(request: Request[Any, Any, Any], exc: HTTPException, side: int) -> str:
     path = request.url.path
     if exc.status_code == 404:
-        return (
-            f"Unter {path} gibt es nichts. Die API beginnt unter /api/v1/datasets, ihre "
-            "Beschreibung steht unter /schema, der Katalog unter /."
-        )
+        return _word(PHRASES, "nothing_at", side).format(path=path)
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or "GET"
-        return f"{request.method} ist für {path} nicht erlaubt; erlaubt: {allowed}."
-    return "Die Anfrage ist ungültig."
+        text = _word(PHRASES, "not_allowed", side)
+        return text.format(method=request.method, path=path, allowed=allowed)
+    return _word(PHRASES, "bad_request", side)
 
 
-def http_error_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
-    """The German detail of one of Litestar's own 4xx: which parameter, what would be valid."""
+def http_error_detail(
+    request: Request[Any, Any, Any], exc: HTTPException, language: str = "de"
+) -> str:
+    """The detail of one of Litestar's own 4xx: which parameter, what would be valid."""
     if isinstance(exc, ValidationException):
-        return validation_detail(request, exc)
-    return _routing_detail(request, exc)
+        return validation_detail(request, exc, language)
+    return _routing_detail(request, exc, LANGUAGE_SIDE[language])

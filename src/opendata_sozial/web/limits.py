@@ -232,6 +232,8 @@ class LimitsMiddleware(ASGIMiddleware):
                 raise RateLimited(
                     f"Mehr als {self._limiter.quota} Anfragen in {self._limiter.window} s; "
                     f"in {retry} s wieder möglich.",
+                    english=f"More than {self._limiter.quota} requests in "
+                    f"{self._limiter.window} s; possible again in {retry} s.",
                     headers={**headers, "Retry-After": retry},
                 )
             send = _adding_headers(send, headers)
@@ -244,20 +246,27 @@ class LimitsMiddleware(ASGIMiddleware):
         if count > self._max_header_count:
             raise HeadersTooLarge(
                 f"Die Anfrage hat {count} Kopfzeilen, höchstens {self._max_header_count} sind "
-                "erlaubt; überflüssige Kopfzeilen (etwa Cookies) weglassen."
+                "erlaubt; überflüssige Kopfzeilen (etwa Cookies) weglassen.",
+                english=f"The request has {count} header fields, at most "
+                f"{self._max_header_count} are allowed; leave out needless ones (such as cookies).",
             )
         if size > self._max_header_bytes:
             raise HeadersTooLarge(
                 f"Die Kopfzeilen der Anfrage haben zusammen {size} Byte, höchstens "
                 f"{self._max_header_bytes} sind erlaubt; überflüssige Kopfzeilen (etwa Cookies) "
-                "weglassen oder kürzen."
+                "weglassen oder kürzen.",
+                english=f"The request header fields have {size} bytes together, at most "
+                f"{self._max_header_bytes} are allowed; leave out or shorten needless ones "
+                "(such as cookies).",
             )
 
     def _check_target(self, scope: Scope) -> None:
         if (length := target_length(scope)) > self._max_url:
             raise UriTooLong(
                 f"Die Adresse hat {length} Byte, höchstens {self._max_url} sind erlaubt; "
-                "weniger oder kürzere Parameter verwenden."
+                "weniger oder kürzere Parameter verwenden.",
+                english=f"The address has {length} bytes, at most {self._max_url} are allowed; "
+                "use fewer or shorter parameters.",
             )
         if has_nul(scope):
             raise InvalidParameter(

@@ -1,4 +1,7 @@
-"""RFC 9457 problem details for every expected error, in German.
+"""RFC 9457 problem details for every expected error, in German or English.
+
+The language follows ``Accept-Language`` (``web/language.py``; German by default); every
+problem says which in ``Content-Language`` and carries ``Vary: Accept-Language``.
 
 The CKAN Action API (``/api/3``, ``/api/action``) answers its own routing errors in CKAN's error
 envelope instead, and a browser that asks for a page outside the API (``Accept: text/html``)
@@ -13,6 +16,7 @@ from litestar.exceptions import HTTPException
 
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.failures import Failure, failure_of
+from opendata_sozial.web.language import negotiate_language
 from opendata_sozial.web.links import urls_of
 from opendata_sozial.web.page_errors import error_page
 
@@ -38,19 +42,16 @@ def problem_document(
 
 def _problem(request: Request[Any, Any, Any], failure: Failure) -> Response[dict[str, object]]:
     urls = urls_of(request)
+    language = negotiate_language(request.headers.get("accept-language"))
+    title, detail, content_language = failure.text(language)
     body = problem_document(
-        urls,
-        failure.status,
-        failure.code,
-        failure.title,
-        failure.detail,
-        urls.public_path(request.url.path),
+        urls, failure.status, failure.code, title, detail, urls.public_path(request.url.path)
     )
     extra = {"Retry-After": "5"} if failure.status == 503 else {}
     extra.update(failure.headers)
-    return Response(
-        body, status_code=failure.status, media_type=PROBLEM_JSON, headers=extra or None
-    )
+    vary = ", ".join(v for v in (extra.pop("Vary", ""), "Accept-Language") if v)
+    extra.update({"Content-Language": content_language, "Vary": vary})
+    return Response(body, status_code=failure.status, media_type=PROBLEM_JSON, headers=extra)
 
 
 def wants_page(request: Request[Any, Any, Any]) -> bool:

@@ -344,6 +344,16 @@ def _created(record: DatasetRecord) -> str:
     return min(ckan_time(created.replace("Z", "+00:00")), modified) if created else modified
 
 
+def _translated(german: str, dataset: Dataset, key: str) -> dict[str, str]:
+    """ckanext-fluent's ``*_translated``: language -> text, German and every translation."""
+    texts = {"de": german}
+    for found in dataset.translations:
+        text = found.package.title if key == "title" else found.package.description
+        if text:
+            texts[found.language] = text
+    return texts
+
+
 def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
     """The CKAN 2.10 ``package_show`` dict of one dataset."""
     dataset = record.model
@@ -361,6 +371,8 @@ def _package_dict(record: DatasetRecord, context: _Context) -> dict[str, Any]:
         "name": record.name,
         "title": record.title,
         "notes": dataset.description,
+        "title_translated": _translated(record.title, dataset, "title"),
+        "notes_translated": _translated(dataset.description, dataset, "description"),
         "url": web_url(dataset.homepage) or "",
         "version": dataset.version,
         "state": "active",

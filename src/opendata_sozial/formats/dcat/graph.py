@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
@@ -103,8 +103,17 @@ def date_time_literal(value: str | datetime) -> Literal:
     return Literal(rfc3339(value), datatype=XSD.dateTime)
 
 
-def _text(value: str) -> Literal:
-    return Literal(value, lang=LANG)
+def _text(value: str, language: str = LANG) -> Literal:
+    return Literal(value, lang=language)
+
+
+def _add_translated(
+    graph: Graph, node: URIRef, predicate: URIRef, texts: Iterable[tuple[str, str | None]]
+) -> None:
+    """One ``predicate`` literal per (language, text) that has a text."""
+    for language, text in texts:
+        if text:
+            graph.add((node, predicate, _text(text, language)))
 
 
 # Catalog
@@ -137,6 +146,9 @@ def _add_catalog(graph: Graph, node: URIRef, catalog: CatalogInfo, modified: dat
     graph.add((node, RDF.type, DCAT.Catalog))
     graph.add((node, DCTERMS.title, _text(catalog.title)))
     graph.add((node, DCTERMS.description, _text(catalog.description.strip())))
+    for language, texts in catalog.translations.items():
+        graph.add((node, DCTERMS.title, _text(texts.title, language)))
+        graph.add((node, DCTERMS.description, _text(texts.description.strip(), language)))
     _add_catalog_publisher(graph, node, catalog)
     _add_typed(graph, node, FOAF.homepage, URIRef(str(catalog.homepage)), FOAF.Document)
     _add_typed(graph, node, DCTERMS.language, LANGUAGE[catalog.language], DCTERMS.LinguisticSystem)
@@ -220,6 +232,12 @@ def _add_dataset(
     graph.add((node, DCTERMS.description, _text(dataset.description)))
     for keyword in dataset.keywords:
         graph.add((node, DCAT.keyword, _text(keyword)))
+    for found in dataset.translations:
+        _add_translated(graph, node, DCTERMS.title, [(found.language, found.package.title)])
+        texts = [(found.language, found.package.description)]
+        _add_translated(graph, node, DCTERMS.description, texts)
+        keywords = [(found.language, keyword) for keyword in found.keywords or ()]
+        _add_translated(graph, node, DCAT.keyword, keywords)
     for theme in dataset.themes:
         graph.add((node, DCAT.theme, DATA_THEME[theme]))
     _add_dates(graph, node, dataset, entry.modified)
@@ -383,6 +401,8 @@ def _add_distributions(
         graph.add((dataset, DCAT.distribution, node))
         graph.add((node, RDF.type, DCAT.Distribution))
         graph.add((node, DCTERMS.title, _text(f"{title} – {download.title}")))
+        for language, translated in _translated_titles(model, resource):
+            graph.add((node, DCTERMS.title, _text(f"{translated} – {download.title_en}", language)))
         url = URIRef(download_url(urls, entry.name, resource.name, download))
         graph.add((node, DCAT.accessURL, url))  # K39: the same URL for a direct download
         graph.add((node, DCAT.downloadURL, url))
@@ -395,6 +415,20 @@ def _add_distributions(
             _add_typed(graph, node, DCTERMS.conformsTo, schema, DCTERMS.Standard)
         if download.is_original:
             graph.add((node, DCTERMS.description, _text(original_description(resource))))
+            for language, _ in _translated_titles(model, resource):
+                english = original_description(resource, language)
+                graph.add((node, DCTERMS.description, _text(english, language)))
+
+
+def _translated_titles(dataset: Dataset, resource: Resource) -> list[tuple[str, str]]:
+    """(language, title) of a resource's distributions in each language the package has."""
+    titles = []
+    for found in dataset.translations:
+        texts = found.resources.get(resource.name)
+        title = (texts.title if texts else None) or found.package.title
+        if title:
+            titles.append((found.language, title))
+    return titles
 
 
 def _add_file_type(graph: Graph, node: URIRef, download: DownloadFormat) -> None:
@@ -417,16 +451,23 @@ def _licence(dataset: Dataset, catalog: CatalogInfo) -> URIRef:
     return URIRef(next((LICENSES[n] for n in names if n in LICENSES), str(catalog.license)))
 
 
-def original_description(resource: Resource) -> str:
+_ORIGINAL: Final = {
+    LANG: ("Die Datei des Datenpakets, byte-identisch wie veröffentlicht", "Bytes"),
+    "en": ("The file of the data package, byte for byte as published", "bytes"),
+}
+
+
+def original_description(resource: Resource, language: str = LANG) -> str:
     """What the original file is, with its size and SHA-256 as text.
 
     ``dcat:byteSize`` and ``spdx:checksum`` cannot pass DCAT-AP.de 2.0 and 3.0 at once
     (``xsd:decimal`` against ``xsd:nonNegativeInteger``; the dcat-ap.de hash list against
     ``spdx:checksumAlgorithm_sha256``), so both stay in the description (docs/dcat.md).
     """
-    parts = ["Die Datei des Datenpakets, byte-identisch wie veröffentlicht"]
+    text, unit = _ORIGINAL[language]
+    parts = [text]
     if resource.bytes is not None:
-        parts.append(f"{resource.bytes} Bytes")
+        parts.append(f"{resource.bytes} {unit}")
     file_hash = resource.hash
     if file_hash.startswith("sha256:"):
         parts.append(f"SHA-256 {file_hash.removeprefix('sha256:')}")

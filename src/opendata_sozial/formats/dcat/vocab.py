@@ -61,27 +61,59 @@ class DownloadFormat:
     file_type: str
     media_type: str | None
     is_original: bool = False
+    title_en: str = ""
+    """The title in English (DCAT ``@en``)."""
 
 
 DOWNLOADS: Final = (
-    DownloadFormat("original", ".csv", "Originaldatei (CSV)", "CSV", "text/csv", is_original=True),
-    DownloadFormat("csv", "/rows.csv", "CSV (RFC 4180, UTF-8)", "CSV", "text/csv"),
+    DownloadFormat(
+        "original", ".csv", "Originaldatei (CSV)", "CSV", "text/csv", True, "Original file (CSV)"
+    ),
+    DownloadFormat(
+        "csv",
+        "/rows.csv",
+        "CSV (RFC 4180, UTF-8)",
+        "CSV",
+        "text/csv",
+        False,
+        "CSV (RFC 4180, UTF-8)",
+    ),
     DownloadFormat(
         "csv-excel-de",
         "/rows.csv?profile=excel-de",
         "CSV für deutsches Excel (Semikolon, Dezimalkomma)",
         "CSV",
         "text/csv",
+        False,
+        "CSV for German Excel (semicolon, decimal comma)",
     ),
-    DownloadFormat("json", "/rows.json", "JSON (Zeilen als Objekte)", "JSON", "application/json"),
+    DownloadFormat(
+        "json",
+        "/rows.json",
+        "JSON (Zeilen als Objekte)",
+        "JSON",
+        "application/json",
+        False,
+        "JSON (rows as objects)",
+    ),
     # NDJSON has neither an EU file type nor a registered IANA media type: JSON, no media type.
-    DownloadFormat("ndjson", "/rows.ndjson", "NDJSON (ein JSON-Objekt je Zeile)", "JSON", None),
+    DownloadFormat(
+        "ndjson",
+        "/rows.ndjson",
+        "NDJSON (ein JSON-Objekt je Zeile)",
+        "JSON",
+        None,
+        False,
+        "NDJSON (one JSON object per row)",
+    ),
     DownloadFormat(
         "xlsx",
         "/rows.xlsx",
         "Excel-Arbeitsmappe (XLSX) mit Metadaten",
         "XLSX",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        False,
+        "Excel workbook (XLSX) with metadata",
     ),
 )
 """Every download format of a table resource -> one ``dcat:Distribution`` each."""
@@ -92,9 +124,10 @@ def file_downloads(found: FileFormat | None) -> tuple[DownloadFormat, ...]:
     if found is None:
         return DOWNLOADS
     title = f"Originaldatei ({found.label})"
+    title_en = f"Original file ({found.label})"
     return (
         DownloadFormat(
-            "original", found.suffix, title, found.file_type, found.media_type, is_original=True
+            "original", found.suffix, title, found.file_type, found.media_type, True, title_en
         ),
     )
 
