@@ -24,11 +24,13 @@ from opendata_sozial.formats.formatting import (
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.media import file_format
 from opendata_sozial.model.dataset import REGION_PACKAGE, Dataset, Field, Spatial
+from opendata_sozial.query.filters import split_list
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
 from opendata_sozial.views.preview import (
+    CHOICE_OPS,
     FilterControl,
     PreviewRequest,
     PreviewTable,
@@ -352,9 +354,9 @@ def _preview(
         resource=resource,
         resources=resources if len(resources) > 1 else [],
         controls=controls,
-        hidden=[(k, v) for k, v in request.filters if k not in offered],
+        hidden=[(k, v) for k, v in request.filters if not _is_menu(k, offered)],
         active=[
-            f"{titles.get(k.split('__')[0], k)} = {v}"
+            f"{titles.get(k.split('__')[0], k)} = {_filter_text(k, v)}"
             for k, v in sorted(request.filters, key=lambda kv: order.get(kv[0].split("__")[0], 0))
         ],
         reset_url=PreviewRequest(resource=request.resource).url(path) if request.filters else None,
@@ -362,6 +364,17 @@ def _preview(
         exports=exports,
     )
     return preview, page
+
+
+def _is_menu(key: str, offered: set[str]) -> bool:
+    """Whether the filter ``key`` is one a filter menu shows (``field`` or ``field__in``)."""
+    name, _, op = key.partition("__")
+    return name in offered and op in CHOICE_OPS
+
+
+def _filter_text(key: str, value: str) -> str:
+    """``2019`` or ``2019 oder 2020`` (for ``__in``) in the line above the table."""
+    return " oder ".join(split_list(value, key)) if key.endswith("__in") else value
 
 
 def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -> list[Chart]:
