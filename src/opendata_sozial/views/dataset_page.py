@@ -378,10 +378,9 @@ def _filter_text(key: str, value: str) -> str:
 
 
 def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -> list[Chart]:
-    """The chart of the filtered rows, wide and narrow (or none without a numeric column)."""
+    """The chart of the filtered rows in the table's order, wide and narrow (none without numbers)."""
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
-    params.pop("_sort", None)
     page = rows.page(record.name, _resource_name(record.model, request), params)
     charts = [
         build_chart(
@@ -391,6 +390,7 @@ def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -
             breaks=record.model.breaks,
             total=page.total,
             width=width,
+            ordered=request.sort is not None,
         )
         for width in (WIDTH, NARROW_WIDTH)
     ]
