@@ -138,6 +138,8 @@ class Preview:
     reset_url: str | None
     table: PreviewTable
     exports: list[Link]
+    request: PreviewRequest
+    """The parsed page state (filters, sort, view, map), the default table left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +364,7 @@ def _preview(
         reset_url=PreviewRequest(resource=request.resource).url(path) if request.filters else None,
         table=preview_table(page, request, path),
         exports=exports,
+        request=request,
     )
     return preview, page
 

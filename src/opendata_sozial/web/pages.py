@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
@@ -27,8 +27,10 @@ from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import ReleaseRows, RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
+from opendata_sozial.views.dataset_map import MapSources, build_dataset_map
 from opendata_sozial.views.dataset_page import build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
+from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.release_page import (
     build_history,
     build_row_changes,
@@ -140,9 +142,10 @@ class PageController(Controller):
         releases: NamedDependency[ReleaseService],
         urls: NamedDependency[Urls],
         release: NamedDependency[RequestRelease],
+        map_sources: NamedDependency[MapSources],
         name: DatasetName,
     ) -> Template:
-        """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
+        """Facts, preview with filters, chart, map, downloads, snippets and citation of a dataset."""
         held = release.info()
         record = catalog.get_dataset(held, name)
         if not has_rows(record.model):  # files only (boundaries): no preview
@@ -157,8 +160,16 @@ class PageController(Controller):
             chapters=_chapters(request),
             catalog_title=_info(request).title,
         )
+        data_map = build_dataset_map(
+            sources=map_sources,
+            rows=rows.at(held),
+            urls=urls,
+            dataset=name,
+            request=view.preview.request,
+            resource=view.preview.resource,
+        )
         versions = dataset_versions(releases.history(), name, urls)
-        return render(request, "dataset.html.j2", view=view, versions=versions)
+        return render(request, "dataset.html.j2", view=view, versions=versions, data_map=data_map)
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
     def versions(
@@ -237,12 +248,18 @@ class LegalController(Controller):
         )
 
 
+def provide_map_sources(regions: RegionService, boundaries: BoundaryShapes) -> MapSources:
+    """The services a dataset page's map reads (``views/dataset_map.py``)."""
+    return MapSources(regions, boundaries)
+
+
 class PagesPlugin(InitPlugin):
     """Adds the pages, their templates and ``/static`` to the app being built."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register routes and the template engine."""
         app_config.template_config = template_config()
+        app_config.dependencies["map_sources"] = Provide(provide_map_sources, sync_to_thread=False)
         app_config.route_handlers.extend(
             [
                 PageController,
