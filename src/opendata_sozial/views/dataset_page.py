@@ -29,6 +29,7 @@ from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
+from opendata_sozial.views.cross_view import CrossView, ViewLinks, build_cross_view, view_links
 from opendata_sozial.views.preview import (
     CHOICE_OPS,
     FilterControl,
@@ -138,6 +139,8 @@ class Preview:
     reset_url: str | None
     table: PreviewTable
     exports: list[Link]
+    views: ViewLinks
+    cross: CrossView | None
     request: PreviewRequest
     """The parsed page state (filters, sort, view, map), the default table left out."""
 
@@ -351,12 +354,25 @@ def _preview(
         Link("Excel (XLSX)", f"{d.xlsx}?{export_query}"),
         Link("JSON", f"{d.json}?{export_query}"),
     ]
+    views = view_links(table, request, path)
+    if views.cross_url:
+        cross_csv = f"{urls.resource(name, resource)}/crosstab.csv"
+        exports += [
+            Link("Zeiträume als Spalten (CSV)", f"{cross_csv}?{views.cross_csv}"),
+            Link(
+                "Zeiträume als Spalten (CSV für Excel)",
+                f"{cross_csv}?{urlencode([('profile', 'excel-de'), *request.export_query()])}",
+            ),
+        ]
     resources = [Link(r, PreviewRequest(resource=r).url(path)) for r in _tables(record.model)]
     preview = Preview(
         resource=resource,
         resources=resources if len(resources) > 1 else [],
         controls=controls,
-        hidden=[(k, v) for k, v in request.filters if not _is_menu(k, offered)],
+        hidden=[
+            *((k, v) for k, v in request.filters if not _is_menu(k, offered)),
+            *request.state,
+        ],
         active=[
             f"{titles.get(k.split('__')[0], k)} = {_filter_text(k, v)}"
             for k, v in sorted(request.filters, key=lambda kv: order.get(kv[0].split("__")[0], 0))
@@ -364,6 +380,8 @@ def _preview(
         reset_url=PreviewRequest(resource=request.resource).url(path) if request.filters else None,
         table=preview_table(page, request, path),
         exports=exports,
+        views=views,
+        cross=build_cross_view(rows, name, table, request) if views.is_cross else None,
         request=request,
     )
     return preview, page
