@@ -248,7 +248,9 @@ class LegalController(Controller):
         )
 
 
-def provide_map_sources(regions: RegionService, boundaries: BoundaryShapes) -> MapSources:
+def provide_map_sources(
+    regions: NamedDependency[RegionService], boundaries: NamedDependency[BoundaryShapes]
+) -> MapSources:
     """The services a dataset page's map reads (``views/dataset_map.py``)."""
     return MapSources(regions, boundaries)
 
