@@ -85,23 +85,10 @@ def build_cross_view(
     params.pop("_cursor", None)
     page = rows.page(name, table.name, params)
     cross = cross_table(plan, page.columns, page.rows)
-    numbers = [v for _, cells in cross.rows for v in cells if isinstance(v, int | float)]
-    decimals = decimals_of(numbers)
     titles = {f.name: f.label for f in table.fields}
     value_type = _type(table, plan.value)
     body = [
-        [
-            *_label_cells(plan, table, labels),
-            *(
-                Cell(
-                    format_cell(v, decimals=decimals, field_type=value_type)
-                    if isinstance(v, int | float)
-                    else (v or "–"),
-                    value_type in NUMERIC_TYPES,
-                )
-                for v in cells
-            ),
-        ]
+        [*_label_cells(plan, table, labels), *_value_cells(cells, value_type)]
         for labels, cells in cross.rows
     ]
     note = ""
@@ -113,6 +100,20 @@ def build_cross_view(
     periods = [format_cell(p, field_type=_type(table, plan.period)) for p in cross.periods]
     headers = [*(titles[n] for n in plan.labels), *periods]
     return CrossView(headers, len(plan.labels), body, note)
+
+
+def _value_cells(cells: list[Any], value_type: str) -> list[Cell]:
+    """One row's cells with the row's own decimals (a count and a rate differ); ``–``: no row."""
+    decimals = decimals_of([v for v in cells if isinstance(v, int | float)])
+    return [
+        Cell(
+            format_cell(v, decimals=decimals, field_type=value_type)
+            if isinstance(v, int | float)
+            else (v or "–"),
+            value_type in NUMERIC_TYPES,
+        )
+        for v in cells
+    ]
 
 
 def _type(table: Resource, name: str) -> str:
