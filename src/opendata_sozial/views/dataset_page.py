@@ -81,6 +81,18 @@ class ResourceUrls:
     ndjson: str
     xlsx: str
 
+    def selected(self, query: Sequence[tuple[str, str]]) -> "ResourceUrls":
+        """The generated downloads limited to a selection (filters and sort); the rest as is."""
+        text = urlencode(list(query))
+        return replace(
+            self,
+            csv=f"{self.csv}?{text}",
+            csv_excel_de=f"{self.csv_excel_de}&{text}",
+            json=f"{self.json}?{text}",
+            ndjson=f"{self.ndjson}?{text}",
+            xlsx=f"{self.xlsx}?{text}",
+        )
+
     @classmethod
     def of(cls, urls: Urls, name: str, resource: str) -> "ResourceUrls":
         """The URLs of ``resource`` of dataset ``name`` for this request."""
@@ -441,7 +453,10 @@ def build_dataset_page(  # the page's inputs, all keyword-only
     preview, page = _preview(rows, record, request, urls)
     d = ResourceUrls.of(urls, record.name, preview.resource)
     resource = dataset.resource(preview.resource)
-    downloads = _downloads(d, resource.bytes if resource else None, page.resource.row_count)
+    size = resource.bytes if resource else None
+    whole = _downloads(d, size, page.resource.row_count)
+    query = preview.request.export_query()
+    downloads = _downloads(d.selected(query), size, page.total) if query else whole
     metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
     regions = _regions(rows, dataset.spatial)
     return DatasetPage(
@@ -467,7 +482,7 @@ def build_dataset_page(  # the page's inputs, all keyword-only
             example=_example_filter(preview),
         ),
         citations=page_citations(record, urls, accessed),
-        jsonld=page_jsonld(record, urls, regions, catalog_title, [*downloads, *metadata]),
+        jsonld=page_jsonld(record, urls, regions, catalog_title, [*whole, *metadata]),
         alternates=page_alternates(record, urls),
     )
 
