@@ -26,7 +26,7 @@ from opendata_sozial.services.regions import Indicator, Point, RegionService, pe
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
-from opendata_sozial.views.choropleth import MapShapes
+from opendata_sozial.views.choropleth import MapArea, MapShapes
 from opendata_sozial.views.preview import Option, PreviewRequest, param_value
 from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.region_page import TOTAL_UNITS, LinkedMap, linked_map, period_text
@@ -37,15 +37,6 @@ MAX_LISTED: Final = 12
 
 
 @dataclass(frozen=True, slots=True)
-class MapRow:
-    """One place of the map as a row of its data table: name, Steckbrief link, value."""
-
-    name: str
-    url: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class DatasetMap:
     """The map section of a dataset page."""
 
@@ -53,27 +44,11 @@ class DatasetMap:
     level: str
     indicators: list[Option]
     periods: list[Option]
-    rows: list[MapRow]
+    areas: list[MapArea]
+    """Every area in name order: the rows of the map's data table (links in ``map.links``)."""
     table_url: str
     api_url: str
     hidden: list[tuple[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class MapSources:
-    """Where a dataset map's figures and boundaries come from (one page dependency)."""
-
-    regions: RegionService
-    boundaries: BoundaryShapes
-
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """The indicators of a table at its map level."""
-
-    level: str
-    shapes: MapShapes
-    indicators: list[Indicator]
 
 
 def indicator_label(indicator: Indicator) -> str:
@@ -106,9 +81,13 @@ def _region_table(
     )
 
 
+Found = tuple[str, MapShapes, list[Indicator]]
+"""A table's map level, its shapes and the table's indicators with figures there."""
+
+
 def _indicators(
     regions: RegionService, release: ReleaseInfo, boundaries: BoundaryShapes, table: RegionTable
-) -> _Found | None:
+) -> Found | None:
     """The level with the most figures of the table, and the table's indicators there."""
     best: tuple[int, str, list[Indicator]] = (0, "", [])
     for level in (lv for lv in LEVELS if boundaries.has_level(lv)):
@@ -118,7 +97,7 @@ def _indicators(
         if count > best[0]:
             best = (count, level, [i for i, _ in own])
     shapes = boundaries.shapes(best[1]) if best[0] else None
-    return None if shapes is None else _Found(best[1], shapes, best[2])
+    return None if shapes is None else (best[1], shapes, best[2])
 
 
 def _chosen(indicators: Sequence[Indicator], karte: str | None) -> Indicator:
@@ -166,7 +145,8 @@ def _period(periods: Sequence[Any], wanted: str | None) -> Any:  # noqa: ANN401 
 
 def build_dataset_map(  # the page's services and state, all keyword-only
     *,
-    sources: MapSources,
+    regions: RegionService,
+    boundaries: BoundaryShapes,
     rows: ReleaseRows,
     urls: Urls,
     dataset: str,
@@ -175,15 +155,15 @@ def build_dataset_map(  # the page's services and state, all keyword-only
 ) -> DatasetMap | None:
     """The map of the page's table, or ``None`` when it has no figures per place to draw."""
     release = rows.release
-    regions = sources.regions
     table = _region_table(regions, release, dataset, resource)
-    found = None if table is None else _indicators(regions, release, sources.boundaries, table)
-    if table is None or found is None or not found.indicators:
+    found = None if table is None else _indicators(regions, release, boundaries, table)
+    if table is None or found is None or not found[2]:
         return None
+    level, shapes, indicators = found
     state = dict(request.state)
-    indicator = _chosen(found.indicators, state.get("karte"))
+    indicator = _chosen(indicators, state.get("karte"))
     filters = indicator_filters(indicator)
-    keys = [s.key for s in found.shapes.shapes]
+    keys = [s.key for s in shapes.shapes]
     periods = _periods(rows, table, filters, keys)
     period = _period(periods, state.get("karte_zeitraum"))
     period_filter = [] if table.period is None else [(table.period, param_value(period))]
@@ -191,19 +171,16 @@ def build_dataset_map(  # the page's services and state, all keyword-only
     figures = _figures(rows, table, query, len(keys))
     unit = indicator.unit or ""
     title = indicator.label + (f", {period_text(period)}" if period is not None else "")
-    model = linked_map(found.shapes, urls, figures, MapIndicator(title, unit))
+    model = linked_map(shapes, urls, figures, MapIndicator(title, unit))
     path = f"/datensaetze/{dataset}"
     return DatasetMap(
         map=model,
-        level=LEVEL_NAMES[found.level],
+        level=LEVEL_NAMES[level],
         indicators=[
-            Option(indicator_label(i), indicator_label(i), i == indicator) for i in found.indicators
+            Option(indicator_label(i), indicator_label(i), i == indicator) for i in indicators
         ],
         periods=[Option(param_value(p), period_text(p), p == period) for p in reversed(periods)],
-        rows=[
-            MapRow(a.name, model.links[a.key], a.value_label)
-            for a in sorted(model.map.areas, key=lambda a: a.name)
-        ],
+        areas=sorted(model.map.areas, key=lambda a: a.name),
         table_url=PreviewRequest(
             resource=request.resource,
             filters=(*filters, *period_filter),

@@ -6,6 +6,7 @@ the view modules in ``services`` lay the results out, the templates only render 
 ``PagesPlugin`` wires everything into the app.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import ReleaseRows, RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
-from opendata_sozial.views.dataset_map import MapSources, build_dataset_map
+from opendata_sozial.views.dataset_map import build_dataset_map
 from opendata_sozial.views.dataset_page import build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.region_maps import BoundaryShapes
@@ -89,6 +90,21 @@ def _file_page(
     )
     versions = dataset_versions(releases.history(), record.name, urls)
     return render(request, "dataset_files.html.j2", view=view, versions=versions)
+
+
+@dataclass(frozen=True, slots=True)
+class MapSources:
+    """What a dataset page's map reads (``views/dataset_map.py``), as one dependency."""
+
+    regions: RegionService
+    boundaries: BoundaryShapes
+
+
+def provide_map_sources(
+    regions: NamedDependency[RegionService], boundaries: NamedDependency[BoundaryShapes]
+) -> MapSources:
+    """The ``map_sources`` dependency of the dataset page."""
+    return MapSources(regions, boundaries)
 
 
 class PageController(Controller):
@@ -161,7 +177,8 @@ class PageController(Controller):
             catalog_title=_info(request).title,
         )
         data_map = build_dataset_map(
-            sources=map_sources,
+            regions=map_sources.regions,
+            boundaries=map_sources.boundaries,
             rows=rows.at(held),
             urls=urls,
             dataset=name,
@@ -246,13 +263,6 @@ class LegalController(Controller):
         return render(
             request, "barrierefreiheit.html.j2", site_base=urls.base, home_url=urls.home()
         )
-
-
-def provide_map_sources(
-    regions: NamedDependency[RegionService], boundaries: NamedDependency[BoundaryShapes]
-) -> MapSources:
-    """The services a dataset page's map reads (``views/dataset_map.py``)."""
-    return MapSources(regions, boundaries)
 
 
 class PagesPlugin(InitPlugin):
