@@ -242,7 +242,8 @@ def load_json(text: str | bytes, max_depth: int) -> Any:  # noqa: ANN401  # JSON
     return json.loads(text, parse_constant=_no_constant)
 
 
-def _split_list(raw: str, parameter: str) -> list[str]:
+def split_list(raw: str, parameter: str) -> list[str]:
+    """The items of an ``in``/``notin`` value: ``a,b`` or a JSON list ``["a, b", "c"]``."""
     if raw.startswith("["):
         try:
             items = load_json(raw, max_depth=1)
@@ -294,7 +295,7 @@ def _parse_filter(key: str, raws: Sequence[str], fields: Mapping[str, FieldSpec]
                     f"Parameter {shown(key)}: true oder false erwartet, nicht {shown(raw)}"
                 ) from None
         elif op in LIST_OPS:
-            value = tuple(parse_value(spec, item, key) for item in _split_list(raw, key))
+            value = tuple(parse_value(spec, item, key) for item in split_list(raw, key))
         else:
             value = parse_value(spec, raw, key)
         result.append(Filter(field=name, op=op, value=value))

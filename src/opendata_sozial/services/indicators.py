@@ -81,7 +81,8 @@ class RegionTable:
         )
 
 
-def _period(fields: Mapping[str, Field], key: Sequence[str]) -> str | None:
+def period_field(fields: Mapping[str, Field], key: Sequence[str]) -> str | None:
+    """The period column among the primary-key fields ``key`` (see the module docstring)."""
     typed = [name for name in key if fields[name].type in PERIOD_TYPES]
     named = [name for name in PERIOD_NAMES if name in key]
     found = typed or named
@@ -101,7 +102,7 @@ def _table(dataset: Dataset, resource: Resource, key_field: str) -> RegionTable 
     value = _value(fields, key)
     if key_field not in fields or not key or value is None:
         return None
-    period = _period(fields, [k for k in key if k != key_field])
+    period = period_field(fields, [k for k in key if k != key_field])
     unit_field = fields[value].unit_field or (UNIT_NAME if UNIT_NAME in fields else None)
     status = f"{value}_status" if f"{value}_status" in fields else None
     taken = {key_field, period, value, unit_field, status}

@@ -10,7 +10,12 @@ How a chart is chosen (deterministic, documented in ``docs/web.md``):
 * **Series**: the primary-key fields other than time and unit whose value varies in the charted
   rows; a series is one combination of their values, ordered by the fields' ``categories``
   (values without a category last, in file order). At most
-  ``MAX_SERIES`` lines (``MAX_BARS`` bars) are drawn; a note says how to choose others.
+  ``MAX_SERIES`` lines (``MAX_BARS`` bars) are drawn; a note says how many are left out and how
+  to choose others. With a sort chosen on the table (``ordered``), series and bars follow the
+  table's order instead of the categories.
+* **Aggregates**: rows of Deutschland or NRW (a dimension value in ``AGGREGATES``, or the Land's
+  key ``05`` in the region column) are always among the drawn lines or bars; the others fill the
+  remaining places in order.
 * Withheld cells (no value, only a symbol) leave a gap; breaks in the time series are drawn as
   dashed vertical lines.
 """
@@ -18,7 +23,7 @@ How a chart is chosen (deterministic, documented in ``docs/web.md``):
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from opendata_sozial.formats.formatting import (
     decimals_of,
@@ -47,7 +52,10 @@ LABEL_CHAR_WIDTH: Final = 7.4
 LINE_HEIGHT: Final = 380
 BAR_ROW: Final = 46
 CHAR_WIDTH: Final = 8.0
+AGGREGATES: Final = frozenset({"Deutschland", "Nordrhein-Westfalen", "NRW", "05"})
+"""Dimension values of rows that sum up the others (Bund, Land): always charted."""
 TIME_TYPES: Final = frozenset({"year", "date"})
+T = TypeVar("T")
 VALUE_TYPES: Final = frozenset({"number", "integer"})
 
 
@@ -150,6 +158,7 @@ class _Plan:
     fields: dict[str, Field]
     rows: list[dict[str, Any]]
     notes: list[str]
+    ordered: bool = False
 
 
 # Choosing what to chart
@@ -163,19 +172,20 @@ def build_chart(
     breaks: Sequence[Break] = (),
     total: int | None = None,
     width: int = WIDTH,
+    ordered: bool = False,
 ) -> Chart | None:
     """The chart of ``rows`` (objects in ``columns`` order), or ``None`` when nothing is numeric.
 
     ``width`` is the drawing's width in SVG units; pages draw a wide and a narrow variant and
     show one of them by screen width, so that the text stays legible on a phone.
     """
-    plan = _plan(columns, rows, table)
+    plan = _plan(columns, rows, table, ordered=ordered)
     if plan is None:
         return None
     if total is not None and total > len(rows):
         plan.notes.append(
             f"Das Diagramm zeigt die ersten {format_count(len(rows), 'Zeile', 'Zeilen')} "
-            f"von {format_number(total)}."
+            f"von {format_number(total)}; {_left_out(total - len(rows), 'Zeile', 'Zeilen')}."
         )
     times = {r[plan.time.name] for r in plan.rows} if plan.time else set()
     if plan.time and len(times - {None}) >= 2:
@@ -184,7 +194,7 @@ def build_chart(
 
 
 def _plan(
-    columns: Sequence[str], rows: Sequence[Sequence[object]], table: Resource
+    columns: Sequence[str], rows: Sequence[Sequence[object]], table: Resource, *, ordered: bool
 ) -> _Plan | None:
     fields = [f for f in table.fields if f.name in columns]
     key = list(table.primary_key)
@@ -198,7 +208,30 @@ def _plan(
     candidates = [f.name for f in fields if f.name in key and f.name not in excluded]
     dimensions = [n for n in candidates if len({r[n] for r in records}) > 1]
     by_name = {f.name: f for f in fields}
-    return _Plan(value, time, unit, dimensions, by_name, records, notes)
+    return _Plan(value, time, unit, dimensions, by_name, records, notes, ordered)
+
+
+def _left_out(count: int, one: str, many: str) -> str:
+    """``85 Werte sind nicht dargestellt`` (``1 Wert ist …``)."""
+    verb = "ist" if count == 1 else "sind"
+    return f"{format_count(count, one, many)} {verb} nicht dargestellt"
+
+
+def _is_aggregate(record: Mapping[str, Any], plan: _Plan) -> bool:
+    """Whether a row is one of Deutschland or NRW (see ``AGGREGATES``)."""
+    return any(str(record[d]) in AGGREGATES for d in plan.dimensions)
+
+
+def _first_with_aggregates(
+    items: Sequence[T], limit: int, is_aggregate: Callable[[T], bool]
+) -> list[T]:
+    """The first ``limit`` items in order, aggregates always among them (still in order)."""
+    if len(items) <= limit:
+        return list(items)
+    aggregates = [i for i, item in enumerate(items) if is_aggregate(item)][:limit]
+    others = [i for i, item in enumerate(items) if not is_aggregate(item)]
+    kept = {*aggregates, *others[: limit - len(aggregates)]}
+    return [item for i, item in enumerate(items) if i in kept]
 
 
 def _one_unit(
@@ -258,14 +291,22 @@ def _category_rank(plan: _Plan, record: Mapping[str, Any]) -> tuple[int, ...]:
 def _line_groups(plan: _Plan) -> dict[str, list[dict[str, Any]]]:
     """Records per series, series ordered by their values' categories (then first appearance)."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for record in sorted(plan.rows, key=lambda r: _category_rank(plan, r)):
+    records = (
+        plan.rows if plan.ordered else sorted(plan.rows, key=lambda r: _category_rank(plan, r))
+    )
+    for record in records:
         groups.setdefault(_label(record, plan), []).append(record)
     if len(groups) > MAX_SERIES:
         plan.notes.append(
-            f"Das Diagramm zeigt die ersten {MAX_SERIES} von {len(groups)} Reihen. Mit den "
+            f"Das Diagramm zeigt die ersten {MAX_SERIES} von {len(groups)} Reihen "
+            "(Deutschland und NRW immer, wo vorhanden); "
+            f"{_left_out(len(groups) - MAX_SERIES, 'Reihe', 'Reihen')}. Mit den "
             "Filtern über der Tabelle lassen sich andere Reihen auswählen."
         )
-    return dict(list(groups.items())[:MAX_SERIES])
+    kept = _first_with_aggregates(
+        list(groups.items()), MAX_SERIES, lambda item: _is_aggregate(item[1][0], plan)
+    )
+    return dict(kept)
 
 
 def _line_frame(y_labels: Sequence[str], width: int) -> Frame:
@@ -404,10 +445,12 @@ def _bar_chart(plan: _Plan, width: int) -> Chart:
     records = plan.rows
     if len(records) > MAX_BARS:
         plan.notes.append(
-            f"Das Diagramm zeigt die ersten {MAX_BARS} von {len(records)} Werten. Mit den "
+            f"Das Diagramm zeigt die ersten {MAX_BARS} von {len(records)} Werten in der "
+            "Reihenfolge der Tabelle (Deutschland und NRW immer, wo vorhanden); "
+            f"{_left_out(len(records) - MAX_BARS, 'Wert', 'Werte')}. Mit den "
             "Filtern über der Tabelle lassen sich andere Werte auswählen."
         )
-        records = records[:MAX_BARS]
+        records = _first_with_aggregates(records, MAX_BARS, lambda r: _is_aggregate(r, plan))
     values = [float(r[value_name]) for r in records if r[value_name] is not None]
     decimals = decimals_of(values)
     low, high, step = nice_scale(min([0.0, *values]), max([0.0, *values]))

@@ -31,7 +31,7 @@ only words the legend.
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from opendata_sozial.formats.formatting import NBSP, decimals_of, format_count, format_number
@@ -65,12 +65,22 @@ class Indicator:
 
 
 @dataclass(frozen=True)
-class Shape:
-    """One area's key, name and SVG path data."""
+class MapArea:
+    """An area as drawn: key, name, SVG path data, CSS class of its colour and value as text.
+
+    ``map_shapes`` makes them plain (``map__plain``, no value); ``choropleth`` colours them.
+    """
 
     key: str
     name: str
     d: str
+    css_class: str = "map__plain"
+    value_label: str = ""
+
+    @property
+    def title(self) -> str:
+        """The tooltip and accessible name of the area: ``Name: 12,3 %``."""
+        return f"{self.name}: {self.value_label}"
 
 
 @dataclass(frozen=True)
@@ -79,23 +89,8 @@ class MapShapes:
 
     width: float
     height: float
-    shapes: tuple[Shape, ...]
-
-
-@dataclass(frozen=True)
-class MapArea:
-    """An area as drawn: path, CSS class of its colour, name and value as text."""
-
-    key: str
-    name: str
-    d: str
-    css_class: str
-    value_label: str
-
-    @property
-    def title(self) -> str:
-        """The tooltip and accessible name of the area: ``Name: 12,3 %``."""
-        return f"{self.name}: {self.value_label}"
+    shapes: tuple[MapArea, ...]
+    """The areas uncoloured and without values (``choropleth`` classifies them)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,7 @@ def map_shapes(
     projection = fit(features, width)
     rings = svg_rings(features, projection, tolerance)
     shapes = tuple(
-        Shape(str(f["properties"][key_field]), str(f["properties"][name_field]), path_data(r))
+        MapArea(str(f["properties"][key_field]), str(f["properties"][name_field]), path_data(r))
         for f, r in zip(features, rings, strict=True)
     )
     return MapShapes(projection.width, projection.height, shapes)
@@ -189,12 +184,10 @@ def choropleth(
     steps = palette_steps(len(groups))
     class_of = {v: f"map__class--{steps[i]}" for i, group in enumerate(groups) for v in group}
     areas = [
-        MapArea(
-            shape.key,
-            shape.name,
-            shape.d,
-            class_of[numbers[shape.key]] if shape.key in numbers else NO_VALUE_CLASS,
-            _value_text(values.get(shape.key), decimals, unit),
+        replace(
+            shape,
+            css_class=class_of[numbers[shape.key]] if shape.key in numbers else NO_VALUE_CLASS,
+            value_label=_value_text(values.get(shape.key), decimals, unit),
         )
         for shape in shapes.shapes
     ]

@@ -24,11 +24,14 @@ from opendata_sozial.formats.formatting import (
 from opendata_sozial.formats.structured_data import Distribution, dataset_jsonld
 from opendata_sozial.media import file_format
 from opendata_sozial.model.dataset import REGION_PACKAGE, Dataset, Field, Spatial
+from opendata_sozial.query.filters import split_list
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
+from opendata_sozial.views.cross_view import CrossView, ViewLinks, build_cross_view, view_links
 from opendata_sozial.views.preview import (
+    CHOICE_OPS,
     FilterControl,
     PreviewRequest,
     PreviewTable,
@@ -77,6 +80,18 @@ class ResourceUrls:
     json: str
     ndjson: str
     xlsx: str
+
+    def selected(self, query: Sequence[tuple[str, str]]) -> "ResourceUrls":
+        """The generated downloads limited to a selection (filters and sort); the rest as is."""
+        text = urlencode(list(query))
+        return replace(
+            self,
+            csv=f"{self.csv}?{text}",
+            csv_excel_de=f"{self.csv_excel_de}&{text}",
+            json=f"{self.json}?{text}",
+            ndjson=f"{self.ndjson}?{text}",
+            xlsx=f"{self.xlsx}?{text}",
+        )
 
     @classmethod
     def of(cls, urls: Urls, name: str, resource: str) -> "ResourceUrls":
@@ -136,6 +151,10 @@ class Preview:
     reset_url: str | None
     table: PreviewTable
     exports: list[Link]
+    views: ViewLinks
+    cross: CrossView | None
+    request: PreviewRequest
+    """The parsed page state (filters, sort, view, map), the default table left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,28 +366,54 @@ def _preview(
         Link("Excel (XLSX)", f"{d.xlsx}?{export_query}"),
         Link("JSON", f"{d.json}?{export_query}"),
     ]
+    views = view_links(table, request, path)
+    if views.cross_url:
+        cross_csv = f"{urls.resource(name, resource)}/crosstab.csv"
+        exports += [
+            Link("Zeiträume als Spalten (CSV)", f"{cross_csv}?{views.cross_csv}"),
+            Link(
+                "Zeiträume als Spalten (CSV für Excel)",
+                f"{cross_csv}?{urlencode([('profile', 'excel-de'), *request.export_query()])}",
+            ),
+        ]
     resources = [Link(r, PreviewRequest(resource=r).url(path)) for r in _tables(record.model)]
     preview = Preview(
         resource=resource,
         resources=resources if len(resources) > 1 else [],
         controls=controls,
-        hidden=[(k, v) for k, v in request.filters if k not in offered],
+        hidden=[
+            *((k, v) for k, v in request.filters if not _is_menu(k, offered)),
+            *request.state,
+        ],
         active=[
-            f"{titles.get(k.split('__')[0], k)} = {v}"
+            f"{titles.get(k.split('__')[0], k)} = {_filter_text(k, v)}"
             for k, v in sorted(request.filters, key=lambda kv: order.get(kv[0].split("__")[0], 0))
         ],
         reset_url=PreviewRequest(resource=request.resource).url(path) if request.filters else None,
         table=preview_table(page, request, path),
         exports=exports,
+        views=views,
+        cross=build_cross_view(rows, name, table, request) if views.is_cross else None,
+        request=request,
     )
     return preview, page
 
 
+def _is_menu(key: str, offered: set[str]) -> bool:
+    """Whether the filter ``key`` is one a filter menu shows (``field`` or ``field__in``)."""
+    name, _, op = key.partition("__")
+    return name in offered and op in CHOICE_OPS
+
+
+def _filter_text(key: str, value: str) -> str:
+    """``2019`` or ``2019 oder 2020`` (for ``__in``) in the line above the table."""
+    return " oder ".join(split_list(value, key)) if key.endswith("__in") else value
+
+
 def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -> list[Chart]:
-    """The chart of the filtered rows, wide and narrow (or none without a numeric column)."""
+    """The chart of the filtered rows in the table's order, wide and narrow (none without numbers)."""
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
-    params.pop("_sort", None)
     page = rows.page(record.name, _resource_name(record.model, request), params)
     charts = [
         build_chart(
@@ -378,6 +423,7 @@ def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -
             breaks=record.model.breaks,
             total=page.total,
             width=width,
+            ordered=request.sort is not None,
         )
         for width in (WIDTH, NARROW_WIDTH)
     ]
@@ -407,7 +453,10 @@ def build_dataset_page(  # the page's inputs, all keyword-only
     preview, page = _preview(rows, record, request, urls)
     d = ResourceUrls.of(urls, record.name, preview.resource)
     resource = dataset.resource(preview.resource)
-    downloads = _downloads(d, resource.bytes if resource else None, page.resource.row_count)
+    size = resource.bytes if resource else None
+    whole = _downloads(d, size, page.resource.row_count)
+    query = preview.request.export_query()
+    downloads = _downloads(d.selected(query), size, page.total) if query else whole
     metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
     regions = _regions(rows, dataset.spatial)
     return DatasetPage(
@@ -433,7 +482,7 @@ def build_dataset_page(  # the page's inputs, all keyword-only
             example=_example_filter(preview),
         ),
         citations=page_citations(record, urls, accessed),
-        jsonld=page_jsonld(record, urls, regions, catalog_title, [*downloads, *metadata]),
+        jsonld=page_jsonld(record, urls, regions, catalog_title, [*whole, *metadata]),
         alternates=page_alternates(record, urls),
     )
 

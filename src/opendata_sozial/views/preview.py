@@ -1,11 +1,18 @@
 """The table preview of a dataset page: its URL state, filter menus, sorting and keyset paging.
 
-The page speaks the rows API's language in its query string (``field=value``, ``_sort``,
-``_size``, ``_cursor``), so a preview URL and the matching API or export URL differ only in the
-path. Two parameters belong to the page alone: ``ressource`` (which table of the package) and
-``ab`` (the number of the first row shown, carried along the ``next`` links for the caption).
+The page speaks the rows API's language in its query string (``field=value``,
+``field__in=a,b``, ``_sort``, ``_size``, ``_cursor``), so a preview URL and the matching API or
+export URL differ only in the path. Several values of one field are "any of them": the filter
+menus are multiple selects, which send ``field=a&field=b``; the page reads that (and any
+``field__in``) as one ``field__in=a,b`` and writes its links and downloads that way, as the API
+reads them (a value with a comma makes the list a JSON list, ``field__in=["a, b","c"]``).
+Parameters of the page alone: ``ressource`` (which table of the package), ``ab`` (the number of
+the first row shown, carried along the ``next`` links for the caption), ``ansicht`` (``zeitreihe``:
+the table with periods as columns), ``karte`` and ``karte_zeitraum`` (the map's indicator and
+period).
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -15,7 +22,7 @@ from urllib.parse import urlencode
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import decimals_of, format_cell
 from opendata_sozial.model.dataset import Field, Resource
-from opendata_sozial.query.filters import shown
+from opendata_sozial.query.filters import shown, split_list
 from opendata_sozial.services.rows import RowsPage
 
 DEFAULT_SIZE: Final = 20
@@ -24,6 +31,11 @@ MAX_SIZE: Final = 500
 MAX_OPTIONS: Final = 250
 ANCHOR: Final = "#vorschau"
 _ROW_PARAMETERS: Final = frozenset({"_sort", "_size", "_cursor"})
+STATE_PARAMETERS: Final = ("ansicht", "karte", "karte_zeitraum")
+"""Page parameters carried along every link of the page (view, map indicator and period)."""
+PAGE_PARAMETERS: Final = frozenset({"ressource", "ab", *STATE_PARAMETERS})
+CHOICE_OPS: Final = ("", "in")
+"""Filter operators a filter menu stands for: ``field=value`` and ``field__in=a,b``."""
 NUMERIC_TYPES: Final = frozenset({"number", "integer"})
 
 
@@ -37,6 +49,17 @@ class PreviewRequest:
     size: int = DEFAULT_SIZE
     cursor: str | None = None
     start: int = 1
+    state: tuple[tuple[str, str], ...] = ()
+    """The page's own parameters (``STATE_PARAMETERS``) as given."""
+
+    def chosen(self) -> dict[str, list[str]]:
+        """Field -> the values its menu selects (from ``field=v`` and ``field__in=a,b``)."""
+        found: dict[str, list[str]] = {}
+        for key, value in self.filters:
+            name, _, op = key.partition("__")
+            if op in CHOICE_OPS:
+                found.setdefault(name, []).extend([value] if not op else split_list(value, key))
+        return found
 
     def rows_params(self) -> dict[str, list[str]]:
         """The parameters for ``RowService.page``."""
@@ -57,7 +80,7 @@ class PreviewRequest:
     def url(self, path: str) -> str:
         """The page URL of this state, with defaults left out, pointing at the preview."""
         pairs: list[tuple[str, str]] = [("ressource", self.resource)] if self.resource else []
-        pairs += [*self.export_query()]
+        pairs += [*self.export_query(), *self.state]
         if self.size != DEFAULT_SIZE:
             pairs.append(("_size", str(self.size)))
         if self.cursor:
@@ -87,13 +110,10 @@ def parse_preview(params: Mapping[str, Sequence[str]]) -> PreviewRequest:
             f"Parameter {unknown[0]!r} gibt es auf dieser Seite nicht; "
             f"gültig: {', '.join(sorted(_ROW_PARAMETERS))}, ressource, ab und Feldfilter"
         )
-    filters = tuple(
-        (key, value)
-        for key, values in params.items()
-        if key not in _ROW_PARAMETERS and key not in {"ressource", "ab"}
-        for value in values
-        if value != ""
+    filters = _merged_filters(
+        {k: v for k, v in params.items() if k not in _ROW_PARAMETERS and k not in PAGE_PARAMETERS}
     )
+    state = tuple((k, v) for k in STATE_PARAMETERS if (v := _last(params.get(k, []))) is not None)
     cursor = _last(params.get("_cursor", []))
     return PreviewRequest(
         resource=_last(params.get("ressource", [])),
@@ -102,7 +122,35 @@ def parse_preview(params: Mapping[str, Sequence[str]]) -> PreviewRequest:
         size=_positive("_size", _last(params.get("_size", [])), DEFAULT_SIZE, MAX_SIZE),
         cursor=cursor,
         start=_positive("ab", _last(params.get("ab", [])), 1, 10**9) if cursor else 1,
+        state=state,
     )
+
+
+def in_value(values: Sequence[str]) -> str:
+    """The value of ``field__in`` for ``values``: ``a,b``, or a JSON list if one has a comma."""
+    if any("," in v for v in values):
+        return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return ",".join(values)
+
+
+def _merged_filters(params: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
+    """Field filters; every ``field=`` and ``field__in=`` of one field as one ``__in``."""
+    chosen: dict[str, list[str]] = {}
+    others: list[tuple[str, str]] = []
+    for key, values in params.items():
+        name, _, op = key.partition("__")
+        for value in (v for v in values if v != ""):
+            if op in CHOICE_OPS:
+                items = [value] if not op else split_list(value, key)
+                chosen.setdefault(name, []).extend(i for i in items if i != "")
+            else:
+                others.append((key, value))
+    merged = [
+        (name, unique[0]) if len(unique) == 1 else (f"{name}__in", in_value(unique))
+        for name, unique in ((n, list(dict.fromkeys(v))) for n, v in chosen.items())
+        if unique
+    ]
+    return (*merged, *others)
 
 
 # Filter menus
@@ -138,7 +186,7 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class FilterControl:
-    """A select for one field: ``field=value`` (exact match), empty for „alle“."""
+    """A multiple select for one field: the rows with any selected value; none or „alle“: all."""
 
     name: str
     label: str
@@ -159,7 +207,7 @@ def filter_controls(
     request: PreviewRequest,
 ) -> list[FilterControl]:
     """One select per filter field with at most ``MAX_OPTIONS`` values."""
-    chosen = dict(request.filters)
+    chosen = request.chosen()
     controls = []
     for spec in filter_fields(table):
         name = spec.name
@@ -170,10 +218,11 @@ def filter_controls(
             param_value(v): format_cell(v, decimals=decimals_of([v]), field_type=spec.type)
             for v in ordered
         }
-        if name in chosen and chosen[name] not in labels:
-            labels[chosen[name]] = chosen[name]
+        for value in chosen.get(name, []):
+            labels.setdefault(value, value)
+        selected = set(chosen.get(name, []))
         options = [Option("", "alle", name not in chosen)] + [
-            Option(value, label, chosen.get(name) == value) for value, label in labels.items()
+            Option(value, label, value in selected) for value, label in labels.items()
         ]
         controls.append(FilterControl(name, spec.label, options))
     return controls

@@ -31,6 +31,7 @@ from opendata_sozial.services.regions import (
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import ATTRIBUTION, Choropleth, MapShapes, choropleth
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.preview import Option
 from opendata_sozial.views.small_multiples import Step, Trend, trend
 from opendata_sozial.views.spine_chart import Place, SpineRow, spine_row
 
@@ -132,15 +133,6 @@ class DatasetGroup:
 
 
 @dataclass(frozen=True)
-class MapChoice:
-    """An indicator the Steckbrief's map can show (``?indikator=`` value, label, chosen)."""
-
-    id: str
-    label: str
-    selected: bool
-
-
-@dataclass(frozen=True)
 class RegionPageView:
     """The Steckbrief of a place."""
 
@@ -153,7 +145,7 @@ class RegionPageView:
     parent_name: str
     peers_label: str
     map: LinkedMap | None
-    map_choices: list[MapChoice]
+    map_choices: list[Option]
     csv_url: str
     json_url: str
     api_url: str
@@ -394,7 +386,7 @@ def _groups(profile: RegionProfile, urls: Urls) -> list[DatasetGroup]:
     return list(groups.values())
 
 
-def map_choices(profile: RegionProfile, chosen: str | None) -> list[MapChoice]:
+def map_choices(profile: RegionProfile, chosen: str | None) -> list[Option]:
     """The indicators with figures of the level, the chosen one marked.
 
     Default: the first that is no sum (a rate, a figure per inhabitant), else the first.
@@ -404,7 +396,7 @@ def map_choices(profile: RegionProfile, chosen: str | None) -> list[MapChoice]:
     rates = [indicator_id(i.indicator) for i in mapped if i.indicator.unit not in TOTAL_UNITS]
     selected = chosen if chosen in ids else next(iter(rates or ids), None)
     return [
-        MapChoice(
+        Option(
             indicator_id(i.indicator),
             f"{i.indicator.label} ({i.indicator.table.dataset})",
             indicator_id(i.indicator) == selected,
@@ -415,10 +407,10 @@ def map_choices(profile: RegionProfile, chosen: str | None) -> list[MapChoice]:
 
 
 def chosen_figures(
-    profile: RegionProfile, choices: Sequence[MapChoice]
+    profile: RegionProfile, choices: Sequence[Option]
 ) -> tuple[MapIndicator, dict[str, Point]] | None:
     """The map's indicator and the level's figures of the chosen choice."""
-    chosen = next((c.id for c in choices if c.selected), None)
+    chosen = next((c.value for c in choices if c.is_selected), None)
     for item in profile.indicators:
         if indicator_id(item.indicator) == chosen:
             title = f"{item.indicator.label}, {period_text(item.latest.period)}"
@@ -447,7 +439,7 @@ def build_region_page(
     urls: Urls,
     *,
     level_map: LinkedMap | None,
-    choices: list[MapChoice],
+    choices: list[Option],
     neighbours: Sequence[Region] = (),
     box: BoundingBox | None = None,
     citations: Sequence[str] = (),

@@ -6,6 +6,7 @@ the view modules in ``services`` lay the results out, the templates only render 
 ``PagesPlugin`` wires everything into the app.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
@@ -27,8 +28,10 @@ from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import ReleaseRows, RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
+from opendata_sozial.views.dataset_map import build_dataset_map
 from opendata_sozial.views.dataset_page import build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
+from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.release_page import (
     build_history,
     build_row_changes,
@@ -89,6 +92,21 @@ def _file_page(
     return render(request, "dataset_files.html.j2", view=view, versions=versions)
 
 
+@dataclass(frozen=True, slots=True)
+class MapSources:
+    """What a dataset page's map reads (``views/dataset_map.py``), as one dependency."""
+
+    regions: RegionService
+    boundaries: BoundaryShapes
+
+
+def provide_map_sources(
+    regions: NamedDependency[RegionService], boundaries: NamedDependency[BoundaryShapes]
+) -> MapSources:
+    """The ``map_sources`` dependency of the dataset page."""
+    return MapSources(regions, boundaries)
+
+
 class PageController(Controller):
     """Server-rendered pages in German; every state is a URL and works without JavaScript."""
 
@@ -140,9 +158,10 @@ class PageController(Controller):
         releases: NamedDependency[ReleaseService],
         urls: NamedDependency[Urls],
         release: NamedDependency[RequestRelease],
+        map_sources: NamedDependency[MapSources],
         name: DatasetName,
     ) -> Template:
-        """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
+        """Facts, preview with filters, chart, map, downloads, snippets and citation of a dataset."""
         held = release.info()
         record = catalog.get_dataset(held, name)
         if not has_rows(record.model):  # files only (boundaries): no preview
@@ -157,8 +176,17 @@ class PageController(Controller):
             chapters=_chapters(request),
             catalog_title=_info(request).title,
         )
+        data_map = build_dataset_map(
+            regions=map_sources.regions,
+            boundaries=map_sources.boundaries,
+            rows=rows.at(held),
+            urls=urls,
+            dataset=name,
+            request=view.preview.request,
+            resource=view.preview.resource,
+        )
         versions = dataset_versions(releases.history(), name, urls)
-        return render(request, "dataset.html.j2", view=view, versions=versions)
+        return render(request, "dataset.html.j2", view=view, versions=versions, data_map=data_map)
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
     def versions(
@@ -243,6 +271,7 @@ class PagesPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register routes and the template engine."""
         app_config.template_config = template_config()
+        app_config.dependencies["map_sources"] = Provide(provide_map_sources, sync_to_thread=False)
         app_config.route_handlers.extend(
             [
                 PageController,
