@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from opendata_sozial.formats.ckan.actions import ACTIONS
 from opendata_sozial.formats.ckan.packages import ckan_time, organization_name
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS, ROOT
 from tests.servers import serving
 
 if TYPE_CHECKING:
@@ -571,7 +571,7 @@ def ckan_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [DATAPACKAGES],
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
         )
     finally:
         engine.dispose()

@@ -13,7 +13,7 @@ import yaml
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.ingest.package import find_packages, read_package
 from opendata_sozial.ingest.validate import validate_paths
-from tests.conftest import DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES, REFERENCE_DIRS, ROOT
 
 PACKAGES = sorted(p.name for p in find_packages([DATAPACKAGES]))
 ADDED_COLUMNS = {
@@ -103,7 +103,7 @@ def test_package_values_equal_source(name: str, shared_data: Path) -> None:
 
 
 def test_all_packages_valid_under_house_rules(catalog: CatalogInfo) -> None:
-    report = validate_paths([DATAPACKAGES], catalog, reference_dirs=[DATAPACKAGES])
+    report = validate_paths([DATAPACKAGES], catalog, reference_dirs=REFERENCE_DIRS)
     assert [(i.package, i.code, i.message) for i in report.errors()] == []
     assert len(report.packages) == 30
     warnings = [(i.package, i.code, i.message) for r in report.packages for i in r.issues]

@@ -48,6 +48,12 @@ LICENSES: Final[dict[str, License]] = {
             "http://dcat-ap.de/def/licenses/cc-by/4.0",
         ),
         License(
+            "cc-by",
+            "Creative Commons Namensnennung (CC BY), Version in der Quelle nicht angegeben",
+            "http://www.opendefinition.org/licenses/cc-by",
+            "http://dcat-ap.de/def/licenses/cc-by",
+        ),
+        License(
             "cc0-1.0",
             "Creative Commons CC0 1.0 Universell",
             "https://creativecommons.org/publicdomain/zero/1.0/",

@@ -36,12 +36,20 @@ LEVEL_LABELS: Final = {
     "regierungsbezirk": "Regierungsbezirk",
     "kreis": "Kreis oder kreisfreie Stadt",
     "gemeinde": "Gemeinde",
+    "stadtbezirk": "Stadtbezirk",
+    "stadtteil": "Stadtteil",
+    "sozialraum": "Sozialraum",
+    "quartier": "Quartier",
 }
 PEERS: Final = {
     "land": "Ländern",
     "regierungsbezirk": "Regierungsbezirken",
     "kreis": "Kreisen und kreisfreien Städten",
     "gemeinde": "Gemeinden",
+    "stadtbezirk": "Stadtbezirken der Gemeinde",
+    "stadtteil": "Stadtteilen der Gemeinde",
+    "sozialraum": "Sozialräumen der Gemeinde",
+    "quartier": "Quartieren der Gemeinde",
 }
 """The peers of a level in the dative plural: „Platz 5 von 53 Kreisen …“."""
 LICENCE_NAME: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
@@ -409,7 +417,7 @@ def chosen_figures(
 def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple[str, str]]:
     region = profile.region
     facts = [
-        ("Amtlicher Regionalschlüssel", region.key),
+        ("Amtlicher Regionalschlüssel" if "-" not in region.key else "Schlüssel", region.key),
         ("Ebene", LEVEL_LABELS.get(region.level, region.level)),
         ("Art", region.kind),
     ]
