@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from shapely import make_valid
+import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 from opendata_sozial.domain import Issue
@@ -350,7 +349,7 @@ def _official_shapes(
                 if key in gemeinden and key not in found:
                     polygon = _polygon(feature.get("geometry"))
                     if polygon is not None:
-                        found[key] = make_valid(polygon)
+                        found[key] = shapely.make_valid(polygon)
     return found
 
 
@@ -371,13 +370,9 @@ def _outside_share(inner: BaseGeometry, outer: BaseGeometry, tolerance: float) -
     Both are projected to metres around ``outer``'s centre (equirectangular; enough for the
     few kilometres of a municipality).
     """
-    lat = outer.centroid.y
-    scale_x = _METRES_PER_DEGREE * math.cos(math.radians(lat))
-
-    def metres(x: Any, y: Any, z: Any = None) -> tuple[Any, Any]:  # noqa: ANN401  # shapely passes arrays
-        return x * scale_x, y * _METRES_PER_DEGREE
-
-    inner_m, outer_m = transform(metres, inner), transform(metres, outer)
+    scale = [_METRES_PER_DEGREE * math.cos(math.radians(outer.centroid.y)), _METRES_PER_DEGREE]
+    inner_m = shapely.transform(inner, lambda xy: xy * scale)
+    outer_m = shapely.transform(outer, lambda xy: xy * scale)
     if inner_m.area <= 0:
         return 0.0
     outside = inner_m.difference(outer_m.buffer(tolerance)).area

@@ -46,10 +46,10 @@ PEERS: Final = {
     "regierungsbezirk": "Regierungsbezirken",
     "kreis": "Kreisen und kreisfreien Städten",
     "gemeinde": "Gemeinden",
-    "stadtbezirk": "Stadtbezirken der Gemeinde",
-    "stadtteil": "Stadtteilen der Gemeinde",
-    "sozialraum": "Sozialräumen der Gemeinde",
-    "quartier": "Quartieren der Gemeinde",
+    "stadtbezirk": "Stadtbezirken",
+    "stadtteil": "Stadtteilen",
+    "sozialraum": "Sozialräumen",
+    "quartier": "Quartieren",
 }
 """The peers of a level in the dative plural: „Platz 5 von 53 Kreisen …“."""
 LICENCE_NAME: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
@@ -429,6 +429,15 @@ def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple
     return facts
 
 
+def _peers_label(profile: RegionProfile) -> str:
+    """„Kreisen … Nordrhein-Westfalens“; own areas rank within their Gemeinde."""
+    level = profile.region.level
+    gemeinde = next((p for p in profile.parents if p.level == "gemeinde"), None)
+    if "-" in profile.region.key and gemeinde is not None:
+        return f"{PEERS.get(level, level)} der Gemeinde {gemeinde.name}"
+    return f"{PEERS.get(level, level)} Nordrhein-Westfalens"
+
+
 def build_region_page(
     profile: RegionProfile,
     children: Sequence[Region],
@@ -449,7 +458,7 @@ def build_region_page(
         facts=_facts(profile, groups),
         groups=groups,
         parent_name=parent.name if parent else "",
-        peers_label=PEERS.get(region.level, region.level),
+        peers_label=_peers_label(profile),
         map=level_map,
         map_choices=choices,
         csv_url=urls.region_profile(region.key, ".csv"),
