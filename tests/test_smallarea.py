@@ -356,11 +356,13 @@ def test_pages_show_the_hierarchy_and_search_offers_the_areas(
         assert f'href="{BASE}/regionen/{key}"' in gemeinde.text
     bezirk = musterstadt.get(f"/regionen/{_key('n')}")
     assert bezirk.status_code == 200
-    assert "Nordwestheide" in bezirk.text and "Nordostfeld" in bezirk.text
+    assert "Nordwestheide" in bezirk.text
+    assert "Nordostfeld" in bezirk.text
     assert "Platz 1 von 2" in bezirk.text  # ranked among the Stadtbezirke of the Gemeinde
     quartier = musterstadt.get(f"/regionen/{_key('nw-1')}")
     assert quartier.status_code == 200
-    assert "Quartier Am Anger" in quartier.text and f"1{NBSP}420" in quartier.text
+    assert "Quartier Am Anger" in quartier.text
+    assert f"1{NBSP}420" in quartier.text
     assert "unter den Quartieren der Gemeinde Münster im selben Zeitraum" in quartier.text
     for path in ("/suche?q=Lindenhof", "/regionen?q=Lindenhof"):
         page = musterstadt.get(path)
@@ -421,9 +423,8 @@ def test_chorweiler_is_found_and_offers_its_profile(koeln: TestClient[Litestar])
     assert all(name in stadt.text for name in ("Innenstadt", "Chorweiler", "Mülheim"))
     steckbrief = koeln.get(f"/regionen/{KOELN}-609")
     assert steckbrief.status_code == 200
-    assert (
-        "Stadtteil" in steckbrief.text and "Einwohner mit Migrationshintergrund" in steckbrief.text
-    )
+    assert "Stadtteil" in steckbrief.text
+    assert "Einwohner mit Migrationshintergrund" in steckbrief.text
 
 
 def test_koeln_geography_publishes_no_boundaries() -> None:

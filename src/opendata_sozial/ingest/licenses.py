@@ -48,12 +48,6 @@ LICENSES: Final[dict[str, License]] = {
             "http://dcat-ap.de/def/licenses/cc-by/4.0",
         ),
         License(
-            "cc-by",
-            "Creative Commons Namensnennung (CC BY), Version in der Quelle nicht angegeben",
-            "http://www.opendefinition.org/licenses/cc-by",
-            "http://dcat-ap.de/def/licenses/cc-by",
-        ),
-        License(
             "cc0-1.0",
             "Creative Commons CC0 1.0 Universell",
             "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -64,6 +58,13 @@ LICENSES: Final[dict[str, License]] = {
             "Nutzungsbestimmungen für die Bereitstellung von Geodaten des Bundes (GeoNutzV)",
             "https://www.gesetze-im-internet.de/geonutzv/",
             "http://dcat-ap.de/def/licenses/geonutz/20130319",
+        ),
+        # CC BY where the source names no version (Stadt Köln): DCAT-AP.de's unversioned entry
+        License(
+            "cc-by",
+            "Creative Commons Namensnennung (CC BY), Version in der Quelle nicht angegeben",
+            "http://www.opendefinition.org/licenses/cc-by",
+            "http://dcat-ap.de/def/licenses/cc-by",
         ),
     )
 }
