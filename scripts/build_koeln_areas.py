@@ -77,14 +77,6 @@ SOURCES = [
     },
     {"title": "Offene Daten Köln", "path": "https://www.offenedaten-koeln.de"},
 ]
-DIALECT = {
-    "$schema": "https://datapackage.org/profiles/2.0/tabledialect.json",
-    "header": True,
-    "delimiter": ",",
-    "quoteChar": '"',
-    "doubleQuote": True,
-    "lineTerminator": "\n",
-}
 GEOGRAPHY_DESCRIPTION = """\
 Die kleinräumige Gliederung der Stadt Köln (AGS 05315000) unterhalb der Gemeinde: 9 Stadtbezirke \
 und 86 Stadtteile mit Schlüssel, Name, Ebene und dem Schlüssel des übergeordneten Gebiets. Der \
@@ -170,13 +162,16 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 def _write(folder: Path, descriptor: dict[str, Any], files: dict[str, bytes]) -> None:
-    from opendata_sozial.ingest.file_facts import file_digest
+    """Write the CSV files, then the descriptor with each resource's hash and size."""
+    from opendata_sozial.ingest.file_facts import csv_resource
 
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    for resource in descriptor["resources"]:
-        path = folder / resource["path"]
-        path.write_bytes(files[resource["name"]])
-        resource["hash"], resource["bytes"] = file_digest(path)
+    resources = []
+    for pending in descriptor["resources"]:
+        name, schema = pending.pop("name"), pending.pop("schema")
+        (folder / "data" / f"{name}.csv").write_bytes(files[name])
+        resources.append({**csv_resource(name, folder, f"data/{name}.csv", schema), **pending})
+    descriptor["resources"] = resources
     text = json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
     (folder / "datapackage.json").write_text(text, encoding="utf-8")
 
@@ -184,15 +179,6 @@ def _write(folder: Path, descriptor: dict[str, Any], files: dict[str, bytes]) ->
 def _resource(name: str, fields: list[dict[str, Any]], key: list[str]) -> dict[str, Any]:
     return {
         "name": name,
-        "type": "table",
-        "path": f"data/{name}.csv",
-        "scheme": "file",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "bytes": 0,
-        "hash": "",
-        "dialect": DIALECT,
         "schema": {
             "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
             "fields": fields,

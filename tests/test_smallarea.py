@@ -10,7 +10,10 @@ the source CSV in ``shared/data/smallarea/koeln``.
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -434,3 +437,28 @@ def test_koeln_geography_publishes_no_boundaries() -> None:
     assert [r["format"] for r in descriptor["resources"]] == ["csv"]
     assert descriptor["x_areas"] == {}
     assert "keine Lizenz" in descriptor["description"]
+
+
+def test_the_koeln_packages_are_rebuilt_byte_for_byte(shared_data: Path, tmp_path: Path) -> None:
+    _koeln_source(shared_data)  # skips without the source
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_koeln_areas.py"),
+            "--source",
+            str(shared_data / "smallarea" / "koeln"),
+            "--target",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert done.returncode == 0, done.stderr
+    for folder in ("geography/koeln-gebiete", "datapackages/koeln-bevoelkerung-stadtteile"):
+        built = sorted(p.relative_to(tmp_path) for p in (tmp_path / folder).rglob("*.*"))
+        shipped = sorted(p.relative_to(ROOT) for p in (ROOT / folder).rglob("*.*"))
+        assert built == shipped
+        for path in built:
+            assert (tmp_path / path).read_bytes() == (ROOT / path).read_bytes(), path
