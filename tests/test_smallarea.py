@@ -203,6 +203,14 @@ def test_validate_names_each_fault(catalog: CatalogInfo, tmp_path: Path, fault: 
     assert found[0].hint  # and what would be valid
 
 
+def test_a_wrong_parent_is_named_once_not_for_every_area_below(
+    catalog: CatalogInfo, tmp_path: Path
+) -> None:
+    folder = _broken(tmp_path, _set(_key("n"), "uebergeordnet", "05515"))
+    errors = validate_paths([folder], catalog, reference_dirs=REFERENCE_DIRS).errors()
+    assert [(i.code, i.row) for i in errors] == [("area-parent", 2)]
+
+
 def test_the_hints_say_what_is_valid(catalog: CatalogInfo, tmp_path: Path) -> None:
     folder = _broken(tmp_path, _set(_key("sw"), "ebene", "ortsteil"))
     (issue,) = [

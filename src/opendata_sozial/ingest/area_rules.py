@@ -183,7 +183,7 @@ def _check_rows(
             yield _row_issue(pkg, table, area, "uebergeordnet", message, hint, "area-parent")
             continue
         gemeinde = _gemeinde(area, areas)
-        if gemeinde is not None and not area.key.startswith(f"{gemeinde}-"):
+        if official.get(gemeinde or "") == "gemeinde" and not area.key.startswith(f"{gemeinde}-"):
             message = f"Schlüssel {area.key!r} beginnt nicht mit dem AGS seiner Gemeinde {gemeinde}"
             yield _row_issue(pkg, table, area, AREA_KEY, message, KEY_HINT, "area-key-prefix")
 
