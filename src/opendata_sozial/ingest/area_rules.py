@@ -34,10 +34,8 @@ from shapely.validation import explain_validity
 from opendata_sozial.domain import Issue
 from opendata_sozial.ingest.package import PackageSource, descriptor_issue
 from opendata_sozial.ingest.resource_rules import resource_file, resource_issue
-from opendata_sozial.model.dataset import AREA_KEY, AREA_RESOURCE
+from opendata_sozial.model.dataset import AREA_KEY, AREA_LEVELS, AREA_RESOURCE
 
-AREA_LEVELS: Final = ("stadtbezirk", "stadtteil", "sozialraum", "quartier")
-"""The levels a municipality may define below itself, top down."""
 AREA_FIELDS: Final = (AREA_KEY, "name", "ebene", "uebergeordnet", "gueltig_ab", "gueltig_bis")
 MAX_KEY: Final = 40
 KEY_PATTERN: Final = re.compile(r"(\d{8})-[0-9a-z]+(?:-[0-9a-z]+)*")

@@ -29,6 +29,7 @@ from opendata_sozial.ingest.resource_rules import (
 )
 from opendata_sozial.ingest.row_proof import RowProof, prove_rows
 from opendata_sozial.ingest.standard import check_standard
+from opendata_sozial.model.dataset import AREA_KEY, AREA_RESOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,7 @@ def _official_keys(
     if (
         target is None
         or not is_area_package(target)
-        or (resource, column) != ("gebiete", "schluessel")
+        or (resource, column) != (AREA_RESOURCE, AREA_KEY)
     ):
         return frozenset()
     regions = known.get("nrw-regionen")

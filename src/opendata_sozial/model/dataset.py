@@ -11,6 +11,8 @@ REGION_PACKAGE: Final = ("nrw-regionen", "regionen")
 """(package, resource) of the region table that AGS keys point at."""
 AREA_RESOURCE: Final = "gebiete"
 """The table of a municipality's own areas in a geography package (``x_areas``)."""
+AREA_LEVELS: Final = ("stadtbezirk", "stadtteil", "sozialraum", "quartier")
+"""The levels a municipality may define below itself, top down (docs/areas.md)."""
 AREA_KEY: Final = "schluessel"
 """The key field of that table; a foreign key onto it makes a column a key of own areas."""
 

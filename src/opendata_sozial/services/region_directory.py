@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
+from opendata_sozial.model.dataset import AREA_LEVELS
+
 OFFICIAL_LEVELS: Final = ("land", "regierungsbezirk", "kreis", "gemeinde")
-AREA_LEVELS: Final = ("stadtbezirk", "stadtteil", "sozialraum", "quartier")
-"""The levels a municipality defines below itself, top down (``ingest.area_rules`` checks them)."""
 LEVELS: Final = (*OFFICIAL_LEVELS, *AREA_LEVELS)
 """Every level, top down; a level the directory names beyond these sorts last."""
 _KEY: Final = re.compile(r"\d[\d-]*|\d{8}-[0-9a-z-]*")
