@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 DATAPACKAGES = ROOT / "datapackages"
+GEOGRAPHY = ROOT / "geography"
+REFERENCE_DIRS = [DATAPACKAGES, GEOGRAPHY]
+"""Where referenced packages are found, as the command line's default settings."""
 CATALOG_FILE = ROOT / "catalog" / "catalog.yaml"
 
 
@@ -111,7 +114,7 @@ def published_url(
             [DATAPACKAGES],
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
         )
     finally:
         engine.dispose()

@@ -19,7 +19,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.faults import PAUSED_MARKER
 from opendata_sozial.services.publish import PublishResult, publish
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS, ROOT
 
 FIGURE = ",2123,"
 """A figure of lebensformen.csv (one cell, with its separators) that a new version changes."""
@@ -39,7 +39,7 @@ def publish_into(
             paths,
             engine=engine,
             catalog=catalog or load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
             notes=notes,
         )
     finally:

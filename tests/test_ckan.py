@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from opendata_sozial.formats.ckan.actions import ACTIONS
 from opendata_sozial.formats.ckan.packages import ckan_time, organization_name
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS, ROOT
 from tests.servers import serving
 
 if TYPE_CHECKING:
@@ -574,7 +574,7 @@ def ckan_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [DATAPACKAGES],
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
         )
     finally:
         engine.dispose()
@@ -607,7 +607,7 @@ def test_ckanapi_client_reads_the_catalog(ckan_url: str, get_only: bool) -> None
         assert set(ckan.action.organization_list()) == publishers
         assert {"soci", "kapitel-7"} <= set(ckan.action.group_list())
         assert "armut" in ckan.action.tag_list()
-        assert [lic["id"] for lic in ckan.action.license_list()] == ["dl-de-by-2.0"]
+        assert [lic["id"] for lic in ckan.action.license_list()] == ["cc-by", "dl-de-by-2.0"]
         assert ckan.action.status_show()["site_url"] == ckan_url
         with pytest.raises(ckanapi.NotFound):
             ckan.action.package_show(id="gibt-es-nicht")
@@ -647,7 +647,10 @@ def test_license_id_maps_to_govdatas_licence_iri(api: "TestClient[Litestar]") ->
     for package in packages["result"]:
         licence = DESCRIPTORS[package["name"]]["licenses"][0]["name"]
         assert package["license_id"] == licence, package["name"]
-        assert licence == "dl-de-by-2.0" or package["name"] == "nrw-geometrie"  # GeoNutzV
+        assert licence == "dl-de-by-2.0" or (package["name"], licence) in {
+            ("nrw-geometrie", "geonutzv-de-2013-03-19"),
+            ("koeln-bevoelkerung-stadtteile", "cc-by"),  # Stadt Köln: CC BY, no version stated
+        }
         graph = Graph().parse(
             data=api.get(f"/datasets/{package['name']}.ttl").text, format="turtle"
         )

@@ -14,7 +14,7 @@ import pytest
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.ingest.validate import validate_paths
-from tests.conftest import DATAPACKAGES, ROOT
+from tests.conftest import DATAPACKAGES, REFERENCE_DIRS, ROOT
 
 PACKAGE = ROOT / "geography" / "nrw-geometrie"
 FILES = ["data/kreise.geojson", "data/gemeinden.geojson", "data/nrw.topojson", "datapackage.json"]
@@ -242,7 +242,7 @@ def _broken_copy(tmp_path: Path, edit: Any) -> Path:
 
 
 def test_validate_accepts_the_shipped_boundaries(catalog: CatalogInfo) -> None:
-    report = validate_paths([PACKAGE], catalog, reference_dirs=[DATAPACKAGES])
+    report = validate_paths([PACKAGE], catalog, reference_dirs=REFERENCE_DIRS)
     assert [(i.code, i.message) for i in report.packages[0].issues] == []
 
 
@@ -256,7 +256,7 @@ def test_validate_names_duplicate_unknown_and_broken_features(
         features[4]["geometry"] = {"type": "Point", "coordinates": [7.0, 51.0]}
 
     folder = _broken_copy(tmp_path, edit)
-    report = validate_paths([folder], catalog, reference_dirs=[DATAPACKAGES])
+    report = validate_paths([folder], catalog, reference_dirs=REFERENCE_DIRS)
     found = [(i.code, i.message) for i in report.packages[0].issues]
     assert found == [
         ("geometry-key-duplicate", "Feature 2 (ags 05111000): Schlüssel kommt mehrfach vor"),

@@ -21,7 +21,14 @@ from litestar.testing import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SKOS
 
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT, _drop_postgres, _fresh_postgres
+from tests.conftest import (
+    CATALOG_FILE,
+    DATAPACKAGES,
+    REFERENCE_DIRS,
+    ROOT,
+    _drop_postgres,
+    _fresh_postgres,
+)
 from tests.conftest import _postgres_url as postgres_url
 from tests.json_links import BASE, follow_every_link, get_json
 from tests.test_dcat import KNOWN_WARNINGS, shacl_results
@@ -69,7 +76,7 @@ def _publish(url: str, paths: list[Path]) -> None:
             paths,
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
         )
     finally:
         engine.dispose()

@@ -884,7 +884,8 @@ def test_init_unknown_license_lists_the_choices(tmp_path: Path) -> None:
         "Deutschland – Zero – Version 2.0); cc-by-4.0 (Creative Commons Namensnennung – 4.0 "
         "International (CC BY 4.0)); cc0-1.0 (Creative Commons CC0 1.0 Universell); "
         "geonutzv-de-2013-03-19 (Nutzungsbestimmungen für die Bereitstellung von Geodaten des "
-        "Bundes (GeoNutzV))"
+        "Bundes (GeoNutzV)); cc-by (Creative Commons Namensnennung (CC BY), Version in der "
+        "Quelle nicht angegeben)"
     )
     assert not (tmp_path / "datapackages").exists()
 

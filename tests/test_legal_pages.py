@@ -26,7 +26,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.errors import ConfigError
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
-from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -285,7 +285,7 @@ def published_client(database_url: str, tmp_path: Path) -> Iterator["Client"]:
             [DATAPACKAGES / "lebensformen"],
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
         )
     finally:
         engine.dispose()

@@ -23,7 +23,7 @@ from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
 from tests.broken_packages import copy_valid, edit_descriptor, flatten
-from tests.conftest import DATAPACKAGES
+from tests.conftest import REFERENCE_DIRS
 
 NAME = "armutsrisikoquoten-merkmale"
 HOSTILE = "javascript:alert(document.domain)"
@@ -152,7 +152,7 @@ def test_no_output_edge_emits_a_hostile_metadata_link(
     engine = create_db_engine(database_url)
     try:
         publish(
-            [copy_valid(tmp_path)], engine=engine, catalog=catalog, reference_dirs=[DATAPACKAGES]
+            [copy_valid(tmp_path)], engine=engine, catalog=catalog, reference_dirs=REFERENCE_DIRS
         )
     finally:
         engine.dispose()

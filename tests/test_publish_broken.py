@@ -21,6 +21,7 @@ from tests.broken_packages import CASES, VALID, Flat, copy_valid
 from tests.conftest import (
     CATALOG_FILE,
     DATAPACKAGES,
+    REFERENCE_DIRS,
     _drop_postgres,
     _fresh_postgres,
     _postgres_url,
@@ -45,7 +46,7 @@ def published_db(
         url = _fresh_postgres(base, f"ods_broken_{os.getpid()}")
     engine = create_db_engine(url)
     try:
-        publish([VALID], engine=engine, catalog=catalog, reference_dirs=[DATAPACKAGES])
+        publish([VALID], engine=engine, catalog=catalog, reference_dirs=REFERENCE_DIRS)
     finally:
         engine.dispose()
     yield url

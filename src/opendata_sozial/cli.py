@@ -67,7 +67,7 @@ def validate(context: _Context, paths: tuple[Path, ...], output: str) -> None:
     """Prüft Datenpakete (Standard: alle unter datapackages/). Exit 0 = gültig, 1 = Fehler."""
     targets = list(paths) or [context.settings.datapackages_dir]
     report = validate_paths(
-        targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+        targets, context.catalog(), reference_dirs=context.settings.reference_dirs()
     )
     if output == "json":
         click.echo(report_to_json(report))
@@ -291,7 +291,7 @@ def publish(
                 targets,
                 engine=engine,
                 catalog=context.catalog(),
-                reference_dirs=[context.settings.datapackages_dir],
+                reference_dirs=context.settings.reference_dirs(),
                 notes=notes,
                 selection=selection,
                 announce=lambda plan: _print_plan(context, plan.lines()),
@@ -303,7 +303,7 @@ def publish(
         except PackageInvalid as exc:
             bar.stop()
             report = validate_paths(
-                targets, context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+                targets, context.catalog(), reference_dirs=context.settings.reference_dirs()
             )
             print_report(report, context.err)
             context.err.print(
@@ -377,7 +377,7 @@ def refresh(context: _Context, packages: tuple[Path, ...], dry_run: bool) -> Non
         sys.exit(1)
     if not dry_run:
         result = validate_paths(
-            list(packages), context.catalog(), reference_dirs=[context.settings.datapackages_dir]
+            list(packages), context.catalog(), reference_dirs=context.settings.reference_dirs()
         )
         print_report(result, context.out)
         if not result.is_valid:

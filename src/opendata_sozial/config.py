@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="Folder with one data package per sub-folder; default input of `validate` "
         "and `publish`.",
     )
+    geography_packages_dir: Path = Field(
+        default=Path("geography"),
+        description="Folder with the geography packages (boundaries, a municipality's own "
+        "areas); `validate` and `publish` find referenced packages here and in "
+        "`datapackages_dir`.",
+    )
     catalog_file: Path = Field(
         default=Path("catalog/catalog.yaml"),
         description="Catalog-level metadata (title, publisher, themes, chapters).",
@@ -157,6 +163,10 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(
         default=60, ge=1, description="Length of the rate-limit window in seconds."
     )
+
+    def reference_dirs(self) -> list[Path]:
+        """Where referenced packages are found: ``datapackages_dir`` and ``geography_packages_dir``."""
+        return [self.datapackages_dir, self.geography_packages_dir]
 
     @field_validator("trusted_proxies")
     @classmethod

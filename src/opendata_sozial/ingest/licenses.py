@@ -59,6 +59,13 @@ LICENSES: Final[dict[str, License]] = {
             "https://www.gesetze-im-internet.de/geonutzv/",
             "http://dcat-ap.de/def/licenses/geonutz/20130319",
         ),
+        # CC BY where the source names no version (Stadt Köln): DCAT-AP.de's unversioned entry
+        License(
+            "cc-by",
+            "Creative Commons Namensnennung (CC BY), Version in der Quelle nicht angegeben",
+            "http://www.opendefinition.org/licenses/cc-by",
+            "http://dcat-ap.de/def/licenses/cc-by",
+        ),
     )
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.domain import Issue, Severity
+from opendata_sozial.ingest.area_rules import check_areas, is_area_package
 from opendata_sozial.ingest.data_rules import KeySets, check_data, unused_footnotes
 from opendata_sozial.ingest.formula_rules import check_formulas
 from opendata_sozial.ingest.geometry_rules import check_geometry
@@ -28,6 +29,7 @@ from opendata_sozial.ingest.resource_rules import (
 )
 from opendata_sozial.ingest.row_proof import RowProof, prove_rows
 from opendata_sozial.ingest.standard import check_standard
+from opendata_sozial.model.dataset import AREA_KEY, AREA_RESOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ def _validate_one(
     if not file_ok:
         return issues  # frictionless and the data rules need every file in place
     issues.extend(check_region_keys(pkg, known))
+    issues.extend(check_areas(pkg, known))
     for res in [r for r in resources if is_geometry(r)]:
         if (file := resource_file(pkg, res)) is not None:
             issues.extend(check_geometry(pkg, res, file, key_sets))
@@ -222,7 +225,31 @@ def _key_sets(known: dict[str, PackageSource]) -> dict[tuple[str, str, str], fro
         file = resource_file(target, res) if target and res else None
         if file is not None and file.is_file():
             sets[(package, resource, column)] = _column_values(file, column)
+    for (package, resource, column), values in list(sets.items()):
+        if target_areas := _official_keys(known, package, resource, column):
+            sets[(package, resource, column)] = values | target_areas
     return sets
+
+
+def _official_keys(
+    known: dict[str, PackageSource], package: str, resource: str, column: str
+) -> frozenset[str]:
+    """For a key onto own areas: the official keys too (a table holds the Gemeinde's totals)."""
+    target = known.get(package)
+    if (
+        target is None
+        or not is_area_package(target)
+        or (resource, column) != (AREA_RESOURCE, AREA_KEY)
+    ):
+        return frozenset()
+    regions = known.get("nrw-regionen")
+    res = (
+        next((r for r in regions.resources() if r.get("name") == "regionen"), None)
+        if regions
+        else None
+    )
+    file = resource_file(regions, res) if regions and res else None
+    return _column_values(file, "ags") if file is not None and file.is_file() else frozenset()
 
 
 def _column_values(file: Path, column: str) -> frozenset[str]:

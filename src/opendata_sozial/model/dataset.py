@@ -11,6 +11,12 @@ from typing import Any, Final
 
 REGION_PACKAGE: Final = ("nrw-regionen", "regionen")
 """(package, resource) of the region table that AGS keys point at."""
+AREA_RESOURCE: Final = "gebiete"
+"""The table of a municipality's own areas in a geography package (``x_areas``)."""
+AREA_LEVELS: Final = ("stadtbezirk", "stadtteil", "sozialraum", "quartier")
+"""The levels a municipality may define below itself, top down (docs/areas.md)."""
+AREA_KEY: Final = "schluessel"
+"""The key field of that table; a foreign key onto it makes a column a key of own areas."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +147,21 @@ class Resource:
     foreign_keys: tuple[ForeignKey, ...] = ()
     region_key: str | None = None
     """The field holding official region keys, if a foreign key points at the region table."""
+    area_key: str | None = None
+    """The field holding keys of a municipality's own areas (a foreign key onto ``gebiete``)."""
     table_schema: dict[str, Any] | None = None
     """The Table Schema as stored (for table building and hashing, not for reading fields)."""
 
     def field(self, name: str) -> Field | None:
         """The field called ``name``."""
         return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Areas:
+    """A geography package of own areas (``x_areas``): table ``gebiete``, optional boundaries."""
+
+    geometry: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +200,8 @@ class Dataset:
         """This dataset with its texts in ``language`` where translated (German otherwise)."""
         found = self.translation(language)
         return self if found is None else found.apply(self)
+    areas: Areas | None = None
+    """Set for a geography package of own areas (``x_areas``)."""
 
     def with_role(self, *roles: str) -> tuple[Contributor, ...]:
         """The contributors having any of ``roles``, in their order."""

@@ -19,7 +19,10 @@ from typing import Any
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.model.dataset import (
+    AREA_KEY,
+    AREA_RESOURCE,
     REGION_PACKAGE,
+    Areas,
     Break,
     Contributor,
     Dataset,
@@ -96,7 +99,14 @@ def parse_dataset(descriptor: Descriptor) -> Dataset:
         foreign_keys=foreign_keys,
         resources=tuple(_resource(r, foreign_keys) for r in _objects(d.get("resources"))),
         translations=_translations(d.get("x_translations")),
+        areas=_areas(d.get("x_areas")),
     )
+
+
+def _areas(value: object) -> Areas | None:
+    if not isinstance(value, Mapping):
+        return None
+    return Areas(geometry=_optional(value.get("geometry")) or None)
 
 
 def _contributor(c: Descriptor) -> Contributor:
@@ -166,6 +176,18 @@ def _region_key(name: str, keys: Iterable[ForeignKey]) -> str | None:
     return None
 
 
+def _area_key(name: str, keys: Iterable[ForeignKey]) -> str | None:
+    """The first field of a key onto a municipality's area table (``gebiete``/``schluessel``)."""
+    for fk in keys:
+        if (
+            fk.source_resource in (None, name)
+            and (fk.resource, fk.reference_fields) == (AREA_RESOURCE, (AREA_KEY,))
+            and fk.fields
+        ):
+            return fk.fields[0]
+    return None
+
+
 def _resource(r: Descriptor, package_keys: tuple[ForeignKey, ...]) -> Resource:
     name = _text(r.get("name"))
     raw_schema = r.get("schema")
@@ -187,6 +209,7 @@ def _resource(r: Descriptor, package_keys: tuple[ForeignKey, ...]) -> Resource:
         primary_key=(key,) if isinstance(key, str) else _strings(key),
         foreign_keys=own_keys,
         region_key=_region_key(name, (*package_keys, *own_keys)),
+        area_key=_area_key(name, (*package_keys, *own_keys)),
         table_schema=raw_schema if isinstance(raw_schema, dict) else None,
     )
 

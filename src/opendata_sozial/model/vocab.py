@@ -29,6 +29,7 @@ LICENSES: Final[dict[str, str]] = {
     "dl-de-by-2.0": f"{DCATDE_LICENSES}dl-by-de/2.0",
     "dl-de-zero-2.0": f"{DCATDE_LICENSES}dl-zero-de/2.0",
     "cc-by-4.0": f"{DCATDE_LICENSES}cc-by/4.0",
+    "cc-by": f"{DCATDE_LICENSES}cc-by",
     "cc0-1.0": f"{DCATDE_LICENSES}cc-zero",
     # the BKG's boundaries (nrw-geometrie); lower case as in the DCAT-AP.de licence list
     "geonutzv-de-2013-03-19": f"{DCATDE_LICENSES}geonutz/20130319",

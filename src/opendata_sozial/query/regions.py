@@ -20,6 +20,17 @@ DIRECTORY_COLUMNS = (
     "nachfolger",
 )
 """Columns of ``nrw-regionen/regionen`` the directory reads, in this order."""
+AREA_COLUMNS = (
+    "schluessel",
+    "name",
+    "ebene",
+    "ebene",
+    "uebergeordnet",
+    "gueltig_ab",
+    "gueltig_bis",
+)
+"""Columns of a municipality's ``gebiete`` table in ``DIRECTORY_COLUMNS`` order (the level
+stands for the kind; own areas have no successor)."""
 VARIANT_COLUMNS = ("name", "ags", "kontext")
 """Columns of ``nrw-regionen/namensvarianten`` the directory reads, in this order."""
 

@@ -1,7 +1,9 @@
 """Which tables hold figures per place, and how their columns make indicators.
 
 A table holds figures per place when its package declares, in ``x_foreign_keys``, a region
-column referencing ``nrw-regionen/regionen`` (``ags``): the typed model's ``Resource.region_key``.
+column referencing ``nrw-regionen/regionen`` (``ags``): the typed model's ``Resource.region_key``,
+or a municipality's own areas (``gebiete``/``schluessel`` of a geography package,
+``Resource.area_key``; docs/areas.md).
 Its other columns are read from the resource's fields and primary key (``region_tables``):
 
 - the **period**: the first primary-key field typed ``year``, ``date`` or ``yearmonth``, else the
@@ -124,12 +126,13 @@ def _table(dataset: Dataset, resource: Resource, key_field: str) -> RegionTable 
 
 
 def region_tables(dataset: Dataset) -> list[RegionTable]:
-    """The tables of a dataset with a region column (a key into ``nrw-regionen``)."""
+    """The tables of a dataset with a region column (official or own areas' keys)."""
     tables: list[RegionTable] = []
     for resource in dataset.resources:
-        if resource.region_key is None:
+        key = resource.region_key or resource.area_key
+        if key is None:
             continue
-        table = _table(dataset, resource, resource.region_key)
+        table = _table(dataset, resource, key)
         if table is not None:
             tables.append(table)
     return tables

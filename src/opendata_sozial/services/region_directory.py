@@ -2,7 +2,9 @@
 
 The package's two tables are small (about 460 regions, a few dozen name variants), so the
 directory is read once per release into memory and searched there: Land → Regierungsbezirk →
-Kreis/kreisfreie Stadt → Gemeinde, with each unit's parent, children and name variants.
+Kreis/kreisfreie Stadt → Gemeinde, with each unit's parent, children and name variants. Below a
+Gemeinde come the areas a municipality publishes itself (``AREA_LEVELS``, from the ``gebiete``
+table of its geography package; docs/areas.md), keyed ``<AGS>-<code>``.
 """
 
 import re
@@ -11,8 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-LEVELS: Final = ("land", "regierungsbezirk", "kreis", "gemeinde")
-"""The official levels, top down; a level the directory names beyond these sorts last."""
+from opendata_sozial.model.dataset import AREA_LEVELS
+
+OFFICIAL_LEVELS: Final = ("land", "regierungsbezirk", "kreis", "gemeinde")
+LEVELS: Final = (*OFFICIAL_LEVELS, *AREA_LEVELS)
+"""Every level, top down; a level the directory names beyond these sorts last."""
+_KEY: Final = re.compile(r"\d[\d-]*|\d{8}-[0-9a-z-]*")
 _FOLD: Final = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NON_WORD: Final = re.compile(r"[\W_]+")
 
@@ -106,6 +112,13 @@ class Directory:
         """The keys of every region of a level."""
         return [r.key for r in self.regions.values() if r.level == level]
 
+    def peers(self, region: Region) -> list[str]:
+        """The keys a place is ranked among: its level; for own areas, within its Gemeinde."""
+        if region.level not in AREA_LEVELS:
+            return self.at_level(region.level)
+        gemeinde = region.key.split("-", 1)[0]
+        return [k for k in self.at_level(region.level) if k.startswith(f"{gemeinde}-")]
+
     def levels(self) -> list[str]:
         """The levels the directory holds, top down."""
         return sorted({r.level for r in self.regions.values()}, key=level_rank)
@@ -124,8 +137,8 @@ class Directory:
         text = q.strip()
         if not text:
             return [Match(r, None) for r in sorted(pool, key=self._order)]
-        if text.isdigit():
-            hits = [r for r in pool if r.key.startswith(text)]
+        if _KEY.fullmatch(text.lower()):
+            hits = [r for r in pool if r.key.startswith(text.lower())]
             return [Match(r, None) for r in sorted(hits, key=lambda r: (len(r.key), r.key))]
         return self._by_name(fold(text), pool)
 

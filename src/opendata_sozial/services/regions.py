@@ -15,7 +15,9 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine
 
 from opendata_sozial.errors import InvalidParameter, RegionNotFound
+from opendata_sozial.model.dataset import AREA_RESOURCE
 from opendata_sozial.query.regions import (
+    AREA_COLUMNS,
     DIRECTORY_COLUMNS,
     VARIANT_COLUMNS,
     columns_select,
@@ -193,10 +195,20 @@ class RegionService:
             package, resource, _ = REGION_REFERENCE
             regions = data_table(self._catalog.get_resource(release, package, resource))
             variants = data_table(self._catalog.get_resource(release, package, VARIANT_RESOURCE))
+            areas = [
+                data_table(self._catalog.get_resource(release, d.name, AREA_RESOURCE))
+                for d in self._catalog.list_datasets(release)
+                if d.model.areas is not None
+            ]
             with self._engine.connect() as conn:
                 rows = conn.execute(columns_select(regions, DIRECTORY_COLUMNS)).all()
                 names = conn.execute(columns_select(variants, VARIANT_COLUMNS)).all()
-            self._directories = {release.id: Directory.from_rows(rows, names)}
+                own = [
+                    (*row, None)
+                    for table in areas
+                    for row in conn.execute(columns_select(table, AREA_COLUMNS)).all()
+                ]
+            self._directories = {release.id: Directory.from_rows([*rows, *own], names)}
         return self._directories[release.id]
 
     def tables(self, release: ReleaseInfo) -> list[RegionTable]:
@@ -297,7 +309,7 @@ class RegionService:
         """Every indicator the release holds for a place, with parents and peers."""
         region, directory = self._region(release, key), self.directory(release)
         parents = directory.ancestors(key)
-        peers = directory.at_level(region.level)
+        peers = directory.peers(region)
         indicators: list[IndicatorProfile] = []
         tables = self.tables(release)
         with self._engine.connect() as conn:

@@ -40,12 +40,20 @@ LEVEL_LABELS: Final = {
     "regierungsbezirk": "Regierungsbezirk",
     "kreis": "Kreis oder kreisfreie Stadt",
     "gemeinde": "Gemeinde",
+    "stadtbezirk": "Stadtbezirk",
+    "stadtteil": "Stadtteil",
+    "sozialraum": "Sozialraum",
+    "quartier": "Quartier",
 }
 PEERS: Final = {
     "land": "Ländern",
     "regierungsbezirk": "Regierungsbezirken",
     "kreis": "Kreisen und kreisfreien Städten",
     "gemeinde": "Gemeinden",
+    "stadtbezirk": "Stadtbezirken",
+    "stadtteil": "Stadtteilen",
+    "sozialraum": "Sozialräumen",
+    "quartier": "Quartieren",
 }
 """The peers of a level in the dative plural: „Platz 5 von 53 Kreisen …“."""
 LICENCE_NAME: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
@@ -421,7 +429,7 @@ def chosen_figures(
 def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple[str, str]]:
     region = profile.region
     facts = [
-        ("Amtlicher Regionalschlüssel", region.key),
+        ("Amtlicher Regionalschlüssel" if "-" not in region.key else "Schlüssel", region.key),
         ("Ebene", LEVEL_LABELS.get(region.level, region.level)),
         ("Art", region.kind),
     ]
@@ -431,6 +439,15 @@ def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple
         facts.append(("Gültig bis", period_text(region.valid_to.isoformat())))
     facts.append(("Kennzahlen", f"{len(profile.indicators)} aus {len(groups)} Datensätzen"))
     return facts
+
+
+def _peers_label(profile: RegionProfile) -> str:
+    """„Kreisen … Nordrhein-Westfalens“; own areas rank within their Gemeinde."""
+    level = profile.region.level
+    gemeinde = next((p for p in profile.parents if p.level == "gemeinde"), None)
+    if "-" in profile.region.key and gemeinde is not None:
+        return f"{PEERS.get(level, level)} der Gemeinde {gemeinde.name}"
+    return f"{PEERS.get(level, level)} Nordrhein-Westfalens"
 
 
 def build_region_page(
@@ -460,7 +477,7 @@ def build_region_page(
         facts=_facts(profile, groups),
         groups=groups,
         parent_name=parent.name if parent else "",
-        peers_label=PEERS.get(region.level, region.level),
+        peers_label=_peers_label(profile),
         map=level_map,
         map_choices=choices,
         csv_url=urls.region_profile(region.key, ".csv"),

@@ -54,7 +54,8 @@ KeysParam = Annotated[
 KeyParam = Annotated[
     str,
     PathParameter(
-        description="Amtlicher Regionalschlüssel (AGS) aus nrw-regionen, z. B. 05513",
+        description="Amtlicher Regionalschlüssel (AGS) aus nrw-regionen, z. B. 05513, oder "
+        "Schlüssel eines eigenen Gebiets einer Gemeinde, z. B. 05315000-609",
         examples=[Example(summary="Gelsenkirchen", value="05513")],
     ),
 ]
@@ -132,13 +133,16 @@ class RegionController(Controller):
             str | None,
             QueryParameter(
                 description="Name, Namensvariante (Groß-/Kleinschreibung und Umlaute egal) "
-                "oder Anfang des Schlüssels (nur Ziffern).",
+                "oder Anfang des Schlüssels (Ziffern; eigene Gebiete: 05315000-6).",
                 examples=[Example(summary="Name", value="Gelsenkirchen")],
             ),
         ] = None,
         ebene: Annotated[
             str | None,
-            QueryParameter(description="Ebene: land, regierungsbezirk, kreis oder gemeinde."),
+            QueryParameter(
+                description="Ebene: land, regierungsbezirk, kreis, gemeinde oder eine eigene "
+                "Ebene einer Gemeinde (stadtbezirk, stadtteil, sozialraum, quartier)."
+            ),
         ] = None,
         parent: Annotated[
             str | None,
