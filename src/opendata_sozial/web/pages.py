@@ -6,6 +6,7 @@ the view modules in ``services`` lay the results out, the templates only render 
 ``PagesPlugin`` wires everything into the app.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, Request, get
 from litestar.config.app import AppConfig
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Template
@@ -50,43 +51,64 @@ PAGE_ROWS: Final = 100
 BERLIN: Final = ZoneInfo("Europe/Berlin")
 
 
-def _info(request: Request[Any, Any, Any]) -> CatalogInfo:
-    info: CatalogInfo = request.app.state.catalog_info
-    return info
-
-
-def _chapters(request: Request[Any, Any, Any]) -> dict[str, str]:
-    return {c.id: c.label for c in _info(request).chapters}
-
-
-def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    return {key: list(values) for key, values in request.query_params.dict().items()}
-
-
 def _today() -> date:
     """The access date for citations, in the publisher's time zone."""
     return datetime.now(BERLIN).date()
 
 
-def _file_page(
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The ``page`` dependency: the request, its URLs and its release."""
+
+    request: Request[Any, Any, Any]
+    urls: Urls
+    release: RequestRelease
+
+    @property
+    def info(self) -> CatalogInfo:
+        """The catalog metadata (``catalog/catalog.yaml``)."""
+        info: CatalogInfo = self.request.app.state.catalog_info
+        return info
+
+    @property
+    def chapters(self) -> dict[str, str]:
+        """Chapter number -> label of the social report."""
+        return {c.id: c.label for c in self.info.chapters}
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query string, every value of a repeated parameter kept."""
+        return {key: list(values) for key, values in self.request.query_params.dict().items()}
+
+    def render(self, template_name: str, **context: Any) -> Template:  # noqa: ANN401  # views
+        """The page ``template_name`` with ``context``."""
+        return render(self.request, template_name, **context)
+
+
+def _page(
     request: Request[Any, Any, Any],
-    record: DatasetRecord,
-    rows: ReleaseRows,
-    releases: ReleaseService,
-    urls: Urls,
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+) -> PageRequest:
+    return PageRequest(request, urls, release)
+
+
+def _file_page(
+    page: PageRequest, record: DatasetRecord, rows: ReleaseRows, releases: ReleaseService
 ) -> Template:
     """The page of a dataset whose resources are files only (views/file_page.py)."""
+    urls = page.urls
     view = build_file_page(
         record=record,
         datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
         rows=rows,
         urls=urls,
         accessed=_today(),
-        chapters=_chapters(request),
-        catalog_title=_info(request).title,
+        chapters=page.chapters,
+        catalog_title=page.info.title,
     )
     versions = dataset_versions(releases.history(), record.name, urls)
-    return render(request, "dataset_files.html.j2", view=view, versions=versions)
+    return page.render("dataset_files.html.j2", view=view, versions=versions)
 
 
 class PageController(Controller):
@@ -95,77 +117,66 @@ class PageController(Controller):
     path = "/"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+    dependencies = {"page": Provide(_page, sync_to_thread=False)}  # noqa: RUF012  # as above
 
     @get("/", name="page-start", sync_to_thread=True)
     def start(
-        self,
-        request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        self, page: NamedDependency[PageRequest], catalog: NamedDependency[CatalogService]
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
         result = catalog.search(
-            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+            page.release.info(), query, chapters=page.chapters, url=page.urls.datasets()
         )
-        return render(
-            request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
-        )
+        return page.render("start.html.j2", view=build_start_page(result, chapters=page.chapters))
 
     @get("/suche", name="page-search", sync_to_thread=True)
     def search(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
-        query = parse_search(_params(request))
-        result = catalog.search(
-            release.info(), query, chapters=_chapters(request), url=urls.datasets()
-        )
-        view = build_search_page(query, result, chapters=_chapters(request))
-        places = places_matching(regions, release.info(), urls, query.q)
-        return render(request, "search.html.j2", view=view, places=places)
+        query = parse_search(page.params)
+        held, urls = page.release.info(), page.urls
+        result = catalog.search(held, query, chapters=page.chapters, url=urls.datasets())
+        view = build_search_page(query, result, chapters=page.chapters)
+        places = places_matching(regions, held, urls, query.q)
+        return page.render("search.html.j2", view=view, places=places)
 
     @get("/datensaetze/{name:str}", name="page-dataset", sync_to_thread=True)
     def dataset(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         catalog: NamedDependency[CatalogService],
         rows: NamedDependency[RowService],
         releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
         name: DatasetName,
     ) -> Template:
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
-        held = release.info()
+        held, urls = page.release.info(), page.urls
         record = catalog.get_dataset(held, name)
         if not has_rows(record.model):  # files only (boundaries): no preview
-            return _file_page(request, record, rows.at(held), releases, urls)
+            return _file_page(page, record, rows.at(held), releases)
         view = build_dataset_page(
             record=record,
             datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
             rows=rows.at(held),
-            params=_params(request),
+            params=page.params,
             urls=urls,
             accessed=_today(),
-            chapters=_chapters(request),
-            catalog_title=_info(request).title,
+            chapters=page.chapters,
+            catalog_title=page.info.title,
         )
         versions = dataset_versions(releases.history(), name, urls)
-        return render(request, "dataset.html.j2", view=view, versions=versions)
+        return page.render("dataset.html.j2", view=view, versions=versions)
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
     def versions(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
         name: DatasetName,
         von: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         bis: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
@@ -173,32 +184,23 @@ class PageController(Controller):
         ressource: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Template:
         """Every release of one dataset, and the changed rows between two of them."""
-        versions = dataset_versions(releases.history(), name, urls)
+        versions = dataset_versions(releases.history(), name, page.urls)
         if von is None or bis is None:
             latest = next((v for v in versions if v.previous is not None), None)
             if latest is None:
-                return render(
-                    request, "versions.html.j2", name=name, versions=versions, changes=None
-                )
+                return page.render("versions.html.j2", name=name, versions=versions, changes=None)
             von, bis = von or latest.previous or 1, bis or latest.number
         found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
-        api = urls.diff_rows(name, von, bis)
+        api = page.urls.diff_rows(name, von, bis)
         changes = build_row_changes(found, (von, bis), seite, api)
-        return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
+        return page.render("versions.html.j2", name=name, versions=versions, changes=changes)
 
     @get("/aenderungen", name="page-changes", sync_to_thread=True)
     def changes(
-        self,
-        request: Request[Any, Any, Any],
-        releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
+        self, page: NamedDependency[PageRequest], releases: NamedDependency[ReleaseService]
     ) -> Template:
         """Every release with its notes and the datasets it changed (breaking changes marked)."""
-        return render(
-            request,
-            "changes.html.j2",
-            releases=build_history(releases.history(), urls),
-        )
+        return page.render("changes.html.j2", releases=build_history(releases.history(), page.urls))
 
 
 class LegalController(Controller):
