@@ -1,11 +1,13 @@
 """JSON API under /api/v1: catalog, descriptors and original files."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
@@ -92,11 +94,29 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetAnswer:
+    """The ``dataset_answer`` dependency: one dataset of the request's release as JSON."""
+
+    catalog: CatalogService
+    urls: Urls
+    release: RequestRelease
+
+    def __call__(
+        self, name: str, body: Callable[[DatasetRecord, Urls], dict[str, Any]]
+    ) -> Response[dict[str, Any]]:
+        """``body`` of dataset ``name``, linking its other representations (``Link``)."""
+        record = self.catalog.get_dataset(self.release.info(), name)
+        headers = self.urls.link_header(self.urls.alternate(record.name))
+        return Response(body(record, self.urls), headers=headers)
+
+
 class DatasetController(Controller):
     """Catalog of the current release."""
 
     path = "/api/v1/datasets"
     tags = ["Datensätze"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"dataset_answer": Provide(DatasetAnswer, sync_to_thread=False)}  # noqa: RUF012
 
     @get(
         "/",
@@ -186,16 +206,10 @@ class DatasetController(Controller):
         sync_to_thread=True,
     )
     def get_dataset(
-        self,
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        name: NameParam,
+        self, dataset_answer: NamedDependency[DatasetAnswer], name: NameParam
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record = catalog.get_dataset(release.info(), name)
-        headers = urls.link_header(urls.alternate(record.name))
-        return Response(_dataset_detail(record, urls), headers=headers)
+        return dataset_answer(name, _dataset_detail)
 
     @get(
         "/{name:str}/datapackage.json",
@@ -204,16 +218,10 @@ class DatasetController(Controller):
         sync_to_thread=True,
     )
     def get_datapackage(
-        self,
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        name: NameParam,
+        self, dataset_answer: NamedDependency[DatasetAnswer], name: NameParam
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record = catalog.get_dataset(release.info(), name)
-        headers = urls.link_header(urls.alternate(record.name))
-        return Response(served_descriptor(record, urls), headers=headers)
+        return dataset_answer(name, served_descriptor)
 
     @get(
         "/{name:str}/resources/{filename:str}",

@@ -64,16 +64,6 @@ class RdfRequest:
     release: RequestRelease
 
 
-def _rdf(
-    request: Request[Any, Any, Any],
-    catalog: NamedDependency[CatalogService],
-    maps: NamedDependency[RegionMapService],
-    urls: NamedDependency[Urls],
-    release: NamedDependency[RequestRelease],
-) -> RdfRequest:
-    return RdfRequest(request, catalog, maps, urls, release)
-
-
 def _catalog_response(rdf: RdfRequest, page: int, modified_since: str | None) -> Response[bytes]:
     request, urls, release = rdf.request, rdf.urls, rdf.release.info()
     _, fixed = _split_extension(request.scope["path"])
@@ -96,7 +86,7 @@ class DcatController(Controller):
     """The catalog as DCAT-AP.de RDF (Turtle, RDF/XML, JSON-LD), paged with Hydra."""
 
     tags = ["DCAT"]  # noqa: RUF012  # Litestar declares it as an instance attribute
-    dependencies = {"rdf": Provide(_rdf, sync_to_thread=False)}  # noqa: RUF012  # as tags
+    dependencies = {"rdf": Provide(RdfRequest, sync_to_thread=False)}  # noqa: RUF012  # as tags
 
     @get(
         CATALOG_PATHS,

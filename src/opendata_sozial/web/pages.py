@@ -85,14 +85,6 @@ class PageRequest:
         return render(self.request, template_name, **context)
 
 
-def _page(
-    request: Request[Any, Any, Any],
-    urls: NamedDependency[Urls],
-    release: NamedDependency[RequestRelease],
-) -> PageRequest:
-    return PageRequest(request, urls, release)
-
-
 def _file_page(
     page: PageRequest, record: DatasetRecord, rows: ReleaseRows, releases: ReleaseService
 ) -> Template:
@@ -117,7 +109,7 @@ class PageController(Controller):
     path = "/"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
-    dependencies = {"page": Provide(_page, sync_to_thread=False)}  # noqa: RUF012  # as above
+    dependencies = {"page": Provide(PageRequest, sync_to_thread=False)}  # noqa: RUF012  # as above
 
     @get("/", name="page-start", sync_to_thread=True)
     def start(
