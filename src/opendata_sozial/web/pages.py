@@ -21,14 +21,14 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
-from opendata_sozial.services.catalog import CatalogService, DatasetRecord
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
-from opendata_sozial.services.rows import ReleaseRows, RowService
+from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
-from opendata_sozial.views.dataset_page import build_dataset_page
+from opendata_sozial.views.dataset_page import PageInputs, build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.release_page import (
     build_history,
@@ -85,21 +85,10 @@ class PageRequest:
         return render(self.request, template_name, **context)
 
 
-def _file_page(
-    page: PageRequest, record: DatasetRecord, rows: ReleaseRows, releases: ReleaseService
-) -> Template:
+def _file_page(page: PageRequest, inputs: PageInputs, releases: ReleaseService) -> Template:
     """The page of a dataset whose resources are files only (views/file_page.py)."""
-    urls = page.urls
-    view = build_file_page(
-        record=record,
-        datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
-        rows=rows,
-        urls=urls,
-        accessed=_today(),
-        chapters=page.chapters,
-        catalog_title=page.info.title,
-    )
-    versions = dataset_versions(releases.history(), record.name, urls)
+    view = build_file_page(inputs)
+    versions = dataset_versions(releases.history(), inputs.record.name, page.urls)
     return page.render("dataset_files.html.j2", view=view, versions=versions)
 
 
@@ -149,18 +138,18 @@ class PageController(Controller):
         """Facts, preview with filters, chart, downloads, snippets and citation of one dataset."""
         held, urls = page.release.info(), page.urls
         record = catalog.get_dataset(held, name)
-        if not has_rows(record.model):  # files only (boundaries): no preview
-            return _file_page(page, record, rows.at(held), releases)
-        view = build_dataset_page(
+        inputs = PageInputs(
             record=record,
             datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
             rows=rows.at(held),
-            params=page.params,
             urls=urls,
             accessed=_today(),
             chapters=page.chapters,
             catalog_title=page.info.title,
         )
+        if not has_rows(record.model):  # files only (boundaries): no preview
+            return _file_page(page, inputs, releases)
+        view = build_dataset_page(inputs, page.params)
         versions = dataset_versions(releases.history(), name, urls)
         return page.render("dataset.html.j2", view=view, versions=versions)
 
