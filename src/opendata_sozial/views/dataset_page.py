@@ -7,6 +7,7 @@ and ``ReleaseRows.values``) and the request's ``Urls``; the template only lays i
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -411,6 +412,30 @@ class PageInputs:
     catalog_title: str
 
 
+def dataset_basics(
+    inputs: PageInputs, regions: str, downloads: list[Download], metadata: list[Download]
+) -> DatasetBasics:
+    """What every dataset page shows, ``downloads`` and ``metadata`` being its download links."""
+    record, urls, dataset = inputs.record, inputs.urls, inputs.record.model
+    return DatasetBasics(
+        name=record.name,
+        title=record.title,
+        paragraphs=paragraphs(dataset.description),
+        facts=_facts(record, regions, inputs.chapters),
+        attribution=dataset.attribution or "",
+        downloads=downloads,
+        metadata=metadata,
+        citations=page_citations(record, urls, inputs.accessed),
+        jsonld=page_jsonld(record, urls, regions, inputs.catalog_title, [*downloads, *metadata]),
+        alternates=page_alternates(record, urls),
+    )
+
+
+def basics_of(basics: DatasetBasics) -> dict[str, Any]:
+    """The basics as the keyword arguments of a page that adds to them (not copied)."""
+    return {f.name: getattr(basics, f.name) for f in dataclass_fields(DatasetBasics)}
+
+
 def build_dataset_page(inputs: PageInputs, params: Mapping[str, Sequence[str]]) -> DatasetPage:
     """Assemble the dataset page for the request's preview state (``params``)."""
     record, rows, urls = inputs.record, inputs.rows, inputs.urls
@@ -423,19 +448,13 @@ def build_dataset_page(inputs: PageInputs, params: Mapping[str, Sequence[str]]) 
     metadata = _metadata_downloads(record.name, urls, inputs.datapackage_bytes)
     regions = _regions(rows, dataset.spatial)
     return DatasetPage(
-        name=record.name,
-        title=record.title,
-        paragraphs=paragraphs(dataset.description),
-        facts=_facts(record, regions, inputs.chapters),
-        attribution=dataset.attribution or "",
+        **basics_of(dataset_basics(inputs, regions, downloads, metadata)),
         breaks=[(b.period, b.description) for b in dataset.breaks],
         footnotes=[(n.marker, n.text, n.is_table_wide) for n in dataset.footnotes],
         status_codes=list(STATUS_CODES.items()),
         fields=_field_docs(page.resource.model.fields),
         preview=preview,
         charts=_charts(rows, record, request),
-        downloads=downloads,
-        metadata=metadata,
         snippets=usage_snippets(
             resource=preview.resource,
             table=page.resource.model,
@@ -444,9 +463,6 @@ def build_dataset_page(inputs: PageInputs, params: Mapping[str, Sequence[str]]) 
             excel_url=d.csv_excel_de,
             example=_example_filter(preview),
         ),
-        citations=page_citations(record, urls, inputs.accessed),
-        jsonld=page_jsonld(record, urls, regions, inputs.catalog_title, [*downloads, *metadata]),
-        alternates=page_alternates(record, urls),
     )
 
 

@@ -14,13 +14,10 @@ from opendata_sozial.views.dataset_page import (
     DatasetBasics,
     Download,
     PageInputs,
-    _facts,
     _metadata_downloads,
     _regions,
-    page_alternates,
-    page_citations,
-    page_jsonld,
-    paragraphs,
+    basics_of,
+    dataset_basics,
 )
 
 
@@ -56,19 +53,7 @@ def _file_downloads(name: str, dataset: Dataset, urls: Urls) -> list[Download]:
 def build_file_page(inputs: PageInputs) -> FilePage:
     """Assemble the page of a dataset without tables."""
     record, urls = inputs.record, inputs.urls
-    dataset = record.model
-    regions = _regions(inputs.rows, dataset.spatial)
-    downloads = _file_downloads(record.name, dataset, urls)
+    regions = _regions(inputs.rows, record.model.spatial)
+    downloads = _file_downloads(record.name, record.model, urls)
     metadata = _metadata_downloads(record.name, urls, inputs.datapackage_bytes)
-    return FilePage(
-        name=record.name,
-        title=record.title,
-        paragraphs=paragraphs(dataset.description),
-        facts=_facts(record, regions, inputs.chapters),
-        attribution=dataset.attribution or "",
-        downloads=downloads,
-        metadata=metadata,
-        citations=page_citations(record, urls, inputs.accessed),
-        jsonld=page_jsonld(record, urls, regions, inputs.catalog_title, [*downloads, *metadata]),
-        alternates=page_alternates(record, urls),
-    )
+    return FilePage(**basics_of(dataset_basics(inputs, regions, downloads, metadata)))
