@@ -96,11 +96,11 @@ def _dataset_detail(record: DatasetRecord, urls: Urls) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class DatasetAnswer:
-    """The ``dataset_answer`` dependency: one dataset of the request's release as JSON."""
+    """The ``dataset_answer`` dependency (injected fields): a dataset of the release as JSON."""
 
-    catalog: CatalogService
-    urls: Urls
-    release: RequestRelease
+    catalog: NamedDependency[CatalogService]
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
 
     def __call__(
         self, name: str, body: Callable[[DatasetRecord, Urls], dict[str, Any]]

@@ -55,13 +55,13 @@ def _rdf_response(body: bytes, media_type: str, *, is_negotiated: bool) -> Respo
 
 @dataclass(frozen=True, slots=True)
 class RdfRequest:
-    """The ``rdf`` dependency: what both RDF routes read (the request, catalog, place names)."""
+    """The ``rdf`` dependency: what both RDF routes read (injected fields)."""
 
     request: Request[Any, Any, Any]
-    catalog: CatalogService
-    maps: RegionMapService
-    urls: Urls
-    release: RequestRelease
+    catalog: NamedDependency[CatalogService]
+    maps: NamedDependency[RegionMapService]
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
 
 
 def _catalog_response(rdf: RdfRequest, page: int, modified_since: str | None) -> Response[bytes]:

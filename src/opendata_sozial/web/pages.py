@@ -58,11 +58,11 @@ def _today() -> date:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """The ``page`` dependency: the request, its URLs and its release."""
+    """The ``page`` dependency: the request, its URLs and its release (injected fields)."""
 
     request: Request[Any, Any, Any]
-    urls: Urls
-    release: RequestRelease
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
 
     @property
     def info(self) -> CatalogInfo:
