@@ -1,5 +1,8 @@
 """Shared fixtures: repository paths, the catalog, the collected source data, the databases.
 
+A test that needs its own database on both backends takes ``params=BACKENDS`` and opens it with
+``backend_database`` (empty) or ``published_database`` (packages published once).
+
 Shared helpers live beside it, one version each: ``tests/publishing.py`` (publish in-process,
 a changed copy of a package, kill a publish at a pause point), ``tests/servers.py`` (a real
 server on a free loopback port, ready when ``/health/ready`` answers) and ``tests/cli.py`` (the
