@@ -1,5 +1,8 @@
 """Shared fixtures: repository paths, the catalog, the collected source data, the databases.
 
+A test that needs its own database on both backends takes ``params=BACKENDS`` and opens it with
+``backend_database`` (empty) or ``published_database`` (packages published once).
+
 Shared helpers live beside it, one version each: ``tests/publishing.py`` (publish in-process,
 a changed copy of a package, kill a publish at a pause point), ``tests/servers.py`` (a real
 server on a free loopback port, ready when ``/health/ready`` answers) and ``tests/cli.py`` (the
@@ -7,9 +10,10 @@ command line as a subprocess).
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -25,6 +29,9 @@ GEOGRAPHY = ROOT / "geography"
 REFERENCE_DIRS = [DATAPACKAGES, GEOGRAPHY]
 """Where referenced packages are found, as the command line's default settings."""
 CATALOG_FILE = ROOT / "catalog" / "catalog.yaml"
+BACKENDS: Final[list[Any]] = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""The two databases every database test runs on: a fixture with ``params=BACKENDS``."""
+NO_POSTGRES: Final = "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
 
 
 @pytest.fixture(scope="session")
@@ -74,53 +81,62 @@ def _drop_postgres(base: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database (dropped after)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ods.sqlite'}"
+@contextmanager
+def backend_database(backend: str, folder: Path, name: str) -> Iterator[str]:
+    """The URL of a fresh, empty database on ``backend`` (a value of ``BACKENDS``).
+
+    ``sqlite``: the file ``ods.sqlite`` in ``folder``; ``postgres``: the new database ``name``
+    on the local server, dropped afterwards. Skips the test where no PostgreSQL server answers.
+    """
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'ods.sqlite'}"
         return
     base = _postgres_url()
     if base is None:
-        pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)")
-    name = f"ods_test_{os.getpid()}"
-    yield _fresh_postgres(base, name)
-    _drop_postgres(base, name)
+        pytest.skip(NO_POSTGRES)
+    try:
+        yield _fresh_postgres(base, name)
+    finally:
+        _drop_postgres(base, name)
 
 
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@contextmanager
+def published_database(
+    backend: str, folder: Path, name: str, paths: Sequence[Path] = (DATAPACKAGES,)
+) -> Iterator[str]:
+    """A :func:`backend_database` with ``paths`` published once, as ``make serve`` does."""
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.services.publish import publish
+
+    with backend_database(backend, folder, name) as url:
+        engine = create_db_engine(url)
+        try:
+            publish(
+                list(paths),
+                engine=engine,
+                catalog=load_catalog(CATALOG_FILE),
+                reference_dirs=REFERENCE_DIRS,
+            )
+        finally:
+            engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database (dropped after)."""
+    with backend_database(request.param, tmp_path, f"ods_test_{os.getpid()}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def published_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A database with every shipped package published once (read-only tests share it)."""
-    from opendata_sozial.db.engine import create_db_engine
-    from opendata_sozial.services.publish import publish
-
-    base: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('published') / 'ods.sqlite'}"
-    else:
-        base = _postgres_url()
-        if base is None:
-            pytest.skip(
-                "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
-            )
-        url = _fresh_postgres(base, f"ods_published_{os.getpid()}")
-    engine = create_db_engine(url)
-    try:
-        publish(
-            [DATAPACKAGES],
-            engine=engine,
-            catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=REFERENCE_DIRS,
-        )
-    finally:
-        engine.dispose()
-    yield url
-    if base is not None:
-        _drop_postgres(base, url.rsplit("/", 1)[1])
+    folder = tmp_path_factory.mktemp("published")
+    with published_database(request.param, folder, f"ods_published_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -21,16 +21,9 @@ from litestar.testing import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SKOS
 
-from tests.conftest import (
-    CATALOG_FILE,
-    DATAPACKAGES,
-    REFERENCE_DIRS,
-    ROOT,
-    _drop_postgres,
-    _fresh_postgres,
-)
-from tests.conftest import _postgres_url as postgres_url
+from tests.conftest import BACKENDS, DATAPACKAGES, ROOT, published_database
 from tests.json_links import BASE, follow_every_link, get_json
+from tests.publishing import publish_into
 from tests.test_dcat import KNOWN_WARNINGS, shacl_results
 
 GEOGRAPHY = ROOT / "geography"
@@ -65,26 +58,7 @@ MAPS = [  # (map parameters, period field): one indicator each
 ]
 
 
-def _publish(url: str, paths: list[Path]) -> None:
-    from opendata_sozial.catalog import load_catalog
-    from opendata_sozial.db.engine import create_db_engine
-    from opendata_sozial.services.publish import publish
-
-    engine = create_db_engine(url)
-    try:
-        publish(
-            paths,
-            engine=engine,
-            catalog=load_catalog(CATALOG_FILE),
-            reference_dirs=REFERENCE_DIRS,
-        )
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def geo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient[Litestar]]:
@@ -92,20 +66,11 @@ def geo(
     from opendata_sozial.config import Settings
     from opendata_sozial.web.app import create_app
 
-    base: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('geography') / 'ods.sqlite'}"
-    else:
-        base = postgres_url()
-        if base is None:
-            pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432")
-        url = _fresh_postgres(base, f"ods_geometry_{os.getpid()}")
-    _publish(url, [DATAPACKAGES, GEOGRAPHY])
-    settings = Settings(database_url=url, base_url=BASE, rate_limit_requests=0)
-    with TestClient(create_app(settings)) as client:
-        yield client
-    if base is not None:
-        _drop_postgres(base, url.rsplit("/", 1)[1])
+    folder, name = tmp_path_factory.mktemp("geography"), f"ods_geometry_{os.getpid()}"
+    with published_database(request.param, folder, name, [DATAPACKAGES, GEOGRAPHY]) as url:
+        settings = Settings(database_url=url, base_url=BASE, rate_limit_requests=0)
+        with TestClient(create_app(settings)) as client:
+            yield client
 
 
 def _current(level: str) -> list[str]:
@@ -470,7 +435,7 @@ def test_a_package_with_a_table_and_a_file_publishes_both(
     (folder / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    _publish(database_url, [folder, DATAPACKAGES / "nrw-regionen"])
+    publish_into(database_url, [folder, DATAPACKAGES / "nrw-regionen"])
     settings = Settings(database_url=database_url, base_url=BASE, rate_limit_requests=0)
     with TestClient(create_app(settings)) as client:
         page = client.get("/datensaetze/arbeitslose-kreise")

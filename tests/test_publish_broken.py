@@ -13,45 +13,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.cli import cli
-from opendata_sozial.db.engine import create_db_engine
-from opendata_sozial.services.publish import publish
 from tests.broken_packages import CASES, VALID, Flat, copy_valid
-from tests.conftest import (
-    CATALOG_FILE,
-    DATAPACKAGES,
-    REFERENCE_DIRS,
-    _drop_postgres,
-    _fresh_postgres,
-    _postgres_url,
-)
+from tests.conftest import BACKENDS, CATALOG_FILE, DATAPACKAGES, published_database
 from tests.table_digest import table_digests
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def published_db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, catalog: CatalogInfo
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """One database per backend with the valid package published as release 1."""
-    base: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('broken') / 'ods.sqlite'}"
-    else:
-        base = _postgres_url()
-        if base is None:
-            pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432")
-        url = _fresh_postgres(base, f"ods_broken_{os.getpid()}")
-    engine = create_db_engine(url)
-    try:
-        publish([VALID], engine=engine, catalog=catalog, reference_dirs=REFERENCE_DIRS)
-    finally:
-        engine.dispose()
-    yield url
-    if base is not None:
-        _drop_postgres(base, url.rsplit("/", 1)[1])
+    folder, name = tmp_path_factory.mktemp("broken"), f"ods_broken_{os.getpid()}"
+    with published_database(request.param, folder, name, [VALID]) as url:
+        yield url
 
 
 def _publish_cli(url: str, folder: Path) -> tuple[int, str, BaseException | None]:

@@ -8,7 +8,6 @@ its SQL text. Every German error names the parameter, the value and what would b
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +36,7 @@ from opendata_sozial.query.filters import (
     SortKey,
     parse_row_query,
 )
-from tests.conftest import _drop_postgres, _fresh_postgres, _postgres_url
+from tests.conftest import BACKENDS, backend_database
 
 SCHEMA = {
     "fields": [
@@ -327,36 +326,23 @@ def test_order_puts_null_first_ascending_and_last_descending_in_both_dialects() 
 # Rows: the same filters run against real tables in SQLite and PostgreSQL
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def loaded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Engine, Table]]:
     """An engine and the table ``t`` holding ``ROWS``, on SQLite or on PostgreSQL."""
-    name = f"ods_query_rules_{os.getpid()}"
-    base = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('rules')) / 'rules.sqlite'}"
-    else:
-        base = _postgres_url()
-        if base is None:
-            pytest.skip(
-                "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
-            )
-        url = _fresh_postgres(base, name)
-    engine = create_db_engine(url)
-    table = _table()
-    table.metadata.create_all(engine)
-    columns = [c.name for c in table.columns]
-    with engine.begin() as conn:
-        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in ROWS])
-    try:
-        yield engine, table
-    finally:
-        engine.dispose()
-        if base is not None:
-            _drop_postgres(base, name)
+    folder, name = tmp_path_factory.mktemp("rules"), f"ods_query_rules_{os.getpid()}"
+    with backend_database(request.param, folder, name) as url:
+        engine = create_db_engine(url)
+        table = _table()
+        table.metadata.create_all(engine)
+        columns = [c.name for c in table.columns]
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in ROWS])
+        try:
+            yield engine, table
+        finally:
+            engine.dispose()
 
 
 def _rows(loaded: tuple[Engine, Table], params: Mapping[str, Sequence[str]]) -> list[int]:

@@ -18,13 +18,7 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
-from tests.conftest import (
-    CATALOG_FILE,
-    DATAPACKAGES,
-    _drop_postgres,
-    _fresh_postgres,
-    _postgres_url,
-)
+from tests.conftest import BACKENDS, CATALOG_FILE, DATAPACKAGES, backend_database
 
 BASE = "http://testserver.local"
 ROWS = "/datasets/lebensformen/resources/lebensformen/rows"
@@ -62,24 +56,18 @@ def _second_edition(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient[Litestar]]:
     """Two releases (the second with a changed value and a renamed field), once per backend."""
     folder = tmp_path_factory.mktemp("releases")
-    base = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'ods.sqlite'}"
-    else:
-        base = _postgres_url()
-        if base is None:
-            pytest.skip(
-                "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
-            )
-        url = _fresh_postgres(base, f"ods_releases_{os.getpid()}")
+    with backend_database(request.param, folder, f"ods_releases_{os.getpid()}") as url:
+        yield from _two_releases(url, folder)
+
+
+def _two_releases(url: str, folder: Path) -> Iterator[TestClient[Litestar]]:
+    """A client over ``url`` after two publishes: datapackages/, then a corrected edition."""
     catalog = load_catalog(CATALOG_FILE)
     engine = create_db_engine(url)
     try:
@@ -100,8 +88,6 @@ def client(
         create_app(Settings(database_url=url, base_url=BASE, release_poll_seconds=0))
     ) as test_client:
         yield test_client
-    if base is not None:
-        _drop_postgres(base, f"ods_releases_{os.getpid()}")
 
 
 def test_old_figures_stay_served_under_their_release(client: TestClient[Litestar]) -> None:

@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.types import TypeEngine
 
+from opendata_sozial.model.parse import parse_table
+
 ROW_COLUMN = "_row"
 """Hidden column: the 1-based position of the row in the original file."""
 
@@ -74,18 +76,16 @@ def physical_name(content_hash: str) -> str:
 def define_data_table(name: str, schema: dict[str, Any], metadata: MetaData | None = None) -> Table:
     """Build the SQLAlchemy table for a Table Schema, with indexes on key and dimensions."""
     metadata = metadata or MetaData()
-    fields = schema["fields"]
+    typed = parse_table(name, schema)
     columns = [Column(ROW_COLUMN, Integer, primary_key=True, autoincrement=False)]
-    columns += [Column(f["name"], SQL_TYPES[f["type"]](), nullable=True) for f in fields]
+    columns += [Column(f.name, SQL_TYPES[f.type](), nullable=True) for f in typed.fields]
     table = Table(name, metadata, *columns)
-    key = list(schema.get("primaryKey") or [])
+    key = typed.primary_key
     if key:
         Index(f"{name}_key", *(table.c[k] for k in key))
-    for field in fields:
-        if field["name"] not in key and (
-            field.get("categories") is not None or field["name"] == "ags"
-        ):
-            Index(f"{name}_{_index_suffix(field['name'])}", table.c[field["name"]])
+    for field in typed.fields:
+        if field.name not in key and (field.categories is not None or field.name == "ags"):
+            Index(f"{name}_{_index_suffix(field.name)}", table.c[field.name])
     return table
 
 
@@ -100,7 +100,7 @@ def typed_rows(path: Path, schema: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     cell as row by row, about 5 % less CPU). A row with another number of cells than fields
     raises ``ValueError``.
     """
-    converters = [CONVERTERS[f["type"]] for f in schema["fields"]]
+    converters = [CONVERTERS[f.type] for f in parse_table(path.stem, schema).fields]
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)

@@ -1,12 +1,12 @@
 """Original files stored content-addressed in the database, in chunks."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection, select
 
 from opendata_sozial.db.models import FILE_CHUNK, NO_TABLE, RESOURCE
+from opendata_sozial.model.dataset import Resource
 
 CHUNK = 1 << 20
 
@@ -47,19 +47,19 @@ def iter_file(connection: Connection, file_hash: str) -> Iterator[bytes]:
 
 
 def insert_file_resource(
-    connection: Connection, dataset_id: int, position: int, resource: Mapping[str, Any]
+    connection: Connection, dataset_id: int, position: int, resource: Resource
 ) -> None:
     """Record a non-tabular resource (its file is stored by hash): no data table, no rows."""
     connection.execute(
         RESOURCE.insert().values(
             dataset_id=dataset_id,
-            name=resource["name"],
+            name=resource.name,
             position=position,
             table_name=NO_TABLE,
             row_count=0,
-            bytes=resource["bytes"],
-            hash=resource["hash"],
-            path=resource["path"],
+            bytes=resource.bytes,
+            hash=resource.hash,
+            path=resource.path,
             schema={"fields": []},
         )
     )

@@ -5,11 +5,25 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from opendata_sozial.model.dataset import Field
+from opendata_sozial.model.parse import parse_table
 from opendata_sozial.services.row_diff import compare_tables, stored_diff
 
 _VOLATILE = frozenset({"resources", "created", "version"})
 """Descriptor keys whose change is reported elsewhere (resources) or is bookkeeping."""
 _RESOURCE_VOLATILE = frozenset({"hash", "bytes", "schema"})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """One resource of a stored release, as a comparison of two releases reads it."""
+
+    name: str
+    table_name: str
+    schema: dict[str, Any]
+    """The stored Table Schema (read through ``model.parse.parse_table``)."""
+    descriptor: dict[str, Any]
+    """The resource's stored JSON, compared key by key (``metadata_changes``), never read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +79,20 @@ class DatasetChange:
         return {**asdict(self), "is_breaking": self.is_breaking}
 
 
-def _unit(spec: dict[str, Any]) -> str | None:
-    unit = spec.get("x_unit") or spec.get("x_unit_field")
-    return None if unit is None else str(unit)
+def _unit(field: Field) -> str | None:
+    return field.unit or field.unit_field
+
+
+def _key(key: tuple[str, ...]) -> list[str] | None:
+    """A primary key as the change text shows it (``None`` where there is none)."""
+    return list(key) or None
 
 
 def schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
     """Compare two Table Schemas field by field (a same-position, same-type swap is a rename)."""
-    old_fields = {f["name"]: (i, f) for i, f in enumerate(old["fields"])}
-    new_fields = {f["name"]: (i, f) for i, f in enumerate(new["fields"])}
+    before_table, after_table = parse_table("old", old), parse_table("new", new)
+    old_fields = {f.name: (i, f) for i, f in enumerate(before_table.fields)}
+    new_fields = {f.name: (i, f) for i, f in enumerate(after_table.fields)}
     removed = [n for n in old_fields if n not in new_fields]
     added = [n for n in new_fields if n not in old_fields]
     changes: list[SchemaChange] = []
@@ -83,7 +102,7 @@ def schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChang
             (
                 a
                 for a in added
-                if new_fields[a][0] == position and new_fields[a][1]["type"] == spec["type"]
+                if new_fields[a][0] == position and new_fields[a][1].type == spec.type
             ),
             None,
         )
@@ -98,16 +117,16 @@ def schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChang
     ]
     changes += [
         SchemaChange(
-            "field-added", n, f"neues Feld {n} ({new_fields[n][1]['type']})", is_breaking=False
+            "field-added", n, f"neues Feld {n} ({new_fields[n][1].type})", is_breaking=False
         )
         for n in added
     ]
     for name in old_fields.keys() & new_fields.keys():
         before, after = old_fields[name][1], new_fields[name][1]
-        if before["type"] != after["type"]:
+        if before.type != after.type:
             changes.append(
                 SchemaChange(
-                    "type-changed", name, f"{before['type']} → {after['type']}", is_breaking=True
+                    "type-changed", name, f"{before.type} → {after.type}", is_breaking=True
                 )
             )
         if _unit(before) != _unit(after):
@@ -116,12 +135,13 @@ def schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChang
                     "unit-changed", name, f"{_unit(before)} → {_unit(after)}", is_breaking=True
                 )
             )
-    if list(old.get("primaryKey") or []) != list(new.get("primaryKey") or []):
+    old_key, new_key = before_table.primary_key, after_table.primary_key
+    if old_key != new_key:
         changes.append(
             SchemaChange(
                 "key-changed",
-                ",".join(new.get("primaryKey") or []),
-                f"{old.get('primaryKey')} → {new.get('primaryKey')}",
+                ",".join(new_key),
+                f"{_key(old_key)} → {_key(new_key)}",
                 is_breaking=True,
             )
         )
@@ -137,26 +157,26 @@ def metadata_changes(
 
 
 def resource_changes(
-    conn: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
+    conn: Connection, old: StoredResource | None, new: StoredResource | None
 ) -> ResourceChange:
-    """Compare two versions of a resource: ``{"name", "table_name", "schema", "descriptor"}``."""
+    """Compare two versions of a resource (one of them may be missing)."""
     if old is None or new is None:
         present = new or old
         assert present is not None  # noqa: S101  # one side always exists
-        return ResourceChange(resource=present["name"])
-    schema = schema_changes(old["schema"], new["schema"])
-    rows = None if old["table_name"] == new["table_name"] else _stored_or_counted(conn, old, new)
-    metadata = metadata_changes(old["descriptor"], new["descriptor"], volatile=_RESOURCE_VOLATILE)
-    return ResourceChange(resource=new["name"], schema=schema, rows=rows, metadata=metadata)
+        return ResourceChange(resource=present.name)
+    schema = schema_changes(old.schema, new.schema)
+    rows = None if old.table_name == new.table_name else _stored_or_counted(conn, old, new)
+    metadata = metadata_changes(old.descriptor, new.descriptor, volatile=_RESOURCE_VOLATILE)
+    return ResourceChange(resource=new.name, schema=schema, rows=rows, metadata=metadata)
 
 
-def _stored_or_counted(conn: Connection, old: dict[str, Any], new: dict[str, Any]) -> RowChanges:
+def _stored_or_counted(conn: Connection, old: StoredResource, new: StoredResource) -> RowChanges:
     """The comparison stored at publish, else (older releases) the same merge run now.
 
     The merge reads each table once in key order; on a read it gives counts only and stores
     nothing.
     """
-    found = stored_diff(conn, old["table_name"], new["table_name"])
+    found = stored_diff(conn, old.table_name, new.table_name)
     if found is not None:
         return RowChanges(
             added=found.added,
@@ -165,7 +185,5 @@ def _stored_or_counted(conn: Connection, old: dict[str, Any], new: dict[str, Any
             is_comparable=found.is_comparable,
             listed=found.stored,
         )
-    diff = compare_tables(
-        conn, (old["table_name"], old["schema"]), (new["table_name"], new["schema"])
-    )
+    diff = compare_tables(conn, (old.table_name, old.schema), (new.table_name, new.schema))
     return RowChanges(diff.added, diff.changed, diff.removed, diff.is_comparable, listed=None)

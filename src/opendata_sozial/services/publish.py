@@ -429,10 +429,9 @@ def _load_package(
     with engine.begin() as conn:
         first_issued = _first_issued(conn, pkg.name, content_hash)
         dataset_id = _insert_dataset(conn, pkg, dataset, release_id, content_hash, first_issued)
-    stored = pkg.resources()  # the descriptors as stored beside the file rows
     for position, res in enumerate(dataset.resources):
         if is_file_resource(res):
-            publish_file_resource(engine, pkg, dataset_id, position, stored[position])
+            publish_file_resource(engine, pkg, dataset_id, position, res)
             continue
         table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
         with engine.begin() as conn:

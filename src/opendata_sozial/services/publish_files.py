@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from opendata_sozial.db.file_store import insert_file_resource, store_file
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.media import HasFormat, file_format
+from opendata_sozial.model.dataset import Resource
 
 
 def is_file_resource(resource: Mapping[str, Any] | HasFormat) -> bool:
@@ -22,9 +23,9 @@ def is_file_resource(resource: Mapping[str, Any] | HasFormat) -> bool:
 
 
 def publish_file_resource(
-    engine: Engine, pkg: PackageSource, dataset_id: int, position: int, resource: dict[str, Any]
+    engine: Engine, pkg: PackageSource, dataset_id: int, position: int, resource: Resource
 ) -> None:
     """Store the file of ``resource`` (unless stored already) and record the resource."""
     with engine.begin() as conn:
-        store_file(conn, resource["hash"], pkg.folder / resource["path"])
+        store_file(conn, resource.hash, pkg.folder / resource.path)
         insert_file_resource(conn, dataset_id, position, resource)

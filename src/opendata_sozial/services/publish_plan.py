@@ -13,6 +13,7 @@ from typing import Any
 
 from opendata_sozial.errors import PublishRefused
 from opendata_sozial.ingest.package import PackageSource
+from opendata_sozial.model.parse import parse_dataset
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +161,10 @@ def _refuse_dangling_references(
     for entry in plan.unchanged:
         descriptors.setdefault(entry.name, current[entry.name].descriptor)
     for name, descriptor in sorted(descriptors.items()):
-        for ref in PackageSource(Path(name), descriptor).foreign_keys():
-            target = ref["reference"]["package"]
-            if target in gone:
+        for ref in parse_dataset(descriptor).foreign_keys:
+            if ref.package in gone:
                 raise PublishRefused(
-                    f"{target} kann nicht zurückgezogen werden: {name} verweist mit "
-                    f"{', '.join(ref['fields'])} darauf. Erst {name} anpassen oder mit "
+                    f"{ref.package} kann nicht zurückgezogen werden: {name} verweist mit "
+                    f"{', '.join(ref.fields)} darauf. Erst {name} anpassen oder mit "
                     "zurückziehen"
                 )

@@ -15,12 +15,13 @@ from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.changes import (
     DatasetChange,
     RowChanges,
+    StoredResource,
     metadata_changes,
     resource_changes,
 )
 from opendata_sozial.services.row_diff import RowChange, stored_rows
 
-_Snapshot = dict[str, tuple[str, dict[str, Any], list[dict[str, Any]]]]
+_Snapshot = dict[str, tuple[str, dict[str, Any], list[StoredResource]]]
 """Per dataset name: (content hash, descriptor, resources with table name and schema)."""
 
 
@@ -86,19 +87,11 @@ class ReleaseService:
         )
         with self._engine.connect() as conn:
             by_id = {int(r[0]): (str(r[1]), str(r[2]), r[3]) for r in conn.execute(datasets).all()}
-            tables: dict[int, list[dict[str, Any]]] = {}
+            tables: dict[int, list[StoredResource]] = {}
             for dataset_id, name, table_name, schema in conn.execute(resources).all():
-                descriptor: dict[str, Any] = next(
-                    (res for res in by_id[int(dataset_id)][2]["resources"] if res["name"] == name),
-                    {},
-                )
+                stored = _resource_json(by_id[int(dataset_id)][2], name)
                 tables.setdefault(int(dataset_id), []).append(
-                    {
-                        "name": name,
-                        "table_name": table_name,
-                        "schema": schema,
-                        "descriptor": descriptor,
-                    }
+                    StoredResource(name, table_name, schema, stored)
                 )
         snapshot = {
             name: (digest, descriptor, tables.get(i, []))
@@ -178,8 +171,8 @@ class ReleaseService:
         """Changed rows of ``resource`` (default: the first) stored when ``new`` was published."""
         change = self.diff(name, old, new)
         first, second = self._catalog.release_info(old), self._catalog.release_info(new)
-        before = {r["name"]: r for r in self._resources(first, name)}
-        after = {r["name"]: r for r in self._resources(second, name)}
+        before = {r.name: r for r in self._resources(first, name)}
+        after = {r.name: r for r in self._resources(second, name)}
         names = list(after) + [n for n in before if n not in after]
         if resource is None:
             resource = names[0] if names else ""
@@ -193,23 +186,28 @@ class ReleaseService:
             with self._engine.connect() as conn:
                 rows = stored_rows(
                     conn,
-                    before[resource]["table_name"],
-                    after[resource]["table_name"],
+                    before[resource].table_name,
+                    after[resource].table_name,
                     offset=offset,
                     limit=limit,
                 )
         return RowPage(resource, names, counts, rows, offset, change.kind)
 
-    def _resources(self, info: ReleaseInfo, name: str) -> list[dict[str, Any]]:
+    def _resources(self, info: ReleaseInfo, name: str) -> list[StoredResource]:
         found = self._snapshot(info).get(name)
         return [] if found is None else found[2]
+
+
+def _resource_json(descriptor: dict[str, Any], name: str) -> dict[str, Any]:
+    """The stored JSON of resource ``name``, to diff key by key (not to read facts from)."""
+    return next((res for res in descriptor["resources"] if res["name"] == name), {})
 
 
 def _dataset_change(
     conn: Connection,
     name: str,
-    old: tuple[str, dict[str, Any], list[dict[str, Any]]] | None,
-    new: tuple[str, dict[str, Any], list[dict[str, Any]]] | None,
+    old: tuple[str, dict[str, Any], list[StoredResource]] | None,
+    new: tuple[str, dict[str, Any], list[StoredResource]] | None,
 ) -> DatasetChange | None:  # Connection
     if old is None and new is None:
         return None
@@ -219,8 +217,8 @@ def _dataset_change(
         return DatasetChange(dataset=name, kind="removed")
     if old[0] == new[0]:
         return None
-    old_resources = {r["name"]: r for r in old[2]}
-    new_resources = {r["name"]: r for r in new[2]}
+    old_resources = {r.name: r for r in old[2]}
+    new_resources = {r.name: r for r in new[2]}
     resources = [
         resource_changes(conn, old_resources.get(n), new_resources.get(n))
         for n in sorted(old_resources.keys() | new_resources.keys())

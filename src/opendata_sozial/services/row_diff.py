@@ -17,6 +17,7 @@ from sqlalchemy import Column, Connection, Table, and_, asc, func, select
 
 from opendata_sozial.db.data_tables import define_data_table
 from opendata_sozial.db.models import TABLE_DIFF, TABLE_DIFF_ROW
+from opendata_sozial.model.parse import parse_table
 
 MAX_STORED_ROWS = 50_000
 """Changed rows kept per pair of tables; the counts are always exact."""
@@ -75,12 +76,16 @@ Side = tuple[str, dict[str, Any]]
 
 def comparable_key(old: dict[str, Any], new: dict[str, Any]) -> list[str] | None:
     """The new primary key if the old table has the same key fields with the same types."""
-    key = list(new.get("primaryKey") or [])
-    old_types = {f["name"]: f["type"] for f in old["fields"]}
-    new_types = {f["name"]: f["type"] for f in new["fields"]}
+    key = list(parse_table("new", new).primary_key)
+    old_types, new_types = _types(old), _types(new)
     if not key or any(old_types.get(k) != new_types[k] for k in key):
         return None
     return key
+
+
+def _types(schema: dict[str, Any]) -> dict[str, str]:
+    """Field name -> Table Schema type, in the order of the fields."""
+    return {f.name: f.type for f in parse_table("", schema).fields}
 
 
 def compare_tables(conn: Connection, old: Side, new: Side) -> TableDiff:
@@ -91,10 +96,10 @@ def compare_tables(conn: Connection, old: Side, new: Side) -> TableDiff:
         return TableDiff(
             added=_count(conn, new_table), removed=_count(conn, old_table), is_comparable=False
         )
-    old_values = [f["name"] for f in old[1]["fields"] if f["name"] not in key]
-    new_values = [f["name"] for f in new[1]["fields"] if f["name"] not in key]
-    types = {f["name"]: f["type"] for f in old[1]["fields"]}
-    compared = [n for n in new_values if n in types and types[n] == _type_of(new[1], n)]
+    types, new_types = _types(old[1]), _types(new[1])
+    old_values = [name for name in types if name not in key]
+    new_values = [name for name in new_types if name not in key]
+    compared = [n for n in new_values if n in types and types[n] == new_types[n]]
     before = _ordered(conn, old_table, key, old_values)
     after = _ordered(conn, new_table, key, new_values)
     diff = TableDiff()
@@ -108,10 +113,6 @@ def compare_tables(conn: Connection, old: Side, new: Side) -> TableDiff:
         ):
             diff.note(change)
     return diff
-
-
-def _type_of(schema: dict[str, Any], name: str) -> str:
-    return next(str(f["type"]) for f in schema["fields"] if f["name"] == name)
 
 
 def _count(conn: Connection, table: Table) -> int:

@@ -7,6 +7,7 @@ and ``ReleaseRows.values``) and the request's ``Urls``; the template only lays i
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -158,26 +159,32 @@ class Preview:
 
 
 @dataclass(frozen=True, slots=True)
-class DatasetPage:
-    """Everything the dataset page shows."""
+class DatasetBasics:
+    """What the page of every dataset shows, with tables or with files only."""
 
     name: str
     title: str
     paragraphs: list[list[tuple[str, bool]]]
     facts: list[Fact]
     attribution: str
+    downloads: list[Download]
+    metadata: list[Download]
+    citations: list[tuple[str, str, str]]
+    jsonld: dict[str, Any]
+    alternates: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetPage(DatasetBasics):
+    """Everything the dataset page shows: the basics, and what its tables add."""
+
     breaks: list[tuple[str, str]]
     footnotes: list[tuple[str, str, bool]]
     status_codes: list[tuple[str, str]]
     fields: list[FieldDoc]
     preview: Preview
     charts: list[Chart]
-    downloads: list[Download]
-    metadata: list[Download]
     snippets: list[Snippet]
-    citations: list[tuple[str, str, str]]
-    jsonld: dict[str, Any]
-    alternates: list[tuple[str, str]]
 
 
 def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
@@ -436,18 +443,58 @@ def _example_filter(preview: Preview) -> list[tuple[str, str]]:
     return [min(firsts, key=lambda pair: len(pair[1]))] if firsts else []
 
 
-def build_dataset_page(  # the page's inputs, all keyword-only
-    *,
-    record: DatasetRecord,
-    datapackage_bytes: int,
-    rows: ReleaseRows,
-    params: Mapping[str, Sequence[str]],
-    urls: Urls,
-    accessed: date,
-    chapters: Mapping[str, str],
-    catalog_title: str,
-) -> DatasetPage:
+@dataclass(frozen=True, slots=True)
+class PageInputs:
+    """What the page of a dataset is built from, with tables or with files only."""
+
+    record: DatasetRecord
+    datapackage_bytes: int
+    """Size of the served ``datapackage.json``, for its download link."""
+    rows: ReleaseRows
+    urls: Urls
+    accessed: date
+    """The access date citations name."""
+    chapters: Mapping[str, str]
+    catalog_title: str
+
+
+def dataset_basics(
+    inputs: PageInputs,
+    regions: str,
+    downloads: list[Download],
+    metadata: list[Download],
+    whole: Sequence[Download] | None = None,
+) -> DatasetBasics:
+    """What every dataset page shows, ``downloads`` and ``metadata`` being its download links.
+
+    ``whole`` are the unfiltered files where ``downloads`` follow the page's filters: the
+    JSON-LD always describes the whole dataset.
+    """
+    record, urls, dataset = inputs.record, inputs.urls, inputs.record.model
+    return DatasetBasics(
+        name=record.name,
+        title=record.title,
+        paragraphs=paragraphs(dataset.description),
+        facts=_facts(record, regions, inputs.chapters),
+        attribution=dataset.attribution or "",
+        downloads=downloads,
+        metadata=metadata,
+        citations=page_citations(record, urls, inputs.accessed),
+        jsonld=page_jsonld(
+            record, urls, regions, inputs.catalog_title, [*(whole or downloads), *metadata]
+        ),
+        alternates=page_alternates(record, urls),
+    )
+
+
+def basics_of(basics: DatasetBasics) -> dict[str, Any]:
+    """The basics as the keyword arguments of a page that adds to them (not copied)."""
+    return {f.name: getattr(basics, f.name) for f in dataclass_fields(DatasetBasics)}
+
+
+def build_dataset_page(inputs: PageInputs, params: Mapping[str, Sequence[str]]) -> DatasetPage:
     """Assemble the dataset page for the request's preview state (``params``)."""
+    record, rows, urls = inputs.record, inputs.rows, inputs.urls
     dataset = record.model
     request = _without_default_resource(dataset, parse_preview(params))
     preview, page = _preview(rows, record, request, urls)
@@ -457,22 +504,16 @@ def build_dataset_page(  # the page's inputs, all keyword-only
     whole = _downloads(d, size, page.resource.row_count)
     query = preview.request.export_query()
     downloads = _downloads(d.selected(query), size, page.total) if query else whole
-    metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
+    metadata = _metadata_downloads(record.name, urls, inputs.datapackage_bytes)
     regions = _regions(rows, dataset.spatial)
     return DatasetPage(
-        name=record.name,
-        title=record.title,
-        paragraphs=paragraphs(dataset.description),
-        facts=_facts(record, regions, chapters),
-        attribution=dataset.attribution or "",
+        **basics_of(dataset_basics(inputs, regions, downloads, metadata, whole)),
         breaks=[(b.period, b.description) for b in dataset.breaks],
         footnotes=[(n.marker, n.text, n.is_table_wide) for n in dataset.footnotes],
         status_codes=list(STATUS_CODES.items()),
         fields=_field_docs(page.resource.model.fields),
         preview=preview,
         charts=_charts(rows, record, request),
-        downloads=downloads,
-        metadata=metadata,
         snippets=usage_snippets(
             resource=preview.resource,
             table=page.resource.model,
@@ -481,9 +522,6 @@ def build_dataset_page(  # the page's inputs, all keyword-only
             excel_url=d.csv_excel_de,
             example=_example_filter(preview),
         ),
-        citations=page_citations(record, urls, accessed),
-        jsonld=page_jsonld(record, urls, regions, catalog_title, [*whole, *metadata]),
-        alternates=page_alternates(record, urls),
     )
 
 

@@ -4,44 +4,26 @@ Such a dataset has no rows to preview, filter or chart: the page shows its descr
 attribution, the files with their sizes and media types, the metadata, citations and versions.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from opendata_sozial.formats.formatting import format_bytes
 from opendata_sozial.media import file_format
 from opendata_sozial.model.dataset import Dataset
-from opendata_sozial.services.catalog import DatasetRecord
-from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.dataset_page import (
+    DatasetBasics,
     Download,
-    Fact,
-    _facts,
+    PageInputs,
     _metadata_downloads,
     _regions,
-    page_alternates,
-    page_citations,
-    page_jsonld,
-    paragraphs,
+    basics_of,
+    dataset_basics,
 )
 
 
 @dataclass(frozen=True, slots=True)
-class FilePage:
-    """Everything the page of a file-only dataset shows."""
-
-    name: str
-    title: str
-    paragraphs: list[list[tuple[str, bool]]]
-    facts: list[Fact]
-    attribution: str
-    downloads: list[Download]
-    metadata: list[Download]
-    citations: list[tuple[str, str, str]]
-    jsonld: dict[str, Any]
-    alternates: list[tuple[str, str]]
+class FilePage(DatasetBasics):
+    """Everything the page of a file-only dataset shows: the basics, no preview or chart."""
 
 
 def has_rows(dataset: Dataset) -> bool:
@@ -68,30 +50,10 @@ def _file_downloads(name: str, dataset: Dataset, urls: Urls) -> list[Download]:
     return downloads
 
 
-def build_file_page(  # the page's inputs, all keyword-only
-    *,
-    record: DatasetRecord,
-    datapackage_bytes: int,
-    rows: ReleaseRows,
-    urls: Urls,
-    accessed: date,
-    chapters: Mapping[str, str],
-    catalog_title: str,
-) -> FilePage:
+def build_file_page(inputs: PageInputs) -> FilePage:
     """Assemble the page of a dataset without tables."""
-    dataset = record.model
-    regions = _regions(rows, dataset.spatial)
-    downloads = _file_downloads(record.name, dataset, urls)
-    metadata = _metadata_downloads(record.name, urls, datapackage_bytes)
-    return FilePage(
-        name=record.name,
-        title=record.title,
-        paragraphs=paragraphs(dataset.description),
-        facts=_facts(record, regions, chapters),
-        attribution=dataset.attribution or "",
-        downloads=downloads,
-        metadata=metadata,
-        citations=page_citations(record, urls, accessed),
-        jsonld=page_jsonld(record, urls, regions, catalog_title, [*downloads, *metadata]),
-        alternates=page_alternates(record, urls),
-    )
+    record, urls = inputs.record, inputs.urls
+    regions = _regions(inputs.rows, record.model.spatial)
+    downloads = _file_downloads(record.name, record.model, urls)
+    metadata = _metadata_downloads(record.name, urls, inputs.datapackage_bytes)
+    return FilePage(**basics_of(dataset_basics(inputs, regions, downloads, metadata)))

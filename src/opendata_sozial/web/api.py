@@ -1,11 +1,13 @@
 """JSON API under /api/v1: catalog, descriptors and original files."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
@@ -100,11 +102,29 @@ def _dataset_detail(record: DatasetRecord, urls: Urls, language: str = "de") -> 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetAnswer:
+    """The ``dataset_answer`` dependency (injected fields): a dataset of the release as JSON."""
+
+    catalog: NamedDependency[CatalogService]
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
+
+    def __call__(
+        self, name: str, body: Callable[[DatasetRecord, Urls], dict[str, Any]]
+    ) -> Response[dict[str, Any]]:
+        """``body`` of dataset ``name``, linking its other representations (``Link``)."""
+        record = self.catalog.get_dataset(self.release.info(), name)
+        headers = self.urls.link_header(self.urls.alternate(record.name))
+        return Response(body(record, self.urls), headers=headers)
+
+
 class DatasetController(Controller):
     """Catalog of the current release."""
 
     path = "/api/v1/datasets"
     tags = ["Datensätze"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"dataset_answer": Provide(DatasetAnswer, sync_to_thread=False)}  # noqa: RUF012
 
     @get(
         "/",
@@ -195,9 +215,7 @@ class DatasetController(Controller):
     )
     def get_dataset(
         self,
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        dataset_answer: NamedDependency[DatasetAnswer],
         name: NameParam,
         lang: Annotated[
             Literal["de", "en"],
@@ -208,10 +226,9 @@ class DatasetController(Controller):
         ] = "de",
     ) -> Response[dict[str, Any]]:
         """Full metadata with absolute download links."""
-        record = catalog.get_dataset(release.info(), name)
-        headers = urls.link_header(urls.alternate(record.name))
-        headers["Content-Language"] = lang
-        return Response(_dataset_detail(record, urls, lang), headers=headers)
+        response = dataset_answer(name, lambda record, urls: _dataset_detail(record, urls, lang))
+        response.headers["Content-Language"] = lang
+        return response
 
     @get(
         "/{name:str}/datapackage.json",
@@ -220,16 +237,10 @@ class DatasetController(Controller):
         sync_to_thread=True,
     )
     def get_datapackage(
-        self,
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        name: NameParam,
+        self, dataset_answer: NamedDependency[DatasetAnswer], name: NameParam
     ) -> Response[dict[str, Any]]:
         """The descriptor, readable by ``frictionless`` as a remote package."""
-        record = catalog.get_dataset(release.info(), name)
-        headers = urls.link_header(urls.alternate(record.name))
-        return Response(served_descriptor(record, urls), headers=headers)
+        return dataset_answer(name, served_descriptor)
 
     @get(
         "/{name:str}/resources/{filename:str}",

@@ -4,11 +4,12 @@ Harvesters fetch without an ``Accept`` header and choose their parser by ``Conte
 the negotiated URLs answer Turtle by default. ``docs/dcat.md`` describes the mapping.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
@@ -23,7 +24,7 @@ from opendata_sozial.formats.dcat.serialize import (
     serialize,
 )
 from opendata_sozial.media import TURTLE
-from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.params import Page
@@ -52,15 +53,19 @@ def _rdf_response(body: bytes, media_type: str, *, is_negotiated: bool) -> Respo
     return Response(body, media_type=CONTENT_TYPES[media_type], headers=headers)
 
 
-def _catalog_response(
-    request: Request[Any, Any, Any],
-    catalog: CatalogService,
-    maps: RegionMapService,
-    urls: Urls,
-    release: ReleaseInfo,
-    page: int,
-    modified_since: str | None,
-) -> Response[bytes]:
+@dataclass(frozen=True, slots=True)
+class RdfRequest:
+    """The ``rdf`` dependency: what both RDF routes read (injected fields)."""
+
+    request: Request[Any, Any, Any]
+    catalog: NamedDependency[CatalogService]
+    maps: NamedDependency[RegionMapService]
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
+
+
+def _catalog_response(rdf: RdfRequest, page: int, modified_since: str | None) -> Response[bytes]:
+    request, urls, release = rdf.request, rdf.urls, rdf.release.info()
     _, fixed = _split_extension(request.scope["path"])
     media = fixed or negotiate(request.headers.get("accept")) or TURTLE
     query = CatalogQuery(
@@ -70,12 +75,10 @@ def _catalog_response(
         modified_since=parse_modified_since(modified_since),
         kept=(("modified_since", modified_since),) if modified_since else (),
     )
-    view = paginate(catalog.list_datasets(release), query)
-    modified = release.created_at
+    view = paginate(rdf.catalog.list_datasets(release), query)
     info = request.app.state.catalog_info
-    graph = catalog_graph(
-        view, catalog=info, urls=urls, modified=modified, places=maps.place_names(release)
-    )
+    places = rdf.maps.place_names(release)
+    graph = catalog_graph(view, catalog=info, urls=urls, modified=release.created_at, places=places)
     return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)
 
 
@@ -83,6 +86,7 @@ class DcatController(Controller):
     """The catalog as DCAT-AP.de RDF (Turtle, RDF/XML, JSON-LD), paged with Hydra."""
 
     tags = ["DCAT"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {"rdf": Provide(RdfRequest, sync_to_thread=False)}  # noqa: RUF012  # as tags
 
     @get(
         CATALOG_PATHS,
@@ -94,11 +98,7 @@ class DcatController(Controller):
     )
     async def get_catalog(
         self,
-        request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        maps: NamedDependency[RegionMapService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        rdf: NamedDependency[RdfRequest],
         page: Page = 1,
         modified_since: Annotated[
             str | None,
@@ -113,12 +113,7 @@ class DcatController(Controller):
         Async with an explicit worker thread: Litestar 2.25 breaks ``sync_to_thread`` handlers
         that serve several paths and return a ``Response``.
         """
-
-        def render() -> Response[bytes]:
-            held = release.info()
-            return _catalog_response(request, catalog, maps, urls, held, page, modified_since)
-
-        return await to_thread.run_sync(render)
+        return await to_thread.run_sync(_catalog_response, rdf, page, modified_since)
 
     @get(
         "/datasets/{name:str}",
@@ -130,11 +125,7 @@ class DcatController(Controller):
     )
     def get_dataset_rdf(
         self,
-        request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        maps: NamedDependency[RegionMapService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        rdf: NamedDependency[RdfRequest],
         name: Annotated[
             str,
             PathParameter(
@@ -144,11 +135,11 @@ class DcatController(Controller):
     ) -> Response[Any]:
         """The dataset's IRI: RDF for RDF clients, the HTML page for everyone else."""
         stem, fixed = _split_extension(name)
-        held = release.info()
-        record = catalog.get_dataset(held, stem)
-        media = fixed or negotiate(request.headers.get("accept"), PAGE_OR_RDF)
+        held, urls = rdf.release.info(), rdf.urls
+        record = rdf.catalog.get_dataset(held, stem)
+        media = fixed or negotiate(rdf.request.headers.get("accept"), PAGE_OR_RDF)
         if media in (None, HTML):
             return Redirect(urls.page(record.name), status_code=303, headers={"Vary": "Accept"})
-        info = request.app.state.catalog_info
-        graph = dataset_graph(record, catalog=info, urls=urls, places=maps.place_names(held))
+        info = rdf.request.app.state.catalog_info
+        graph = dataset_graph(record, catalog=info, urls=urls, places=rdf.maps.place_names(held))
         return _rdf_response(serialize(graph, media), media, is_negotiated=fixed is None)

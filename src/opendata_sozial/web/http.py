@@ -330,12 +330,20 @@ class HeadAsGetLitestar(Litestar):
         send: Send | LifeSpanSend,
     ) -> None:
         """Route ``HEAD`` as ``GET`` and drop the body; pass everything else on."""
-        if scope["type"] == ScopeType.HTTP and scope.get("method") == "HEAD":
+        if scope["type"] != ScopeType.HTTP:
+            await super().__call__(scope, receive, send)
+            return
+        routed = self.before_routing(cast("HTTPScope", scope))
+        if routed.get("method") == "HEAD":
             # A copy: the server keeps its own scope and so still knows not to expect a body.
-            as_get = cast("HTTPScope", {**scope, "method": "GET"})
+            as_get = cast("HTTPScope", {**routed, "method": "GET"})
             await super().__call__(as_get, receive, _headers_only(cast("Send", send)))
             return
-        await super().__call__(scope, receive, send)
+        await super().__call__(routed, receive, send)
+
+    def before_routing(self, scope: HTTPScope) -> HTTPScope:
+        """The HTTP request as it is routed; a subclass may rewrite it (here: unchanged)."""
+        return scope
 
 
 class HttpPlugin(InitPlugin):

@@ -21,15 +21,15 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
 from opendata_sozial.catalog import CatalogInfo
-from opendata_sozial.services.catalog import CatalogService, DatasetRecord
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.regions import RegionService
 from opendata_sozial.services.releases import ReleaseService
 from opendata_sozial.services.row_diff import MAX_STORED_ROWS
-from opendata_sozial.services.rows import ReleaseRows, RowService
+from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.dataset_map import build_dataset_map
-from opendata_sozial.views.dataset_page import build_dataset_page
+from opendata_sozial.views.dataset_page import PageInputs, build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.release_page import (
@@ -53,43 +53,45 @@ PAGE_ROWS: Final = 100
 BERLIN: Final = ZoneInfo("Europe/Berlin")
 
 
-def _info(request: Request[Any, Any, Any]) -> CatalogInfo:
-    info: CatalogInfo = request.app.state.catalog_info
-    return info
-
-
-def _chapters(request: Request[Any, Any, Any]) -> dict[str, str]:
-    return {c.id: c.label for c in _info(request).chapters}
-
-
-def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    return {key: list(values) for key, values in request.query_params.dict().items()}
-
-
 def _today() -> date:
     """The access date for citations, in the publisher's time zone."""
     return datetime.now(BERLIN).date()
 
 
-def _file_page(
-    request: Request[Any, Any, Any],
-    record: DatasetRecord,
-    rows: ReleaseRows,
-    releases: ReleaseService,
-    urls: Urls,
-) -> Template:
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The ``page`` dependency: the request, its URLs and its release (injected fields)."""
+
+    request: Request[Any, Any, Any]
+    urls: NamedDependency[Urls]
+    release: NamedDependency[RequestRelease]
+
+    @property
+    def info(self) -> CatalogInfo:
+        """The catalog metadata (``catalog/catalog.yaml``)."""
+        info: CatalogInfo = self.request.app.state.catalog_info
+        return info
+
+    @property
+    def chapters(self) -> dict[str, str]:
+        """Chapter number -> label of the social report."""
+        return {c.id: c.label for c in self.info.chapters}
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        """The query string, every value of a repeated parameter kept."""
+        return {key: list(values) for key, values in self.request.query_params.dict().items()}
+
+    def render(self, template_name: str, **context: Any) -> Template:  # noqa: ANN401  # views
+        """The page ``template_name`` with ``context``."""
+        return render(self.request, template_name, **context)
+
+
+def _file_page(page: PageRequest, inputs: PageInputs, releases: ReleaseService) -> Template:
     """The page of a dataset whose resources are files only (views/file_page.py)."""
-    view = build_file_page(
-        record=record,
-        datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
-        rows=rows,
-        urls=urls,
-        accessed=_today(),
-        chapters=_chapters(request),
-        catalog_title=_info(request).title,
-    )
-    versions = dataset_versions(releases.history(), record.name, urls)
-    return render(request, "dataset_files.html.j2", view=view, versions=versions)
+    view = build_file_page(inputs)
+    versions = dataset_versions(releases.history(), inputs.record.name, page.urls)
+    return page.render("dataset_files.html.j2", view=view, versions=versions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,87 +115,76 @@ class PageController(Controller):
     path = "/"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS  # Litestar's class attribute
+    dependencies = {"page": Provide(PageRequest, sync_to_thread=False)}  # noqa: RUF012  # as above
 
     @get("/", name="page-start", sync_to_thread=True)
     def start(
-        self,
-        request: Request[Any, Any, Any],
-        catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
+        self, page: NamedDependency[PageRequest], catalog: NamedDependency[CatalogService]
     ) -> Template:
         """Search box, chapters with counts and the most recently changed datasets."""
         query = SearchQuery(sort="-modified", size=RECENT)
         result = catalog.search(
-            release.info(), query, chapters=_chapters(request), url=urls.datasets()
+            page.release.info(), query, chapters=page.chapters, url=page.urls.datasets()
         )
-        return render(
-            request, "start.html.j2", view=build_start_page(result, chapters=_chapters(request))
-        )
+        return page.render("start.html.j2", view=build_start_page(result, chapters=page.chapters))
 
     @get("/suche", name="page-search", sync_to_thread=True)
     def search(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         catalog: NamedDependency[CatalogService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
         regions: NamedDependency[RegionService],
     ) -> Template:
         """Full text, facet filters, sorting and paging with the API's parameters."""
-        query = parse_search(_params(request))
-        result = catalog.search(
-            release.info(), query, chapters=_chapters(request), url=urls.datasets()
-        )
-        view = build_search_page(query, result, chapters=_chapters(request))
-        places = places_matching(regions, release.info(), urls, query.q)
-        return render(request, "search.html.j2", view=view, places=places)
+        query = parse_search(page.params)
+        held, urls = page.release.info(), page.urls
+        result = catalog.search(held, query, chapters=page.chapters, url=urls.datasets())
+        view = build_search_page(query, result, chapters=page.chapters)
+        places = places_matching(regions, held, urls, query.q)
+        return page.render("search.html.j2", view=view, places=places)
 
     @get("/datensaetze/{name:str}", name="page-dataset", sync_to_thread=True)
     def dataset(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         catalog: NamedDependency[CatalogService],
         rows: NamedDependency[RowService],
         releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
         map_sources: NamedDependency[MapSources],
         name: DatasetName,
     ) -> Template:
         """Facts, preview with filters, chart, map, downloads, snippets and citation of a dataset."""
-        held = release.info()
+        held, urls = page.release.info(), page.urls
         record = catalog.get_dataset(held, name)
-        if not has_rows(record.model):  # files only (boundaries): no preview
-            return _file_page(request, record, rows.at(held), releases, urls)
-        view = build_dataset_page(
+        inputs = PageInputs(
             record=record,
             datapackage_bytes=len(msgspec.json.encode(served_descriptor(record, urls))),
             rows=rows.at(held),
-            params=_params(request),
             urls=urls,
             accessed=_today(),
-            chapters=_chapters(request),
-            catalog_title=_info(request).title,
+            chapters=page.chapters,
+            catalog_title=page.info.title,
         )
+        if not has_rows(record.model):  # files only (boundaries): no preview
+            return _file_page(page, inputs, releases)
+        view = build_dataset_page(inputs, page.params)
         data_map = build_dataset_map(
             regions=map_sources.regions,
             boundaries=map_sources.boundaries,
-            rows=rows.at(held),
+            rows=inputs.rows,
             urls=urls,
             dataset=name,
             request=view.preview.request,
             resource=view.preview.resource,
         )
         versions = dataset_versions(releases.history(), name, urls)
-        return render(request, "dataset.html.j2", view=view, versions=versions, data_map=data_map)
+        return page.render("dataset.html.j2", view=view, versions=versions, data_map=data_map)
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
     def versions(
         self,
-        request: Request[Any, Any, Any],
+        page: NamedDependency[PageRequest],
         releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
         name: DatasetName,
         von: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
         bis: Annotated[int | None, QueryParameter(ge=1, le=RELEASE_NUMBER_MAX)] = None,
@@ -201,32 +192,23 @@ class PageController(Controller):
         ressource: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> Template:
         """Every release of one dataset, and the changed rows between two of them."""
-        versions = dataset_versions(releases.history(), name, urls)
+        versions = dataset_versions(releases.history(), name, page.urls)
         if von is None or bis is None:
             latest = next((v for v in versions if v.previous is not None), None)
             if latest is None:
-                return render(
-                    request, "versions.html.j2", name=name, versions=versions, changes=None
-                )
+                return page.render("versions.html.j2", name=name, versions=versions, changes=None)
             von, bis = von or latest.previous or 1, bis or latest.number
         found = releases.diff_rows(name, von, bis, ressource, (seite - 1) * PAGE_ROWS, PAGE_ROWS)
-        api = urls.diff_rows(name, von, bis)
+        api = page.urls.diff_rows(name, von, bis)
         changes = build_row_changes(found, (von, bis), seite, api)
-        return render(request, "versions.html.j2", name=name, versions=versions, changes=changes)
+        return page.render("versions.html.j2", name=name, versions=versions, changes=changes)
 
     @get("/aenderungen", name="page-changes", sync_to_thread=True)
     def changes(
-        self,
-        request: Request[Any, Any, Any],
-        releases: NamedDependency[ReleaseService],
-        urls: NamedDependency[Urls],
+        self, page: NamedDependency[PageRequest], releases: NamedDependency[ReleaseService]
     ) -> Template:
         """Every release with its notes and the datasets it changed (breaking changes marked)."""
-        return render(
-            request,
-            "changes.html.j2",
-            releases=build_history(releases.history(), urls),
-        )
+        return page.render("changes.html.j2", releases=build_history(releases.history(), page.urls))
 
 
 class LegalController(Controller):

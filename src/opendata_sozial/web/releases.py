@@ -8,17 +8,10 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.enums import ScopeType
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import (
     HTTPScope,
-    LifeSpanReceive,
-    LifeSpanScope,
-    LifeSpanSend,
-    Receive,
-    Scope,
-    Send,
 )
 
 from opendata_sozial.errors import InvalidParameter
@@ -54,25 +47,16 @@ class ReleasePinningLitestar(HeadAsGetLitestar):
         super().__init__(*args, **kwargs)
         self._catalog = catalog
 
-    async def __call__(
-        self,
-        scope: Scope | LifeSpanScope,
-        receive: Receive | LifeSpanReceive,
-        send: Send | LifeSpanSend,
-    ) -> None:
+    def before_routing(self, scope: HTTPScope) -> HTTPScope:
         """Hold the request to one release, pinned by its path or the current one."""
-        if scope["type"] != ScopeType.HTTP:
-            await super().__call__(scope, receive, send)
-            return
         match = PINNED.match(str(scope.get("path", "")))
         if match is None:
-            hold_release(cast("HTTPScope", scope), self._catalog, None)
-            await super().__call__(scope, receive, send)
-            return
+            hold_release(scope, self._catalog, None)
+            return scope
         path = f"{API_PREFIX}{match['rest']}"
         pinned = cast("HTTPScope", {**scope, "path": path, "raw_path": path.encode()})
         hold_release(pinned, self._catalog, int(match["number"]))
-        await super().__call__(pinned, receive, send)
+        return pinned
 
 
 DIFF_PAGE_SIZE = 100
