@@ -85,30 +85,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _drop_postgres(base, name)
 
 
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def published_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+GEOGRAPHY = ROOT / "geography"
+
+
+def _published_once(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    paths: list[Path],
 ) -> Iterator[str]:
-    """A database with every shipped package published once (read-only tests share it)."""
+    """A database of the backend ``request.param`` with ``paths`` published once; its URL."""
     from opendata_sozial.db.engine import create_db_engine
     from opendata_sozial.services.publish import publish
 
     base: str | None = None
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('published') / 'ods.sqlite'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'ods.sqlite'}"
     else:
         base = _postgres_url()
         if base is None:
             pytest.skip(
                 "no PostgreSQL server reachable at 127.0.0.1:5432 (set ODS_TEST_POSTGRES_URL)"
             )
-        url = _fresh_postgres(base, f"ods_published_{os.getpid()}")
+        url = _fresh_postgres(base, f"ods_{name}_{os.getpid()}")
     engine = create_db_engine(url)
     try:
         publish(
-            [DATAPACKAGES],
+            paths,
             engine=engine,
             catalog=load_catalog(CATALOG_FILE),
             reference_dirs=[DATAPACKAGES],
@@ -120,9 +124,24 @@ def published_url(
         _drop_postgres(base, url.rsplit("/", 1)[1])
 
 
-@pytest.fixture(scope="session")
-def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
-    """An in-process HTTP client over the published database."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def published_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database with every shipped package published once (read-only tests share it)."""
+    yield from _published_once(request, tmp_path_factory, "published", [DATAPACKAGES])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def geography_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Every shipped package and the boundaries (geography/) published together, as
+    ``make serve`` does."""
+    yield from _published_once(request, tmp_path_factory, "geography", [DATAPACKAGES, GEOGRAPHY])
+
+
+def _client(url: str) -> "Iterator[TestClient[Litestar]]":
     from litestar.testing import TestClient
 
     from opendata_sozial.config import Settings
@@ -131,10 +150,22 @@ def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
     with TestClient(
         create_app(
             Settings(
-                database_url=published_url,
+                database_url=url,
                 base_url="http://testserver.local",
                 rate_limit_requests=0,  # the whole suite shares this client (and its address)
             )
         )
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
+    """An in-process HTTP client over the published database."""
+    yield from _client(published_url)
+
+
+@pytest.fixture(scope="session")
+def geo(geography_url: str) -> "Iterator[TestClient[Litestar]]":
+    """An in-process HTTP client over the packages and boundaries published together."""
+    yield from _client(geography_url)

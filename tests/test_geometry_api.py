@@ -8,9 +8,7 @@ bad parameters are German 4xx, and every link of the answers is followed.
 
 import csv
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,8 +19,7 @@ from litestar.testing import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SKOS
 
-from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT, _drop_postgres, _fresh_postgres
-from tests.conftest import _postgres_url as postgres_url
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, ROOT
 from tests.json_links import BASE, follow_every_link, get_json
 from tests.test_dcat import KNOWN_WARNINGS, shacl_results
 
@@ -73,32 +70,6 @@ def _publish(url: str, paths: list[Path]) -> None:
         )
     finally:
         engine.dispose()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def geo(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient[Litestar]]:
-    """A client over datapackages/ and geography/ published together."""
-    from opendata_sozial.config import Settings
-    from opendata_sozial.web.app import create_app
-
-    base: str | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('geography') / 'ods.sqlite'}"
-    else:
-        base = postgres_url()
-        if base is None:
-            pytest.skip("no PostgreSQL server reachable at 127.0.0.1:5432")
-        url = _fresh_postgres(base, f"ods_geometry_{os.getpid()}")
-    _publish(url, [DATAPACKAGES, GEOGRAPHY])
-    settings = Settings(database_url=url, base_url=BASE, rate_limit_requests=0)
-    with TestClient(create_app(settings)) as client:
-        yield client
-    if base is not None:
-        _drop_postgres(base, url.rsplit("/", 1)[1])
 
 
 def _current(level: str) -> list[str]:

@@ -64,12 +64,13 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
-    """``opendata-sozial publish`` into a fresh SQLite file, then ``serve`` it; yields the URL."""
+    """``opendata-sozial publish`` (packages and boundaries, as ``make serve``) into a fresh
+    SQLite file, then ``serve`` it; yields the URL."""
     folder = tmp_path_factory.mktemp("browser")
     database = f"sqlite:///{folder / 'ods.sqlite'}"
     cli = [sys.executable, "-m", "opendata_sozial"]
     published = subprocess.run(
-        [*cli, "publish", "datapackages"],
+        [*cli, "publish", "datapackages", "geography"],  # the maps draw the published boundaries
         cwd=ROOT,
         env={**os.environ, "ODS_DATABASE_URL": database},
         capture_output=True,

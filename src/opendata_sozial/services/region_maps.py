@@ -7,6 +7,8 @@ period is the latest the filtered rows have unless one is given. Where the filte
 than one row for a place, the answer is a 400 that names the dimension to fix and its values.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -34,6 +36,8 @@ from opendata_sozial.services.rows import data_table, field_specs
 MAP_PARAMETERS: Final = ("dataset", "resource", "ebene", "period")
 """Parameters of the map API itself; every other one filters rows as in the rows API."""
 MAX_VALUES_SHOWN: Final = 30
+KEPT_RELEASES: Final = 4
+"""Releases whose boundaries a process keeps parsed (the current one and a few pinned ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +82,24 @@ class RegionMapService:
         self._engine = engine
         self._catalog = catalog
         self._regions = regions
-        self._geographies: dict[int, Geography] = {}
+        self._geographies: OrderedDict[int, Geography] = OrderedDict()
+        self._place_keys: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
 
     def geography(self, release: ReleaseInfo) -> Geography:
-        """The boundaries of ``release`` (parsed once per release)."""
-        if release.id not in self._geographies:
-            found = read_geography(self._catalog, release, self._regions.directory(release))
-            self._geographies = {release.id: found}
-        return self._geographies[release.id]
+        """The boundaries of ``release``: parsed once per release (releases never change).
+
+        The region pages' maps and the geometry API both read them here, so both draw the same
+        boundaries of the same release. The last ``KEPT_RELEASES`` releases asked for are kept.
+        """
+        with self._lock:  # one parse per release, even when requests arrive together
+            if release.id not in self._geographies:
+                directory = self._regions.directory(release)
+                self._geographies[release.id] = read_geography(self._catalog, release, directory)
+                while len(self._geographies) > KEPT_RELEASES:
+                    self._geographies.popitem(last=False)
+            self._geographies.move_to_end(release.id)
+            return self._geographies[release.id]
 
     def place_names(self, release: ReleaseInfo) -> dict[str, str]:
         """Official key -> name of every region (empty when ``nrw-regionen`` is not published)."""
@@ -136,8 +150,7 @@ class RegionMapService:
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
             return geography.level(request.level)
-        with self._engine.connect() as conn:
-            keys = {str(k) for k in conn.execute(place_keys_select(sql, table.key_field)).scalars()}
+        keys = self._keys_of(sql, table.key_field)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:
@@ -147,6 +160,14 @@ class RegionMapService:
                 f"(Ebenen: {', '.join(geography.levels)})"
             )
         return geography.level(best[1])
+
+    def _keys_of(self, sql: Table, key_field: str) -> frozenset[str]:
+        """The places a data table holds rows for (kept per table: its name is its content)."""
+        if sql.name not in self._place_keys:
+            with self._engine.connect() as conn:
+                found = conn.execute(place_keys_select(sql, key_field)).scalars()
+                self._place_keys[sql.name] = frozenset(str(k) for k in found)
+        return self._place_keys[sql.name]
 
     def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
         """The figures of one indicator at one period of ``release`` for every place of a level."""

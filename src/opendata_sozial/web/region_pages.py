@@ -1,8 +1,10 @@
 """Region pages: ``/regionen`` (search, list, map), the Steckbrief of a place, the comparison.
 
 The pages call the same ``RegionService`` use cases as ``/api/v1/regions`` (search, profile,
-compare); ``views.region_page`` lays the results out. The map shapes are projected once per
-level and width and kept in ``BoundaryShapes`` (never per request). Everything works as plain
+compare); ``views.region_page`` lays the results out. The maps draw the boundaries of the
+request's release from its geography package, as ``/api/v1/regions/geometry/…`` serves them;
+the shapes are projected once per boundary file and width and kept in ``BoundaryShapes`` (never
+per request). Everything works as plain
 links and GET forms, without JavaScript.
 """
 
@@ -16,13 +18,14 @@ from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Redirect, Template
 
-from opendata_sozial.config import Settings
 from opendata_sozial.errors import OpendataError, RegionNotFound
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.regions import COMPARE_MAX, COMPARE_MIN, RegionQuery, RegionService
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.choropleth import MapShapes
 from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.region_page import (
     DEFAULT_MAP_DATASET,
@@ -83,13 +86,12 @@ def places_matching(
 
 
 def _level_map(
-    boundaries: BoundaryShapes,
+    shapes: MapShapes | None,
     urls: Urls,
     level: str,
     values: tuple[MapIndicator, Any] | None,
     highlight: str | None = None,
 ) -> LinkedMap | None:
-    shapes = boundaries.shapes(level)
     if shapes is None:
         return None
     if values is None:
@@ -175,7 +177,7 @@ class RegionPageController(Controller):
             hits=hits,
             total=total,
             level=level,
-            level_map=_level_map(boundaries, urls, level, values),
+            level_map=_level_map(boundaries.shapes(info, level), urls, level, values),
         )
         return render(request, "regions.html.j2", view=view)
 
@@ -240,7 +242,13 @@ class RegionPageController(Controller):
         choices = map_choices(profile, indikator)
         level = profile.region.level
         level_map = (
-            _level_map(boundaries, urls, level, chosen_figures(profile, choices), highlight=key)
+            _level_map(
+                boundaries.shapes(info, level),
+                urls,
+                level,
+                chosen_figures(profile, choices),
+                highlight=key,
+            )
             if level in MAP_LEVELS
             else None
         )
@@ -255,11 +263,11 @@ class RegionPageController(Controller):
 
 
 class RegionPagesPlugin(InitPlugin):
-    """Adds the region pages and the kept map shapes (``ODS_GEOGRAPHY_DIR``) to the app."""
+    """Adds the region pages and the kept map shapes to the app."""
 
-    def __init__(self, settings: Settings) -> None:
-        """Boundary files are read from ``settings.geography_dir`` on first use."""
-        self._boundaries = BoundaryShapes(settings.geography_dir)
+    def __init__(self, maps: RegionMapService) -> None:
+        """Boundaries are read through ``maps`` (each release's geography package) on first use."""
+        self._boundaries = BoundaryShapes(maps)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register the controller and the ``boundaries`` dependency."""
