@@ -24,7 +24,6 @@ from opendata_sozial.query.regions import (
     latest_period_select,
     map_rows_select,
     periods_select,
-    place_keys_select,
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
@@ -83,7 +82,6 @@ class RegionMapService:
         self._catalog = catalog
         self._regions = regions
         self._geographies: OrderedDict[int, Geography] = OrderedDict()
-        self._place_keys: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def geography(self, release: ReleaseInfo) -> Geography:
@@ -100,6 +98,19 @@ class RegionMapService:
                     self._geographies.popitem(last=False)
             self._geographies.move_to_end(release.id)
             return self._geographies[release.id]
+
+    def prepare_current(self) -> ReleaseInfo:
+        """Do the current release's first-request work now; the release.
+
+        Parses the boundaries and finds the region tables with their places (the place-naming
+        fields and each table's keys: whole-table reads on a million rows), so that the first
+        profile or map after a start does not wait for them.
+        """
+        release = self._catalog.current_release_info()
+        self.geography(release)
+        for table in self._regions.tables(release):
+            self._regions.places(release, table)
+        return release
 
     def place_names(self, release: ReleaseInfo) -> dict[str, str]:
         """Official key -> name of every region (empty when ``nrw-regionen`` is not published)."""
@@ -150,7 +161,7 @@ class RegionMapService:
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
             return geography.level(request.level)
-        keys = self._keys_of(sql, table.key_field)
+        keys = self._regions.places(release, table)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:
@@ -160,14 +171,6 @@ class RegionMapService:
                 f"(Ebenen: {', '.join(geography.levels)})"
             )
         return geography.level(best[1])
-
-    def _keys_of(self, sql: Table, key_field: str) -> frozenset[str]:
-        """The places a data table holds rows for (kept per table: its name is its content)."""
-        if sql.name not in self._place_keys:
-            with self._engine.connect() as conn:
-                found = conn.execute(place_keys_select(sql, key_field)).scalars()
-                self._place_keys[sql.name] = frozenset(str(k) for k in found)
-        return self._place_keys[sql.name]
 
     def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
         """The figures of one indicator at one period of ``release`` for every place of a level."""

@@ -8,6 +8,8 @@ per request). Everything works as plain
 links and GET forms, without JavaScript.
 """
 
+import logging
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -45,6 +47,8 @@ from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.page_template import render
 from opendata_sozial.web.regions import KeyParam
 from opendata_sozial.web.request_release import RequestRelease
+
+logger = logging.getLogger(__name__)
 
 SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
@@ -267,7 +271,22 @@ class RegionPagesPlugin(InitPlugin):
 
     def __init__(self, maps: RegionMapService) -> None:
         """Boundaries are read through ``maps`` (each release's geography package) on first use."""
+        self._maps = maps
         self._boundaries = BoundaryShapes(maps)
+
+    def _warm_up(self) -> None:
+        """The current release's first-request work (tables, places, map shapes), done now."""
+        try:
+            release = self._maps.prepare_current()
+            for level in MAP_LEVELS:
+                self._boundaries.shapes(release, level)
+        except Exception:  # best effort: a request does the same work and reports
+            logger.info("regions.warm-up-skipped", exc_info=True)
+        else:
+            logger.info("regions.warm-up-done", extra={"release": release.number})
+
+    def _start_warm_up(self) -> None:
+        threading.Thread(target=self._warm_up, name="regions-warm-up", daemon=True).start()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register the controller and the ``boundaries`` dependency."""
@@ -278,4 +297,5 @@ class RegionPagesPlugin(InitPlugin):
 
         app_config.route_handlers.append(RegionPageController)
         app_config.dependencies["boundaries"] = Provide(provide_boundaries, sync_to_thread=False)
+        app_config.on_startup.append(self._start_warm_up)  # in the background: starts at once
         return app_config
