@@ -91,7 +91,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_188_000)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--skip-report", action="store_true")
+    parser.add_argument(
+        "--regions-only",
+        action="store_true",
+        help="only the region scenarios (issue 13; needs no peers), into var/bench/regions.json",
+    )
     args = parser.parse_args()
+    if args.regions_only:
+        _regions_only(args.rows)
+        return
     for tool in ("wrk", "nginx", "psql"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} missing: run bench/peers.sh (make bench does)")
@@ -123,6 +131,7 @@ def main() -> None:
     try:
         results["publish"] = bench.publish_all()
         results["sqlite"] = bench.serve_and_measure("sqlite")
+        results["regions"] = scenarios.region_speed(bench)
         results["postgres"] = bench.serve_and_measure("postgres")
         results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
         relevance = search_relevance.measure()
@@ -140,6 +149,36 @@ def main() -> None:
         subprocess.run(
             [str(PEERS / "python"), str(ROOT / "bench" / "report.py"), str(out)], check=True
         )
+
+
+def _regions_only(rows: int) -> None:
+    """Issue 13's region scenarios alone: the scale package, then ``scenarios.region_speed``."""
+    package = WORK / "scale" / NAME
+    write_package(package, rows=rows, seed=20261127, regions=_regions())
+    bench = scenarios.Bench(
+        root=ROOT,
+        work=WORK,
+        ours=OURS,
+        peers=PEERS,
+        package=package,
+        second_package=package,
+        seconds=0,
+        choices={
+            "indikator": [name for name, *_ in indicators(rows)],
+            "jahr": [str(y) for y in YEARS],
+            "bevoelkerungsgruppe": list(GROUPS),
+        },
+        fresh_postgres=fresh_postgres,
+        psql=_psql,
+    )
+    try:
+        found = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        found["regions"] = scenarios.region_speed(bench)
+    finally:
+        procs.stop_all()
+    out = WORK / "regions.json"
+    out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
 
 
 def _regions() -> Path:

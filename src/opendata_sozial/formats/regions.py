@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from opendata_sozial.formats.export import neutralise
 from opendata_sozial.formats.formatting import number_text, plain_number
+from opendata_sozial.services.indicators import RegionTable
 from opendata_sozial.services.region_directory import Region
 from opendata_sozial.services.regions import (
     Comparison,
@@ -163,12 +164,15 @@ def indicator_rows_url(indicator: Indicator, key: str, urls: Urls) -> str:
     return urls.rows(table.dataset, table.resource, filters)
 
 
+def table_names(table: RegionTable) -> dict[str, str]:
+    """The names of a region table as the region API spells them: dataset, title, resource."""
+    return {"dataset": table.dataset, "title": table.title, "resource": table.resource}
+
+
 def _indicator(indicator: Indicator, key: str, urls: Urls) -> dict[str, Any]:
     table = indicator.table
     return {
-        "dataset": table.dataset,
-        "title": table.title,
-        "resource": table.resource,
+        **table_names(table),
         "label": indicator.label,
         "dimensions": dict(indicator.dimensions),
         "unit": indicator.unit,
