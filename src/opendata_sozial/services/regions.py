@@ -188,6 +188,8 @@ class RegionService:
         self._level_series: OrderedDict[tuple[Any, ...], Series] = OrderedDict()
         """(release, table, level, periods) -> every place's figures: the peers of a profile."""
         self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()
+        """Held while a table is read whole (its places, its place-naming fields): once each."""
 
     # Reading
 
@@ -214,10 +216,11 @@ class RegionService:
     def places(self, release: ReleaseInfo, table: RegionTable) -> frozenset[str]:
         """The places ``table`` holds rows for (read once per physical table: its content)."""
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-        if sql.name not in self._places:
-            with self._engine.connect() as conn:
-                found = conn.execute(place_keys_select(sql, table.key_field)).scalars()
-                self._places[sql.name] = frozenset(str(k) for k in found)
+        with self._scan_lock:  # a request waits for the warm-up's scan instead of a second one
+            if sql.name not in self._places:
+                with self._engine.connect() as conn:
+                    found = conn.execute(place_keys_select(sql, table.key_field)).scalars()
+                    self._places[sql.name] = frozenset(str(k) for k in found)
         return self._places[sql.name]
 
     def _without_place_names(self, release: ReleaseInfo, table: RegionTable) -> RegionTable:
@@ -226,8 +229,9 @@ class RegionService:
         if not dims:
             return table
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-        if sql.name not in self._place_fields:
-            self._place_fields[sql.name] = self._place_naming(sql, table.key_field, dims)
+        with self._scan_lock:
+            if sql.name not in self._place_fields:
+                self._place_fields[sql.name] = self._place_naming(sql, table.key_field, dims)
         return table.without(self._place_fields[sql.name])
 
     def _place_naming(self, sql: Table, key_field: str, dims: list[str]) -> tuple[str, ...]:
