@@ -109,23 +109,7 @@ def main() -> None:
     write_package(package, rows=args.rows, seed=20261127, regions=_regions())
     second = WORK / "scale-next" / NAME  # same name, other values: a real second release
     write_package(second, rows=args.rows, seed=7, regions=_regions())
-    names = [name for name, *_ in indicators(args.rows)]
-    bench = scenarios.Bench(
-        root=ROOT,
-        work=WORK,
-        ours=OURS,
-        peers=PEERS,
-        package=package,
-        second_package=second,
-        seconds=args.seconds,
-        choices={
-            "indikator": names,
-            "jahr": [str(y) for y in YEARS],
-            "bevoelkerungsgruppe": list(GROUPS),
-        },
-        fresh_postgres=fresh_postgres,
-        psql=_psql,
-    )
+    bench = _bench(package, second, args.seconds, args.rows)
     results: dict[str, Any] = {"machine": machine(), "rows": args.rows, "seconds": args.seconds}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` still cleans up
     try:
@@ -151,18 +135,16 @@ def main() -> None:
         )
 
 
-def _regions_only(rows: int) -> None:
-    """Issue 13's region scenarios alone: the scale package, then ``scenarios.region_speed``."""
-    package = WORK / "scale" / NAME
-    write_package(package, rows=rows, seed=20261127, regions=_regions())
-    bench = scenarios.Bench(
+def _bench(package: Path, second: Path, seconds: int, rows: int) -> scenarios.Bench:
+    """The scenarios over the scale package (and its second version) with ``rows`` rows."""
+    return scenarios.Bench(
         root=ROOT,
         work=WORK,
         ours=OURS,
         peers=PEERS,
         package=package,
-        second_package=package,
-        seconds=0,
+        second_package=second,
+        seconds=seconds,
         choices={
             "indikator": [name for name, *_ in indicators(rows)],
             "jahr": [str(y) for y in YEARS],
@@ -171,8 +153,15 @@ def _regions_only(rows: int) -> None:
         fresh_postgres=fresh_postgres,
         psql=_psql,
     )
+
+
+def _regions_only(rows: int) -> None:
+    """Issue 13's region scenarios alone: the scale package, then ``scenarios.region_speed``."""
+    package = WORK / "scale" / NAME
+    write_package(package, rows=rows, seed=20261127, regions=_regions())
+    bench = _bench(package, package, 0, rows)
     try:
-        found = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        found: dict[str, Any] = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         found["regions"] = scenarios.region_speed(bench)
     finally:
         procs.stop_all()
