@@ -337,7 +337,7 @@ class RegionService:
             (v.name, v.context) for v in directory.variants.get(key, []) if v.name != region.name
         ]
         holdings: list[Holding] = []
-        tables = self.tables(release)
+        tables = [t for t in self.tables(release) if key in self.places(release, t)]
         with self._engine.connect() as conn:
             for table in tables:
                 sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
