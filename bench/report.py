@@ -295,6 +295,43 @@ def plot(plotted: list[tuple[str, float, bool]], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
+# Issue 13, item 8: region scenarios (bench/scenarios.py: region_speed)
+
+REGION_NAMES = {
+    "kreis_profile": "Kreis profile, API (`/api/v1/regions/05513/profile`)",
+    "gemeinde_map_values": "Map data of the 396 Gemeinden, values (`/api/v1/regions/map.json`)",
+    "gemeinde_map_geojson": "Map data of the 396 Gemeinden, GeoJSON (`/api/v1/regions/map`)",
+    "kreis_page": "Kreis Steckbrief page (`/regionen/05513`)",
+}
+
+
+def region_section(results: dict[str, Any]) -> str:
+    """The region scenarios as a table (empty when the run had none)."""
+    regions = results.get("regions")
+    if not regions:
+        return ""
+    target = regions["target_ms"]
+    lines = [
+        f"## Regions (issue 13): p50 server time, target ≤ {target:.0f} ms",
+        "",
+        "SQLite with the shipped packages, the boundaries and the scale package; one client, "
+        f"{regions['samples']} requests per figure, no compression. *first*: the first request "
+        "right after the server answers, and after its background warm-up; *uncached*: "
+        "`Cache-Control: no-cache`; *cached*: from the response cache.",
+        "",
+        "| scenario | first (at once) | first (warm) | uncached p50 | cached p50 | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, name in REGION_NAMES.items():
+        row = regions[key]
+        met = "met" if row["uncached_p50_ms"] <= target else "not met"
+        lines.append(
+            f"| {name} | {row['first_at_once_ms']:.0f} ms | {row['first_after_warm_up_ms']:.0f} ms"
+            f" | {row['uncached_p50_ms']:.1f} ms | {row['cached_p50_ms']:.1f} ms | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Write the report."""
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "bench" / "results.json"
@@ -363,6 +400,7 @@ release {scale["release_after"]} after it, with
 {scale["during_publish"]["errors"]} failed requests during it.
 
 {results.get("search_relevance", {}).get("markdown", "")}
+{region_section(results)}
 ## Method
 
 - `make bench` installs its peers (nginx, wrk and psql from Debian; Datasette, sqlite-utils and

@@ -91,7 +91,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_188_000)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--skip-report", action="store_true")
+    parser.add_argument(
+        "--regions-only",
+        action="store_true",
+        help="only the region scenarios (issue 13; needs no peers), into var/bench/regions.json",
+    )
     args = parser.parse_args()
+    if args.regions_only:
+        _regions_only(args.rows)
+        return
     for tool in ("wrk", "nginx", "psql"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} missing: run bench/peers.sh (make bench does)")
@@ -101,29 +109,14 @@ def main() -> None:
     write_package(package, rows=args.rows, seed=20261127, regions=_regions())
     second = WORK / "scale-next" / NAME  # same name, other values: a real second release
     write_package(second, rows=args.rows, seed=7, regions=_regions())
-    names = [name for name, *_ in indicators(args.rows)]
-    bench = scenarios.Bench(
-        root=ROOT,
-        work=WORK,
-        ours=OURS,
-        peers=PEERS,
-        package=package,
-        second_package=second,
-        seconds=args.seconds,
-        choices={
-            "indikator": names,
-            "jahr": [str(y) for y in YEARS],
-            "bevoelkerungsgruppe": list(GROUPS),
-        },
-        fresh_postgres=fresh_postgres,
-        psql=_psql,
-    )
+    bench = _bench(package, second, args.seconds, args.rows)
     results: dict[str, Any] = {"machine": machine(), "rows": args.rows, "seconds": args.seconds}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` still cleans up
     try:
         results["publish"] = bench.publish_all()
         results["sqlite"] = bench.serve_and_measure("sqlite")
         results["region_index"] = bench.region_index()
+        results["regions"] = scenarios.region_speed(bench)
         results["postgres"] = bench.serve_and_measure("postgres")
         results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
         relevance = search_relevance.measure()
@@ -141,6 +134,41 @@ def main() -> None:
         subprocess.run(
             [str(PEERS / "python"), str(ROOT / "bench" / "report.py"), str(out)], check=True
         )
+
+
+def _bench(package: Path, second: Path, seconds: int, rows: int) -> scenarios.Bench:
+    """The scenarios over the scale package (and its second version) with ``rows`` rows."""
+    return scenarios.Bench(
+        root=ROOT,
+        work=WORK,
+        ours=OURS,
+        peers=PEERS,
+        package=package,
+        second_package=second,
+        seconds=seconds,
+        choices={
+            "indikator": [name for name, *_ in indicators(rows)],
+            "jahr": [str(y) for y in YEARS],
+            "bevoelkerungsgruppe": list(GROUPS),
+        },
+        fresh_postgres=fresh_postgres,
+        psql=_psql,
+    )
+
+
+def _regions_only(rows: int) -> None:
+    """Issue 13's region scenarios alone: the scale package, then ``scenarios.region_speed``."""
+    package = WORK / "scale" / NAME
+    write_package(package, rows=rows, seed=20261127, regions=_regions())
+    bench = _bench(package, package, 0, rows)
+    try:
+        found: dict[str, Any] = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        found["regions"] = scenarios.region_speed(bench)
+    finally:
+        procs.stop_all()
+    out = WORK / "regions.json"
+    out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
 
 
 def _regions() -> Path:

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -480,3 +481,95 @@ http {{
     }}
 }}
 """
+
+
+# Issue 13, item 8: a Kreis profile and a level's map data on SQLite with the scale package.
+# Self-contained: its own database (the shipped packages, the boundaries and the scale
+# package published together, as `make serve` plus the scale data), its own server and port.
+
+REGION_PORT = 8121
+"""Apart from the other scenarios' ports (8101-8110), which other blocks may take."""
+REGION_KREIS = "05513"
+"""Gelsenkirchen: a kreisfreie Stadt with every Kreis-level indicator of datapackages/."""
+REGION_SAMPLES = 40
+REGION_TARGET_MS = 100.0
+REGION_WARM_UP_S = 30.0
+"""How long the server gets for its background warm-up before the warm first request."""
+
+
+def region_paths(choices: dict[str, list[str]]) -> dict[str, str]:
+    """The region scenarios: a Kreis profile (API and page) and map data of the Gemeinden."""
+    query = urlencode(
+        {
+            "dataset": NAME,
+            "ebene": "gemeinde",
+            "indikator": choices["indikator"][0],
+            "bevoelkerungsgruppe": choices["bevoelkerungsgruppe"][0],
+            "jahr": choices["jahr"][-1],
+        }
+    )
+    return {
+        "kreis_profile": f"/api/v1/regions/{REGION_KREIS}/profile",
+        "gemeinde_map_values": f"/api/v1/regions/map.json?{query}",
+        "gemeinde_map_geojson": f"/api/v1/regions/map?{query}",
+        "kreis_page": f"/regionen/{REGION_KREIS}",
+    }
+
+
+def _timed_get(url: str, headers: dict[str, str]) -> float:
+    """Milliseconds until the whole body of ``url`` is read (one connection, loopback)."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310  # loopback
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # loopback
+            response.read()
+    except urllib.error.HTTPError as error:
+        detail = error.read()[:300].decode("utf-8", "replace")
+        raise RuntimeError(f"{url}: {error.code} {detail}") from error
+    return (time.perf_counter() - started) * 1000
+
+
+def _p50(url: str, headers: dict[str, str]) -> float:
+    times = sorted(_timed_get(url, headers) for _ in range(REGION_SAMPLES))
+    return round(times[len(times) // 2], 1)
+
+
+def region_speed(bench: Bench) -> dict[str, Any]:
+    """Publish the region database, then measure it (``measure_regions``)."""
+    database = bench.work / "regions.sqlite"
+    for path in bench.work.glob("regions.sqlite*"):
+        path.unlink()
+    url = f"sqlite:///{database}"
+    sources = [str(bench.root / "datapackages"), str(bench.root / "geography"), str(bench.package)]
+    run = procs.timed(
+        [str(bench.ours), "publish", *sources],
+        env={"ODS_DATABASE_URL": url},
+        timeout=900,
+        log=bench.logs / "publish-regions.log",
+    )
+    return {"publish_s": round(run.seconds, 1), **measure_regions(bench, url)}
+
+
+def measure_regions(bench: Bench, url: str) -> dict[str, Any]:
+    """First request (at once and after the warm-up), then p50 without and with the cache."""
+    paths = region_paths(bench.choices)
+    argv = [str(bench.ours), "serve", "--port", str(REGION_PORT)]
+    no_cache = {"Cache-Control": "no-cache"}
+    results: dict[str, Any] = {"target_ms": REGION_TARGET_MS, "samples": REGION_SAMPLES}
+    for start in ("first_at_once_ms", "first_after_warm_up_ms"):
+        env = bench._ours_env(url, REGION_PORT)  # the same settings as ours
+        with procs.running(
+            f"ours-regions-{start}", argv, port=REGION_PORT, env=env, logs=bench.logs
+        ) as server:
+            procs.wait_for_200(server, "/health/ready")
+            if start == "first_after_warm_up_ms":
+                time.sleep(REGION_WARM_UP_S)
+            for name, path in paths.items():
+                results.setdefault(name, {})[start] = round(
+                    _timed_get(server.url(path), no_cache), 1
+                )
+            if start == "first_after_warm_up_ms":
+                for name, path in paths.items():
+                    results[name]["uncached_p50_ms"] = _p50(server.url(path), no_cache)
+                    results[name]["cached_p50_ms"] = _p50(server.url(path), {})
+    return results

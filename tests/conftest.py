@@ -139,9 +139,20 @@ def published_url(
         yield url
 
 
-@pytest.fixture(scope="session")
-def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
-    """An in-process HTTP client over the published database."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def geography_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Every shipped package and the boundaries (geography/) published together, as
+    ``make serve`` does."""
+    folder = tmp_path_factory.mktemp("geography")
+    with published_database(
+        request.param, folder, f"ods_geography_{os.getpid()}", [DATAPACKAGES, GEOGRAPHY]
+    ) as url:
+        yield url
+
+
+def _client(url: str) -> "Iterator[TestClient[Litestar]]":
     from litestar.testing import TestClient
 
     from opendata_sozial.config import Settings
@@ -150,10 +161,22 @@ def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
     with TestClient(
         create_app(
             Settings(
-                database_url=published_url,
+                database_url=url,
                 base_url="http://testserver.local",
                 rate_limit_requests=0,  # the whole suite shares this client (and its address)
             )
         )
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def api(published_url: str) -> "Iterator[TestClient[Litestar]]":
+    """An in-process HTTP client over the published database."""
+    yield from _client(published_url)
+
+
+@pytest.fixture(scope="session")
+def geo(geography_url: str) -> "Iterator[TestClient[Litestar]]":
+    """An in-process HTTP client over the packages and boundaries published together."""
+    yield from _client(geography_url)

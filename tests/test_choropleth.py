@@ -1,15 +1,16 @@
 """Choropleth page model and its template on the real NRW boundaries (geography/nrw-geometrie)."""
 
 import itertools
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2 import Environment
 
-from opendata_sozial.services.boundaries import load_features
 from opendata_sozial.views.choropleth import (
     NO_VALUE,
     NO_VALUE_CLASS,
@@ -28,6 +29,18 @@ from tests.conftest import ROOT
 
 GEOMETRY = ROOT / "geography" / "nrw-geometrie" / "data"
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def load_features(path: Path) -> list[dict[str, Any]]:
+    """The features of a shipped boundary file.
+
+    The server reads them from the published package (``services/region_geometry.py``);
+    ``validate`` rejects a feature that is no area (``tests/test_geography.py``).
+    """
+    features: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return features
+
+
 MAX_GEMEINDEN_SVG = 200_000
 """Bytes; the 396 Gemeinden render to about 149 kB (views/choropleth.py)."""
 
@@ -254,14 +267,3 @@ def test_figure_has_legend_attribution_and_a_slot_for_the_table(
         "{% call map_figure(m) %}<table><caption>Daten</caption></table>{% endcall %}"
     ).render(m=model)
     assert "<table><caption>Daten</caption></table>" in slotted
-
-
-def test_loader_names_the_file_and_feature_of_a_non_area(tmp_path: Path) -> None:
-    path = tmp_path / "punkte.geojson"
-    path.write_text(
-        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
-        ' "geometry": {"type": "Point", "coordinates": [7, 51]}}]}',
-        encoding="utf-8",
-    )
-    with pytest.raises(ValueError, match=r"punkte\.geojson, Feature 1: Geometrie 'Point'"):
-        load_features(path)

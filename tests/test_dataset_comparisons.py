@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     Client = TestClient[Litestar]
 
 KREISE = "/datensaetze/arbeitslose-kreise"
+
+
+@pytest.fixture(scope="module")
+def api(geo: "Client") -> "Client":
+    """The packages and the boundaries published together, as ``make serve`` does: the maps
+    draw the boundaries of the release."""
+    return geo
+
+
 ROWS = "/api/v1/datasets/arbeitslose-kreise/resources/arbeitslose-kreise/rows"
 CROSS = "/api/v1/datasets/arbeitslose-kreise/resources/arbeitslose-kreise/crosstab.csv"
 QUOTE = "Arbeitslosenquote bez. auf alle zivilen Erwerbspersonen"

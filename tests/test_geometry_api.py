@@ -8,9 +8,7 @@ bad parameters are German 4xx, and every link of the answers is followed.
 
 import csv
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +19,7 @@ from litestar.testing import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SKOS
 
-from tests.conftest import BACKENDS, DATAPACKAGES, ROOT, published_database
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS, ROOT
 from tests.json_links import BASE, follow_every_link, get_json
 from tests.publishing import publish_into
 from tests.test_dcat import KNOWN_WARNINGS, shacl_results
@@ -58,19 +56,21 @@ MAPS = [  # (map parameters, period field): one indicator each
 ]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def geo(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient[Litestar]]:
-    """A client over datapackages/ and geography/ published together."""
-    from opendata_sozial.config import Settings
-    from opendata_sozial.web.app import create_app
+def _publish(url: str, paths: list[Path]) -> None:
+    from opendata_sozial.catalog import load_catalog
+    from opendata_sozial.db.engine import create_db_engine
+    from opendata_sozial.services.publish import publish
 
-    folder, name = tmp_path_factory.mktemp("geography"), f"ods_geometry_{os.getpid()}"
-    with published_database(request.param, folder, name, [DATAPACKAGES, GEOGRAPHY]) as url:
-        settings = Settings(database_url=url, base_url=BASE, rate_limit_requests=0)
-        with TestClient(create_app(settings)) as client:
-            yield client
+    engine = create_db_engine(url)
+    try:
+        publish(
+            paths,
+            engine=engine,
+            catalog=load_catalog(CATALOG_FILE),
+            reference_dirs=REFERENCE_DIRS,
+        )
+    finally:
+        engine.dispose()
 
 
 def _current(level: str) -> list[str]:

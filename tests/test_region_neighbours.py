@@ -17,9 +17,7 @@ from shapely.geometry import shape
 
 from opendata_sozial.services.region_neighbours import shared_boundaries
 from tests.json_links import BASE, follow_every_link, get_json
-from tests.test_geometry_api import PACKAGE, geo
-
-__all__ = ["geo"]  # the fixture: datapackages/ and geography/ published together
+from tests.test_geometry_api import PACKAGE
 
 KOELN = "05315"
 KOELN_NEIGHBOURS = {  # verified below with shapely from the committed boundaries

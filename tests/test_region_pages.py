@@ -1,11 +1,13 @@
 """Region pages (/regionen, Steckbrief, Vergleich) over HTTP, on SQLite and PostgreSQL.
 
 The figures on a Steckbrief and a comparison are read back from the HTML and compared with the
-region API's answer for the same place; every link of the pages is followed.
+region API's answer for the same place; the maps' areas are compared with the geometry API's
+boundaries of the same release; every link of the pages is followed.
 """
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,15 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from opendata_sozial.db.engine import create_db_engine
+from opendata_sozial.ingest.file_facts import file_digest
+from opendata_sozial.services.catalog import CatalogService
+from opendata_sozial.services.region_maps import RegionMapService
+from opendata_sozial.services.regions import RegionService
+from opendata_sozial.views.choropleth import map_shapes
 from opendata_sozial.views.region_maps import BoundaryShapes
-from tests.conftest import ROOT
+from tests.conftest import DATAPACKAGES, GEOGRAPHY
+from tests.publishing import publish_into
 
 BASE = "http://testserver.local"
 GELSENKIRCHEN = "05513"
@@ -23,6 +32,14 @@ MUENSTER = "055"
 NRW = "05"
 RUHR = ["05513", "05562", "05913"]
 NBSP = "\u00a0"
+MAP_AREA = re.compile(r'<a class="map__link" href="([^"]+)"[^>]*><path class="[^"]*" d="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def api(geo: TestClient[Litestar]) -> TestClient[Litestar]:
+    """The packages with the boundaries published beside them, as ``make serve`` does: the
+    pages draw their maps from the published geography package."""
+    return geo
 
 
 class _Page(HTMLParser):
@@ -206,7 +223,7 @@ def test_steckbrief_carries_schema_org_place_with_its_parents(api: TestClient[Li
         outer = outer.get("containedInPlace")
     assert chain == [(p["key"], p["name"]) for p in region["parents"]]
     assert [key for key, _ in chain] == [MUENSTER, NRW]
-    assert "geo" not in place  # no geography published in this database
+    assert place["geo"]["@type"] == "GeoShape"  # the boundaries are published beside the data
 
 
 def test_steckbrief_small_multiples_show_every_series_value(api: TestClient[Litestar]) -> None:
@@ -284,8 +301,8 @@ def test_overview_search_by_name_variant_and_key(api: TestClient[Litestar]) -> N
     for q, key in [("Gelsenkirchen", "05513"), ("05513", "05513"), ("Koeln", "05315")]:
         _, page = _page(api, f"/regionen?q={q}")
         assert f"{BASE}/regionen/{key}" in page.links[: page.links.index(f"{BASE}/regionen/{NRW}")]
-    text, _ = _page(api, "/regionen?q=Chorweiler")
-    assert "Kein Ort gefunden für „Chorweiler“" in text
+    text, _ = _page(api, "/regionen?q=Atlantis")
+    assert "Kein Ort gefunden für „Atlantis“" in text
 
 
 # Comparison
@@ -313,8 +330,8 @@ def test_comparison_adds_a_place_by_name_without_javascript(api: TestClient[Lite
     text, page = _page(api, "/regionen/vergleich?ort=Bochum")
     assert "Mehrere Orte passen zu „Bochum“" in text
     assert f"{BASE}/regionen/vergleich?keys=05911" in page.links
-    text, _ = _page(api, "/regionen/vergleich?keys=05513&ort=Chorweiler")
-    assert "Kein weiterer Ort passt zu „Chorweiler“" in text
+    text, _ = _page(api, "/regionen/vergleich?keys=05513&ort=Atlantis")
+    assert "Kein weiterer Ort passt zu „Atlantis“" in text
 
 
 # Links, errors, escaping
@@ -379,12 +396,96 @@ def test_dataset_search_names_matching_places(api: TestClient[Litestar]) -> None
     assert "/regionen" in start.links
 
 
-def test_map_shapes_are_projected_once_per_level_and_width() -> None:
-    boundaries = BoundaryShapes(ROOT / "geography" / "nrw-geometrie" / "data")
-    first = boundaries.shapes("kreis")
-    assert first is not None
-    assert len(first.shapes) == 53
-    assert boundaries.shapes("kreis") is first
-    assert boundaries.shapes("kreis", 300) is not first
-    assert boundaries.shapes("regierungsbezirk") is None
-    assert BoundaryShapes(Path("/nonexistent")).shapes("kreis") is None
+def _drawn(html: str) -> dict[str, str]:
+    """Steckbrief URL -> SVG path of every linked area of a page's map."""
+    return dict(MAP_AREA.findall(html))
+
+
+def _projected(geojson: bytes) -> dict[str, str]:
+    """Steckbrief URL -> SVG path of every feature of a boundary file, as the pages project."""
+    shapes = map_shapes(json.loads(geojson)["features"]).shapes
+    return {f"{BASE}/regionen/{shape.key}": shape.d for shape in shapes}
+
+
+@pytest.mark.parametrize(
+    ("page", "level"), [("/regionen", "kreis"), ("/regionen?ebene=gemeinde", "gemeinde")]
+)
+def test_page_maps_draw_the_geometry_api_boundaries(
+    api: TestClient[Litestar], page: str, level: str
+) -> None:
+    geometry = api.get(f"/api/v1/regions/geometry/{level}.geojson")
+    assert geometry.status_code == 200
+    text, _ = _page(api, page)
+    assert _drawn(text) == _projected(geometry.content)
+
+
+def test_without_published_geography_pages_have_no_map(published_url: str, tmp_path: Path) -> None:
+    from opendata_sozial.config import Settings
+    from opendata_sozial.web.app import create_app
+
+    settings = Settings(database_url=published_url, base_url=BASE, cache_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        text, page = _page(client, f"/regionen/{GELSENKIRCHEN}")
+        assert page.map_links == []
+        assert "Gelsenkirchen" in text
+        assert client.get("/api/v1/regions/geometry/kreis.geojson").status_code == 404
+
+
+def _moved_copy(target: Path, key: str) -> Path:
+    """nrw-geometrie with the Kreis ``key`` moved 0.05° east: a valid, visibly new version."""
+    folder = target / "nrw-geometrie"
+    shutil.copytree(GEOGRAPHY / "nrw-geometrie", folder)
+    path = folder / "data" / "kreise.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    feature = next(f for f in data["features"] if f["properties"]["ags"] == key)
+    polygons = feature["geometry"]["coordinates"]
+    if feature["geometry"]["type"] == "Polygon":
+        polygons = [polygons]
+    for polygon in polygons:
+        for ring in polygon:
+            for position in ring:
+                position[0] = round(position[0] + 0.05, 5)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "kreise")
+    resource["hash"], resource["bytes"] = file_digest(path)
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return folder
+
+
+def test_pages_and_api_draw_the_boundaries_of_the_same_release(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Release 2 moves Gelsenkirchen: the page follows the current release, the kept shapes
+    of pinned release 1 stay those of release 1's file, as its pinned download serves it."""
+    from opendata_sozial.config import Settings
+    from opendata_sozial.web.app import create_app
+
+    publish_into(database_url, [DATAPACKAGES, GEOGRAPHY])
+    publish_into(database_url, [_moved_copy(tmp_path, GELSENKIRCHEN)])
+    settings = Settings(database_url=database_url, base_url=BASE, cache_dir=tmp_path / "cache")
+    pinned = "/api/v1/releases/{}/datasets/nrw-geometrie/resources/kreise.geojson"
+    with TestClient(create_app(settings)) as client:
+        current = client.get("/api/v1/regions/geometry/kreis.geojson").content
+        assert client.get(pinned.format(2)).content == current
+        first = client.get(pinned.format(1)).content
+        assert first == (GEOGRAPHY / "nrw-geometrie" / "data" / "kreise.geojson").read_bytes()
+        text, _ = _page(client, f"/regionen/{GELSENKIRCHEN}")
+        assert _drawn(text) == _projected(current)
+    engine = create_db_engine(database_url, read_only=True)
+    try:
+        catalog = CatalogService(engine)
+        boundaries = BoundaryShapes(
+            RegionMapService(engine, catalog, RegionService(engine, catalog))
+        )
+        old, new = catalog.release_info(1), catalog.release_info(2)
+        kept = boundaries.shapes(old, "kreis")
+        assert kept is not None
+        assert {f"{BASE}/regionen/{s.key}": s.d for s in kept.shapes} == _projected(first)
+        assert boundaries.shapes(old, "kreis") is kept  # projected once, then kept
+        assert boundaries.shapes(old, "kreis", 300) is not kept
+        assert boundaries.shapes(new, "kreis") is not kept
+        assert boundaries.shapes(new, "gemeinde") is boundaries.shapes(old, "gemeinde")  # same file
+        assert boundaries.shapes(new, "regierungsbezirk") is None
+    finally:
+        engine.dispose()

@@ -45,11 +45,6 @@ class Settings(BaseSettings):
         default=Path("catalog/catalog.yaml"),
         description="Catalog-level metadata (title, publisher, themes, chapters).",
     )
-    geography_dir: Path = Field(
-        default=Path("geography/nrw-geometrie/data"),
-        description="Folder with the boundary files of the region pages' maps "
-        "(`kreise.geojson`, `gemeinden.geojson`, © GeoBasis-DE / BKG).",
-    )
     search_concepts_file: Path = Field(
         default=Path("catalog/search-concepts.yaml"),
         description="The search's concept list: synonyms, related readings and hints for "

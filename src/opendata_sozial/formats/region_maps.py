@@ -7,6 +7,7 @@ Numbers are spelled as in the rows API (``formats/formatting.py``); every link i
 from typing import Any
 
 from opendata_sozial.formats.formatting import plain_number
+from opendata_sozial.formats.regions import table_names
 from opendata_sozial.services.region_directory import Region
 from opendata_sozial.services.region_maps import MapData
 from opendata_sozial.services.regions import Point
@@ -44,9 +45,7 @@ def geometry_links(region: Region, levels: list[str], urls: Urls) -> dict[str, s
 def _indicator(data: MapData, urls: Urls) -> dict[str, Any]:
     table = data.table
     return {
-        "dataset": table.dataset,
-        "title": table.title,
-        "resource": table.resource,
+        **table_names(table),
         "field": table.value,
         "level": data.geometry.level,
         "period": data.period,

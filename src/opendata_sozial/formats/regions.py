@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from opendata_sozial.formats.formatting import plain_number
+from opendata_sozial.services.indicators import RegionTable
 from opendata_sozial.services.region_directory import Region
 from opendata_sozial.services.region_neighbours import compare_keys
 from opendata_sozial.services.regions import (
@@ -155,13 +156,16 @@ def indicator_rows_url(indicator: Indicator, key: str | None, urls: Urls) -> str
     return urls.rows(table.dataset, table.resource, filters)
 
 
+def table_names(table: RegionTable) -> dict[str, str]:
+    """The names of a region table as the region API spells them: dataset, title, resource."""
+    return {"dataset": table.dataset, "title": table.title, "resource": table.resource}
+
+
 def _indicator(indicator: Indicator, key: str, urls: Urls) -> dict[str, Any]:
     table = indicator.table
     return {
         "id": indicator_id(indicator),
-        "dataset": table.dataset,
-        "title": table.title,
-        "resource": table.resource,
+        **table_names(table),
         "label": indicator.label,
         "dimensions": dict(indicator.dimensions),
         "unit": indicator.unit,

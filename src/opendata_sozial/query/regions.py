@@ -7,7 +7,7 @@ parameters; the region column is indexed at publish time, so lookups by key are 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, String, Table, case, cast, func, select
 
 DIRECTORY_COLUMNS = (
     "ags",
@@ -33,6 +33,8 @@ AREA_COLUMNS = (
 stands for the kind; own areas have no successor)."""
 VARIANT_COLUMNS = ("name", "ags", "kontext")
 """Columns of ``nrw-regionen/namensvarianten`` the directory reads, in this order."""
+PAIR_SEPARATOR = "\x1f"
+"""Between place key and value in ``place_naming_select`` (unit separator: in neither)."""
 
 
 def columns_select(table: Table, columns: Sequence[str]) -> Select[Any]:
@@ -70,25 +72,38 @@ def place_count_select(table: Table, key_field: str, key: str) -> Select[Any]:
     return select(func.count()).select_from(table).where(table.c[key_field] == key)
 
 
-def most_per_place_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
-    """Per field: the most distinct values one place has (one row, one column per field).
-
-    A field with at most one value per place and several in all (``distinct_select``) names the
-    place (a region's name in the source's spelling), not a dimension of the figures.
-    """
-    per_place = (
-        select(*(func.count(table.c[f].distinct()).label(f"n{i}") for i, f in enumerate(fields)))
-        .where(table.c[key_field].is_not(None))
-        .group_by(table.c[key_field])
-        .subquery()
-    )
-    return select(*(func.max(per_place.c[f"n{i}"]) for i in range(len(fields))))
+def first_place_select(table: Table, key_field: str) -> Select[Any]:
+    """The smallest place key of a table (``NULL`` without rows): one read of the key's index."""
+    return select(func.min(table.c[key_field]))
 
 
-def distinct_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
-    """Per field: how many distinct values the rows with a place have (one row)."""
+def distinct_at_place_select(
+    table: Table, key_field: str, fields: Sequence[str], key: str
+) -> Select[Any]:
+    """Per field: how many distinct values the rows of one place have (one row)."""
     counts: list[ColumnElement[Any]] = [func.count(table.c[f].distinct()) for f in fields]
-    return select(*counts).where(table.c[key_field].is_not(None))
+    return select(*counts).where(table.c[key_field] == key)
+
+
+def place_naming_select(table: Table, key_field: str, fields: Sequence[str]) -> Select[Any]:
+    """Per field, three counts over every row: (place, value) pairs, places, values.
+
+    A field with as many distinct (place, value) pairs as places with a value has at most one
+    value per place; with several values in all it names the place (a region's name in the
+    source's spelling), not a dimension of the figures. One scan, no grouping: a grouping by
+    place would walk the place index row by row, which on a million rows takes minutes.
+    """
+    key = table.c[key_field]
+    counts: list[ColumnElement[Any]] = []
+    for name in fields:
+        value = table.c[name]
+        pair = cast(key, String) + PAIR_SEPARATOR + cast(value, String)
+        counts += [
+            func.count(pair.distinct()),
+            func.count(case((value.is_not(None), key)).distinct()),
+            func.count(case((key.is_not(None), value)).distinct()),
+        ]
+    return select(*counts)
 
 
 def place_keys_select(table: Table, key_field: str) -> Select[Any]:

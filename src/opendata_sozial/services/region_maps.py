@@ -7,6 +7,8 @@ period is the latest the filtered rows have unless one is given. Where the filte
 than one row for a place, the answer is a 400 that names the dimension to fix and its values.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -22,7 +24,6 @@ from opendata_sozial.query.regions import (
     latest_period_select,
     map_rows_select,
     periods_select,
-    place_keys_select,
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
@@ -34,6 +35,8 @@ from opendata_sozial.services.rows import data_table, field_specs
 MAP_PARAMETERS: Final = ("dataset", "resource", "ebene", "period")
 """Parameters of the map API itself; every other one filters rows as in the rows API."""
 MAX_VALUES_SHOWN: Final = 30
+KEPT_RELEASES: Final = 4
+"""Releases whose boundaries a process keeps parsed (the current one and a few pinned ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +81,36 @@ class RegionMapService:
         self._engine = engine
         self._catalog = catalog
         self._regions = regions
-        self._geographies: dict[int, Geography] = {}
+        self._geographies: OrderedDict[int, Geography] = OrderedDict()
+        self._lock = threading.Lock()
 
     def geography(self, release: ReleaseInfo) -> Geography:
-        """The boundaries of ``release`` (parsed once per release)."""
-        if release.id not in self._geographies:
-            found = read_geography(self._catalog, release, self._regions.directory(release))
-            self._geographies = {release.id: found}
-        return self._geographies[release.id]
+        """The boundaries of ``release``: parsed once per release (releases never change).
+
+        The region pages' maps and the geometry API both read them here, so both draw the same
+        boundaries of the same release. The last ``KEPT_RELEASES`` releases asked for are kept.
+        """
+        with self._lock:  # one parse per release, even when requests arrive together
+            if release.id not in self._geographies:
+                directory = self._regions.directory(release)
+                self._geographies[release.id] = read_geography(self._catalog, release, directory)
+                while len(self._geographies) > KEPT_RELEASES:
+                    self._geographies.popitem(last=False)
+            self._geographies.move_to_end(release.id)
+            return self._geographies[release.id]
+
+    def prepare_current(self) -> ReleaseInfo:
+        """Do the current release's first-request work now; the release.
+
+        Parses the boundaries and finds the region tables with their places (the place-naming
+        fields and each table's keys: whole-table reads on a million rows), so that the first
+        profile or map after a start does not wait for them.
+        """
+        release = self._catalog.current_release_info()
+        self.geography(release)
+        for table in self._regions.tables(release):
+            self._regions.places(release, table)
+        return release
 
     def place_names(self, release: ReleaseInfo) -> dict[str, str]:
         """Official key -> name of every region (empty when ``nrw-regionen`` is not published)."""
@@ -136,8 +161,7 @@ class RegionMapService:
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
             return geography.level(request.level)
-        with self._engine.connect() as conn:
-            keys = {str(k) for k in conn.execute(place_keys_select(sql, table.key_field)).scalars()}
+        keys = self._regions.places(release, table)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:

@@ -8,11 +8,13 @@ stored: a value that is missing stays ``None`` and keeps its status symbol; noth
 
 import hashlib
 import statistics
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Table
 
 from opendata_sozial.errors import InvalidParameter, RegionNotFound
 from opendata_sozial.model.dataset import AREA_RESOURCE
@@ -21,10 +23,12 @@ from opendata_sozial.query.regions import (
     DIRECTORY_COLUMNS,
     VARIANT_COLUMNS,
     columns_select,
-    distinct_select,
-    most_per_place_select,
+    distinct_at_place_select,
+    first_place_select,
     period_rows_select,
     place_count_select,
+    place_keys_select,
+    place_naming_select,
     place_rows_select,
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
@@ -38,6 +42,8 @@ MAX_SIZE: Final = 500
 COMPARE_MIN: Final = 2
 COMPARE_MAX: Final = 10
 SEARCH_HINT: Final = "/api/v1/regions?q="
+KEPT_LEVEL_ROWS: Final = 64
+"""Level answers (one table, level and period each) a process keeps for profiles."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +192,15 @@ class RegionService:
         self._catalog = catalog
         self._directories: dict[int, Directory] = {}
         self._tables: dict[int, list[RegionTable]] = {}
+        self._place_fields: dict[str, tuple[str, ...]] = {}
+        """Physical table -> its fields that name the place (a table's name is its content)."""
+        self._places: dict[str, frozenset[str]] = {}
+        """Physical table -> the places it holds rows for."""
+        self._level_series: OrderedDict[tuple[Any, ...], Series] = OrderedDict()
+        """(release, table, level, periods) -> every place's figures: the peers of a profile."""
+        self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()
+        """Held while a table is read whole (its places, its place-naming fields): once each."""
 
     # Reading
 
@@ -219,17 +234,47 @@ class RegionService:
             self._tables = {release.id: [self._without_place_names(release, t) for t in found]}
         return self._tables[release.id]
 
+    def places(self, release: ReleaseInfo, table: RegionTable) -> frozenset[str]:
+        """The places ``table`` holds rows for (read once per physical table: its content)."""
+        sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
+        with self._scan_lock:  # a request waits for the warm-up's scan instead of a second one
+            if sql.name not in self._places:
+                with self._engine.connect() as conn:
+                    found = conn.execute(place_keys_select(sql, table.key_field)).scalars()
+                    self._places[sql.name] = frozenset(str(k) for k in found)
+        return self._places[sql.name]
+
     def _without_place_names(self, release: ReleaseInfo, table: RegionTable) -> RegionTable:
         """Leave out dimensions that only name the place (one value per place, several in all)."""
         dims = list(table.dimensions)
         if not dims:
             return table
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
+        with self._scan_lock:
+            if sql.name not in self._place_fields:
+                self._place_fields[sql.name] = self._place_naming(sql, table.key_field, dims)
+        return table.without(self._place_fields[sql.name])
+
+    def _place_naming(self, sql: Table, key_field: str, dims: list[str]) -> tuple[str, ...]:
+        """The fields of ``dims`` that name the place, cheap evidence first.
+
+        A field with several values at one place is a dimension (an index read of that place's
+        rows); only the others are counted over every row (``place_naming_select``).
+        """
         with self._engine.connect() as conn:
-            most = conn.execute(most_per_place_select(sql, table.key_field, dims)).one()
-            distinct = conn.execute(distinct_select(sql, table.key_field, dims)).one()
-        labels = [d for d, m, n in zip(dims, most, distinct, strict=True) if (m or 0) <= 1 < n]
-        return table.without(labels)
+            first = conn.execute(first_place_select(sql, key_field)).scalar()
+            if first is None:
+                return ()
+            at_first = conn.execute(distinct_at_place_select(sql, key_field, dims, first)).one()
+            candidates = [d for d, n in zip(dims, at_first, strict=True) if n <= 1]
+            if not candidates:
+                return ()
+            counts = conn.execute(place_naming_select(sql, key_field, candidates)).one()
+        return tuple(
+            name
+            for i, name in enumerate(candidates)
+            if counts[3 * i] == counts[3 * i + 1] and counts[3 * i + 2] > 1
+        )
 
     def _rows(  # the release, the connection and what to read
         self,
@@ -250,6 +295,30 @@ class RegionService:
         else:
             statement = place_rows_select(sql, columns, table.key_field, keys)
         return _series(table, conn.execute(statement).all())
+
+    def _level_rows(
+        self,
+        release: ReleaseInfo,
+        conn: Connection,
+        table: RegionTable,
+        level: tuple[str, Sequence[str]],
+        periods: set[Any],
+    ) -> Series:
+        """``_rows`` of every place of a level (name, keys) in ``periods``, kept per release.
+
+        Every profile of a place of that level asks the same (its peers), and a release never
+        changes; the last ``KEPT_LEVEL_ROWS`` answers are kept (the oldest goes first).
+        """
+        ordered = tuple(sorted(periods, key=period_key))
+        wanted = (release.id, table.dataset, table.resource, level[0], ordered)
+        found = self._level_series.get(wanted)
+        if found is None:
+            found = self._rows(release, conn, table, level[1], periods)
+            with self._lock:  # requests run in worker threads
+                self._level_series[wanted] = found
+                while len(self._level_series) > KEPT_LEVEL_ROWS:
+                    self._level_series.popitem(last=False)
+        return found
 
     def _region(self, release: ReleaseInfo, key: str) -> Region:
         directory = self.directory(release)
@@ -291,7 +360,7 @@ class RegionService:
             (v.name, v.context) for v in directory.variants.get(key, []) if v.name != region.name
         ]
         holdings: list[Holding] = []
-        tables = self.tables(release)
+        tables = [t for t in self.tables(release) if key in self.places(release, t)]
         with self._engine.connect() as conn:
             for table in tables:
                 sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
@@ -311,7 +380,7 @@ class RegionService:
         parents = directory.ancestors(key)
         peers = directory.peers(region)
         indicators: list[IndicatorProfile] = []
-        tables = self.tables(release)
+        tables = [t for t in self.tables(release) if key in self.places(release, t)]
         with self._engine.connect() as conn:
             found = [
                 (t, self._rows(release, conn, t, [key, *(p.key for p in parents)])) for t in tables
@@ -319,7 +388,7 @@ class RegionService:
             found = [(t, own) for t, own in found if any(key in s for s in own.values())]
             latest = [{s[key][-1].period for s in own.values() if key in s} for _, own in found]
             others = [
-                self._rows(release, conn, t, peers, at)
+                self._level_rows(release, conn, t, (region.level, peers), at)
                 for (t, _), at in zip(found, latest, strict=True)
             ]
         for (table, own), peer_rows in zip(found, others, strict=True):

@@ -90,13 +90,13 @@ def _indicators(
 ) -> Found | None:
     """The level with the most figures of the table, and the table's indicators there."""
     best: tuple[int, str, list[Indicator]] = (0, "", [])
-    for level in (lv for lv in LEVELS if boundaries.has_level(lv)):
+    for level in (lv for lv in LEVELS if boundaries.has_level(release, lv)):
         found = regions.level_figures(release, level, table.dataset)
         own = [(i, f) for i, _, f in found if i.table.resource == table.resource]
         count = sum(len(f) for _, f in own)
         if count > best[0]:
             best = (count, level, [i for i, _ in own])
-    shapes = boundaries.shapes(best[1]) if best[0] else None
+    shapes = boundaries.shapes(release, best[1]) if best[0] else None
     return None if shapes is None else (best[1], shapes, best[2])
 
 

@@ -1,42 +1,63 @@
-"""Map shapes of the region pages, projected once per level and width and then kept.
+"""Map shapes of the region pages, projected once per boundary file and width, then kept.
 
-``map_shapes`` takes about 0.6 s for the 396 Gemeinden, so a page must never call it per
-request: the app holds one ``BoundaryShapes`` (``web/region_pages.py``) that reads a level's
-boundary file on first use and keeps the projected shapes for the life of the process. The
-boundaries do not change with a release (they are a file of the deployment, ``ODS_GEOGRAPHY_DIR``).
+The boundaries are those of the request's release, read where the geometry API reads them
+(``RegionMapService.geography``: the published geography package), so a page and
+``/api/v1/regions/geometry/{level}.geojson`` always draw the same areas. ``map_shapes`` takes
+about 0.6 s for the 396 Gemeinden, so a page must never call it per request: the app holds one
+``BoundaryShapes`` (``web/region_pages.py``) that keeps the projected shapes per (stored file,
+width). A stored file is content-addressed (its hash), and a release never changes, so a new
+release with the same boundaries reuses the shapes of the one before.
 """
 
 import threading
-from pathlib import Path
+from collections import OrderedDict
 from typing import Final
 
-from opendata_sozial.services.boundaries import load_features
+from opendata_sozial.errors import OpendataError
+from opendata_sozial.services.catalog import ReleaseInfo
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.views.choropleth import DEFAULT_WIDTH, MapShapes, map_shapes
 
-LEVEL_FILES: Final = {"kreis": "kreise.geojson", "gemeinde": "gemeinden.geojson"}
-"""The levels with a boundary file, and its name in ``ODS_GEOGRAPHY_DIR``."""
+KEPT_SHAPES: Final = 8
+"""Projected (file, width) pairs a process keeps: two levels of a few releases or widths."""
 
 
 class BoundaryShapes:
-    """Projected boundaries per (level, width), computed on first use, then kept."""
+    """Projected boundaries per (level file, width) of a release, computed on first use."""
 
-    def __init__(self, directory: Path) -> None:
-        """Read boundary files from ``directory`` (``kreise.geojson``, ``gemeinden.geojson``)."""
-        self._directory = directory
-        self._shapes: dict[tuple[str, int], MapShapes] = {}
+    def __init__(self, maps: RegionMapService) -> None:
+        """Read each release's boundaries through ``maps`` (the geography package)."""
+        self._maps = maps
+        self._shapes: OrderedDict[tuple[str, int], MapShapes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def has_level(self, level: str) -> bool:
-        """Whether a map of ``level`` can be drawn (its boundary file exists)."""
-        return level in LEVEL_FILES and (self._directory / LEVEL_FILES[level]).is_file()
+    def has_level(self, release: ReleaseInfo, level: str) -> bool:
+        """Whether ``release`` publishes boundaries of ``level`` (nothing is projected)."""
+        try:
+            return level in self._maps.geography(release).levels
+        except OpendataError:
+            return False
 
-    def shapes(self, level: str, width: int = DEFAULT_WIDTH) -> MapShapes | None:
-        """The shapes of ``level`` on a canvas ``width`` wide; ``None`` without a boundary file."""
-        if not self.has_level(level):
+    def shapes(
+        self, release: ReleaseInfo, level: str, width: int = DEFAULT_WIDTH
+    ) -> MapShapes | None:
+        """The shapes of ``level`` in ``release`` on a canvas ``width`` wide.
+
+        ``None`` when the release has no boundaries of that level (no geography package, or
+        no region directory to tell the levels apart): the page then goes without its map.
+        """
+        try:
+            geography = self._maps.geography(release)
+        except OpendataError:
             return None
-        key = (level, width)
+        found = geography.levels.get(level)
+        if found is None:
+            return None
+        key = (found.file.hash, width)
         with self._lock:  # one projection per key, even when requests arrive together
             if key not in self._shapes:
-                features = load_features(self._directory / LEVEL_FILES[level])
-                self._shapes[key] = map_shapes(features, width)
+                self._shapes[key] = map_shapes(list(found.features.values()), width)
+                while len(self._shapes) > KEPT_SHAPES:
+                    self._shapes.popitem(last=False)
+            self._shapes.move_to_end(key)
             return self._shapes[key]

@@ -155,7 +155,7 @@ def create_app(
         plugins=[
             HttpPlugin(),
             PagesPlugin(),
-            RegionPagesPlugin(settings),
+            RegionPagesPlugin(maps),
             LimitsPlugin(settings, clock),
             ProblemDocsPlugin(),
             ResponseCachePlugin(settings),

@@ -162,5 +162,5 @@ class RegionIndexPageController(Controller):
         except InvalidParameter as problem:
             error, status = str(problem), 400
         form = FormState(levels, ebene, methode, texts, error)
-        view = build_index_page(available, urls, form, result, boundaries.shapes(ebene))
+        view = build_index_page(available, urls, form, result, boundaries.shapes(held, ebene))
         return render(request, "region_index.html.j2", status, view=view)

@@ -1,10 +1,11 @@
 """Boundaries and map data of the region API (``/api/v1/regions/geometry…``, ``…/map``)."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
@@ -14,6 +15,7 @@ from opendata_sozial.formats.export import render_chunks
 from opendata_sozial.formats.region_maps import map_geojson, map_values, region_feature
 from opendata_sozial.media import GEOJSON, JSON
 from opendata_sozial.services.catalog import CatalogService, FileRecord
+from opendata_sozial.services.region_geometry import Geography
 from opendata_sozial.services.region_maps import MAP_PARAMETERS, MapRequest, RegionMapService
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
@@ -47,20 +49,51 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
     return params
 
 
+@dataclass(frozen=True, slots=True)
+class RegionMapRequest:
+    """What a boundary or map handler needs: services, the request's URLs and release."""
+
+    maps: RegionMapService
+    urls: Urls
+    release: RequestRelease
+    catalog: CatalogService
+    downloads: Downloads
+
+
+def _region_map(
+    maps: NamedDependency[RegionMapService],
+    urls: NamedDependency[Urls],
+    release: NamedDependency[RequestRelease],
+    catalog: NamedDependency[CatalogService],
+    downloads: NamedDependency[Downloads],
+) -> RegionMapRequest:
+    return RegionMapRequest(maps, urls, release, catalog, downloads)
+
+
 def _map_request(
-    request: Request[Any, Any, Any], dataset: str | None, resource: str | None
+    request: Request[Any, Any, Any],
+    dataset: DatasetParam = None,
+    resource: ResourceParam = None,
+    ebene: LevelParam = None,
+    period: PeriodParam = None,
 ) -> MapRequest:
+    """The map parameters of ``/map`` and ``/map.json``, declared once; the rest filter rows."""
     params = _params(request)
     filters = {k: v for k, v in params.items() if k not in MAP_PARAMETERS}
-    level, period = params.get("ebene", [None])[-1], params.get("period", [None])[-1]
+    level, period = params.get("ebene", [ebene])[-1], params.get("period", [period])[-1]
     return MapRequest(dataset, resource, level, period, filters)
 
 
-async def _file(
-    catalog: CatalogService, downloads: Downloads, record: FileRecord, media_type: str
-) -> Stream:
+async def _geography(region_map: RegionMapRequest) -> Geography:
+    """The boundaries of the request's release (read in a worker thread)."""
+    held = await to_thread.run_sync(region_map.release.info)
+    return await to_thread.run_sync(region_map.maps.geography, held)
+
+
+async def _file(region_map: RegionMapRequest, record: FileRecord, media_type: str) -> Stream:
     """A stored file byte for byte, like an original file download."""
-    rendered = await downloads.render(
+    catalog = region_map.catalog
+    rendered = await region_map.downloads.render(
         ("original", record.hash),
         lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
     )
@@ -76,6 +109,10 @@ class RegionMapController(Controller):
 
     path = "/api/v1/regions"
     tags = ["Regionen"]  # noqa: RUF012  # Litestar declares it as an instance attribute
+    dependencies = {  # noqa: RUF012  # Litestar's class attribute
+        "region_map": Provide(_region_map, sync_to_thread=False),
+        "map_request": Provide(_map_request, sync_to_thread=False),
+    }
 
     @get(
         "/geometry/{filename:str}",
@@ -85,22 +122,18 @@ class RegionMapController(Controller):
     )
     async def level_geometry(
         self,
-        catalog: NamedDependency[CatalogService],
-        maps: NamedDependency[RegionMapService],
-        release: NamedDependency[RequestRelease],
-        downloads: NamedDependency[Downloads],
+        region_map: NamedDependency[RegionMapRequest],
         filename: Annotated[
             str, PathParameter(description="Ebene mit Endung .geojson, z. B. kreis.geojson")
         ],
     ) -> Stream:
         """The geography package's GeoJSON file of the level, byte for byte."""
-        held = await to_thread.run_sync(release.info)
-        geography = await to_thread.run_sync(maps.geography, held)
+        geography = await _geography(region_map)
         if not filename.endswith(GEOMETRY_SUFFIX):
             valid = ", ".join(f"{level}{GEOMETRY_SUFFIX}" for level in geography.levels)
             raise GeometryNotFound(f"{filename!r}: Endung .geojson erwartet; vorhanden: {valid}")
         level = geography.level(filename.removesuffix(GEOMETRY_SUFFIX))
-        return await _file(catalog, downloads, level.file, GEOJSON)
+        return await _file(region_map, level.file, GEOJSON)
 
     @get(
         "/geometry.topojson",
@@ -108,20 +141,13 @@ class RegionMapController(Controller):
         summary="Grenzen aller Ebenen als eine TopoJSON-Datei",
         media_type=JSON,
     )
-    async def topology(
-        self,
-        catalog: NamedDependency[CatalogService],
-        maps: NamedDependency[RegionMapService],
-        release: NamedDependency[RequestRelease],
-        downloads: NamedDependency[Downloads],
-    ) -> Stream:
+    async def topology(self, region_map: NamedDependency[RegionMapRequest]) -> Stream:
         """The geography package's TopoJSON file, byte for byte."""
-        held = await to_thread.run_sync(release.info)
-        geography = await to_thread.run_sync(maps.geography, held)
+        geography = await _geography(region_map)
         if geography.topology is None:
             geography.level("")  # names what is missing
             raise GeometryNotFound("Die veröffentlichte Geografie hat keine TopoJSON-Datei")
-        return await _file(catalog, downloads, geography.topology, JSON)
+        return await _file(region_map, geography.topology, JSON)
 
     @get(
         "/{key:str}/geometry.geojson",
@@ -131,15 +157,11 @@ class RegionMapController(Controller):
         sync_to_thread=True,
     )
     def region_geometry(
-        self,
-        maps: NamedDependency[RegionMapService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        key: FromPath[str],
+        self, region_map: NamedDependency[RegionMapRequest], key: FromPath[str]
     ) -> Response[dict[str, Any]]:
         """The one feature of the region's level file with the region's key."""
-        region, feature = maps.region_feature(release.info(), key)
-        return Response(region_feature(region, feature, urls), media_type=GEOJSON)
+        region, feature = region_map.maps.region_feature(region_map.release.info(), key)
+        return Response(region_feature(region, feature, region_map.urls), media_type=GEOJSON)
 
     @get(
         "/map",
@@ -150,21 +172,15 @@ class RegionMapController(Controller):
     )
     def map_data(
         self,
-        request: Request[Any, Any, Any],
-        maps: NamedDependency[RegionMapService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        dataset: DatasetParam = None,
-        resource: ResourceParam = None,
-        ebene: LevelParam = None,
-        period: PeriodParam = None,
+        region_map: NamedDependency[RegionMapRequest],
+        map_request: NamedDependency[MapRequest],
     ) -> Response[dict[str, Any]]:
         """Every place of the level with value, status, unit and period.
 
         Other parameters filter the rows exactly as in the rows API (an open dimension: 400).
         """
-        data = maps.map_data(release.info(), _map_request(request, dataset, resource))
-        return Response(map_geojson(data, urls), media_type=GEOJSON)
+        data = region_map.maps.map_data(region_map.release.info(), map_request)
+        return Response(map_geojson(data, region_map.urls), media_type=GEOJSON)
 
     @get(
         "/map.json",
@@ -174,15 +190,9 @@ class RegionMapController(Controller):
     )
     def map_values(
         self,
-        request: Request[Any, Any, Any],
-        maps: NamedDependency[RegionMapService],
-        urls: NamedDependency[Urls],
-        release: NamedDependency[RequestRelease],
-        dataset: DatasetParam = None,
-        resource: ResourceParam = None,
-        ebene: LevelParam = None,
-        period: PeriodParam = None,
+        region_map: NamedDependency[RegionMapRequest],
+        map_request: NamedDependency[MapRequest],
     ) -> dict[str, Any]:
         """The same figures as ``/map``, by region key, without the boundaries."""
-        data = maps.map_data(release.info(), _map_request(request, dataset, resource))
-        return map_values(data, urls)
+        data = region_map.maps.map_data(region_map.release.info(), map_request)
+        return map_values(data, region_map.urls)

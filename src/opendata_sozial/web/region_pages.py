@@ -1,11 +1,15 @@
 """Region pages: ``/regionen`` (search, list, map), the Steckbrief of a place, the comparison.
 
 The pages call the same ``RegionService`` use cases as ``/api/v1/regions`` (search, profile,
-compare); ``views.region_page`` lays the results out. The map shapes are projected once per
-level and width and kept in ``BoundaryShapes`` (never per request). Everything works as plain
+compare); ``views.region_page`` lays the results out. The maps draw the boundaries of the
+request's release from its geography package, as ``/api/v1/regions/geometry/…`` serves them;
+the shapes are projected once per boundary file and width and kept in ``BoundaryShapes`` (never
+per request). Everything works as plain
 links and GET forms, without JavaScript.
 """
 
+import logging
+import threading
 from datetime import datetime
 from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
@@ -17,12 +21,12 @@ from litestar.params import QueryParameter
 from litestar.plugins import InitPlugin
 from litestar.response import Redirect, Template
 
-from opendata_sozial.config import Settings
 from opendata_sozial.errors import OpendataError, RegionNotFound
 from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.place_data import BoundingBox, bounding_box
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
+from opendata_sozial.services.region_maps import RegionMapService
 from opendata_sozial.services.regions import (
     COMPARE_MAX,
     COMPARE_MIN,
@@ -32,6 +36,7 @@ from opendata_sozial.services.regions import (
 )
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
+from opendata_sozial.views.choropleth import MapShapes
 from opendata_sozial.views.region_maps import BoundaryShapes
 from opendata_sozial.views.region_page import (
     DEFAULT_MAP_DATASET,
@@ -50,6 +55,8 @@ from opendata_sozial.views.region_page import (
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.page_template import render
 from opendata_sozial.web.regions import KeyParam, Places, provide_places
+
+logger = logging.getLogger(__name__)
 
 SEARCH_HITS: Final = 50
 """Hits shown on ``/regionen``."""
@@ -93,13 +100,12 @@ def places_matching(
 
 
 def _level_map(
-    boundaries: BoundaryShapes,
+    shapes: MapShapes | None,
     urls: Urls,
     level: str,
     values: tuple[MapIndicator, Any] | None,
     highlight: str | None = None,
 ) -> LinkedMap | None:
-    shapes = boundaries.shapes(level)
     if shapes is None:
         return None
     if values is None:
@@ -166,7 +172,7 @@ class RegionPageController(Controller):
             hits=hits,
             total=total,
             level=level,
-            level_map=_level_map(boundaries, urls, level, values),
+            level_map=_level_map(boundaries.shapes(info, level), urls, level, values),
         )
         return render(request, "regions.html.j2", view=view)
 
@@ -231,7 +237,13 @@ class RegionPageController(Controller):
         choices = map_choices(profile, indikator)
         level = profile.region.level
         level_map = (
-            _level_map(boundaries, urls, level, chosen_figures(profile, choices), highlight=key)
+            _level_map(
+                boundaries.shapes(info, level),
+                urls,
+                level,
+                chosen_figures(profile, choices),
+                highlight=key,
+            )
             if level in MAP_LEVELS
             else None
         )
@@ -270,11 +282,26 @@ def _citations(places: Places, release: ReleaseInfo, profile: RegionProfile) -> 
 
 
 class RegionPagesPlugin(InitPlugin):
-    """Adds the region pages and the kept map shapes (``ODS_GEOGRAPHY_DIR``) to the app."""
+    """Adds the region pages and the kept map shapes to the app."""
 
-    def __init__(self, settings: Settings) -> None:
-        """Boundary files are read from ``settings.geography_dir`` on first use."""
-        self._boundaries = BoundaryShapes(settings.geography_dir)
+    def __init__(self, maps: RegionMapService) -> None:
+        """Boundaries are read through ``maps`` (each release's geography package) on first use."""
+        self._maps = maps
+        self._boundaries = BoundaryShapes(maps)
+
+    def _warm_up(self) -> None:
+        """The current release's first-request work (tables, places, map shapes), done now."""
+        try:
+            release = self._maps.prepare_current()
+            for level in MAP_LEVELS:
+                self._boundaries.shapes(release, level)
+        except Exception:  # best effort: a request does the same work and reports
+            logger.info("regions.warm-up-skipped", exc_info=True)
+        else:
+            logger.info("regions.warm-up-done", extra={"release": release.number})
+
+    def _start_warm_up(self) -> None:
+        threading.Thread(target=self._warm_up, name="regions-warm-up", daemon=True).start()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register the controller and the ``boundaries`` dependency."""
@@ -285,4 +312,5 @@ class RegionPagesPlugin(InitPlugin):
 
         app_config.route_handlers.append(RegionPageController)
         app_config.dependencies["boundaries"] = Provide(provide_boundaries, sync_to_thread=False)
+        app_config.on_startup.append(self._start_warm_up)  # in the background: starts at once
         return app_config
