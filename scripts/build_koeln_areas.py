@@ -150,8 +150,7 @@ given (the columns are empty).""",
                     },
                     "ebene": {
                         "title": "Level",
-                        "description": "stadtbezirk (city district) or stadtteil "
-                        "(neighbourhood).",
+                        "description": "stadtbezirk (city district) or stadtteil (neighbourhood).",
                     },
                     "uebergeordnet": {
                         "title": "Parent area",

@@ -200,6 +200,7 @@ class Dataset:
         """This dataset with its texts in ``language`` where translated (German otherwise)."""
         found = self.translation(language)
         return self if found is None else found.apply(self)
+
     areas: Areas | None = None
     """Set for a geography package of own areas (``x_areas``)."""
 
