@@ -110,6 +110,128 @@ GitHub-Repository KoelnAPI/data, das die Trennzeichen der städtischen Datei umg
 Spalten entfernt hat, ohne Werte zu ändern. Als Lizenz nennt die Quelle Creative Commons \
 Namensnennung (CC BY) ohne Versionsangabe."""
 
+GEOGRAPHY_ENGLISH = {
+    "en": {
+        "title": "City districts and neighbourhoods of Cologne (keys, names, hierarchy)",
+        "description": """\
+The small-area subdivision of the city of Cologne (AGS 05315000) below the municipality: 9 city \
+districts (Stadtbezirke) and 86 neighbourhoods (Stadtteile), each with key, name, level and the \
+key of the area it belongs to. A key is the city's AGS followed by the city's own number \
+(05315000-6 is the city district Chorweiler, 05315000-609 the neighbourhood Chorweiler). A city \
+district belongs to the city of Cologne (05315000), a neighbourhood to its city district, which \
+is given by the first digit of the neighbourhood's number. This assignment was checked against \
+the population counts: in every year the neighbourhoods of a city district add up to exactly its \
+figure.
+
+Areas, names and numbers are taken from the city of Cologne's population table (areas as in \
+2005 to 2012), not from geodata. The package deliberately contains no boundaries: the city does \
+publish the boundaries of its neighbourhoods and city districts as a shapefile, but the source \
+used states no licence for it, so they are not republished. No start or end of validity is \
+given (the columns are empty).""",
+        "keywords": [
+            "Cologne",
+            "neighbourhoods",
+            "city districts",
+            "small areas",
+            "area hierarchy",
+        ],
+        "resources": {
+            "gebiete": {
+                "title": "City districts and neighbourhoods",
+                "fields": {
+                    "schluessel": {
+                        "title": "Key",
+                        "description": "AGS of the city of Cologne, a hyphen, and the city's "
+                        "number of the area.",
+                    },
+                    "name": {
+                        "title": "Name",
+                        "description": "Name of the area as the city spells it.",
+                    },
+                    "ebene": {
+                        "title": "Level",
+                        "description": "stadtbezirk (city district) or stadtteil (neighbourhood).",
+                    },
+                    "uebergeordnet": {
+                        "title": "Parent area",
+                        "description": "Key of the city district, or the AGS of the city of "
+                        "Cologne.",
+                    },
+                    "gueltig_ab": {
+                        "title": "Valid from",
+                        "description": "Start of validity; empty: not given.",
+                    },
+                    "gueltig_bis": {
+                        "title": "Valid until",
+                        "description": "End of validity; empty: not given.",
+                    },
+                },
+            }
+        },
+    }
+}
+"""``x_translations`` of koeln-gebiete: its German texts in English, in our words."""
+DATA_ENGLISH = {
+    "en": {
+        "title": "Population of Cologne's neighbourhoods and city districts by sex, age and "
+        "migration background, 2005–2012",
+        "description": """\
+Inhabitants of the city of Cologne, of its 9 city districts (Stadtbezirke) and 86 neighbourhoods \
+(Stadtteile) in the years 2005 to 2012: the number of inhabitants, split by sex and into 13 age \
+groups, and the number of inhabitants with a migration background and, among them, of foreign \
+nationals. All values are numbers of persons, taken over unchanged from the city's population \
+table; no shares were computed and no missing values filled in. Areas are identified by the keys \
+of the package koeln-gebiete, the city as a whole by its AGS 05315000.
+
+The city's table holds further characteristics (marital status, housing status, religious \
+denomination, regions of origin); this package takes over only those named above. For marital \
+status the source lacks the figures on registered civil partnerships for some areas and years \
+(49 rows); that characteristic is not included here. The source names no reference date and no \
+definitions, for instance whether only persons with their main residence are counted.
+
+The figures come from the Cologne city administration (Offene Daten Köln) via the copy in the \
+GitHub repository KoelnAPI/data, which changed the separators of the city's file and removed \
+four columns without changing any value. As licence the source names Creative Commons \
+Attribution (CC BY) without a version.""",
+        "keywords": [
+            "Cologne",
+            "neighbourhoods",
+            "population",
+            "inhabitants",
+            "age groups",
+            "migration background",
+            "foreign nationals",
+            "small-area statistics",
+        ],
+        "resources": {
+            DATA: {
+                "fields": {
+                    "schluessel": {
+                        "title": "Area",
+                        "description": "Key of the area from koeln-gebiete; 05315000 is the "
+                        "city as a whole.",
+                    },
+                    "indikator": {
+                        "title": "Characteristic",
+                        "description": "Group of persons counted.",
+                    },
+                    "jahr": {
+                        "title": "Year",
+                        "description": "Reporting year; the source names no reference date.",
+                    },
+                    "wert": {"title": "Persons", "description": "Number of persons."},
+                    "wert_status": {
+                        "title": "Value status",
+                        "description": "Symbol for the value; always empty in this table (the "
+                        "source gives none).",
+                    },
+                }
+            }
+        },
+    }
+}
+"""``x_translations`` of koeln-bevoelkerung-stadtteile: its German texts in English."""
+
 
 def _read(source: Path) -> list[dict[str, str]]:
     path = source / "raw" / "bevoelkerung" / "bevoelkerung.csv"
@@ -231,6 +353,7 @@ def geography(rows: list[dict[str, str]], target: Path) -> None:
     descriptor["x_chapter"] = "99"
     descriptor["x_completeness"] = "complete"
     descriptor["x_areas"] = {}
+    descriptor["x_translations"] = GEOGRAPHY_ENGLISH
     fields = [
         _field(
             "schluessel",
@@ -302,6 +425,7 @@ def data(rows: list[dict[str, str]], target: Path) -> None:
             "reference": {"package": GEOGRAPHY, "resource": "gebiete", "fields": ["schluessel"]},
         }
     ]
+    descriptor["x_translations"] = DATA_ENGLISH
     fields = [
         _field(
             "schluessel",
