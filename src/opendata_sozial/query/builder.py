@@ -97,13 +97,19 @@ def total_order(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, .
 
 
 def order_by(table: Table, keys: Sequence[SortKey]) -> list[UnaryExpression[Any]]:
-    """ORDER BY with NULL as the smallest value in both databases."""
-    return [
-        table.c[k.field].desc().nulls_last()
-        if k.is_descending
-        else table.c[k.field].asc().nulls_first()
-        for k in keys
-    ]
+    """ORDER BY with NULL as the smallest value in both databases.
+
+    The file position ``_row`` is never NULL and gets a plain ``ASC``/``DESC``: PostgreSQL
+    walks its primary key only for an order that names no NULL placement against the index
+    (``_row NULLS FIRST`` made it sort all 1.2 million rows for every default page, issue 17).
+    """
+    return [_ordered(table.c[k.field], k) for k in keys]
+
+
+def _ordered(column: ColumnElement[Any], key: SortKey) -> UnaryExpression[Any]:
+    if key.field == ROW_COLUMN:
+        return column.desc() if key.is_descending else column.asc()
+    return column.desc().nulls_last() if key.is_descending else column.asc().nulls_first()
 
 
 def _after(column: ColumnElement[Any], value: Any, is_descending: bool) -> Condition:  # noqa: ANN401  # typed by field
