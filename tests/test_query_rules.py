@@ -438,7 +438,8 @@ def test_keyset_pages_visit_every_row_once_in_order(
     with engine.connect() as conn:
         everything = conn.execute(rows_select(table, wanted, condition, keys)).scalars().all()
         while True:
-            where = condition if cursor is None else (keyset_condition(table, keys, cursor),)
+            after = keyset_condition(table, keys, cursor, engine.dialect.name) if cursor else None
+            where = condition if after is None else (after,)
             page = conn.execute(rows_select(table, wanted, where, keys).limit(2)).all()
             if not page:
                 break

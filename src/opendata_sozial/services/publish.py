@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, inspect, select,
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
+    analyze,
     create_and_load,
     define_data_table,
     dimension_fields,
@@ -534,6 +535,7 @@ def _ensure_data_table(
             .where(DATA_TABLE.c.name == name)
             .values(status="ready", row_count=count)
         )
+    analyze(engine, name)
     return name, count
 
 

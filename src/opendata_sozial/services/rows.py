@@ -130,7 +130,9 @@ class RowService:
             types = {f.name: f.type for f in record.model.fields}
             paged = (
                 *condition,
-                keyset_condition(table, keys, decode_cursor(query.cursor, keys, types, print_)),
+                keyset_condition(
+                    table, keys, decode_cursor(query.cursor, keys, types, print_), dialect
+                ),
             )
         statement = rows_select(table, columns, paged, keys).limit(size + 1)
         with self._engine.connect() as conn:
