@@ -8,10 +8,12 @@ cut-off ``200``.
 
 import csv
 import io
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
@@ -28,6 +30,8 @@ from opendata_sozial.formats.formatting import (
 from opendata_sozial.services.rows import Batch, RowsStream
 
 if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see write_xlsx)
+    from _typeshed import SizedBuffer, StrPath
+    from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -224,7 +228,76 @@ def write_xlsx(stream: RowsStream, target: BinaryIO) -> None:
     meta = workbook.create_sheet("Metadaten")
     for line in _metadata_rows(stream):
         meta.append([_sheet_value(meta, v) for v in line])
-    workbook.save(target)
+    _save_stable(workbook, target, _stamp(stream.resource.dataset.modified))
+
+
+EARLIEST_ZIP_TIME: Final = datetime(1980, 1, 1)  # noqa: DTZ001  # ZIP times are naive
+"""The earliest time a ZIP entry can carry."""
+
+
+def _stamp(modified: str) -> datetime:
+    """The dataset's modification time as naive UTC: the one time written into its workbook."""
+    try:
+        moment = datetime.fromisoformat(modified)
+    except ValueError:
+        return EARLIEST_ZIP_TIME
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return max(moment, EARLIEST_ZIP_TIME)
+
+
+def _save_stable(workbook: "Workbook", target: BinaryIO, stamp: datetime) -> None:
+    """Save ``workbook`` so that the same rows give the same bytes (a strong ETag promises it).
+
+    openpyxl's ``save`` writes the current time into the workbook's properties and into every
+    ZIP entry; here both carry ``stamp`` (the dataset's modification time) instead.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.created = workbook.properties.modified = stamp
+    with _StableZip(target, stamp) as archive:
+        ExcelWriter(workbook, archive).write_data()
+
+
+class _StableZip(zipfile.ZipFile):
+    """A ZIP archive whose entries all carry one time and the same file mode."""
+
+    def __init__(self, target: BinaryIO, stamp: datetime) -> None:
+        super().__init__(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._time = stamp.timetuple()[:6]
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: "SizedBuffer | str",
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Write ``data`` as an entry with the archive's time (always deflated)."""
+        name = (
+            zinfo_or_arcname.filename
+            if isinstance(zinfo_or_arcname, zipfile.ZipInfo)
+            else zinfo_or_arcname
+        )
+        super().writestr(self._info(name), data)
+
+    def write(
+        self,
+        filename: "StrPath",
+        arcname: "StrPath | None" = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Copy the file ``filename`` (a worksheet openpyxl wrote aside) as entry ``arcname``."""
+        info = self._info(str(arcname or Path(filename).name))
+        with Path(filename).open("rb") as source, self.open(info, "w", force_zip64=True) as dest:
+            shutil.copyfileobj(source, dest, 1 << 20)
 
 
 # Rendering a download before it is sent
