@@ -319,8 +319,11 @@ def test_order_puts_null_first_ascending_and_last_descending_in_both_dialects() 
     for dialect in (sqlite.dialect(), postgresql.dialect()):
         assert str(statement.compile(dialect=dialect)).endswith(
             "ORDER BY t.wert DESC NULLS LAST, t.jahr ASC NULLS FIRST, "
-            "t.kreis ASC NULLS FIRST, t._row ASC NULLS FIRST"
+            "t.kreis ASC NULLS FIRST, t._row ASC"
         )
+    # _row is the primary key (never NULL): a plain ASC orders it the same and lets
+    # PostgreSQL walk its index instead of sorting the table (issue 17)
+    assert table.c["_row"].primary_key
 
 
 # Rows: the same filters run against real tables in SQLite and PostgreSQL
@@ -421,7 +424,8 @@ def test_keyset_pages_visit_every_row_once_in_order(
     with engine.connect() as conn:
         everything = conn.execute(rows_select(table, wanted, condition, keys)).scalars().all()
         while True:
-            where = condition if cursor is None else (keyset_condition(table, keys, cursor),)
+            after = keyset_condition(table, keys, cursor, engine.dialect.name) if cursor else None
+            where = condition if after is None else (after,)
             page = conn.execute(rows_select(table, wanted, where, keys).limit(2)).all()
             if not page:
                 break

@@ -28,6 +28,7 @@ from opendata_sozial.db.models import (
     RESOURCE,
     TABLE_DIFF,
     TABLE_DIFF_ROW,
+    TABLE_VALUES,
 )
 from opendata_sozial.services.faults import PAUSE_POINTS
 from opendata_sozial.web.app import create_app
@@ -92,6 +93,7 @@ def _storage(url: str) -> dict[str, set[str]]:
                     ).all()
                     for name in pair
                 },
+                "counted": set(conn.execute(select(TABLE_VALUES.c.table_name)).scalars()),
             }
     finally:
         engine.dispose()
@@ -104,6 +106,7 @@ def _assert_no_orphan(url: str) -> None:
     assert found["registered"] == found["used tables"]
     assert found["files"] == found["used files"]
     assert found["compared"] <= found["used tables"]
+    assert found["counted"] <= found["used tables"]
 
 
 def _leave_garbage(url: str, catalog: CatalogInfo, tmp_path: Path) -> list[int]:

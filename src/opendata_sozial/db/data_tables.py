@@ -16,15 +16,20 @@ from sqlalchemy import (
     Connection,
     Date,
     Double,
+    Engine,
     Index,
     Integer,
     MetaData,
     Table,
     Text,
+    delete,
+    select,
 )
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.types import TypeEngine
 
+from opendata_sozial.db.models import TABLE_VALUES
+from opendata_sozial.model.dataset import Resource
 from opendata_sozial.model.parse import parse_table
 
 ROW_COLUMN = "_row"
@@ -73,8 +78,36 @@ def physical_name(content_hash: str) -> str:
     return f"data_{content_hash[:20]}"
 
 
+def dimension_fields(table: Resource) -> list[str]:
+    """Columns a filter menu offers: the primary key, fields with categories and ``ags``.
+
+    They get an index each (``define_data_table``) and their distinct values are counted once
+    at publish (``store_values``).
+    """
+    key = set(table.primary_key)
+    return [
+        f.name for f in table.fields if f.name in key or f.categories is not None or f.name == "ags"
+    ]
+
+
+def measure_fields(table: Resource) -> list[str]:
+    """Numeric columns that are not dimensions: the values a range filter or a sort names."""
+    dimensions = set(dimension_fields(table))
+    return [
+        f.name for f in table.fields if f.type in {"number", "integer"} and f.name not in dimensions
+    ]
+
+
 def define_data_table(name: str, schema: dict[str, Any], metadata: MetaData | None = None) -> Table:
-    """Build the SQLAlchemy table for a Table Schema, with indexes on key and dimensions."""
+    """Build the SQLAlchemy table for a Table Schema, with the indexes its queries need.
+
+    Chosen from the schema: the primary key in key order (equality filters on its leading
+    columns, sorts on it), every dimension but the key's first (filter menus, also a filter on
+    a later key column alone) and every measure (range
+    filters and ``_sort`` on a value; with a ``LIMIT`` the database walks that index instead of
+    sorting the table). The file position ``_row`` is the table's primary key (default order
+    and its keyset pages).
+    """
     metadata = metadata or MetaData()
     typed = parse_table(name, schema)
     columns = [Column(ROW_COLUMN, Integer, primary_key=True, autoincrement=False)]
@@ -83,9 +116,9 @@ def define_data_table(name: str, schema: dict[str, Any], metadata: MetaData | No
     key = typed.primary_key
     if key:
         Index(f"{name}_key", *(table.c[k] for k in key))
-    for field in typed.fields:
-        if field.name not in key and (field.categories is not None or field.name == "ags"):
-            Index(f"{name}_{_index_suffix(field.name)}", table.c[field.name])
+    for column in [*dimension_fields(typed), *measure_fields(typed)]:
+        if column not in key[:1]:  # the key index serves its leading column
+            Index(f"{name}_{_index_suffix(column)}", table.c[column])
     return table
 
 
@@ -163,5 +196,73 @@ def create_and_load(connection: Connection, table: Table, rows: Iterable[tuple[A
     connection.execute(CreateTable(table))
     count = load_rows(connection, table, rows)
     for index in sorted(table.indexes, key=lambda i: str(i.name)):
-        index.create(connection)
+        if connection.dialect.name == "postgresql":
+            _create_nulls_first(connection, table, index)
+        else:
+            index.create(connection)
     return count
+
+
+def analyze(engine: Engine, table_name: str) -> None:
+    """Give PostgreSQL's planner the loaded table's statistics (after the load has committed).
+
+    ``VACUUM (ANALYZE)`` also sets the visibility map, so a count over an index range is an
+    index-only scan instead of a scan of the table; it cannot run inside a transaction.
+    SQLite is left without ``sqlite_stat1``: with sampled statistics its planner chose to sort
+    a whole table for a page sorted by a measure (``tests/test_query_plans.py``), without
+    them it walks the measure's index.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    quoted = engine.dialect.identifier_preparer.quote(table_name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM (ANALYZE) {quoted}")
+
+
+def _create_nulls_first(connection: Connection, table: Table, index: Index) -> None:
+    """``CREATE INDEX`` with NULL first, the order every query asks for (``query.builder``).
+
+    PostgreSQL puts NULL last in an ascending index and uses an index for ``ORDER BY … ASC
+    NULLS FIRST`` (or, walked backwards, ``DESC NULLS LAST``) only when the index says so.
+    SQLite has NULL first anyway (and refuses ``NULLS FIRST`` in an index).
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(f"{quote(c.name)} NULLS FIRST" for c in index.columns)
+    connection.exec_driver_sql(
+        f"CREATE INDEX {quote(str(index.name))} ON {quote(table.name)} ({columns})"
+    )
+
+
+ValueCounts = list[tuple[Any, int]]
+"""Distinct values of a column with their counts, most frequent first."""
+
+
+def store_values(connection: Connection, table_name: str, field: str, counts: ValueCounts) -> None:
+    """Keep the distinct values of ``field`` counted at publish (replacing earlier ones)."""
+    entries = [[v.isoformat() if isinstance(v, date) else v, n] for v, n in counts]
+    connection.execute(
+        delete(TABLE_VALUES).where(
+            TABLE_VALUES.c.table_name == table_name, TABLE_VALUES.c.field == field
+        )
+    )
+    connection.execute(
+        TABLE_VALUES.insert().values(table_name=table_name, field=field, entries=entries)
+    )
+
+
+def stored_values(
+    connection: Connection, table_name: str, field: str, field_type: str
+) -> ValueCounts | None:
+    """The values of ``field`` counted at publish, or ``None`` where none were stored."""
+    entries = connection.execute(
+        select(TABLE_VALUES.c.entries).where(
+            TABLE_VALUES.c.table_name == table_name, TABLE_VALUES.c.field == field
+        )
+    ).scalar_one_or_none()
+    if entries is None:
+        return None
+    if field_type == "date":
+        return [(None if v is None else date.fromisoformat(v), int(n)) for v, n in entries]
+    if field_type == "number":
+        return [(None if v is None else float(v), int(n)) for v, n in entries]
+    return [(v, int(n)) for v, n in entries]

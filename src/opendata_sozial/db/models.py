@@ -171,6 +171,22 @@ class TableDiffRow(SQLModel, table=True):
     new: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class TableValues(SQLModel, table=True):
+    """Distinct values of one column of a data table with their counts, counted once at publish.
+
+    A data table never changes, so neither do these: the unfiltered ``values/{field}`` and the
+    dataset page's filter menus read them instead of grouping the whole table per request.
+    """
+
+    __tablename__ = "table_values"
+    table_name: str = Field(primary_key=True)
+    field: str = Field(primary_key=True)
+    entries: list[Any] = Field(
+        sa_column=Column(JSON, nullable=False),
+        description="[[value, count], ...] most frequent first, as values/{field} answers",
+    )
+
+
 # Core views of the same tables, for typed SQLAlchemy Core statements.
 RELEASE = SQLModel.metadata.tables["release"]
 CATALOG_STATE = SQLModel.metadata.tables["catalog_state"]
@@ -184,3 +200,4 @@ FILE_CHUNK = SQLModel.metadata.tables["file_chunk"]
 PUBLISH_RUN = SQLModel.metadata.tables["publish_run"]
 TABLE_DIFF = SQLModel.metadata.tables["table_diff"]
 TABLE_DIFF_ROW = SQLModel.metadata.tables["table_diff_row"]
+TABLE_VALUES = SQLModel.metadata.tables["table_values"]

@@ -8,11 +8,12 @@ cut-off ``200``.
 
 import csv
 import io
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
@@ -31,6 +32,7 @@ from opendata_sozial.services.rows import Batch, RowsStream
 
 if TYPE_CHECKING:  # openpyxl is loaded with the first workbook (see write_xlsx)
     from _typeshed import SizedBuffer, StrPath
+    from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -237,7 +239,76 @@ def write_xlsx(stream: RowsStream, target: BinaryIO) -> None:
     meta = workbook.create_sheet("Metadaten")
     for line in (*dataset_metadata_rows(stream.resource.dataset), *status_code_rows()):
         meta.append([_sheet_value(meta, v) for v in line])
-    workbook.save(target)
+    _save_stable(workbook, target, _stamp(stream.resource.dataset.modified))
+
+
+EARLIEST_ZIP_TIME: Final = datetime(1980, 1, 1)  # noqa: DTZ001  # ZIP times are naive
+"""The earliest time a ZIP entry can carry."""
+
+
+def _stamp(modified: str) -> datetime:
+    """The dataset's modification time as naive UTC: the one time written into its workbook."""
+    try:
+        moment = datetime.fromisoformat(modified)
+    except ValueError:
+        return EARLIEST_ZIP_TIME
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return max(moment, EARLIEST_ZIP_TIME)
+
+
+def _save_stable(workbook: "Workbook", target: BinaryIO, stamp: datetime) -> None:
+    """Save ``workbook`` so that the same rows give the same bytes (a strong ETag promises it).
+
+    openpyxl's ``save`` writes the current time into the workbook's properties and into every
+    ZIP entry; here both carry ``stamp`` (the dataset's modification time) instead.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.created = workbook.properties.modified = stamp
+    with _StableZip(target, stamp) as archive:
+        ExcelWriter(workbook, archive).write_data()
+
+
+class _StableZip(zipfile.ZipFile):
+    """A ZIP archive whose entries all carry one time and the same file mode."""
+
+    def __init__(self, target: BinaryIO, stamp: datetime) -> None:
+        super().__init__(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._time = stamp.timetuple()[:6]
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: "SizedBuffer | str",
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Write ``data`` as an entry with the archive's time (always deflated)."""
+        name = (
+            zinfo_or_arcname.filename
+            if isinstance(zinfo_or_arcname, zipfile.ZipInfo)
+            else zinfo_or_arcname
+        )
+        super().writestr(self._info(name), data)
+
+    def write(
+        self,
+        filename: "StrPath",
+        arcname: "StrPath | None" = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """Copy the file ``filename`` (a worksheet openpyxl wrote aside) as entry ``arcname``."""
+        info = self._info(str(arcname or Path(filename).name))
+        with Path(filename).open("rb") as source, self.open(info, "w", force_zip64=True) as dest:
+            shutil.copyfileobj(source, dest, 1 << 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,44 +320,6 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
 
 
-class _StableZip(zipfile.ZipFile):
-    """A zip whose members all carry one given time, so equal content gives equal bytes.
-
-    openpyxl stamps each member with the time of writing (and a write-only sheet with its
-    temporary file's); here every member gets ``stamp`` instead.
-    """
-
-    def __init__(self, target: BinaryIO, stamp: datetime) -> None:
-        super().__init__(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self._stamp = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-
-    def write(
-        self,
-        filename: "StrPath",
-        arcname: "StrPath | None" = None,
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        """Add the file ``filename`` under ``arcname`` with the fixed time."""
-        name = str(arcname if arcname is not None else filename)
-        self.writestr(name, Path(filename).read_bytes(), compress_type, compresslevel)
-
-    def writestr(
-        self,
-        zinfo_or_arcname: str | zipfile.ZipInfo,
-        data: "SizedBuffer | str",
-        compress_type: int | None = None,
-        compresslevel: int | None = None,
-    ) -> None:
-        """Add ``data`` under a name with the fixed time (a given ``ZipInfo`` is kept)."""
-        if isinstance(zinfo_or_arcname, str):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self._stamp)
-            info.compress_type = self.compression
-            info.external_attr = 0o600 << 16  # what ZipFile.writestr gives a bare name
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-
 def write_workbook(sheets: Sequence[Sheet], target: BinaryIO, *, stamp: datetime) -> None:
     """Write ``sheets`` as one workbook; the same sheets and ``stamp`` give the same bytes.
 
@@ -294,11 +327,8 @@ def write_workbook(sheets: Sequence[Sheet], target: BinaryIO, *, stamp: datetime
     modified time and the time of every zip member, instead of the time of writing.
     """
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
     for spec in sheets:
         sheet = workbook.create_sheet(spec.name)
         if spec.header:
@@ -306,7 +336,7 @@ def write_workbook(sheets: Sequence[Sheet], target: BinaryIO, *, stamp: datetime
             _bold_row(sheet, spec.header)
         for row in spec.rows:
             sheet.append([_sheet_value(sheet, v) for v in row])
-    ExcelWriter(workbook, _StableZip(target, stamp)).save()
+    _save_stable(workbook, target, stamp)
 
 
 # Rendering a download before it is sent

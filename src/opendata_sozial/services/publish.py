@@ -10,13 +10,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, inspect, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, inspect, select, update
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
+    analyze,
     create_and_load,
     define_data_table,
+    dimension_fields,
     physical_name,
+    store_values,
     table_content_hash,
     typed_rows,
 )
@@ -40,7 +43,8 @@ from opendata_sozial.errors import PackageInvalid, PublishRefused
 from opendata_sozial.ingest.package import PackageSource
 from opendata_sozial.ingest.validate import validate_paths
 from opendata_sozial.model.dataset import Dataset, Period, Resource
-from opendata_sozial.model.parse import parse_dataset
+from opendata_sozial.model.parse import parse_dataset, parse_table
+from opendata_sozial.query.builder import values_select
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
 from opendata_sozial.services.publish_files import is_file_resource, publish_file_resource
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
@@ -522,6 +526,7 @@ def _ensure_data_table(
     table = define_data_table(name, schema)
     with engine.begin() as conn:
         count = create_and_load(conn, table, _passing(typed_rows(path, schema), checkpoint))
+        _count_values(conn, table, schema)
         store_file(conn, res.hash, path)
         checkpoint("file-chunks")
         conn.execute(
@@ -529,7 +534,25 @@ def _ensure_data_table(
             .where(DATA_TABLE.c.name == name)
             .values(status="ready", row_count=count)
         )
+    analyze(engine, name)
     return name, count
+
+
+MAX_STORED_VALUES = 5_000
+"""Distinct values of a column kept at publish; a column with more is grouped per request."""
+
+
+def _count_values(conn: Connection, table: Table, schema: dict[str, Any]) -> None:
+    """Count the distinct values of every dimension column once (releases never change).
+
+    The same statement as an unfiltered ``values/{field}`` request, so the stored answer is
+    the one a live ``GROUP BY`` gives.
+    """
+    for name in dimension_fields(parse_table(table.name, schema)):
+        statement = values_select(table, name, ()).limit(MAX_STORED_VALUES + 1)
+        counts = [(row[0], int(row[1])) for row in conn.execute(statement)]
+        if len(counts) <= MAX_STORED_VALUES:
+            store_values(conn, table.name, name, counts)
 
 
 def _insert_resource(

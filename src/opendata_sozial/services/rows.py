@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table
+from sqlalchemy import Connection, Engine, MetaData, Table
 
-from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table
+from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table, stored_values
 from opendata_sozial.db.models import NO_TABLE
 from opendata_sozial.errors import InvalidParameter, ResourceNotFound
 from opendata_sozial.model.dataset import Resource
 from opendata_sozial.query.builder import (
+    Conditions,
     count_select,
     decode_cursor,
     encode_cursor,
@@ -129,11 +130,13 @@ class RowService:
             types = {f.name: f.type for f in record.model.fields}
             paged = (
                 *condition,
-                keyset_condition(table, keys, decode_cursor(query.cursor, keys, types, print_)),
+                keyset_condition(
+                    table, keys, decode_cursor(query.cursor, keys, types, print_), dialect
+                ),
             )
         statement = rows_select(table, columns, paged, keys).limit(size + 1)
         with self._engine.connect() as conn:
-            total = int(conn.execute(count_select(table, condition)).scalar_one())
+            total = _total(conn, record, table, condition)
             fetched = conn.execute(statement).all()
         has_more = len(fetched) > size
         fetched = fetched[:size]
@@ -160,7 +163,7 @@ class RowService:
         keys = total_order(query, record.model.primary_key)
         condition = where_clause(table, query.filters, self._engine.dialect.name)
         with self._engine.connect() as conn:
-            total = int(conn.execute(count_select(table, condition)).scalar_one())
+            total = _total(conn, record, table, condition)
         statement = export_select(table, columns, condition, keys)
         return RowsStream(record, columns, total, self._batches(statement))
 
@@ -198,7 +201,19 @@ class RowService:
             table, field, where_clause(table, query.filters, self._engine.dialect.name)
         )
         with self._engine.connect() as conn:
+            if not query.filters:  # counted once at publish where the column is a dimension
+                field_type = record.model.fields[names.index(field)].type
+                stored = stored_values(conn, record.table_name, field, field_type)
+                if stored is not None:
+                    return record, stored
             return record, [(row[0], int(row[1])) for row in conn.execute(statement).all()]
+
+
+def _total(conn: Connection, record: ResourceRecord, table: Table, condition: Conditions) -> int:
+    """Rows matching ``condition``: the count kept at publish when there is no filter."""
+    if not condition:
+        return record.row_count
+    return int(conn.execute(count_select(table, condition)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)

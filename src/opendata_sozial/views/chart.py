@@ -278,24 +278,41 @@ def _unit_text(unit: str) -> str:
 # Line chart
 
 
-def _category_rank(plan: _Plan, record: Mapping[str, Any]) -> tuple[int, ...]:
-    """Position of the record's dimension values in their fields' ``categories``."""
+def _category_ranks(plan: _Plan) -> list[tuple[str, dict[Any, int], int]]:
+    """Per dimension: its name, each category's position, and the position of any other value.
+
+    Built once per chart: looking values up in the category list row by row cost 0.2 s for
+    2 000 rows of 396 Gemeinden (issue 17).
+    """
     ranks = []
     for name in plan.dimensions:
         order = list(plan.fields[name].categories or ())
-        value = record[name]
-        ranks.append(order.index(value) if value in order else len(order))
-    return tuple(ranks)
+        first = {value: len(order) - 1 - i for i, value in enumerate(reversed(order))}
+        ranks.append((name, first, len(order)))
+    return ranks
+
+
+def _category_rank(
+    ranks: Sequence[tuple[str, dict[Any, int], int]], record: Mapping[str, Any]
+) -> tuple[int, ...]:
+    """Position of the record's dimension values in their fields' ``categories``."""
+    return tuple(first.get(record[name], other) for name, first, other in ranks)
 
 
 def _line_groups(plan: _Plan) -> dict[str, list[dict[str, Any]]]:
     """Records per series, series ordered by their values' categories (then first appearance)."""
     groups: dict[str, list[dict[str, Any]]] = {}
+    ranks = _category_ranks(plan)
     records = (
-        plan.rows if plan.ordered else sorted(plan.rows, key=lambda r: _category_rank(plan, r))
+        plan.rows if plan.ordered else sorted(plan.rows, key=lambda r: _category_rank(ranks, r))
     )
+    labels: dict[tuple[Any, ...], str] = {}  # one label per combination, not per row
     for record in records:
-        groups.setdefault(_label(record, plan), []).append(record)
+        combination = tuple(record[name] for name in plan.dimensions)
+        label = labels.get(combination)
+        if label is None:
+            label = labels[combination] = _label(record, plan)
+        groups.setdefault(label, []).append(record)
     if len(groups) > MAX_SERIES:
         plan.notes.append(
             f"Das Diagramm zeigt die ersten {MAX_SERIES} von {len(groups)} Reihen "
