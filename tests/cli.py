@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CATALOG_FILE, DATAPACKAGES
+from tests.conftest import CATALOG_FILE, DATAPACKAGES, GEOGRAPHY
 
 
 def run_cli(
@@ -13,13 +13,20 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m opendata_sozial --catalog … ARGS`` in ``cwd``; no inherited ``ODS_`` settings.
 
-    With ``url`` the database is ``url`` and nrw-regionen is found in datapackages/; wide
+    With ``url`` the database is ``url`` and referenced packages are found in datapackages/
+    and geography/ (nrw-regionen, koeln-gebiete); wide
     ``COLUMNS`` keep rich from wrapping messages.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("ODS_")}
     env["COLUMNS"] = "1000"
     if url is not None:
-        env.update({"ODS_DATABASE_URL": url, "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES)})
+        env.update(
+            {
+                "ODS_DATABASE_URL": url,
+                "ODS_DATAPACKAGES_DIR": str(DATAPACKAGES),
+                "ODS_GEOGRAPHY_PACKAGES_DIR": str(GEOGRAPHY),
+            }
+        )
     return subprocess.run(
         [sys.executable, "-m", "opendata_sozial", "--catalog", str(CATALOG_FILE), *args],
         cwd=cwd,

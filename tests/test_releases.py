@@ -18,7 +18,13 @@ from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.publish import publish
 from opendata_sozial.web.app import create_app
-from tests.conftest import BACKENDS, CATALOG_FILE, DATAPACKAGES, backend_database
+from tests.conftest import (
+    BACKENDS,
+    CATALOG_FILE,
+    DATAPACKAGES,
+    REFERENCE_DIRS,
+    backend_database,
+)
 
 BASE = "http://testserver.local"
 ROWS = "/datasets/lebensformen/resources/lebensformen/rows"
@@ -75,7 +81,7 @@ def _two_releases(url: str, folder: Path) -> Iterator[TestClient[Litestar]]:
             [DATAPACKAGES],
             engine=engine,
             catalog=catalog,
-            reference_dirs=[DATAPACKAGES],
+            reference_dirs=REFERENCE_DIRS,
             notes="Erstausgabe",
         )
         second = _second_edition(folder / "packages")

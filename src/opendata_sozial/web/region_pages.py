@@ -288,9 +288,14 @@ class RegionPagesPlugin(InitPlugin):
         """Boundaries are read through ``maps`` (each release's geography package) on first use."""
         self._maps = maps
         self._boundaries = BoundaryShapes(maps)
+        self._warmed = threading.Event()
 
     def _warm_up(self) -> None:
-        """The current release's first-request work (tables, places, map shapes), done now."""
+        """The current release's first-request work (tables, places, map shapes), done now.
+
+        ``app.state.regions_warmed`` is set when it has finished (or given up), for whoever
+        must know that no background query is still running (tests that count queries).
+        """
         try:
             release = self._maps.prepare_current()
             for level in MAP_LEVELS:
@@ -299,6 +304,8 @@ class RegionPagesPlugin(InitPlugin):
             logger.info("regions.warm-up-skipped", exc_info=True)
         else:
             logger.info("regions.warm-up-done", extra={"release": release.number})
+        finally:
+            self._warmed.set()
 
     def _start_warm_up(self) -> None:
         threading.Thread(target=self._warm_up, name="regions-warm-up", daemon=True).start()
@@ -313,4 +320,5 @@ class RegionPagesPlugin(InitPlugin):
         app_config.route_handlers.append(RegionPageController)
         app_config.dependencies["boundaries"] = Provide(provide_boundaries, sync_to_thread=False)
         app_config.on_startup.append(self._start_warm_up)  # in the background: starts at once
+        app_config.state["regions_warmed"] = self._warmed
         return app_config
