@@ -300,8 +300,10 @@ class RegionPagesPlugin(InitPlugin):
             release = self._maps.prepare_current()
             for level in MAP_LEVELS:
                 self._boundaries.shapes(release, level)
+        except OpendataError as reason:  # nothing (or no regions) published yet: expected
+            logger.info("regions.warm-up-skipped", extra={"reason": str(reason)})
         except Exception:  # best effort: a request does the same work and reports
-            logger.info("regions.warm-up-skipped", exc_info=True)
+            logger.warning("regions.warm-up-failed", exc_info=True)
         else:
             logger.info("regions.warm-up-done", extra={"release": release.number})
         finally:
