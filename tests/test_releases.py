@@ -22,6 +22,7 @@ from tests.conftest import (
     BACKENDS,
     CATALOG_FILE,
     DATAPACKAGES,
+    GEOGRAPHY,
     REFERENCE_DIRS,
     backend_database,
 )
@@ -56,6 +57,10 @@ def _second_edition(target: Path) -> Path:
         if field["name"] == "merkmal":
             field["name"] = "verfahren"
     schema["primaryKey"] = ["verfahren" if k == "merkmal" else k for k in schema["primaryKey"]]
+    for resource in descriptor["x_translations"]["en"]["resources"].values():  # the English too
+        fields = resource.get("fields", {})
+        if "merkmal" in fields:
+            fields["verfahren"] = fields.pop("merkmal")
     (insolvenz / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False), encoding="utf-8"
     )
@@ -86,7 +91,11 @@ def _two_releases(url: str, folder: Path) -> Iterator[TestClient[Litestar]]:
         )
         second = _second_edition(folder / "packages")
         publish(
-            [second], engine=engine, catalog=catalog, reference_dirs=[second], notes="Korrektur"
+            [second],
+            engine=engine,
+            catalog=catalog,
+            reference_dirs=[second, GEOGRAPHY],
+            notes="Korrektur",
         )
     finally:
         engine.dispose()
