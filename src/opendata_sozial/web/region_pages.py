@@ -281,6 +281,10 @@ def _citations(places: Places, release: ReleaseInfo, profile: RegionProfile) -> 
     ]
 
 
+WARM_UP_GRACE_SECONDS: Final = 30.0
+"""How long a shutdown waits for the start's warm-up to finish."""
+
+
 class RegionPagesPlugin(InitPlugin):
     """Adds the region pages and the kept map shapes to the app."""
 
@@ -312,6 +316,14 @@ class RegionPagesPlugin(InitPlugin):
     def _start_warm_up(self) -> None:
         threading.Thread(target=self._warm_up, name="regions-warm-up", daemon=True).start()
 
+    def _finish_warm_up(self) -> None:
+        """Let a running warm-up end before the engine is disposed of.
+
+        Its connection then goes back to the pool instead of being dropped open; a stuck
+        warm-up is not waited for long.
+        """
+        self._warmed.wait(WARM_UP_GRACE_SECONDS)
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register the controller and the ``boundaries`` dependency."""
         boundaries = self._boundaries
@@ -322,5 +334,6 @@ class RegionPagesPlugin(InitPlugin):
         app_config.route_handlers.append(RegionPageController)
         app_config.dependencies["boundaries"] = Provide(provide_boundaries, sync_to_thread=False)
         app_config.on_startup.append(self._start_warm_up)  # in the background: starts at once
+        app_config.on_shutdown.insert(0, self._finish_warm_up)  # before the engine goes
         app_config.state["regions_warmed"] = self._warmed
         return app_config
