@@ -108,7 +108,7 @@ def test_withdrawing_needs_the_explicit_option(live: str, tmp_path: Path) -> Non
     assert rows["kind"] == "removed"
     assert rows["rows"] == []
     assert page.status_code == 200
-    assert "in Release 2 nicht mehr enthalten (zurückgezogen)" in page.text
+    assert "in Veröffentlichung 2 nicht mehr enthalten (zurückgezogen)" in page.text
 
 
 def test_exact_withdraws_what_is_not_named(live: str, tmp_path: Path) -> None:

@@ -254,7 +254,7 @@ def test_config_tells_clients_the_limits(client: TestClient[Litestar]) -> None:
 def test_web_catalog_shows_history_change_notes_and_versions(client: TestClient[Litestar]) -> None:
     history = client.get("/aenderungen")
     assert history.status_code == 200
-    assert "Release 2" in history.text
+    assert "Veröffentlichung 2" in history.text  # plain words, not "Release" (issue 15)
     assert "Korrektur" in history.text
     assert "nicht abwärtskompatibel" in history.text
     assert "merkmal → verfahren" in history.text

@@ -71,6 +71,8 @@ class Chapter(_Strict):
 
     id: str = Field(pattern=r"^[0-9]+$")
     label: str
+    in_report: bool = True
+    """Whether ``id`` is a chapter number of the printed report (pages show it only then)."""
 
 
 # Legal statements (Impressum, Datenschutzerklärung, Erklärung zur Barrierefreiheit)

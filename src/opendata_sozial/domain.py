@@ -42,6 +42,12 @@ STATUS_CODES: Final[dict[str, str]] = {
 }
 """The statistical cell symbols and their meaning (German labels shipped in every package)."""
 
+FOOTNOTE_FIELD: Final = "fussnote"
+"""The column whose cells name a row's footnote markers (``1);2)``, split on ``;``)."""
+
+LOST_FOOTNOTE_TEXT: Final = "Der Fußnotentext ist in der ausgewerteten Quelle nicht erhalten."
+"""What a package writes as the text of a footnote whose text the source does not preserve."""
+
 WITHHELD_STATUS: Final = frozenset({"-", "...", "/", ".", "x"})
 """Symbols that may stand without a value (the cell shows only the symbol)."""
 

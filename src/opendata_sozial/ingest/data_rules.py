@@ -9,10 +9,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from opendata_sozial.domain import STATUS_CODES, WITHHELD_STATUS, Issue, Severity
+from opendata_sozial.domain import FOOTNOTE_FIELD, STATUS_CODES, WITHHELD_STATUS, Issue, Severity
 from opendata_sozial.ingest.number_rules import NumberWatch
 from opendata_sozial.ingest.package import PackageSource, objects_in
-from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX, resource_issue
+from opendata_sozial.ingest.resource_rules import STATUS_SUFFIX, resource_issue
 
 MAX_ISSUES_PER_RESOURCE = 200
 MAX_CELL_CHARS = 1_000

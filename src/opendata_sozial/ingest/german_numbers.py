@@ -15,9 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from opendata_sozial.domain import STATUS_CODES
+from opendata_sozial.domain import FOOTNOTE_FIELD, STATUS_CODES
 from opendata_sozial.errors import SourceError
-from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
+from opendata_sozial.ingest.resource_rules import STATUS_SUFFIX
 
 Cell = str | Decimal | date
 """A source cell: text (``""`` when empty), or a typed XLSX number or date."""

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from opendata_sozial.domain import Issue, Severity
+from opendata_sozial.domain import FOOTNOTE_FIELD, Issue, Severity
 from opendata_sozial.ingest.german_numbers import read_cell
 from opendata_sozial.ingest.number_faults import diagnose
-from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, NUMERIC, STATUS_SUFFIX
+from opendata_sozial.ingest.resource_rules import NUMERIC, STATUS_SUFFIX
 
 CONVENTIONS: Final = (".", ",")
 """Decimal signs a text column is read with: the package's own (``.``) and German (``,``)."""

@@ -17,7 +17,6 @@ from opendata_sozial.ingest.package import PackageSource, is_list_of
 TYPES = frozenset({"string", "integer", "number", "year", "yearmonth", "date", "boolean"})
 NUMERIC = frozenset({"integer", "number"})
 STATUS_SUFFIX = "_status"
-FOOTNOTE_FIELD = "fussnote"
 GEOMETRY_FORMATS = {"geojson": "application/geo+json", "topojson": "application/json"}
 """Non-tabular resources a package may hold: boundaries (``ingest.geometry_rules``), format to
 media type. They have no Table Schema; ``publish`` loads no table from them."""

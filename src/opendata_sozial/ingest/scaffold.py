@@ -23,7 +23,12 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
-from opendata_sozial.domain import DATAPACKAGE_PROFILE, STATUS_CODES, TABLESCHEMA_PROFILE
+from opendata_sozial.domain import (
+    DATAPACKAGE_PROFILE,
+    FOOTNOTE_FIELD,
+    STATUS_CODES,
+    TABLESCHEMA_PROFILE,
+)
 from opendata_sozial.errors import SourceError
 from opendata_sozial.ingest.file_facts import csv_resource
 from opendata_sozial.ingest.german_numbers import (
@@ -49,7 +54,7 @@ from opendata_sozial.ingest.number_faults import (
 )
 from opendata_sozial.ingest.package import DESCRIPTOR_NAME
 from opendata_sozial.ingest.regions import descriptor_links, find_index, key_column, region_keys
-from opendata_sozial.ingest.resource_rules import FOOTNOTE_FIELD, STATUS_SUFFIX
+from opendata_sozial.ingest.resource_rules import STATUS_SUFFIX
 
 logger = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ How a chart is chosen (deterministic, documented in ``docs/web.md``):
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Final, TypeVar
 
 from opendata_sozial.formats.formatting import (
@@ -159,6 +160,8 @@ class _Plan:
     rows: list[dict[str, Any]]
     notes: list[str]
     ordered: bool = False
+    names: dict[str, str] = dataclass_field(default_factory=dict)
+    """Code dimension to the column that names its values (see ``_name_fields``)."""
 
 
 # Choosing what to chart
@@ -208,7 +211,28 @@ def _plan(
     candidates = [f.name for f in fields if f.name in key and f.name not in excluded]
     dimensions = [n for n in candidates if len({r[n] for r in records}) > 1]
     by_name = {f.name: f for f in fields}
-    return _Plan(value, time, unit, dimensions, by_name, records, notes, ordered)
+    names = _name_fields(dimensions, [f.name for f in fields if f.name not in key], records)
+    return _Plan(value, time, unit, dimensions, by_name, records, notes, ordered, names)
+
+
+def _name_fields(
+    dimensions: Sequence[str], others: Sequence[str], records: Sequence[Mapping[str, Any]]
+) -> dict[str, str]:
+    """The column naming each code dimension one to one: legends show names, not codes.
+
+    ``ags`` ``05`` is named by ``region`` ``Nordrhein-Westfalen``.
+    """
+    found: dict[str, str] = {}
+    for dimension in dimensions:
+        codes = {r[dimension] for r in records}
+        for other in others:
+            named = {(r[dimension], r[other]) for r in records}
+            if len(named) == len(codes) == len({n for _, n in named}) and all(
+                isinstance(n, str) and n for _, n in named
+            ):
+                found[dimension] = other
+                break
+    return found
 
 
 def _left_out(count: int, one: str, many: str) -> str:
@@ -256,7 +280,12 @@ def _one_unit(
 
 
 def _label(record: Mapping[str, Any], plan: _Plan) -> str:
-    parts = [format_cell(record[d], field_type=plan.fields[d].type) for d in plan.dimensions]
+    parts = [
+        str(record[plan.names[d]])
+        if d in plan.names
+        else format_cell(record[d], field_type=plan.fields[d].type)
+        for d in plan.dimensions
+    ]
     if not plan.dimensions:
         return _title(plan.value)
     return " · ".join(part for part in parts if part) or "(ohne Angabe)"

@@ -31,6 +31,7 @@ from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
 from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
 from opendata_sozial.views.cross_view import CrossView, ViewLinks, build_cross_view, view_links
+from opendata_sozial.views.footnotes import NoteList, anchors, note_list
 from opendata_sozial.views.preview import (
     CHOICE_OPS,
     FilterControl,
@@ -45,6 +46,14 @@ from opendata_sozial.views.snippets import Snippet, usage_snippets
 
 CHART_ROW_LIMIT: Final = 2000
 SHOWN_REGIONS: Final = 8
+AREA_KINDS: Final[dict[int, tuple[str, str]]] = {
+    2: ("Land", "Länder"),
+    3: ("Regierungsbezirk", "Regierungsbezirke"),
+    5: ("Kreis oder kreisfreie Stadt", "Kreise und kreisfreie Städte"),
+    8: ("Gemeinde", "Gemeinden"),
+    9: ("Gemeindeverband", "Gemeindeverbände"),
+}
+"""Kinds of area by the length of the amtlicher Regionalschlüssel (AGS), singular and plural."""
 TYPE_LABELS: Final = {
     "year": "Jahr",
     "integer": "Ganzzahl",
@@ -179,7 +188,7 @@ class DatasetPage(DatasetBasics):
     """Everything the dataset page shows: the basics, and what its tables add."""
 
     breaks: list[tuple[str, str]]
-    footnotes: list[tuple[str, str, bool]]
+    footnotes: NoteList
     status_codes: list[tuple[str, str]]
     fields: list[FieldDoc]
     preview: Preview
@@ -197,12 +206,16 @@ def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
 
 
 def _regions(rows: ReleaseRows, spatial: Spatial | None) -> str:
-    """The level and names of the covered regions (from ``nrw-regionen`` where available)."""
+    """The covered areas, counted per level and named without ambiguity.
+
+    ``1 Land, 5 Regierungsbezirke, 53 Kreise und kreisfreie Städte: Nordrhein-Westfalen;
+    Reg.-Bez. Düsseldorf; Düsseldorf, Stadt; … und 51 weitere`` (names from ``nrw-regionen``
+    where available; semicolons, because official names contain commas).
+    """
     code = (spatial.level if spatial else None) or ""
-    level = GEOCODING_LEVELS.get(code, code)
     keys = list(spatial.keys) if spatial else []
     if not keys:
-        return f"Ebene: {level}"
+        return f"Ebene: {GEOCODING_LEVELS.get(code, code)}"
     params = {"ags__in": [",".join(keys)], "_select": ["ags,name"], "_size": [str(len(keys))]}
     try:
         names: dict[object, object] = dict(rows.page(*REGION_PACKAGE, params).rows)
@@ -210,7 +223,19 @@ def _regions(rows: ReleaseRows, spatial: Spatial | None) -> str:
         names = {}
     shown = [str(names.get(k, k)) for k in keys[:SHOWN_REGIONS]]
     more = f" und {len(keys) - SHOWN_REGIONS} weitere" if len(keys) > SHOWN_REGIONS else ""
-    return f"{level}: {', '.join(shown)}{more}"
+    return f"{_level_counts(keys)}: {'; '.join(shown)}{more}"
+
+
+def _level_counts(keys: Sequence[str]) -> str:
+    """``1 Land, 53 Kreise und kreisfreie Städte`` from the lengths of the regional keys."""
+    counts: dict[int, int] = {}
+    for key in keys:
+        counts[len(key)] = counts.get(len(key), 0) + 1
+    parts = []
+    for length, count in sorted(counts.items()):
+        one, many = AREA_KINDS.get(length, ("Gebiet", "Gebiete"))
+        parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)
 
 
 def _facts(record: DatasetRecord, regions: str, chapters: Mapping[str, str]) -> list[Fact]:
@@ -219,7 +244,8 @@ def _facts(record: DatasetRecord, regions: str, chapters: Mapping[str, str]) -> 
     chapter = dataset.chapter
     facts = [
         Fact(
-            "Zeitraum", format_period_range(*((period.start, period.end) if period else ("", "")))
+            "Berichtszeitraum",
+            format_period_range(*((period.start, period.end) if period else ("", ""))),
         ),
         Fact("Gebiet", regions),
         Fact(
@@ -250,8 +276,21 @@ def _facts(record: DatasetRecord, regions: str, chapters: Mapping[str, str]) -> 
         ),
         Fact("Aktualisierung", FREQUENCIES.get(str(dataset.accrual_periodicity), "")),
         Fact("Vollständigkeit", COMPLETENESS.get(str(dataset.completeness), "")),
-        Fact("Zuletzt geändert", format_date(record.modified)),
-        Fact("Release", f"{record.release} (Paketversion {dataset.version or '–'})"),
+        Fact("Veröffentlicht", f"zuletzt aktualisiert am {format_date(record.modified)}"),
+        Fact(
+            "Veröffentlichungsstand",
+            f"Nr. {record.release}" + (f", Ausgabe {dataset.version}" if dataset.version else ""),
+        ),
+        Fact(
+            "Fußnoten zur ganzen Tabelle",
+            links=tuple(
+                Link(n.marker, f"#{anchor}")
+                for n, anchor in zip(
+                    dataset.footnotes, anchors(dataset.footnotes).values(), strict=True
+                )
+                if n.is_table_wide
+            ),
+        ),
     ]
     return [fact for fact in facts if fact.text or fact.links]
 
@@ -294,8 +333,8 @@ def _downloads(d: ResourceUrls, size: int | None, rows: int) -> list[Download]:
             media.XLSX,
         ),
         Download(
-            "CSV (abgefragt)",
-            "Alle Zeilen nach RFC 4180, wie die Zeilen-API sie liefert",
+            "CSV der gewählten Zeilen",
+            "Die Zeilen der Auswahl (ohne Filter alle), Komma als Trennzeichen (RFC 4180)",
             d.csv,
             count,
             media.CSV,
@@ -311,7 +350,7 @@ def _metadata_downloads(name: str, urls: Urls, datapackage_bytes: int) -> list[D
     downloads = [
         Download(
             "datapackage.json",
-            "Frictionless Data Package: Schema, Quellen, Fußnoten, Zeitreihenbrüche",
+            "Beschreibung des Datenpakets zum Einlesen: Spalten, Quellen, Fußnoten, Zeitreihenbrüche",
             f"{urls.dataset(name)}/datapackage.json",
             format_bytes(datapackage_bytes),
             media.JSON,
@@ -393,11 +432,11 @@ def _preview(
             *request.state,
         ],
         active=[
-            f"{titles.get(k.split('__')[0], k)} = {_filter_text(k, v)}"
+            f"{titles.get(k.split('__')[0], k)}: {_filter_text(k, v)}"
             for k, v in sorted(request.filters, key=lambda kv: order.get(kv[0].split("__")[0], 0))
         ],
         reset_url=PreviewRequest(resource=request.resource).url(path) if request.filters else None,
-        table=preview_table(page, request, path),
+        table=preview_table(page, request, path, anchors(record.model.footnotes)),
         exports=exports,
         views=views,
         cross=build_cross_view(rows, name, table, request) if views.is_cross else None,
@@ -509,7 +548,7 @@ def build_dataset_page(inputs: PageInputs, params: Mapping[str, Sequence[str]]) 
     return DatasetPage(
         **basics_of(dataset_basics(inputs, regions, downloads, metadata, whole)),
         breaks=[(b.period, b.description) for b in dataset.breaks],
-        footnotes=[(n.marker, n.text, n.is_table_wide) for n in dataset.footnotes],
+        footnotes=note_list(dataset.footnotes, preview.table.referenced),
         status_codes=list(STATUS_CODES.items()),
         fields=_field_docs(page.resource.model.fields),
         preview=preview,

@@ -19,11 +19,13 @@ from datetime import date
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from opendata_sozial.domain import FOOTNOTE_FIELD
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.formatting import decimals_of, format_cell
 from opendata_sozial.model.dataset import Field, Resource
 from opendata_sozial.query.filters import shown, split_list
 from opendata_sozial.services.rows import RowsPage
+from opendata_sozial.views.footnotes import NoteRef, note_refs
 
 DEFAULT_SIZE: Final = 20
 SIZES: Final = (10, 20, 50, 100)
@@ -250,6 +252,8 @@ class Cell:
 
     text: str
     is_numeric: bool
+    notes: tuple[NoteRef, ...] = ()
+    """Footnote markers (in the ``fussnote`` column) as links to their text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +270,8 @@ class PreviewTable:
     has_merged_status: bool
     sort_options: list[Option] = field(default_factory=list)
     size_options: list[Option] = field(default_factory=list)
+    referenced: frozenset[str] = frozenset()
+    """Anchors of the footnotes the shown rows refer to (their ``↩`` link comes back here)."""
 
 
 def _sort_state(request: PreviewRequest, name: str) -> str | None:
@@ -295,13 +301,19 @@ def _column(spec: Field, request: PreviewRequest, path: str) -> Column:
     )
 
 
-def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> PreviewTable:
-    """Format one page of rows; status symbols are merged into their value cells."""
+def preview_table(
+    page: RowsPage, request: PreviewRequest, path: str, targets: Mapping[str, str] | None = None
+) -> PreviewTable:
+    """Format one page of rows; status symbols are merged into their value cells.
+
+    Footnote markers link to ``targets`` (marker to anchor, see ``views.footnotes``).
+    """
     specs = {f.name: f for f in page.resource.model.fields}
     merged = {n for n in page.columns if n.endswith("_status") and n[:-7] in page.columns}
     shown = [n for n in page.columns if n not in merged]
     index = {n: i for i, n in enumerate(page.columns)}
     decimals = {n: decimals_of(r[index[n]] for r in page.rows) for n in shown}
+    seen: set[str] = set()
     rows = [
         [
             Cell(
@@ -312,6 +324,7 @@ def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> Preview
                     specs[n].type,
                 ),
                 specs[n].type in NUMERIC_TYPES,
+                note_refs(row[index[n]], targets, seen) if targets and n == FOOTNOTE_FIELD else (),
             )
             for n in shown
         ]
@@ -333,6 +346,7 @@ def preview_table(page: RowsPage, request: PreviewRequest, path: str) -> Preview
         next_url=following.url(path) if page.next_cursor else None,
         first_url=replace(request, cursor=None, start=1).url(path) if request.cursor else None,
         has_merged_status=bool(merged),
+        referenced=frozenset(seen),
         sort_options=sort_options,
         size_options=[
             Option(str(s), str(s), s == request.size) for s in sorted({*SIZES, request.size})

@@ -159,9 +159,11 @@ def build_row_changes(
     """The page model of ``found`` (page number ``page``)."""
     counts = found.counts
     if found.kind == "removed":
-        summary = f"Der Datensatz ist in Release {span[1]} nicht mehr enthalten (zurückgezogen)."
+        summary = (
+            f"Der Datensatz ist in Veröffentlichung {span[1]} nicht mehr enthalten (zurückgezogen)."
+        )
     elif found.kind == "added":
-        summary = f"Der Datensatz ist in Release {span[1]} neu hinzugekommen."
+        summary = f"Der Datensatz ist in Veröffentlichung {span[1]} neu hinzugekommen."
     elif counts is None:
         summary = "Die Zeilen dieser Ressource sind unverändert."
     elif not counts.is_comparable:
@@ -174,7 +176,7 @@ def build_row_changes(
             f"{counts.added} Zeilen neu, {counts.changed} geändert, {counts.removed} entfernt."
         )
         if counts.listed is None:
-            summary += " Einzelne Zeilen sind für Releases vor dieser Funktion nicht verzeichnet."
+            summary += " Einzelne Zeilen sind für Veröffentlichungen vor dieser Funktion nicht verzeichnet."
         elif counts.listed < counts.added + counts.changed + counts.removed:
             summary += f" Verzeichnet sind die ersten {counts.listed} Änderungen."
     listed = 0 if counts is None or counts.listed is None else counts.listed

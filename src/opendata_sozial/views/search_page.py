@@ -148,13 +148,40 @@ class SearchPage:
     """Per word of the query read in other words: "„Hartz IV“ auch als SGB II, Bürgergeld …"."""
 
 
+KEYWORD_WORDS: Final[dict[str, str]] = {
+    **{w: w for w in ("für", "im", "zum", "je", "kreisfreie", "verfügbares", "kleinräumig")},
+    **{w: w.upper() for w in ("ags", "evs", "sgb", "ii", "xii", "sdg", "vgr", "nrw", "oecd")},
+    "asylblg": "AsylbLG",
+}
+"""Words of the packages' keywords (written in lower case, as GovData lists them) that are not
+capitalised like a German noun: adjectives and prepositions, and abbreviations."""
+
+
+def keyword_label(keyword: str) -> str:
+    """A keyword as a reader writes it.
+
+    ``sgb ii`` → ``SGB II``, ``kreisfreie städte`` → ``kreisfreie Städte``,
+    ``nordrhein-westfalen`` → ``Nordrhein-Westfalen``.
+    """
+    return " ".join("-".join(_keyword_word(p) for p in w.split("-")) for w in keyword.split(" "))
+
+
+def _keyword_word(word: str) -> str:
+    if word != word.lower():
+        return word  # written with capitals in the package: keep as it is
+    return KEYWORD_WORDS.get(word, word[:1].upper() + word[1:])
+
+
 def _options(
     result: SearchResult, facet: str, chosen: Sequence[str], limit: int | None = None
 ) -> list[FacetOption]:
     counts = result.facets.get(facet, [])
     shown = counts[:limit] if limit else counts
     extra = [c for c in counts if c.value in chosen and c not in shown]
-    return [FacetOption(c.value, c.label, c.count, c.value in chosen) for c in [*shown, *extra]]
+    label = keyword_label if facet == "keyword" else str
+    return [
+        FacetOption(c.value, label(c.label), c.count, c.value in chosen) for c in [*shown, *extra]
+    ]
 
 
 def _facet_groups(result: SearchResult, query: SearchQuery) -> list[FacetGroup]:
@@ -186,7 +213,12 @@ def _active(query: SearchQuery, chapters: Mapping[str, str]) -> list[tuple[str, 
         active.append((f"{kind}: {label}", search_url(replace(query, themes=rest, page=1))))
     for keyword in query.keywords:
         rest = tuple(k for k in query.keywords if k != keyword)
-        active.append((f"Schlagwort: {keyword}", search_url(replace(query, keywords=rest, page=1))))
+        active.append(
+            (
+                f"Schlagwort: {keyword_label(keyword)}",
+                search_url(replace(query, keywords=rest, page=1)),
+            )
+        )
     singles = {
         "publisher": "Herausgeber",
         "period_from": "Zeitraum ab",
@@ -294,6 +326,8 @@ class ChapterTile:
     label: str
     count: int
     url: str
+    in_report: bool = True
+    """Whether ``id`` is a chapter number of the printed report (else the number is not shown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,13 +339,21 @@ class StartPage:
     recent: list[Hit]
 
 
-def build_start_page(result: SearchResult, *, chapters: Mapping[str, str]) -> StartPage:
+def build_start_page(
+    result: SearchResult, *, chapters: Mapping[str, str], numbered: frozenset[str] | None = None
+) -> StartPage:
     """Chapters in the catalog's order (those with datasets), and the first page of ``result``."""
     counts = {c.value: c.count for c in result.facets.get("chapter", [])}
     return StartPage(
         total=result.total,
         chapters=[
-            ChapterTile(id_, label, counts[id_], search_url(SearchQuery(themes=(id_,))))
+            ChapterTile(
+                id_,
+                label,
+                counts[id_],
+                search_url(SearchQuery(themes=(id_,))),
+                numbered is None or id_ in numbered,
+            )
             for id_, label in chapters.items()
             if counts.get(id_)
         ],

@@ -126,7 +126,9 @@ class PageController(Controller):
         result = catalog.search(
             page.release.info(), query, chapters=page.chapters, url=page.urls.datasets()
         )
-        return page.render("start.html.j2", view=build_start_page(result, chapters=page.chapters))
+        numbered = frozenset(c.id for c in page.info.chapters if c.in_report)
+        view = build_start_page(result, chapters=page.chapters, numbered=numbered)
+        return page.render("start.html.j2", view=view)
 
     @get("/suche", name="page-search", sync_to_thread=True)
     def search(
