@@ -5,8 +5,6 @@ profile and index request after a publish read them instead of grouping a data t
 """
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import Connection, select
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
@@ -26,36 +24,17 @@ from opendata_sozial.query.regions import place_keys_select
 from opendata_sozial.services.indicators import RegionTable, region_tables
 from opendata_sozial.services.region_facts import find_facts, held_places
 from opendata_sozial.web.app import create_app
-from tests.conftest import DATAPACKAGES, ROOT
-from tests.publishing import publish_into
+from tests.conftest import DATAPACKAGES
+from tests.publishing import Statement, publish_into, recording_statements, scale_package
 
 NAME = "gemeinde-indikatoren-synthetisch"
-Statement = tuple[str, Any]
-
-
-def _scale(folder: Path, rows: int) -> Path:
-    """The bench's synthetic Gemeinde package with ``rows`` rows."""
-    out = folder / NAME
-    script = str(ROOT / "bench" / "make_scale_package.py")
-    subprocess.run(
-        [sys.executable, script, "--rows", str(rows), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 @pytest.fixture
 def recorded() -> Iterator[list[Statement]]:
     """Every statement any engine sends to its driver while the test runs."""
-    seen: list[Statement] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
-        seen.append((sql, params))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", record)
+    with recording_statements() as seen:
+        yield seen
 
 
 def _region_tables(
@@ -126,7 +105,9 @@ def test_first_profile_and_index_request_group_no_data_table(
     database_url: str, catalog: CatalogInfo, tmp_path: Path, recorded: list[Statement]
 ) -> None:
     publish_into(
-        database_url, [DATAPACKAGES / "nrw-regionen", _scale(tmp_path, 12_000)], catalog=catalog
+        database_url,
+        [DATAPACKAGES / "nrw-regionen", scale_package(tmp_path, 12_000)],
+        catalog=catalog,
     )
     engine = create_db_engine(database_url)
     try:
@@ -150,8 +131,10 @@ def test_a_new_release_gets_its_own_facts(
     database_url: str, catalog: CatalogInfo, tmp_path: Path
 ) -> None:
     regions = DATAPACKAGES / "nrw-regionen"
-    publish_into(database_url, [regions, _scale(tmp_path / "a", 6_000)], catalog=catalog)
-    second = publish_into(database_url, [regions, _scale(tmp_path / "b", 12_000)], catalog=catalog)
+    publish_into(database_url, [regions, scale_package(tmp_path / "a", 6_000)], catalog=catalog)
+    second = publish_into(
+        database_url, [regions, scale_package(tmp_path / "b", 12_000)], catalog=catalog
+    )
     assert second.release == 2
     engine = create_db_engine(database_url)
     try:
