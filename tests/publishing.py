@@ -10,9 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from sqlalchemy import Engine, event
 
 from opendata_sozial.catalog import CatalogInfo, load_catalog
 from opendata_sozial.db.engine import create_db_engine
@@ -20,6 +23,10 @@ from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.services.faults import PAUSED_MARKER
 from opendata_sozial.services.publish import PublishResult, publish
 from tests.conftest import CATALOG_FILE, DATAPACKAGES, REFERENCE_DIRS, ROOT
+
+SCALE_NAME = "gemeinde-indikatoren-synthetisch"
+Statement = tuple[str, Any]
+"""A statement sent to the database driver: SQL text and parameters."""
 
 FIGURE = ",2123,"
 """A figure of lebensformen.csv (one cell, with its separators) that a new version changes."""
@@ -103,3 +110,30 @@ def kill_publish_at(url: str, packages: Path, point: str) -> None:
         reader.join(timeout=10)
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
+
+
+def scale_package(folder: Path, rows: int) -> Path:
+    """The bench's synthetic Gemeinde package (``bench/make_scale_package.py``) with ``rows``."""
+    out = folder / SCALE_NAME
+    script = str(ROOT / "bench" / "make_scale_package.py")
+    subprocess.run(
+        [sys.executable, script, "--rows", str(rows), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@contextmanager
+def recording_statements() -> Iterator[list[Statement]]:
+    """Every statement any engine sends to its driver meanwhile (SQLAlchemy's event)."""
+    seen: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        seen.append((sql, params))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

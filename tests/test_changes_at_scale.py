@@ -5,8 +5,6 @@ the diff and the pages only read them (issue: on PostgreSQL, a NULL-safe anti jo
 request made them answer 503 after 10 s, forever). Both backends, the real publish path.
 """
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,8 +14,8 @@ from litestar.testing import TestClient
 from opendata_sozial.config import Settings
 from opendata_sozial.ingest.refresh import refresh_package
 from opendata_sozial.web.app import create_app
-from tests.conftest import DATAPACKAGES, ROOT
-from tests.publishing import publish_into
+from tests.conftest import DATAPACKAGES
+from tests.publishing import publish_into, scale_package
 
 NAME = "gemeinde-indikatoren-synthetisch"
 ROWS = 300_000
@@ -26,14 +24,7 @@ ANSWER_SECONDS = 5.0
 
 
 def make_package(folder: Path) -> Path:
-    out = folder / NAME
-    script = str(ROOT / "bench" / "make_scale_package.py")
-    subprocess.run(
-        [sys.executable, script, "--rows", str(ROWS), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return scale_package(folder, ROWS)
 
 
 def change_one_cell(package: Path) -> tuple[str, str]:

@@ -6,8 +6,6 @@ server really executes for a request are recorded at the driver (SQLAlchemy's
 (``SCAN <table>`` without an index on SQLite, ``Seq Scan`` on PostgreSQL).
 """
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,44 +13,30 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.web.app import create_app
-from tests.conftest import ROOT
-from tests.publishing import publish_into
+from tests.publishing import Statement, publish_into, recording_statements
+from tests.publishing import scale_package as make_scale_package
 
 NAME = "gemeinde-indikatoren-synthetisch"
 ROWS = f"/api/v1/datasets/{NAME}/resources/{NAME}/rows"
-Statement = tuple[str, Any]
 
 
 @pytest.fixture(scope="module")
 def scale_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bench's synthetic package with 60 000 rows."""
-    out = tmp_path_factory.mktemp("plans") / NAME
-    script = str(ROOT / "bench" / "make_scale_package.py")
-    subprocess.run(
-        [sys.executable, script, "--rows", "60000", "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return make_scale_package(tmp_path_factory.mktemp("plans"), 60_000)
 
 
 @pytest.fixture
 def recorded() -> Iterator[list[Statement]]:
     """Every statement any engine sends to its driver while the test runs (SQL, parameters)."""
-    seen: list[Statement] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
-        seen.append((sql, params))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", record)
+    with recording_statements() as seen:
+        yield seen
 
 
 def _data_statements(seen: list[Statement], table: str) -> list[Statement]:

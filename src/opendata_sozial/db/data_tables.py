@@ -4,6 +4,7 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.types import TypeEngine
 
-from opendata_sozial.db.models import TABLE_VALUES
+from opendata_sozial.db.models import TABLE_PLACES, TABLE_VALUES
 from opendata_sozial.model.dataset import Resource
 from opendata_sozial.model.parse import parse_table
 
@@ -239,7 +240,7 @@ ValueCounts = list[tuple[Any, int]]
 
 def store_values(connection: Connection, table_name: str, field: str, counts: ValueCounts) -> None:
     """Keep the distinct values of ``field`` counted at publish (replacing earlier ones)."""
-    entries = [[v.isoformat() if isinstance(v, date) else v, n] for v, n in counts]
+    entries = [[_to_json(v), n] for v, n in counts]
     connection.execute(
         delete(TABLE_VALUES).where(
             TABLE_VALUES.c.table_name == table_name, TABLE_VALUES.c.field == field
@@ -261,8 +262,77 @@ def stored_values(
     ).scalar_one_or_none()
     if entries is None:
         return None
+    return [(_from_json(v, field_type), int(n)) for v, n in entries]
+
+
+def _to_json(value: Any) -> Any:  # noqa: ANN401  # a cell
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _from_json(value: Any, field_type: str) -> Any:  # noqa: ANN401  # a cell
+    """A cell as stored in JSON back in its column's type (dates are text there)."""
+    if value is None:
+        return None
     if field_type == "date":
-        return [(None if v is None else date.fromisoformat(v), int(n)) for v, n in entries]
+        return date.fromisoformat(value)
     if field_type == "number":
-        return [(None if v is None else float(v), int(n)) for v, n in entries]
-    return [(v, int(n)) for v, n in entries]
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceFacts:
+    """What a table with a region column holds, found once at publish (``table_places``)."""
+
+    place_fields: tuple[str, ...]
+    """Fields that only name the place: one value per place, several in all."""
+    groups: tuple[str, ...]
+    """Grouped columns (dimensions, unit, period) of ``entries``."""
+    entries: list[tuple[Any, ...]]
+    """(group value, ..., row count) over every row."""
+
+
+def store_places(
+    connection: Connection, table_name: str, key_field: str, facts: PlaceFacts
+) -> None:
+    """Keep the facts of the region column ``key_field`` of a table (replacing earlier ones)."""
+    columns = TABLE_PLACES.c
+    connection.execute(
+        delete(TABLE_PLACES).where(columns.table_name == table_name, columns.key_field == key_field)
+    )
+    connection.execute(
+        TABLE_PLACES.insert().values(
+            table_name=table_name,
+            key_field=key_field,
+            place_fields=list(facts.place_fields),
+            groups=list(facts.groups),
+            entries=[[_to_json(v) for v in entry] for entry in facts.entries],
+        )
+    )
+
+
+def stored_places(connection: Connection, table: Table, key_field: str) -> PlaceFacts | None:
+    """The facts of ``key_field`` of ``table`` found at publish, or ``None`` (published before)."""
+    columns = TABLE_PLACES.c
+    row = connection.execute(
+        select(columns.place_fields, columns.groups, columns.entries).where(
+            columns.table_name == table.name, columns.key_field == key_field
+        )
+    ).first()
+    if row is None:
+        return None
+    groups = tuple(str(g) for g in row[1])
+    kinds = [*(_field_type(table.c[g].type) for g in groups), "integer"]
+    entries = [
+        tuple(_from_json(v, kind) for v, kind in zip(entry, kinds, strict=True)) for entry in row[2]
+    ]
+    return PlaceFacts(tuple(str(f) for f in row[0]), groups, entries)
+
+
+def _field_type(sql_type: TypeEngine[Any]) -> str:
+    """The Table Schema type whose JSON text needs converting back (``_from_json``)."""
+    if isinstance(sql_type, Date):
+        return "date"
+    if isinstance(sql_type, Double):
+        return "number"
+    return "other"

@@ -187,6 +187,28 @@ class TableValues(SQLModel, table=True):
     )
 
 
+class TablePlaces(SQLModel, table=True):
+    """Facts about a data table with a region column, found once at publish.
+
+    The fields that only name the place (one value per place, several in all) and, per
+    combination of ``groups`` (dimensions, unit, period), how many rows the table holds. The
+    places themselves with their row counts are ``table_values`` of the key field. A data table
+    never changes, so a region profile and the index builder read these instead of scanning it.
+    """
+
+    __tablename__ = "table_places"
+    table_name: str = Field(primary_key=True)
+    key_field: str = Field(primary_key=True)
+    place_fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    groups: list[str] = Field(
+        sa_column=Column(JSON, nullable=False), description="the grouped columns, in order"
+    )
+    entries: list[Any] = Field(
+        sa_column=Column(JSON, nullable=False),
+        description="[[group value, ..., count], ...] over every row of the table",
+    )
+
+
 # Core views of the same tables, for typed SQLAlchemy Core statements.
 RELEASE = SQLModel.metadata.tables["release"]
 CATALOG_STATE = SQLModel.metadata.tables["catalog_state"]
@@ -201,3 +223,4 @@ PUBLISH_RUN = SQLModel.metadata.tables["publish_run"]
 TABLE_DIFF = SQLModel.metadata.tables["table_diff"]
 TABLE_DIFF_ROW = SQLModel.metadata.tables["table_diff_row"]
 TABLE_VALUES = SQLModel.metadata.tables["table_values"]
+TABLE_PLACES = SQLModel.metadata.tables["table_places"]

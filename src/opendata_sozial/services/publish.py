@@ -19,7 +19,10 @@ from opendata_sozial.db.data_tables import (
     define_data_table,
     dimension_fields,
     physical_name,
+    store_places,
     store_values,
+    stored_places,
+    stored_values,
     table_content_hash,
     typed_rows,
 )
@@ -46,8 +49,10 @@ from opendata_sozial.model.dataset import Dataset, Period, Resource
 from opendata_sozial.model.parse import parse_dataset, parse_table
 from opendata_sozial.query.builder import values_select
 from opendata_sozial.services.faults import Checkpoint, no_checkpoint
+from opendata_sozial.services.indicators import region_tables
 from opendata_sozial.services.publish_files import is_file_resource, publish_file_resource
 from opendata_sozial.services.publish_plan import Current, PublishPlan, count_rows, make_plan
+from opendata_sozial.services.region_facts import find_facts
 from opendata_sozial.services.row_diff import compare_tables, store
 from opendata_sozial.services.search_text import search_document
 from opendata_sozial.services.storage import collect
@@ -437,7 +442,7 @@ def _load_package(
         if is_file_resource(res):
             publish_file_resource(engine, pkg, dataset_id, position, res)
             continue
-        table_name, count = _ensure_data_table(engine, pkg, res, checkpoint)
+        table_name, count = _ensure_data_table(engine, pkg, (dataset, res), checkpoint)
         with engine.begin() as conn:
             _insert_resource(conn, dataset_id, position, res, table_name, count)
         rows += count
@@ -505,9 +510,13 @@ def _insert_dataset(  # one row from these six
 
 
 def _ensure_data_table(
-    engine: Engine, pkg: PackageSource, res: Resource, checkpoint: Checkpoint
+    engine: Engine, pkg: PackageSource, resource: tuple[Dataset, Resource], checkpoint: Checkpoint
 ) -> tuple[str, int]:
-    """Create and fill the physical table unless a table with the same content exists."""
+    """Create and fill the physical table unless a table with the same content exists.
+
+    An existing table published before its place facts were kept gets them now (once).
+    """
+    res = resource[1]
     schema = _table_schema(res)
     content = table_content_hash(res.hash, schema)
     name = physical_name(content)
@@ -517,6 +526,7 @@ def _ensure_data_table(
             select(DATA_TABLE.c.status, DATA_TABLE.c.row_count).where(DATA_TABLE.c.name == name)
         ).first()
         if existing is not None and existing[0] == "ready":
+            _find_places(conn, define_data_table(name, schema), resource, missing_only=True)
             return name, int(existing[1])
         conn.execute(
             DATA_TABLE.insert().values(
@@ -527,6 +537,7 @@ def _ensure_data_table(
     with engine.begin() as conn:
         count = create_and_load(conn, table, _passing(typed_rows(path, schema), checkpoint))
         _count_values(conn, table, schema)
+        _find_places(conn, table, resource, missing_only=False)
         store_file(conn, res.hash, path)
         checkpoint("file-chunks")
         conn.execute(
@@ -553,6 +564,25 @@ def _count_values(conn: Connection, table: Table, schema: dict[str, Any]) -> Non
         counts = [(row[0], int(row[1])) for row in conn.execute(statement)]
         if len(counts) <= MAX_STORED_VALUES:
             store_values(conn, table.name, name, counts)
+
+
+def _find_places(
+    conn: Connection, table: Table, resource: tuple[Dataset, Resource], *, missing_only: bool
+) -> None:
+    """Keep what a table with a region column holds (``services/region_facts.py``).
+
+    Its places with their row counts go to ``table_values`` (already there for ``ags``, a
+    dimension), its place-naming fields and counts per indicator and period to ``table_places``.
+    """
+    dataset, res = resource
+    for region in (t for t in region_tables(dataset) if t.resource == res.name):
+        if missing_only and stored_places(conn, table, region.key_field) is not None:
+            continue
+        store_places(conn, table.name, region.key_field, find_facts(conn, table, region))
+        if stored_values(conn, table.name, region.key_field, "string") is None:
+            statement = values_select(table, region.key_field, ())
+            counts = [(row[0], int(row[1])) for row in conn.execute(statement)]
+            store_values(conn, table.name, region.key_field, counts)
 
 
 def _insert_resource(

@@ -9,7 +9,8 @@ result is computed from the published figures and is no official figure.
 Periods: without one, an input takes the latest period for which the level has rows. Its
 comparison period is the period before that one; when every input has one, the status ×
 dynamics typology is computed. Which indicators a level holds is read once per release and
-level (one grouped query per table) and kept.
+level and kept: from the row counts stored at publish (``services/region_facts.py``) for a
+table of that level alone, else one grouped query per table.
 """
 
 import re
@@ -21,7 +22,6 @@ from sqlalchemy import Engine
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.query.region_index import indicator_rows_select, level_indicators_select
-from opendata_sozial.query.regions import place_keys_select
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.index_method import DIRECTIONS, METHODS, TYPES
 from opendata_sozial.services.index_scores import (
@@ -33,6 +33,7 @@ from opendata_sozial.services.index_scores import (
 )
 from opendata_sozial.services.indicators import RegionTable
 from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_facts import group_columns, read_facts
 from opendata_sozial.services.regions import (
     Indicator,
     Point,
@@ -158,7 +159,6 @@ class RegionIndexService:
         self._regions = regions
         self._available: dict[tuple[int, str], list[Available]] = {}
         self._ids: dict[tuple[int, str], dict[str, Available]] = {}
-        self._held: dict[tuple[int, str, str], set[str]] = {}
 
     def levels(self, release: ReleaseInfo) -> list[str]:
         """The levels of the region directory, top down."""
@@ -190,33 +190,30 @@ class RegionIndexService:
             self._ids = {(release.id, level): {a.id: a for a in found}}
         return self._ids[(release.id, level)]
 
-    def _held_keys(self, release: ReleaseInfo, table: RegionTable) -> set[str]:
-        """The places a table has rows for (read once per release)."""
-        key = (release.id, table.dataset, table.resource)
-        if key not in self._held:
-            sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-            with self._engine.connect() as conn:
-                found = {
-                    str(k) for k in conn.execute(place_keys_select(sql, table.key_field)).scalars()
-                }
-            kept = {k: v for k, v in self._held.items() if k[0] == release.id}
-            self._held = {**kept, key: found}
-        return self._held[key]
-
     def _table(
         self, release: ReleaseInfo, table: RegionTable, keys: Sequence[str]
     ) -> list[Available]:
+        """The indicators of ``table`` the places ``keys`` have rows for, rows per period.
+
+        A table that holds only places of the level answers with the counts stored at publish
+        (``table_places``); a table mixing levels, or published before those were kept
+        (migration 0005), is grouped live over the level's places.
+        """
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-        extra = [c for c in (table.unit_field, table.period) if c is not None]
-        groups = [*table.dimensions, *extra]
-        held = self._held_keys(release, table)
+        held = self._regions.places(release, table)
         wanted = set(keys)
         if not held & wanted:
             return []
         within = None if held <= wanted else keys  # a table of this level only: no IN list
         with self._engine.connect() as conn:
-            statement = level_indicators_select(sql, table.key_field, within, groups)
-            rows = conn.execute(statement).all()
+            facts = read_facts(conn, sql, table) if within is None else None
+            if facts is not None:
+                rows: Sequence[Sequence[Any]] = facts.entries
+            else:
+                statement = level_indicators_select(
+                    sql, table.key_field, within, group_columns(table)
+                )
+                rows = conn.execute(statement).all()
         width = len(table.dimensions)
         found: dict[tuple[Any, ...], dict[Any, int]] = {}
         for row in rows:

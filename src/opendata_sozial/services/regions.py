@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine
 
 from opendata_sozial.errors import InvalidParameter, RegionNotFound
 from opendata_sozial.model.dataset import AREA_RESOURCE
@@ -23,17 +23,14 @@ from opendata_sozial.query.regions import (
     DIRECTORY_COLUMNS,
     VARIANT_COLUMNS,
     columns_select,
-    distinct_at_place_select,
-    first_place_select,
     period_rows_select,
     place_count_select,
-    place_keys_select,
-    place_naming_select,
     place_rows_select,
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import REGION_REFERENCE, RegionTable, region_tables
 from opendata_sozial.services.region_directory import Directory, Match, Region
+from opendata_sozial.services.region_facts import held_places, place_naming, read_facts
 from opendata_sozial.services.rows import data_table
 
 VARIANT_RESOURCE: Final = "namensvarianten"
@@ -235,46 +232,34 @@ class RegionService:
         return self._tables[release.id]
 
     def places(self, release: ReleaseInfo, table: RegionTable) -> frozenset[str]:
-        """The places ``table`` holds rows for (read once per physical table: its content)."""
+        """The places ``table`` holds rows for (counted at publish; kept per physical table)."""
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
-        with self._scan_lock:  # a request waits for the warm-up's scan instead of a second one
+        with self._scan_lock:  # a request waits for the warm-up's read instead of a second one
             if sql.name not in self._places:
                 with self._engine.connect() as conn:
-                    found = conn.execute(place_keys_select(sql, table.key_field)).scalars()
-                    self._places[sql.name] = frozenset(str(k) for k in found)
+                    self._places[sql.name] = held_places(conn, sql, table.key_field)
         return self._places[sql.name]
 
     def _without_place_names(self, release: ReleaseInfo, table: RegionTable) -> RegionTable:
-        """Leave out dimensions that only name the place (one value per place, several in all)."""
-        dims = list(table.dimensions)
-        if not dims:
+        """Leave out dimensions that only name the place (one value per place, several in all).
+
+        Found at publish (``table_places``); a table published before those facts were kept
+        (before migration 0005) is read live, once per physical table.
+        """
+        if not table.dimensions:
             return table
         sql = data_table(self._catalog.get_resource(release, table.dataset, table.resource))
         with self._scan_lock:
             if sql.name not in self._place_fields:
-                self._place_fields[sql.name] = self._place_naming(sql, table.key_field, dims)
+                with self._engine.connect() as conn:
+                    facts = read_facts(conn, sql, table)
+                    found = (
+                        facts.place_fields
+                        if facts is not None
+                        else place_naming(conn, sql, table.key_field, table.dimensions)
+                    )
+                self._place_fields[sql.name] = found
         return table.without(self._place_fields[sql.name])
-
-    def _place_naming(self, sql: Table, key_field: str, dims: list[str]) -> tuple[str, ...]:
-        """The fields of ``dims`` that name the place, cheap evidence first.
-
-        A field with several values at one place is a dimension (an index read of that place's
-        rows); only the others are counted over every row (``place_naming_select``).
-        """
-        with self._engine.connect() as conn:
-            first = conn.execute(first_place_select(sql, key_field)).scalar()
-            if first is None:
-                return ()
-            at_first = conn.execute(distinct_at_place_select(sql, key_field, dims, first)).one()
-            candidates = [d for d, n in zip(dims, at_first, strict=True) if n <= 1]
-            if not candidates:
-                return ()
-            counts = conn.execute(place_naming_select(sql, key_field, candidates)).one()
-        return tuple(
-            name
-            for i, name in enumerate(candidates)
-            if counts[3 * i] == counts[3 * i + 1] and counts[3 * i + 2] > 1
-        )
 
     def _rows(  # the release, the connection and what to read
         self,

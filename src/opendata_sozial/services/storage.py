@@ -31,6 +31,7 @@ from opendata_sozial.db.models import (
     RESOURCE,
     TABLE_DIFF,
     TABLE_DIFF_ROW,
+    TABLE_PLACES,
     TABLE_VALUES,
 )
 
@@ -174,7 +175,8 @@ def collect(engine: Engine, *, sizes: bool = False) -> Garbage:
             if table.exists:
                 define_data_table(table.name, {"fields": []}).drop(conn, checkfirst=True)
             conn.execute(delete(DATA_TABLE).where(DATA_TABLE.c.name == table.name))
-            conn.execute(delete(TABLE_VALUES).where(TABLE_VALUES.c.table_name == table.name))
+            for facts in (TABLE_VALUES, TABLE_PLACES):  # counted at publish
+                conn.execute(delete(facts).where(facts.c.table_name == table.name))
             for diff in (TABLE_DIFF_ROW, TABLE_DIFF):  # comparisons stored at publish
                 conn.execute(
                     delete(diff).where(
