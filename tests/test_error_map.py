@@ -38,6 +38,7 @@ def test_a_pool_timeout_is_503_on_pages_and_in_the_api(
     assert isinstance(rows, RowService)
     assert isinstance(catalog, CatalogService)
     with TestClient(app) as client:
+        assert client.app.state.regions_warmed.wait(120)  # the start's warm-up gave its back
         stream = rows.at(catalog.current_release_info()).stream("lebensformen", "lebensformen", {})
         try:
             next(stream.batches)  # the pool's one connection is now checked out

@@ -14,7 +14,7 @@ from opendata_sozial.ingest.package import read_package
 from opendata_sozial.ingest.row_proof import is_eligible, prove_rows
 from opendata_sozial.ingest.validate import validate_paths
 from tests.broken_packages import CASES, copy_valid, flatten, letters_in_number, refresh_digest
-from tests.conftest import DATAPACKAGES
+from tests.conftest import DATAPACKAGES, REFERENCE_DIRS
 
 SHIPPED = sorted(p.parent for p in DATAPACKAGES.glob("*/datapackage.json"))
 
@@ -39,8 +39,8 @@ def test_proof_reports_every_broken_package_like_the_full_checks(
 def test_proof_accepts_every_shipped_package_like_the_full_checks(
     folder: Path, catalog: CatalogInfo
 ) -> None:
-    full = validate_paths([folder], catalog, reference_dirs=[DATAPACKAGES])
-    proven = validate_paths([folder], catalog, reference_dirs=[DATAPACKAGES], prove_rows_from=0)
+    full = validate_paths([folder], catalog, reference_dirs=REFERENCE_DIRS)
+    proven = validate_paths([folder], catalog, reference_dirs=REFERENCE_DIRS, prove_rows_from=0)
     assert proven.is_valid
     assert full.is_valid
     assert flatten(proven) == flatten(full)  # the unused-footnote warnings too
