@@ -198,7 +198,7 @@ def test_several_values_give_the_api_rows_and_the_downloads_carry_them(api: "Cli
     assert len(shown) == body["total"] == 4
     assert [r[0] for r in shown] == [r["ags"] for r in body["rows"]]
     assert [_number(r[6]) for r in shown] == [r["wert"] for r in body["rows"]]
-    assert "Amtlicher Regionalschlüssel = 05 oder 05513" in html
+    assert "Amtlicher Regionalschlüssel: 05 oder 05513" in html
     downloads = [h for h in parsed.hrefs if "/rows." in h or "/crosstab.csv" in h]
     assert len(downloads) == 11  # the selection's 6, then the Downloads section's 5
     for link in downloads:
@@ -251,10 +251,11 @@ def test_chart_draws_the_table_rows_in_the_table_order(api: "Client") -> None:
     _, parsed = _page(api, f"{KREISE}?{query}")
     table = _table(parsed, "data-table")
     chart = _chart_rows(parsed)
-    assert [r[0] for r in chart] == [r[0] for r in table]
+    # the chart names each place (the table's name column) instead of its key (issue 15.3)
+    assert [r[0] for r in chart] == [r[1] for r in table]
     assert [_number(r[1]) for r in chart] == [_number(r[6]) for r in table]
     _, ascending = _page(api, f"{KREISE}?{query.replace('-wert', 'wert')}")
-    assert [r[0] for r in _chart_rows(ascending)] == [r[0] for r in reversed(table)]
+    assert [r[0] for r in _chart_rows(ascending)] == [r[1] for r in reversed(table)]
 
 
 def test_chart_says_how_many_bars_it_leaves_out(api: "Client") -> None:
