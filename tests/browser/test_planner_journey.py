@@ -16,16 +16,12 @@ import pytest
 from tests.browser.conftest import Tab
 from tests.browser.test_page_types import _axe
 from tests.browser.test_reflow import _overflow
+from tests.browser.test_region_index import build_index_by_form
 
 pytestmark = pytest.mark.browser
 
 GELSENKIRCHEN = "05513"
 CHORWEILER = "05315000-609"
-INDICATORS = [  # (option text starts with, direction, weight), as tests/browser/test_region_index
-    ("Arbeitslosenquote bez. auf alle zivilen Erwerbspersonen (Prozent;", "hoch-schlecht", "2"),
-    ("Verfügbares Einkommen der privaten Haushalte je Einwohner (EUR;", "hoch-gut", "1"),
-    ("SGB II-Quote Insgesamt (%;", "hoch-schlecht", "1"),
-]
 MEDIA = {  # the start of the Content-Type each kind of download answers with
     ".csv": "text/csv",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -88,14 +84,7 @@ def _index(tab: Tab) -> None:
     """An index from three indicators; the planner's Kreis is in the ranking."""
     page = tab.page
     assert tab.open("/regionen/index?ebene=kreis").status == 200
-    for number, (label, direction, weight) in enumerate(INDICATORS, start=1):
-        option = page.locator(f"#ind-{number} option", has_text=label)
-        assert option.count() == 1, label
-        page.select_option(f"#ind-{number}", value=option.get_attribute("value"))
-        page.select_option(f"#richtung-{number}", value=direction)
-        page.fill(f"#gewicht-{number}", weight)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Index berechnen").click()
+    build_index_by_form(page)  # the three indicators of tests/browser/test_region_index.py
     ranking = page.locator("table.index-table tbody")
     assert ranking.locator(f'a[href$="/regionen/{GELSENKIRCHEN}"]').count() == 1
     assert page.locator(".map a.map__link").count() == 53

@@ -6,6 +6,7 @@ nothing serious, the page does not scroll sideways, and the ranking links each S
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,8 @@ CHOSEN = [
 LABEL = "berechnet aus den veröffentlichten Zahlen, keine amtliche Kennzahl"
 
 
-def _build(tab: Tab, artefacts: Path, suffix: str, axe_source: str) -> None:
-    response = tab.open("/regionen/index?ebene=kreis")
-    assert response.status == 200
-    assert _axe(tab, axe_source) == []
-    page = tab.page
+def build_index_by_form(page: Any) -> None:  # playwright's Page
+    """Choose the three indicators of ``CHOSEN`` in the form on the page and send it."""
     for number, (label, direction, weight) in enumerate(CHOSEN, start=1):
         option = page.locator(f"#ind-{number} option", has_text=label)
         assert option.count() == 1, label
@@ -36,6 +34,14 @@ def _build(tab: Tab, artefacts: Path, suffix: str, axe_source: str) -> None:
         page.fill(f"#gewicht-{number}", weight)
     with page.expect_navigation():
         page.get_by_role("button", name="Index berechnen").click()
+
+
+def _build(tab: Tab, artefacts: Path, suffix: str, axe_source: str) -> None:
+    response = tab.open("/regionen/index?ebene=kreis")
+    assert response.status == 200
+    assert _axe(tab, axe_source) == []
+    page = tab.page
+    build_index_by_form(page)
     assert "/regionen/index?" in page.url
     assert page.locator("h2#rangliste").count() == 1
     rows = page.locator("table.index-table tbody tr")
