@@ -157,13 +157,14 @@ def _bench(package: Path, second: Path, seconds: int, rows: int) -> scenarios.Be
 
 
 def _regions_only(rows: int) -> None:
-    """Issue 13's region scenarios alone: the scale package, then ``scenarios.region_speed``."""
+    """Issue 13's region scenarios alone: the scale package, ``region_speed`` and the index."""
     package = WORK / "scale" / NAME
     write_package(package, rows=rows, seed=20261127, regions=_regions())
     bench = _bench(package, package, 0, rows)
     try:
         found: dict[str, Any] = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         found["regions"] = scenarios.region_speed(bench)
+        found["region_index"] = bench.region_index()
     finally:
         procs.stop_all()
     out = WORK / "regions.json"

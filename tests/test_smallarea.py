@@ -381,6 +381,22 @@ def test_pages_show_the_hierarchy_and_search_offers_the_areas(
         assert f'href="{BASE}/regionen/{_key("nw-2")}"' in page.text, path
 
 
+def test_an_own_area_reads_as_its_level_and_an_unknown_key_is_explained(
+    musterstadt: TestClient[Litestar],
+) -> None:
+    quartier = musterstadt.get(f"/regionen/{_key('nw-1')}")
+    assert "<dt>Ebene</dt><dd>Quartier</dd>" in quartier.text
+    assert "<dt>Art</dt>" not in quartier.text  # the kind of an own area is its level
+    assert ">quartier<" not in quartier.text
+    kreis = musterstadt.get("/regionen/05515")
+    assert "<dt>Art</dt>" in kreis.text  # official places keep their kind (kreisfreie Stadt)
+    missing = musterstadt.get(f"/api/v1/regions/{_key('zz')}")
+    assert missing.status_code == 404
+    detail = missing.json()["detail"]
+    assert "weder als amtlichen Schlüssel (nrw-regionen)" in detail
+    assert "noch als Gebiet eines veröffentlichten Geografie-Pakets" in detail
+
+
 # Köln: keys and names only, figures from the city's population table
 
 

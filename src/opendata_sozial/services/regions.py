@@ -309,9 +309,11 @@ class RegionService:
         directory = self.directory(release)
         if key not in directory.regions:
             raise RegionNotFound(
-                f"Region {key!r} gibt es im Regionalverzeichnis (nrw-regionen) nicht; "
+                f"Region {key!r} gibt es nicht: weder als amtlichen Schlüssel (nrw-regionen) "
+                "noch als Gebiet eines veröffentlichten Geografie-Pakets; "
                 f"Regionen nach Name oder Schlüssel suchen: {SEARCH_HINT}{key}",
-                english=f"There is no region {key!r} in the region directory (nrw-regionen); "
+                english=f"There is no region {key!r}: neither an official key (nrw-regionen) "
+                "nor an area of a published geography package; "
                 f"search regions by name or key: {SEARCH_HINT}{key}",
             )
         return directory.regions[key]

@@ -428,11 +428,14 @@ def chosen_figures(
 
 def _facts(profile: RegionProfile, groups: Sequence[DatasetGroup]) -> list[tuple[str, str]]:
     region = profile.region
+    level = LEVEL_LABELS.get(region.level, region.level)
+    kind = LEVEL_LABELS.get(region.kind, region.kind)  # an own area's kind is its level
     facts = [
         ("Amtlicher Regionalschlüssel" if "-" not in region.key else "Schlüssel", region.key),
-        ("Ebene", LEVEL_LABELS.get(region.level, region.level)),
-        ("Art", region.kind),
+        ("Ebene", level),
     ]
+    if kind != level:
+        facts.append(("Art", kind))
     if region.valid_from is not None:
         facts.append(("Gültig seit", period_text(region.valid_from.isoformat())))
     if region.valid_to is not None:
