@@ -392,9 +392,12 @@ class Bench:
             body = _get_json(server.url(path))
             if len(body["places"]) + len(body["excluded"]) != GEMEINDEN:
                 raise RuntimeError(f"index over {len(body['places'])} places: {path}")
+            no_cache = {"Cache-Control": "no-cache"}
             for _ in range(INDEX_WARMUP):
-                _timed_get(server.url(path))
-            times = sorted(_timed_get(server.url(path)) for _ in range(INDEX_REQUESTS))
+                _timed_get(server.url(path), no_cache)
+            times = sorted(
+                _timed_get(server.url(path), no_cache) / 1000 for _ in range(INDEX_REQUESTS)
+            )
         return {
             "path": path,
             "requests": len(times),
@@ -439,12 +442,6 @@ def _get_json(url: str) -> Any:  # noqa: ANN401  # JSON
     request = urllib.request.Request(url, headers={"Cache-Control": "no-cache"})  # noqa: S310
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # loopback
         return json.load(response)
-
-
-def _timed_get(url: str) -> float:
-    started = time.perf_counter()
-    _get_json(url)
-    return time.perf_counter() - started
 
 
 def _index_path(listed: list[dict[str, Any]]) -> str:
