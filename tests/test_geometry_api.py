@@ -267,6 +267,36 @@ def test_a_region_links_its_boundary(geo: TestClient[Litestar]) -> None:
     assert get_json(geo, "/api/v1/regions/055")["links"]["geometry"] is None
 
 
+def _every_key() -> list[str]:
+    path = DATAPACKAGES / "nrw-regionen" / "data" / "regionen.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [r["ags"] for r in csv.DictReader(handle)]
+
+
+def test_a_region_links_a_boundary_exactly_where_one_exists(geo: TestClient[Litestar]) -> None:
+    """Every key of ``nrw-regionen``: a geometry link answers 200, no link means a German 404."""
+    linked = 0
+    for key in _every_key():
+        links = get_json(geo, f"/api/v1/regions/{key}")["links"]["geometry"]
+        url = f"/api/v1/regions/{key}/geometry.geojson"
+        if links is not None:
+            assert get_json(geo, links["feature"])["id"] == key
+            linked += 1
+        else:
+            assert "keine Grenze" in _problem(geo, url, 404)  # "keine Grenzen" for a level
+    assert linked == 53 + 396
+
+
+def test_a_former_region_explains_why_it_has_no_boundary(geo: TestClient[Litestar]) -> None:
+    """Aachen 05313 existed until 2009; VG250 shows today's territory (Städteregion 05334)."""
+    assert get_json(geo, "/api/v1/regions/05313")["links"]["geometry"] is None
+    assert _problem(geo, "/api/v1/regions/05313/geometry.geojson", 404) == (
+        "Für 05313 (Aachen, kreisfreie Stadt) gibt es keine Grenze: die Region bestand bis "
+        "20.10.2009, die Grenzen zeigen den heutigen Gebietsstand; ihr Gebiet gehört heute zu "
+        "05334 (Städteregion Aachen)."
+    )
+
+
 # Map data
 
 

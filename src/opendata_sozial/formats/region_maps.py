@@ -31,9 +31,13 @@ def region_feature(region: Region, feature: dict[str, Any], urls: Urls) -> dict[
     }
 
 
-def geometry_links(region: Region, levels: list[str], urls: Urls) -> dict[str, str] | None:
-    """Links to a region's boundary and its level's file; ``None`` for a level without them."""
-    if region.level not in levels:
+def geometry_links(region: Region, has_boundary: bool, urls: Urls) -> dict[str, str] | None:
+    """Links to a region's boundary and its level's file; ``None`` for a place without one.
+
+    A place has none where its level has no boundaries (Köln's Stadtteile) or where the key no
+    longer exists (the boundaries show today's territory: Aachen 05313 until 2009).
+    """
+    if not has_boundary:
         return None
     return {
         "feature": urls.region_geometry(region.key),

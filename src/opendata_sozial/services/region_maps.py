@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, Table
 
-from opendata_sozial.errors import InvalidParameter, OpendataError
+from opendata_sozial.errors import GeometryNotFound, InvalidParameter, OpendataError
 from opendata_sozial.query.builder import where_clause
 from opendata_sozial.query.filters import FieldSpec, parse_row_query, parse_value, shown
 from opendata_sozial.query.regions import (
@@ -121,9 +121,13 @@ class RegionMapService:
         return {key: region.name for key, region in directory.regions.items()}
 
     def region_feature(self, release: ReleaseInfo, key: str) -> tuple[Region, dict[str, Any]]:
-        """A region and its boundary (``GeometryNotFound`` for a level without boundaries)."""
+        """A region and its boundary (``GeometryNotFound``: no boundaries of its level or key)."""
         region = self._regions.region(release, key).region
-        return region, self.geography(release).level(region.level).features[key]
+        feature = self.geography(release).level(region.level).features.get(key)
+        if feature is None:
+            successor = self._regions.directory(release).regions.get(region.successor or "")
+            raise GeometryNotFound(_no_boundary(region, successor))
+        return region, feature
 
     # Map data
 
@@ -280,3 +284,15 @@ def _ambiguous(
         f"Mehr als ein Wert je Region in {table.dataset}/{table.resource}; "
         "weitere Filter nötig (Felder wie in der Zeilen-API)"
     )
+
+
+def _no_boundary(region: Region, successor: Region | None) -> str:
+    """Why a region of a level with boundaries has none: it no longer exists (or never had one)."""
+    text = f"Für {region.key} ({region.name}) gibt es keine Grenze"
+    if region.valid_to is None:
+        return f"{text} in der veröffentlichten Geografie."
+    ended = f"{region.valid_to.day:02d}.{region.valid_to.month:02d}.{region.valid_to.year}"
+    text += f": die Region bestand bis {ended}, die Grenzen zeigen den heutigen Gebietsstand"
+    if successor is not None:
+        text += f"; ihr Gebiet gehört heute zu {successor.key} ({successor.name})"
+    return f"{text}."

@@ -190,14 +190,16 @@ class RegionController(Controller):
     ) -> dict[str, Any]:
         """Names and variants, parents up to NRW, children, neighbours, datasets for the place.
 
-        ``links.geometry`` leads to the boundary (``null`` for a level without boundaries);
+        ``links.geometry`` leads to the boundary (``null`` for a place without one: a level
+        without boundaries, or a key that no longer exists);
         ``neighbours`` are the places of the level sharing a stretch of boundary with it.
         """
         held = release.info()
         detail = regions.region(held, key)
         body = region_body(detail, urls, neighbours.of(held, detail.region))
-        levels = list(maps.geography(held).levels)
-        body["links"]["geometry"] = geometry_links(detail.region, levels, urls)
+        boundaries = maps.geography(held).levels.get(detail.region.level)
+        has_boundary = boundaries is not None and key in boundaries.features
+        body["links"]["geometry"] = geometry_links(detail.region, has_boundary, urls)
         return body
 
     @get(
