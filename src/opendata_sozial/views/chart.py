@@ -180,11 +180,35 @@ def build_chart(
     """The chart of ``rows`` (objects in ``columns`` order), or ``None`` when nothing is numeric.
 
     ``width`` is the drawing's width in SVG units; pages draw a wide and a narrow variant and
-    show one of them by screen width, so that the text stays legible on a phone.
+    show one of them by screen width (``build_charts``), so that the text stays legible on a
+    phone.
     """
+    charts = build_charts(
+        columns=columns,
+        rows=rows,
+        table=table,
+        breaks=breaks,
+        total=total,
+        widths=(width,),
+        ordered=ordered,
+    )
+    return charts[0]
+
+
+def build_charts(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    table: Resource,
+    breaks: Sequence[Break] = (),
+    total: int | None = None,
+    widths: Sequence[int],
+    ordered: bool = False,
+) -> list[Chart | None]:
+    """The chart of ``rows`` drawn once per width, from one plan (what to show is width-free)."""
     plan = _plan(columns, rows, table, ordered=ordered)
     if plan is None:
-        return None
+        return [None for _ in widths]
     if total is not None and total > len(rows):
         plan.notes.append(
             f"Das Diagramm zeigt die ersten {format_count(len(rows), 'Zeile', 'Zeilen')} "
@@ -192,8 +216,10 @@ def build_chart(
         )
     times = {r[plan.time.name] for r in plan.rows} if plan.time else set()
     if plan.time and len(times - {None}) >= 2:
-        return _line_chart(plan, breaks, width)
-    return _bar_chart(plan, width)
+        groups = _line_groups(plan)
+        return [_line_chart(plan, groups, breaks, width) for width in widths]
+    records = _bar_records(plan)
+    return [_bar_chart(plan, records, width) for width in widths]
 
 
 def _plan(
@@ -372,10 +398,11 @@ def _x_ticks(times: Sequence[object], frame: Frame, low: float, high: float) -> 
     ]
 
 
-def _line_chart(plan: _Plan, breaks: Sequence[Break], width: int) -> Chart:
+def _line_chart(
+    plan: _Plan, groups: Mapping[str, list[dict[str, Any]]], breaks: Sequence[Break], width: int
+) -> Chart:
     assert plan.time is not None  # noqa: S101  # _line_chart is only chosen with a time field
     time_name, value_name = plan.time.name, plan.value.name
-    groups = _line_groups(plan)
     charted = [r for records in groups.values() for r in records]
     times = sorted({r[time_name] for r in charted if r[time_name] is not None})
     values = [float(r[value_name]) for r in charted if r[value_name] is not None]
@@ -486,17 +513,22 @@ def _break_lines(
 # Bar chart
 
 
-def _bar_chart(plan: _Plan, width: int) -> Chart:
-    value_name = plan.value.name
+def _bar_records(plan: _Plan) -> list[dict[str, Any]]:
+    """The rows with a bar: the first ``MAX_BARS`` (aggregates always), noted when cut."""
     records = plan.rows
-    if len(records) > MAX_BARS:
-        plan.notes.append(
-            f"Das Diagramm zeigt die ersten {MAX_BARS} von {len(records)} Werten in der "
-            "Reihenfolge der Tabelle (Deutschland und NRW immer, wo vorhanden); "
-            f"{_left_out(len(records) - MAX_BARS, 'Wert', 'Werte')}. Mit den "
-            "Filtern über der Tabelle lassen sich andere Werte auswählen."
-        )
-        records = _first_with_aggregates(records, MAX_BARS, lambda r: _is_aggregate(r, plan))
+    if len(records) <= MAX_BARS:
+        return records
+    plan.notes.append(
+        f"Das Diagramm zeigt die ersten {MAX_BARS} von {len(records)} Werten in der "
+        "Reihenfolge der Tabelle (Deutschland und NRW immer, wo vorhanden); "
+        f"{_left_out(len(records) - MAX_BARS, 'Wert', 'Werte')}. Mit den "
+        "Filtern über der Tabelle lassen sich andere Werte auswählen."
+    )
+    return _first_with_aggregates(records, MAX_BARS, lambda r: _is_aggregate(r, plan))
+
+
+def _bar_chart(plan: _Plan, records: Sequence[dict[str, Any]], width: int) -> Chart:
+    value_name = plan.value.name
     values = [float(r[value_name]) for r in records if r[value_name] is not None]
     decimals = decimals_of(values)
     low, high, step = nice_scale(min([0.0, *values]), max([0.0, *values]))

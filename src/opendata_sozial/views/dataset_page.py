@@ -29,7 +29,7 @@ from opendata_sozial.query.filters import split_list
 from opendata_sozial.services.catalog import DatasetRecord
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
-from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_chart
+from opendata_sozial.views.chart import NARROW_WIDTH, WIDTH, Chart, build_charts
 from opendata_sozial.views.cross_view import CrossView, ViewLinks, build_cross_view, view_links
 from opendata_sozial.views.footnotes import NoteList, anchors, note_list
 from opendata_sozial.views.preview import (
@@ -461,18 +461,15 @@ def _charts(rows: ReleaseRows, record: DatasetRecord, request: PreviewRequest) -
     params = {**request.rows_params(), "_size": [str(CHART_ROW_LIMIT)]}
     params.pop("_cursor", None)
     page = rows.page(record.name, _resource_name(record.model, request), params)
-    charts = [
-        build_chart(
-            columns=page.columns,
-            rows=page.rows,
-            table=page.resource.model,
-            breaks=record.model.breaks,
-            total=page.total,
-            width=width,
-            ordered=request.sort is not None,
-        )
-        for width in (WIDTH, NARROW_WIDTH)
-    ]
+    charts = build_charts(
+        columns=page.columns,
+        rows=page.rows,
+        table=page.resource.model,
+        breaks=record.model.breaks,
+        total=page.total,
+        widths=(WIDTH, NARROW_WIDTH),
+        ordered=request.sort is not None,
+    )
     return [chart for chart in charts if chart is not None]
 
 
