@@ -202,7 +202,7 @@ def test_dataset_page_snippets_and_citations(api: "Client") -> None:
     assert "read.csv2(url_excel" in html
     assert "@misc{lebensformen-r" in html
     assert "TY  - DATA" in html
-    assert "Lebensformen in NRW 2015–2019. Datensatz, Release" in html
+    assert "Lebensformen in NRW 2015–2019. Datensatz, Veröffentlichung" in html
     assert "abgerufen am" in html
 
 

@@ -186,7 +186,10 @@ def _record(**changes: str) -> DatasetRecord:
 def test_citation_as_text() -> None:
     text = citation(_record(), 3, Urls.of("https://daten.example/"), date(2026, 2, 1), "text")
     assert text.startswith("Ministerium für Arbeit, Gesundheit und Soziales")
-    assert "(2025): Lebensformen in NRW 2015–2019. Datensatz, Release 3, Version 1.0.0." in text
+    assert (
+        "(2025): Lebensformen in NRW 2015–2019. Datensatz, Veröffentlichung 3, Version 1.0.0."
+        in text
+    )
     assert "https://daten.example/datensaetze/lebensformen (abgerufen am 01.02.2026)." in text
 
 

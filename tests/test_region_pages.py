@@ -256,7 +256,7 @@ def test_steckbrief_offers_every_download_and_cites_each_source(api: TestClient[
     assert len(citations) == len(datasets) > 0
     for cited, dataset in zip(citations, datasets, strict=True):
         assert f"{BASE}/datensaetze/{dataset}" in cited
-        assert f"Release {profile['release']}" in cited
+        assert f"Veröffentlichung {profile['release']}" in cited
     _, compared = _page(api, f"/regionen/vergleich?keys={','.join(RUHR)}")
     keys = ",".join(RUHR)
     for suffix in (".csv", ".csv?profile=excel-de", ".xlsx"):

@@ -236,8 +236,8 @@ def test_citations_name_title_release_and_url(client: TestClient[Litestar], styl
     current = client.get(f"/api/v1/datasets/lebensformen/citation?format={style}")
     pinned = client.get(f"/api/v1/releases/1/datasets/lebensformen/citation?format={style}")
     assert current.status_code == 200
-    assert "Release 2" in current.text
-    assert "Release 1" in pinned.text
+    assert "Veröffentlichung 2" in current.text
+    assert "Veröffentlichung 1" in pinned.text
     assert f"{BASE}/api/v1/releases/1/datasets/lebensformen" in pinned.text
     if style == "csl":
         assert json.loads(pinned.text)[0]["type"] == "dataset"

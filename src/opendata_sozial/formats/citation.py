@@ -74,7 +74,7 @@ def _text(facts: CitationFacts) -> str:
     source = f" Datenquelle: {'; '.join(facts.producers)}." if facts.producers else ""
     version = f", Version {facts.version}" if facts.version else ""
     return (
-        f"{facts.publisher} ({facts.year}): {facts.title}. Datensatz, Release {facts.release}"
+        f"{facts.publisher} ({facts.year}): {facts.title}. Datensatz, Veröffentlichung {facts.release}"
         f"{version}.{source} Lizenz: {facts.license}. {facts.url} "
         f"(abgerufen am {format_date(facts.accessed)})."
     )
@@ -90,7 +90,7 @@ def _bibtex(facts: CitationFacts) -> str:
         "title": _bibtex_value(facts.title),
         "publisher": _bibtex_value(facts.publisher),
         "year": facts.year,
-        "version": _bibtex_value(f"Release {facts.release}, Version {facts.version}"),
+        "version": _bibtex_value(f"Veröffentlichung {facts.release}, Version {facts.version}"),
         "url": facts.url,
         "urldate": facts.accessed.isoformat(),
         "note": _bibtex_value(f"Datensatz; Lizenz: {facts.license}"),
@@ -108,7 +108,7 @@ def _ris(facts: CitationFacts) -> str:
         ("PB", facts.publisher),
         ("PY", facts.year),
         ("DA", facts.published.replace("-", "/")),
-        ("ET", f"Release {facts.release}, Version {facts.version}"),
+        ("ET", f"Veröffentlichung {facts.release}, Version {facts.version}"),
         ("UR", facts.url),
         ("Y2", facts.accessed.strftime("%Y/%m/%d")),
         ("LA", "de"),
@@ -131,7 +131,7 @@ def _csl(facts: CitationFacts) -> str:
         "accessed": {
             "date-parts": [[facts.accessed.year, facts.accessed.month, facts.accessed.day]]
         },
-        "version": f"Release {facts.release}, Version {facts.version}",
+        "version": f"Veröffentlichung {facts.release}, Version {facts.version}",
         "URL": facts.url,
         "language": "de",
         "note": f"Lizenz: {facts.license}",
