@@ -38,6 +38,7 @@ from opendata_sozial.services.regions import (
     RegionService,
 )
 from opendata_sozial.urls import Urls
+from opendata_sozial.web.downloads import attachment
 from opendata_sozial.web.params import Page, Profile, csv_profile
 from opendata_sozial.web.request_release import RequestRelease
 
@@ -286,5 +287,4 @@ def _csv_file(
 
 
 def _file(body: bytes, media_type: str, filename: str) -> Response[bytes]:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=attachment(filename))

@@ -15,7 +15,7 @@ from opendata_sozial.formats.export import DEFAULT_PROFILE, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import ReleaseRows, RowService, RowsPage
 from opendata_sozial.urls import Urls
-from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.downloads import Downloads, attachment, file_stream
 from opendata_sozial.web.links import with_query
 from opendata_sozial.web.params import (
     FILTER_HELP,
@@ -129,10 +129,7 @@ class Exporter:
             )
         finally:
             stream.close()
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-            "X-Row-Count": str(stream.total),
-        }
+        headers = {**attachment(f"{name}-{resource}{suffix}"), "X-Row-Count": str(stream.total)}
         return file_stream(rendered, MEDIA[fmt], headers)
 
 
@@ -256,10 +253,7 @@ class RowsController(Controller):
         chosen = csv_profile(profile)
         table = read_cross_table(row_request.held(), name, resource, row_request.params())
         suffix = "-zeitreihe-excel.csv" if chosen == "excel-de" else "-zeitreihe.csv"
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-            "X-Row-Count": str(len(table.rows)),
-        }
+        headers = {**attachment(f"{name}-{resource}{suffix}"), "X-Row-Count": str(len(table.rows))}
         return Response(cross_csv(table, chosen), media_type=MEDIA["csv"], headers=headers)
 
     export_json = _export_handler("json", "ExportJson", "Zeilen als JSON-Array", _JSON_DOC)
