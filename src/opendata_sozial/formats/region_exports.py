@@ -50,8 +50,6 @@ PROFILE_COLUMNS: Final = (
     "maximum",
 )
 COMPARE_COLUMNS: Final = ("ags", "region", "ebene", *_FIGURE_COLUMNS)
-CSV_PROFILE_NAMES: Final = tuple(PROFILES)
-"""``?profile=`` values of the CSV downloads (as for rows: ``rfc4180``, ``excel-de``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +63,11 @@ class Provenance:
     datasets: Sequence[DatasetRecord]
 
 
-def _plain_cell(value: Any) -> str:  # noqa: ANN401  # a cell of any type
+def plain_cell(value: Any) -> str:  # noqa: ANN401  # a cell of any type
+    """A plain CSV cell of a region download (the index CSV's too).
+
+    Nothing is empty, numbers are spelled as in the API, dates in ISO, formula-like text neutralised.
+    """
     if value is None:
         return ""
     if isinstance(value, float):
@@ -136,7 +138,7 @@ def table_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], profile: st
     Text a spreadsheet would run as a formula gets a leading apostrophe in both profiles.
     """
     separator, line_end, prefix, render = PROFILES[profile]
-    cell = _plain_cell if profile == "rfc4180" else render
+    cell = plain_cell if profile == "rfc4180" else render
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator=line_end)
     writer.writerow(columns)

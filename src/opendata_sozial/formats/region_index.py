@@ -11,8 +11,8 @@ import io
 from collections.abc import Sequence
 from typing import Any, Final
 
-from opendata_sozial.formats.export import neutralise
-from opendata_sozial.formats.formatting import number_text, plain_number
+from opendata_sozial.formats.formatting import plain_number
+from opendata_sozial.formats.region_exports import plain_cell
 from opendata_sozial.formats.regions import indicator_rows_url, region_ref
 from opendata_sozial.services.index_method import DIRECTIONS, METHODS, TYPES
 from opendata_sozial.services.index_scores import Available, IndexInput, Scored, text_of
@@ -181,14 +181,6 @@ def index_body(result: IndexResult, urls: Urls) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:  # noqa: ANN401  # a number, text or nothing
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return number_text(value)
-    return neutralise(value) if isinstance(value, str) else str(value)
-
-
 def _csv_row(place: Scored) -> list[Any]:
     row: list[Any] = [
         place.rank,
@@ -218,9 +210,9 @@ def index_csv(result: IndexResult) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([*columns, *CSV_TAIL])
     for place in result.places:
-        writer.writerow([_cell(c) for c in _csv_row(place)])
+        writer.writerow([plain_cell(c) for c in _csv_row(place)])
     for gone in result.excluded:
         blank = [None] * (len(columns) - 3)
         row = [None, gone.region.key, gone.region.name, *blank, gone.reason, LABEL]
-        writer.writerow([_cell(c) for c in row])
+        writer.writerow([plain_cell(c) for c in row])
     return buffer.getvalue()

@@ -330,6 +330,11 @@ def _unit_text(unit: str) -> str:
     return f"Einheit: {unit}" if unit else ""
 
 
+def _unit_suffix(unit: str) -> str:
+    """`` (Prozent)`` after a title or a value range; nothing without a unit."""
+    return f" ({unit})" if unit else ""
+
+
 # Line chart
 
 
@@ -460,7 +465,7 @@ def _line_chart(
         f"{time_label(times[0])} bis {time_label(times[-1])}: {'; '.join(groups)}. "
         f"Werte von {format_number(min(values, default=0), decimals)} bis "
         f"{format_number(max(values, default=0), decimals)}"
-        f"{f' ({plan.unit})' if plan.unit else ''}." + "".join(f" {b.label}." for b in break_lines)
+        f"{_unit_suffix(plan.unit)}." + "".join(f" {b.label}." for b in break_lines)
     )
     return Chart(
         kind="line",
@@ -568,7 +573,7 @@ def _bar_chart(plan: _Plan, records: Sequence[dict[str, Any]], width: int) -> Ch
     title = _title(plan.value)
     description = (
         f"Balkendiagramm „{title}“ mit {format_count(len(bars), 'Balken', 'Balken')}"
-        f"{f' ({plan.unit})' if plan.unit else ''}: "
+        f"{_unit_suffix(plan.unit)}: "
         + "; ".join(f"{label}: {values[0]}" for label, values in rows)
         + "."
     )
@@ -584,5 +589,5 @@ def _bar_chart(plan: _Plan, records: Sequence[dict[str, Any]], width: int) -> Ch
         bars=bars,
         breaks=[],
         notes=plan.notes,
-        table=ChartTable([header, f"{title}{f' ({plan.unit})' if plan.unit else ''}"], rows),
+        table=ChartTable([header, f"{title}{_unit_suffix(plan.unit)}"], rows),
     )

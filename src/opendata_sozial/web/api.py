@@ -19,7 +19,7 @@ from opendata_sozial.model.dataset import Resource
 from opendata_sozial.services.catalog import CatalogService, DatasetRecord
 from opendata_sozial.services.search import DEFAULT_SIZE, MAX_SIZE, SORTS, SearchQuery, SearchResult
 from opendata_sozial.urls import Urls
-from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.downloads import Downloads, attachment, file_stream
 from opendata_sozial.web.params import DatasetName as NameParam
 from opendata_sozial.web.params import Page
 from opendata_sozial.web.request_release import RequestRelease
@@ -272,7 +272,7 @@ class DatasetController(Controller):
             ("original", record.hash),
             lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
         )
-        headers = {"Content-Disposition": f'attachment; filename="{record.file_name}"'}
+        headers = attachment(record.file_name)
         if record.media_type != CSV:  # the route's media type (OpenAPI) would win otherwise
             headers["Content-Type"] = record.media_type
         return file_stream(rendered, record.media_type, headers)

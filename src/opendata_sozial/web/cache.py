@@ -49,7 +49,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from opendata_sozial.config import Settings
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.web.http import request_key
-from opendata_sozial.web.request_release import release_of
+from opendata_sozial.web.request_release import current_release_of
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +201,7 @@ class ResponseCacheMiddleware(ASGIMiddleware):
         if scope.get("method") != "GET" or not path.startswith(CACHED_PREFIX):
             await next_app(scope, receive, send)
             return
-        held = release_of(scope)
-        release = await held.current() if held is not None else None
+        release = await current_release_of(scope)
         if release is None:
             await next_app(scope, receive, send)
             return

@@ -183,6 +183,11 @@ class Downloads:
             self._slots.release()
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """The header that has a client save the response under ``filename``."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
 def file_stream(shared: SharedFile, media_type: str, headers: dict[str, str]) -> Stream:
     """Send a rendered download with its length (the compression layer drops it when it gzips)."""
     body = FileBody(shared)

@@ -44,7 +44,7 @@ from litestar.types import (
 
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.urls import pinned_path
-from opendata_sozial.web.request_release import pin_of, release_of
+from opendata_sozial.web.request_release import current_release_of, pin_of
 
 API_PREFIX = "/api/"
 # The RDF files of the catalog (web/dcat.py): as release-bound as the API. The negotiated
@@ -244,8 +244,7 @@ class ConditionalGetMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Answer 304 early, or run the route and stamp its response."""
         is_api_read = scope.get("method") == "GET" and is_release_read(scope["path"])
-        held = release_of(scope) if is_api_read else None
-        release = await held.current() if held is not None else None
+        release = await current_release_of(scope) if is_api_read else None
         if release is None:
             await next_app(scope, receive, send)
             return

@@ -11,6 +11,7 @@ from typing import Annotated, Final
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 
+from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.citation import STYLES
 from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILE_NOTES
 from opendata_sozial.query.filters import Op
@@ -97,3 +98,12 @@ CitationStyle = Annotated[
     ),
 ]
 Page = Annotated[int, QueryParameter(description="Seite, ab 1.")]
+
+
+def csv_profile(profile: str | None) -> str:
+    """The CSV profile asked for (``rfc4180`` without), or a 400 naming the valid ones."""
+    chosen = profile or DEFAULT_PROFILE
+    if chosen not in CSV_PROFILES:
+        valid = " oder ".join(f"'{name}'" for name in CSV_PROFILES)
+        raise InvalidParameter(f"Parameter 'profile': {chosen!r} ist ungültig; gültig: {valid}")
+    return chosen

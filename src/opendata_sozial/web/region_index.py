@@ -30,6 +30,7 @@ from opendata_sozial.views.index_page import (
     form_inputs,
 )
 from opendata_sozial.views.region_maps import BoundaryShapes
+from opendata_sozial.web.downloads import attachment
 from opendata_sozial.web.page_errors import PAGE_EXCEPTION_HANDLERS
 from opendata_sozial.web.page_template import render
 from opendata_sozial.web.request_release import RequestRelease
@@ -101,7 +102,7 @@ class RegionIndexController(Controller):
     ) -> Response[str]:
         """The same places and numbers as the JSON answer, one row per place."""
         result = indices.build(release.info(), _request(ebene, indikator, methode))
-        headers = {"Content-Disposition": f'attachment; filename="index-{result.level}.csv"'}
+        headers = attachment(f"index-{result.level}.csv")
         return Response(index_csv(result), media_type="text/csv", headers=headers)
 
     @get(

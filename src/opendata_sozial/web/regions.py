@@ -10,11 +10,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import PathParameter, QueryParameter
 
-from opendata_sozial.errors import InvalidParameter
-from opendata_sozial.formats.export import DEFAULT_PROFILE
 from opendata_sozial.formats.region_exports import (
     COMPARE_COLUMNS,
-    CSV_PROFILE_NAMES,
     PROFILE_COLUMNS,
     Provenance,
     compare_rows,
@@ -41,7 +38,8 @@ from opendata_sozial.services.regions import (
     RegionService,
 )
 from opendata_sozial.urls import Urls
-from opendata_sozial.web.params import Page, Profile
+from opendata_sozial.web.downloads import attachment
+from opendata_sozial.web.params import Page, Profile, csv_profile
 from opendata_sozial.web.request_release import RequestRelease
 
 KeysParam = Annotated[
@@ -229,7 +227,7 @@ class RegionController(Controller):
         self, places: NamedDependency[Places], key: KeyParam, profile: Profile = None
     ) -> Response[bytes]:
         """The profile's figures as CSV (the same numbers as the JSON profile)."""
-        chosen = _csv_profile(profile)
+        chosen = csv_profile(profile)
         rows = profile_rows(places.regions.profile(places.info(), key))
         return _csv_file(PROFILE_COLUMNS, rows, chosen, f"profil-{key}")
 
@@ -260,7 +258,7 @@ class RegionController(Controller):
         self, places: NamedDependency[Places], keys: KeysParam, profile: Profile = None
     ) -> Response[bytes]:
         """The comparison's figures, one row per indicator and place."""
-        chosen = _csv_profile(profile)
+        chosen = csv_profile(profile)
         comparison = places.regions.compare(places.info(), keys.split(","))
         return _csv_file(COMPARE_COLUMNS, compare_rows(comparison), chosen, "vergleich")
 
@@ -282,14 +280,6 @@ class RegionController(Controller):
         return _file(body, XLSX, "vergleich.xlsx")
 
 
-def _csv_profile(profile: str | None) -> str:
-    chosen = profile or DEFAULT_PROFILE
-    if chosen not in CSV_PROFILE_NAMES:
-        valid = " oder ".join(f"'{name}'" for name in CSV_PROFILE_NAMES)
-        raise InvalidParameter(f"Parameter 'profile': {chosen!r} ist ungültig; gültig: {valid}")
-    return chosen
-
-
 def _csv_file(
     columns: Sequence[str], rows: list[list[Any]], profile: str, stem: str
 ) -> Response[bytes]:
@@ -299,5 +289,4 @@ def _csv_file(
 
 
 def _file(body: bytes, media_type: str, filename: str) -> Response[bytes]:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=attachment(filename))

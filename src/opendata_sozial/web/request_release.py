@@ -99,6 +99,12 @@ def release_of(scope: Scope) -> RequestRelease | None:
     return held if isinstance(held, RequestRelease) else None
 
 
+async def current_release_of(scope: Scope) -> ReleaseInfo | None:
+    """The request's release for the HTTP layers (:meth:`RequestRelease.current`), if any."""
+    held = release_of(scope)
+    return await held.current() if held is not None else None
+
+
 def pin_of(scope: Scope) -> int | None:
     """The release number the request's path pins, if any."""
     held = release_of(scope)

@@ -10,13 +10,12 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 from litestar.response import Response, Stream
 
-from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.cross_table import cross_csv, read_cross_table
-from opendata_sozial.formats.export import DEFAULT_PROFILE, PROFILES, render_rows
+from opendata_sozial.formats.export import DEFAULT_PROFILE, render_rows
 from opendata_sozial.formats.formatting import number_positions, plain_number, plain_rows
 from opendata_sozial.services.rows import ReleaseRows, RowService, RowsPage
 from opendata_sozial.urls import Urls
-from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.downloads import Downloads, attachment, file_stream
 from opendata_sozial.web.links import with_query
 from opendata_sozial.web.params import (
     FILTER_HELP,
@@ -27,6 +26,7 @@ from opendata_sozial.web.params import (
     Shape,
     Size,
     Sort,
+    csv_profile,
 )
 from opendata_sozial.web.params import DatasetName as Name
 from opendata_sozial.web.request_release import RequestRelease, provide_release
@@ -129,10 +129,7 @@ class Exporter:
             )
         finally:
             stream.close()
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-            "X-Row-Count": str(stream.total),
-        }
+        headers = {**attachment(f"{name}-{resource}{suffix}"), "X-Row-Count": str(stream.total)}
         return file_stream(rendered, MEDIA[fmt], headers)
 
 
@@ -176,15 +173,6 @@ CROSS_TABLE_HELP = (
     "nothing. Rows in the order the query first returns them (`_sort`). At most 100 000 "
     "selected rows. `profile=excel-de`: semicolon, decimal comma, BOM.\n\n"
 )
-
-
-def _csv_profile(profile: str | None) -> str:
-    """The CSV profile asked for (``rfc4180`` without), or a 400 naming the valid ones."""
-    chosen = profile or DEFAULT_PROFILE
-    if chosen not in PROFILES:
-        valid = " oder ".join(f"'{name}'" for name in PROFILES)
-        raise InvalidParameter(f"profile: {chosen!r} ist ungültig; {valid}")
-    return chosen
 
 
 class RowsController(Controller):
@@ -242,7 +230,7 @@ class RowsController(Controller):
         profile: Profile = None,
     ) -> Stream:
         """The whole query result as CSV, rendered first, then streamed."""
-        chosen = _csv_profile(profile)
+        chosen = csv_profile(profile)
         suffix = "-excel.csv" if chosen == "excel-de" else ".csv"
         return await exporter.stream((name, resource), "csv", suffix, chosen)
 
@@ -262,13 +250,10 @@ class RowsController(Controller):
         profile: Profile = None,
     ) -> Response[bytes]:
         """The selected rows with one column per period (``formats/cross_table.py``)."""
-        chosen = _csv_profile(profile)
+        chosen = csv_profile(profile)
         table = read_cross_table(row_request.held(), name, resource, row_request.params())
         suffix = "-zeitreihe-excel.csv" if chosen == "excel-de" else "-zeitreihe.csv"
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}-{resource}{suffix}"',
-            "X-Row-Count": str(len(table.rows)),
-        }
+        headers = {**attachment(f"{name}-{resource}{suffix}"), "X-Row-Count": str(len(table.rows))}
         return Response(cross_csv(table, chosen), media_type=MEDIA["csv"], headers=headers)
 
     export_json = _export_handler("json", "ExportJson", "Zeilen als JSON-Array", _JSON_DOC)
