@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, Table
 
-from opendata_sozial.errors import InvalidParameter, OpendataError
+from opendata_sozial.errors import GeometryNotFound, InvalidParameter, OpendataError
 from opendata_sozial.query.builder import where_clause
 from opendata_sozial.query.filters import FieldSpec, parse_row_query, parse_value, shown
 from opendata_sozial.query.regions import (
@@ -27,7 +27,7 @@ from opendata_sozial.query.regions import (
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
-from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_directory import Region, gemeinde_of
 from opendata_sozial.services.region_geometry import Geography, LevelGeometry, read_geography
 from opendata_sozial.services.regions import Point, RegionService, period_key
 from opendata_sozial.services.rows import data_table, field_specs
@@ -121,9 +121,15 @@ class RegionMapService:
         return {key: region.name for key, region in directory.regions.items()}
 
     def region_feature(self, release: ReleaseInfo, key: str) -> tuple[Region, dict[str, Any]]:
-        """A region and its boundary (``GeometryNotFound`` for a level without boundaries)."""
+        """A region and its boundary (``GeometryNotFound`` for a place without a boundary)."""
         region = self._regions.region(release, key).region
-        return region, self.geography(release).level(region.level).features[key]
+        features = self.geography(release).level(region.level).features
+        if key not in features:  # an own area may have none (docs/areas.md)
+            raise GeometryNotFound(
+                f"Für {region.name} ({key}) ist keine Grenze veröffentlicht; die Ebene "
+                f"{region.level!r} hat Grenzen für andere Gebiete"
+            )
+        return region, features[key]
 
     # Map data
 
@@ -153,15 +159,19 @@ class RegionMapService:
     def _level(
         self, release: ReleaseInfo, request: MapRequest, sql: Table, table: RegionTable
     ) -> LevelGeometry:
+        """The level to map: the one asked for, else the one with the most places.
+
+        An own level is limited to the Gemeinden whose areas the table holds.
+        """
         geography = self.geography(release)
+        keys = self._regions.places(release, table)
         if request.level is not None:
             if request.level not in geography.levels:
                 raise _invalid(
                     f"Parameter 'ebene': {shown(request.level)} hat keine Grenzen; gültig: "
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
-            return geography.level(request.level)
-        keys = self._regions.places(release, table)
+            return _own_part(geography.level(request.level), keys)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:
@@ -170,7 +180,7 @@ class RegionMapService:
                 f"{table.dataset}/{table.resource} hat keine Zeilen für Regionen mit Grenzen "
                 f"(Ebenen: {', '.join(geography.levels)})"
             )
-        return geography.level(best[1])
+        return _own_part(geography.level(best[1]), keys)
 
     def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
         """The figures of one indicator at one period of ``release`` for every place of a level."""
@@ -228,6 +238,14 @@ class RegionMapService:
                 f"vorhanden: {', '.join(_text(p) for p in periods) or 'keiner'}"
             )
         return wanted
+
+
+def _own_part(level: LevelGeometry, keys: frozenset[str]) -> LevelGeometry:
+    """An own level limited to the Gemeinden of ``keys`` (a table's places); others whole."""
+    if not level.is_own:
+        return level
+    held = {gemeinde_of(k) for k in keys & level.features.keys()}
+    return level.within(held or level.municipalities())
 
 
 def _text(value: Any) -> str:  # noqa: ANN401  # a cell of any type

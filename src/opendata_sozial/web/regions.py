@@ -196,8 +196,7 @@ class RegionController(Controller):
         held = release.info()
         detail = regions.region(held, key)
         body = region_body(detail, urls, neighbours.of(held, detail.region))
-        levels = list(maps.geography(held).levels)
-        body["links"]["geometry"] = geometry_links(detail.region, levels, urls)
+        body["links"]["geometry"] = geometry_links(detail.region, maps.geography(held), urls)
         return body
 
     @get(
