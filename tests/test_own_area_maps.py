@@ -277,3 +277,81 @@ def test_the_dataset_page_maps_the_stadtteile(muster: TestClient[Litestar]) -> N
     for row in rows:  # the number in each area's name is the API row's
         number = f"{row['wert']:,}".replace(",", NBSP)
         assert areas[row["schluessel"]].endswith(f": {number}{NBSP}Personen"), areas
+    table = re.search(r'gefiltert, in der <a href="([^"]+)">Tabelle oben</a>', page.text)
+    assert table is not None
+    filtered = muster.get(unescape(table.group(1)))
+    assert filtered.status_code == 200
+    above = filtered.text.split('id="karte-titel"')[0]
+    shown = set(re.findall(rf'<th scope="row">({MUENSTER}-[a-z0-9-]+)</th>', above))
+    assert shown == {r["schluessel"] for r in rows}  # the table above holds the map's rows
+
+
+# Köln: own areas without boundaries (beside Musterstadt's, which have them)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def koeln(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient[Litestar]]:
+    folder = tmp_path_factory.mktemp("own-area-maps-koeln")
+    packages = [GEOGRAPHY / "koeln-gebiete", DATAPACKAGES / "koeln-bevoelkerung-stadtteile"]
+    with backend_database(request.param, folder, "ods_own_area_maps_koeln") as url:
+        publish_into(url, [*OFFICIAL, AREAS, FIGURES, *packages])
+        with _client(url) as client:
+            yield client
+
+
+def test_a_koeln_stadtteil_says_it_has_no_map(koeln: TestClient[Litestar]) -> None:
+    page = koeln.get(f"/regionen/{KOELN}-609")
+    assert page.status_code == 200
+    assert "map__link" not in page.text
+    assert (
+        "<p>Für die Stadtteile der Gemeinde Köln sind keine Grenzen veröffentlicht; eine Karte "
+        "gibt es deshalb nicht.</p>"
+    ) in page.text
+    region = get_json(koeln, f"/api/v1/regions/{KOELN}-609")
+    assert region["links"]["geometry"] is None
+    assert region["neighbours"] == []
+    follow_every_link(koeln, region)
+    detail = _problem(koeln, f"/api/v1/regions/{KOELN}-609/geometry.geojson", 404)
+    assert detail.startswith(f"Für Chorweiler ({KOELN}-609) ist keine Grenze veröffentlicht")
+    _problem(koeln, f"/api/v1/regions/geometry/stadtteil.geojson?gemeinde={KOELN}", 404)
+    stadtteile = json.loads(koeln.get("/api/v1/regions/geometry/stadtteil.geojson").content)
+    assert {f["properties"]["gemeinde"] for f in stadtteile["features"]} == {MUENSTER}
+
+
+def test_the_koeln_gemeinde_page_says_its_areas_have_no_boundaries(
+    koeln: TestClient[Litestar],
+) -> None:
+    page = koeln.get(f"/regionen/{KOELN}")
+    assert page.status_code == 200
+    section = page.text.split('id="gebiete-karte"')[1].split("</section>")[0]
+    assert "map__link" not in section
+    assert (
+        "Für die Stadtbezirke und Stadtteile der Gemeinde Köln sind keine Grenzen "
+        "veröffentlicht; eine Karte gibt es deshalb nicht."
+    ) in section
+    assert 'id="gebiete-karte"' in koeln.get(f"/regionen/{MUENSTER}").text
+
+
+def test_the_koeln_dataset_page_says_why_it_has_no_map(koeln: TestClient[Litestar]) -> None:
+    page = koeln.get("/datensaetze/koeln-bevoelkerung-stadtteile")
+    assert page.status_code == 200
+    # the Gemeinde Köln's own totals are on the map of the Gemeinden; its areas are not
+    areas = _map_areas(page.text)
+    assert len(areas) == 396
+    assert not [k for k in areas if "-" in k]
+    assert (
+        "Die Tabelle enthält Werte für Stadtbezirke und Stadtteile der Gemeinde Köln; für sie "
+        "sind keine Grenzen veröffentlicht, eine Karte von ihnen gibt es deshalb nicht."
+    ) in page.text
+    muster = koeln.get("/datensaetze/musterstadt-kennzahlen").text
+    assert "keine Grenzen veröffentlicht" not in muster
+    detail = _problem(
+        koeln, "/api/v1/regions/map?dataset=koeln-bevoelkerung-stadtteile&ebene=stadtteil", 400
+    )
+    assert detail == (
+        "Parameter 'ebene': koeln-bevoelkerung-stadtteile/koeln-bevoelkerung-stadtteile hat "
+        "keine Zeilen für Gebiete mit Grenzen der Ebene 'stadtteil'; Grenzen dieser Ebene gibt "
+        f"es in den Gemeinden {MUENSTER}"
+    )

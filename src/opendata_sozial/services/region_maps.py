@@ -171,7 +171,7 @@ class RegionMapService:
                     f"Parameter 'ebene': {shown(request.level)} hat keine Grenzen; gültig: "
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
-            return _own_part(geography.level(request.level), keys)
+            return _own_part(geography.level(request.level), table, keys)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:
@@ -180,7 +180,7 @@ class RegionMapService:
                 f"{table.dataset}/{table.resource} hat keine Zeilen für Regionen mit Grenzen "
                 f"(Ebenen: {', '.join(geography.levels)})"
             )
-        return _own_part(geography.level(best[1]), keys)
+        return _own_part(geography.level(best[1]), table, keys)
 
     def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
         """The figures of one indicator at one period of ``release`` for every place of a level."""
@@ -240,12 +240,18 @@ class RegionMapService:
         return wanted
 
 
-def _own_part(level: LevelGeometry, keys: frozenset[str]) -> LevelGeometry:
+def _own_part(level: LevelGeometry, table: RegionTable, keys: frozenset[str]) -> LevelGeometry:
     """An own level limited to the Gemeinden of ``keys`` (a table's places); others whole."""
     if not level.is_own:
         return level
     held = {gemeinde_of(k) for k in keys & level.features.keys()}
-    return level.within(held or level.municipalities())
+    if not held:
+        raise _invalid(
+            f"Parameter 'ebene': {table.dataset}/{table.resource} hat keine Zeilen für Gebiete "
+            f"mit Grenzen der Ebene {level.level!r}; Grenzen dieser Ebene gibt es in den "
+            f"Gemeinden {', '.join(level.municipalities())}"
+        )
+    return level.within(held)
 
 
 def _text(value: Any) -> str:  # noqa: ANN401  # a cell of any type
