@@ -102,6 +102,11 @@ def test_each_own_level_holds_exactly_its_areas(muster: TestClient[Litestar], le
             "uebergeordnet": names[key]["uebergeordnet"],
             "gemeinde": MUENSTER,
         }
+    built = {"type": "FeatureCollection", "name": level, "features": collection["features"]}
+    assert response.content == json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = response.headers["etag"]
+    again = muster.get(f"/api/v1/regions/geometry/{level}.geojson", headers={"If-None-Match": etag})
+    assert again.status_code == 304
     # one Gemeinde: the same bytes here, as it is the only one with areas
     same = muster.get(f"/api/v1/regions/geometry/{level}.geojson?gemeinde={MUENSTER}")
     assert same.status_code == 200
