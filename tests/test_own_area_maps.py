@@ -360,3 +360,22 @@ def test_the_koeln_dataset_page_says_why_it_has_no_map(koeln: TestClient[Litesta
         "keine Zeilen für Gebiete mit Grenzen der Ebene 'stadtteil'; Grenzen dieser Ebene gibt "
         f"es in den Gemeinden {MUENSTER}"
     )
+
+
+def test_the_index_of_the_stadtteile_is_drawn_on_their_boundaries(
+    muster: TestClient[Litestar],
+) -> None:
+    profile = get_json(muster, f"/api/v1/regions/{_key('nw')}/profile")
+    ids = [i["id"] for i in profile["indicators"]]
+    assert len(ids) == 2
+    query = "&".join(f"indikator={i}" for i in ids)
+    page = muster.get(f"/regionen/index?ebene=stadtteil&{query}")
+    assert page.status_code == 200
+    areas = _map_areas(page.text)
+    assert sorted(areas) == sorted(_key(c) for c in OWN_LEVELS["stadtteil"])
+    index = get_json(muster, f"/api/v1/regions/index?ebene=stadtteil&{query}")
+    assert {p["key"] for p in index["places"]} == set(areas)
+    for place in index["places"]:  # the map's number is the API's index, two decimals
+        shown = f"{place['index']:.2f}".replace(".", ",").replace("-", "\u2212")
+        assert areas[place["key"]].endswith(f": {shown}"), areas
+    assert "Kartengrundlage: Erfundene Testdaten." in page.text
