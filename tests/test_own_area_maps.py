@@ -11,8 +11,10 @@ names, no boundaries) shows that pages without boundaries say so instead of draw
 import csv
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from litestar.testing import TestClient
 
 from opendata_sozial.config import Settings
 from opendata_sozial.formats.formatting import NBSP
+from opendata_sozial.ingest.file_facts import file_digest
 from opendata_sozial.web.app import create_app
 from tests.conftest import BACKENDS, DATAPACKAGES, GEOGRAPHY, ROOT, backend_database
 from tests.json_links import BASE, follow_every_link, get_json
@@ -379,3 +382,48 @@ def test_the_index_of_the_stadtteile_is_drawn_on_their_boundaries(
         shown = f"{place['index']:.2f}".replace(".", ",").replace("-", "\u2212")
         assert areas[place["key"]].endswith(f": {shown}"), areas
     assert "Kartengrundlage: Erfundene Testdaten." in page.text
+
+
+# A municipality whose Quartiere have no boundaries (the other levels have)
+
+
+def _without_quartier_boundaries(target: Path) -> Path:
+    folder = target / "musterstadt-gebiete"
+    shutil.copytree(AREAS, folder)
+    path = folder / "data" / "grenzen.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"] = [f for f in data["features"] if f["properties"]["schluessel"].count("-") < 2]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        resource["hash"], resource["bytes"] = file_digest(folder / resource["path"])
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), "utf-8")
+    return folder
+
+
+def test_a_level_without_boundaries_is_named_beside_those_with(
+    database_url: str, tmp_path: Path
+) -> None:
+    areas = _without_quartier_boundaries(tmp_path)
+    publish_into(database_url, [*OFFICIAL, areas, FIGURES])
+    with _client(database_url) as client:
+        gemeinde = client.get(f"/regionen/{MUENSTER}?gebiete=quartier")  # falls back
+        section = gemeinde.text.split('id="gebiete-karte"')[1].split("</section>")[0]
+        assert sorted(_map_areas(section)) == [_key("n"), _key("s")]
+        assert "Ohne veröffentlichte Grenzen: Quartiere." in section
+        assert "?gebiete=quartier" not in section
+        quartier = client.get(f"/regionen/{_key('nw-1')}")
+        assert quartier.status_code == 200
+        assert "map__link" not in quartier.text
+        assert (
+            "Für die Quartiere der Gemeinde Münster sind keine Grenzen veröffentlicht"
+            in quartier.text
+        )
+        assert get_json(client, f"/api/v1/regions/{_key('nw-1')}")["links"]["geometry"] is None
+        dataset = client.get("/datensaetze/musterstadt-kennzahlen")
+        assert sorted(_map_areas(dataset.text)) == sorted(_key(c) for c in OWN_LEVELS["stadtteil"])
+        assert (
+            "Die Tabelle enthält Werte für Quartiere der Gemeinde Münster; für sie sind keine "
+            "Grenzen veröffentlicht, eine Karte von ihnen gibt es deshalb nicht."
+        ) in dataset.text
+        _problem(client, "/api/v1/regions/geometry/quartier.geojson", 404)

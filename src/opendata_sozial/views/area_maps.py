@@ -40,6 +40,16 @@ def level_title(level: str, gemeinde: str) -> str:
     return f"{AREA_TITLES.get(level, level)} der Gemeinde {gemeinde}"
 
 
+def _listed(levels: Sequence[str]) -> str:
+    titles = [AREA_TITLES.get(level, level) for level in levels]
+    return titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} und {titles[-1]}"
+
+
+def level_title_list(levels: Sequence[str], gemeinde: str) -> str:
+    """„Stadtbezirke und Stadtteile der Gemeinde Köln“."""
+    return f"{_listed(levels)} der Gemeinde {gemeinde}"
+
+
 def _no_boundaries(title: str) -> str:
     return f"Für die {title} sind keine Grenzen veröffentlicht; eine Karte gibt es deshalb nicht."
 
@@ -81,11 +91,6 @@ def own_levels(directory: Directory, gemeinde: str) -> list[str]:
         if r.level in AREA_LEVELS and gemeinde_of(r.key) == gemeinde and r.key != gemeinde
     }
     return [level for level in AREA_LEVELS if level in held]
-
-
-def _listed(levels: Sequence[str]) -> str:
-    titles = [AREA_TITLES.get(level, level) for level in levels]
-    return titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} und {titles[-1]}"
 
 
 def gemeinde_area_maps(  # the page's services, the Gemeinde and the level asked for
@@ -131,8 +136,3 @@ def gemeinde_area_maps(  # the page's services, the Gemeinde and the level asked
     ]
     note = f"Ohne veröffentlichte Grenzen: {_listed(missing)}." if missing else ""
     return AreaMaps(drawn_map, choices, note)
-
-
-def level_title_list(levels: Sequence[str], gemeinde: str) -> str:
-    """„Stadtbezirke und Stadtteile der Gemeinde Köln“."""
-    return f"{_listed(levels)} der Gemeinde {gemeinde}"

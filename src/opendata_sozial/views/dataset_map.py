@@ -54,8 +54,6 @@ class DatasetMap:
     table_url: str
     api_url: str
     hidden: list[tuple[str, str]]
-    own_level: bool = False
-    """Whether the map shows a municipality's own areas (Stadtteile …)."""
 
 
 def indicator_label(indicator: Indicator) -> str:
@@ -229,7 +227,6 @@ def build_dataset_map(  # the page's services and state, all keyword-only
         ).url(path),
         api_url=f"{urls.resource(dataset, resource)}/rows?{urlencode(query)}",
         hidden=_kept(request),
-        own_level=found.level not in LEVELS,
     )
 
 
@@ -240,16 +237,15 @@ def missing_map_note(  # the page's services and table, all keyword-only
     rows: ReleaseRows,
     dataset: str,
     resource: str,
-    drawn: DatasetMap | None,
 ) -> str:
     """Why the own areas of a table are not on a map (no published boundaries), else ``""``.
 
     Only own areas get words; an official level without boundaries simply has no geography
-    deployed. Empty when the page already maps an own level of the table.
+    deployed.
     """
     release = rows.release
     table = _region_table(regions, release, dataset, resource)
-    if table is None or (drawn is not None and drawn.own_level):
+    if table is None:
         return ""
     places = regions.directory(release).regions
     own = [places[k] for k in regions.places(release, table) if k in places]

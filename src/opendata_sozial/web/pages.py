@@ -185,7 +185,6 @@ class PageController(Controller):
             rows=inputs.rows,
             dataset=name,
             resource=view.preview.resource,
-            drawn=data_map,
         )
         versions = dataset_versions(releases.history(), name, urls)
         return page.render(
