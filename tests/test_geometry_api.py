@@ -291,9 +291,9 @@ def test_a_former_region_explains_why_it_has_no_boundary(geo: TestClient[Litesta
     """Aachen 05313 existed until 2009; VG250 shows today's territory (Städteregion 05334)."""
     assert get_json(geo, "/api/v1/regions/05313")["links"]["geometry"] is None
     assert _problem(geo, "/api/v1/regions/05313/geometry.geojson", 404) == (
-        "Für 05313 (Aachen, kreisfreie Stadt) gibt es keine Grenze: die Region bestand bis "
-        "20.10.2009, die Grenzen zeigen den heutigen Gebietsstand; ihr Gebiet gehört heute zu "
-        "05334 (Städteregion Aachen)."
+        "Für Aachen, kreisfreie Stadt (05313) ist keine Grenze veröffentlicht: die Region "
+        "bestand bis 20.10.2009, die Grenzen zeigen den heutigen Gebietsstand; ihr Gebiet "
+        "gehört heute zu 05334 (Städteregion Aachen)."
     )
 
 

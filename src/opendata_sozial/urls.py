@@ -127,9 +127,10 @@ class Urls:
         """The boundary of one region as a GeoJSON Feature."""
         return f"{self.region(key)}/geometry.geojson"
 
-    def level_geometry(self, level: str) -> str:
-        """The boundaries of every region of a level (the geography package's GeoJSON file)."""
-        return f"{self.base}{API_PREFIX}/regions/geometry/{quote(level, safe='')}.geojson"
+    def level_geometry(self, level: str, gemeinde: str | None = None) -> str:
+        """The boundaries of every region of a level (an own level: of one Gemeinde, if given)."""
+        url = f"{self.base}{API_PREFIX}/regions/geometry/{quote(level, safe='')}.geojson"
+        return f"{url}?{urlencode([('gemeinde', gemeinde)])}" if gemeinde else url
 
     def topology(self) -> str:
         """Every level's boundaries as one TopoJSON file."""

@@ -4,11 +4,13 @@ Numbers are spelled as in the rows API (``formats/formatting.py``); every link i
 ``Urls``. The GeoJSON carries the indicator and its links as foreign members (RFC 7946, 6.1).
 """
 
+import json
 from typing import Any
 
 from opendata_sozial.formats.formatting import plain_number
 from opendata_sozial.formats.regions import table_names
-from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_directory import Region, gemeinde_of
+from opendata_sozial.services.region_geometry import Geography, LevelGeometry
 from opendata_sozial.services.region_maps import MapData
 from opendata_sozial.services.regions import Point
 from opendata_sozial.urls import Urls
@@ -18,7 +20,14 @@ def _number(value: float | int | None) -> float | int | None:
     return plain_number(value) if isinstance(value, float) else value
 
 
-def region_feature(region: Region, feature: dict[str, Any], urls: Urls) -> dict[str, Any]:
+def _level_url(region: Region, own: bool, urls: Urls) -> str:
+    """The level's boundaries; for an own area those of its Gemeinde."""
+    return urls.level_geometry(region.level, gemeinde_of(region.key) if own else None)
+
+
+def region_feature(
+    region: Region, feature: dict[str, Any], urls: Urls, *, own: bool = False
+) -> dict[str, Any]:
     """The boundary of one region as a Feature, with links to the region and its level."""
     return {
         **feature,
@@ -26,24 +35,42 @@ def region_feature(region: Region, feature: dict[str, Any], urls: Urls) -> dict[
         "links": {
             "self": urls.region_geometry(region.key),
             "region": urls.region(region.key),
-            "level": urls.level_geometry(region.level),
+            "level": _level_url(region, own, urls),
         },
     }
 
 
-def geometry_links(region: Region, has_boundary: bool, urls: Urls) -> dict[str, str] | None:
-    """Links to a region's boundary and its level's file; ``None`` for a place without one.
+def geometry_links(region: Region, geography: Geography, urls: Urls) -> dict[str, str] | None:
+    """Links to a region's boundary and its level's; ``None`` for a place without a boundary.
 
-    A place has none where its level has no boundaries (Köln's Stadtteile) or where the key no
-    longer exists (the boundaries show today's territory: Aachen 05313 until 2009).
+    An own area's level link names its Gemeinde; it has no TopoJSON (that file holds the official
+    levels only).
     """
-    if not has_boundary:
+    level = geography.levels.get(region.level)
+    if level is None or region.key not in level.features:
         return None
-    return {
+    links = {
         "feature": urls.region_geometry(region.key),
-        "level": urls.level_geometry(region.level),
-        "topojson": urls.topology(),
+        "level": _level_url(region, level.is_own, urls),
     }
+    if not level.is_own:
+        links["topojson"] = urls.topology()
+    return links
+
+
+def level_collection(level: LevelGeometry) -> bytes:
+    """An own level's boundaries as one GeoJSON FeatureCollection (UTF-8, compact, by key).
+
+    The features in key order, each as ``own_feature`` writes it; no whitespace: the same
+    boundaries always give the same bytes.
+    """
+    collection = {
+        "type": "FeatureCollection",
+        "name": level.level,
+        "features": list(level.features.values()),
+    }
+    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 def _indicator(data: MapData, urls: Urls) -> dict[str, Any]:
@@ -70,10 +97,26 @@ def _links(data: MapData, urls: Urls) -> dict[str, str]:
     return {
         "geojson": urls.region_map("", query),
         "values": urls.region_map(".json", query),
-        "rows": urls.rows(data.table.dataset, data.table.resource, data.filters),
+        "rows": urls.rows(data.table.dataset, data.table.resource, _row_filters(data)),
         "dataset": urls.dataset(data.table.dataset),
-        "geometry": urls.level_geometry(data.geometry.level),
+        "geometry": urls.level_geometry(data.geometry.level, _one(data.geometry.gemeinden)),
     }
+
+
+def _row_filters(data: MapData) -> list[tuple[str, str]]:
+    """The rows API filters of the mapped rows.
+
+    An own level's table holds every level, so the places of the mapped level are named
+    (``schluessel__in``).
+    """
+    if not data.geometry.is_own:
+        return data.filters
+    return [*data.filters, (f"{data.table.key_field}__in", ",".join(data.geometry.features))]
+
+
+def _one(gemeinden: tuple[str, ...] | None) -> str | None:
+    """The Gemeinde a map of an own level is limited to, if it is one (several: the whole level)."""
+    return gemeinden[0] if gemeinden is not None and len(gemeinden) == 1 else None
 
 
 def _properties(point: Point | None, unit: str | None) -> dict[str, Any]:

@@ -59,6 +59,11 @@ class Match:
     matched: str | None
 
 
+def gemeinde_of(key: str) -> str:
+    """The AGS of the Gemeinde an own area lies in (``05515000-nw`` -> ``05515000``)."""
+    return key.split("-", 1)[0]
+
+
 def level_rank(level: str) -> int:
     """Position of a level from the top (unknown levels last)."""
     return LEVELS.index(level) if level in LEVELS else len(LEVELS)
@@ -116,7 +121,7 @@ class Directory:
         """The keys a place is ranked among: its level; for own areas, within its Gemeinde."""
         if region.level not in AREA_LEVELS:
             return self.at_level(region.level)
-        gemeinde = region.key.split("-", 1)[0]
+        gemeinde = gemeinde_of(region.key)
         return [k for k in self.at_level(region.level) if k.startswith(f"{gemeinde}-")]
 
     def levels(self) -> list[str]:

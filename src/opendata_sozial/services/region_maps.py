@@ -27,7 +27,7 @@ from opendata_sozial.query.regions import (
 )
 from opendata_sozial.services.catalog import CatalogService, ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
-from opendata_sozial.services.region_directory import Region
+from opendata_sozial.services.region_directory import Region, gemeinde_of
 from opendata_sozial.services.region_geometry import Geography, LevelGeometry, read_geography
 from opendata_sozial.services.regions import Point, RegionService, period_key
 from opendata_sozial.services.rows import data_table, field_specs
@@ -121,13 +121,13 @@ class RegionMapService:
         return {key: region.name for key, region in directory.regions.items()}
 
     def region_feature(self, release: ReleaseInfo, key: str) -> tuple[Region, dict[str, Any]]:
-        """A region and its boundary (``GeometryNotFound``: no boundaries of its level or key)."""
+        """A region and its boundary (``GeometryNotFound`` for a place without a boundary)."""
         region = self._regions.region(release, key).region
-        feature = self.geography(release).level(region.level).features.get(key)
-        if feature is None:
+        features = self.geography(release).level(region.level).features
+        if key not in features:  # an own area may have none (docs/areas.md), a former key neither
             successor = self._regions.directory(release).regions.get(region.successor or "")
             raise GeometryNotFound(_no_boundary(region, successor))
-        return region, feature
+        return region, features[key]
 
     # Map data
 
@@ -157,15 +157,19 @@ class RegionMapService:
     def _level(
         self, release: ReleaseInfo, request: MapRequest, sql: Table, table: RegionTable
     ) -> LevelGeometry:
+        """The level to map: the one asked for, else the one with the most places.
+
+        An own level is limited to the Gemeinden whose areas the table holds.
+        """
         geography = self.geography(release)
+        keys = self._regions.places(release, table)
         if request.level is not None:
             if request.level not in geography.levels:
                 raise _invalid(
                     f"Parameter 'ebene': {shown(request.level)} hat keine Grenzen; gültig: "
                     f"{', '.join(geography.levels) or 'keine (keine Geografie veröffentlicht)'}"
                 )
-            return geography.level(request.level)
-        keys = self._regions.places(release, table)
+            return _own_part(geography.level(request.level), table, keys)
         counts = [(len(keys & g.features.keys()), g.level) for g in geography.levels.values()]
         best = max(counts, default=(0, ""))
         if best[0] == 0:
@@ -174,7 +178,7 @@ class RegionMapService:
                 f"{table.dataset}/{table.resource} hat keine Zeilen für Regionen mit Grenzen "
                 f"(Ebenen: {', '.join(geography.levels)})"
             )
-        return geography.level(best[1])
+        return _own_part(geography.level(best[1]), table, keys)
 
     def map_data(self, release: ReleaseInfo, request: MapRequest) -> MapData:
         """The figures of one indicator at one period of ``release`` for every place of a level."""
@@ -234,6 +238,20 @@ class RegionMapService:
         return wanted
 
 
+def _own_part(level: LevelGeometry, table: RegionTable, keys: frozenset[str]) -> LevelGeometry:
+    """An own level limited to the Gemeinden of ``keys`` (a table's places); others whole."""
+    if not level.is_own:
+        return level
+    held = {gemeinde_of(k) for k in keys & level.features.keys()}
+    if not held:
+        raise _invalid(
+            f"Parameter 'ebene': {table.dataset}/{table.resource} hat keine Zeilen für Gebiete "
+            f"mit Grenzen der Ebene {level.level!r}; Grenzen dieser Ebene gibt es in den "
+            f"Gemeinden {', '.join(level.municipalities())}"
+        )
+    return level.within(held)
+
+
 def _text(value: Any) -> str:  # noqa: ANN401  # a cell of any type
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
@@ -287,10 +305,10 @@ def _ambiguous(
 
 
 def _no_boundary(region: Region, successor: Region | None) -> str:
-    """Why a region of a level with boundaries has none: it no longer exists (or never had one)."""
-    text = f"Für {region.key} ({region.name}) gibt es keine Grenze"
+    """Why a place of a level with boundaries has none: not published, or no longer existing."""
+    text = f"Für {region.name} ({region.key}) ist keine Grenze veröffentlicht"
     if region.valid_to is None:
-        return f"{text} in der veröffentlichten Geografie."
+        return f"{text}; die Ebene {region.level!r} hat Grenzen für andere Gebiete"
     ended = f"{region.valid_to.day:02d}.{region.valid_to.month:02d}.{region.valid_to.year}"
     text += f": die Region bestand bis {ended}, die Grenzen zeigen den heutigen Gebietsstand"
     if successor is not None:

@@ -1,8 +1,10 @@
 """The choropleth of a dataset page: one indicator of a region-keyed table at one period.
 
 A table gets a map when it holds figures per place (``services/indicators.py``: a region column
-into ``nrw-regionen``) and boundaries of a level it has places of are deployed
-(``BoundaryShapes``). The level is the one of ``kreis`` and ``gemeinde`` with the most figures.
+into ``nrw-regionen``, or onto a municipality's own areas) and boundaries of a level it has
+places of are deployed (``BoundaryShapes``). The level is the one with the most figures that
+have a boundary: ``kreis``, ``gemeinde`` or an own level (Stadtbezirk, Stadtteil, Sozialraum,
+Quartier); an own level is drawn for the Gemeinden whose areas the table holds.
 
 The map's state is in the page URL, next to the table's: ``karte`` names the indicator by its
 dimension values and unit as the menu shows them (``Arbeitslosenquote … (%)``), ``karte_zeitraum``
@@ -19,12 +21,15 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from opendata_sozial.errors import InvalidParameter
+from opendata_sozial.model.dataset import AREA_LEVELS
 from opendata_sozial.query.filters import shown
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.indicators import RegionTable
+from opendata_sozial.services.region_directory import Region, gemeinde_of
 from opendata_sozial.services.regions import Indicator, Point, RegionService, period_key
 from opendata_sozial.services.rows import ReleaseRows
 from opendata_sozial.urls import Urls
+from opendata_sozial.views.area_maps import AREA_TITLES, level_title_list
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
 from opendata_sozial.views.choropleth import MapArea, MapShapes
 from opendata_sozial.views.preview import Option, PreviewRequest, param_value
@@ -81,23 +86,55 @@ def _region_table(
     )
 
 
-Found = tuple[str, MapShapes, list[Indicator]]
-"""A table's map level, its shapes and the table's indicators with figures there."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A table's map level: its name on the page, shapes, credit and the table's indicators."""
+
+    level: str
+    label: str
+    shapes: MapShapes
+    attribution: str | None
+    indicators: list[Indicator]
+
+
+def _level_label(regions: RegionService, release: ReleaseInfo, level: str, held: set[str]) -> str:
+    """The level as the page names it: „Gemeinden“, „Stadtteile der Gemeinde Münster“."""
+    if level in LEVEL_NAMES:
+        return LEVEL_NAMES[level]
+    places = regions.directory(release).regions
+    names = sorted(places[g].name if g in places else g for g in held)
+    where = f"der Gemeinde {names[0]}" if len(names) == 1 else f"der Gemeinden {', '.join(names)}"
+    return f"{AREA_TITLES.get(level, level)} {where}"
 
 
 def _indicators(
     regions: RegionService, release: ReleaseInfo, boundaries: BoundaryShapes, table: RegionTable
 ) -> Found | None:
-    """The level with the most figures of the table, and the table's indicators there."""
-    best: tuple[int, str, list[Indicator]] = (0, "", [])
-    for level in (lv for lv in LEVELS if boundaries.has_level(release, lv)):
+    """The level with the most figures of the table at places with a boundary.
+
+    With the table's indicators there; an own level is limited to the Gemeinden of those places.
+    """
+    best: tuple[int, str, list[Indicator], set[str]] = (0, "", [], set())
+    for level in (*LEVELS, *AREA_LEVELS):
+        geometry = boundaries.geometry(release, level)
+        if geometry is None:
+            continue
         found = regions.level_figures(release, level, table.dataset)
         own = [(i, f) for i, _, f in found if i.table.resource == table.resource]
-        count = sum(len(f) for _, f in own)
+        drawn = {k for _, f in own for k in f if k in geometry.features}
+        count = sum(1 for _, f in own for k in f if k in drawn)
         if count > best[0]:
-            best = (count, level, [i for i, _ in own])
-    shapes = boundaries.shapes(release, best[1]) if best[0] else None
-    return None if shapes is None else (best[1], shapes, best[2])
+            best = (count, level, [i for i, _ in own], drawn)
+    count, level, indicators, drawn = best
+    if not count:
+        return None
+    held = None if level in LEVELS else {gemeinde_of(k) for k in drawn}
+    geometry = boundaries.geometry(release, level, held)
+    shapes = boundaries.shapes(release, level, gemeinden=held)
+    if geometry is None or shapes is None:  # pragma: no cover  # found with boundaries above
+        return None
+    label = _level_label(regions, release, level, held or set())
+    return Found(level, label, shapes, geometry.attribution, indicators)
 
 
 def _chosen(indicators: Sequence[Indicator], karte: str | None) -> Indicator:
@@ -157,9 +194,9 @@ def build_dataset_map(  # the page's services and state, all keyword-only
     release = rows.release
     table = _region_table(regions, release, dataset, resource)
     found = None if table is None else _indicators(regions, release, boundaries, table)
-    if table is None or found is None or not found[2]:
+    if table is None or found is None or not found.indicators:
         return None
-    level, shapes, indicators = found
+    shapes, indicators = found.shapes, found.indicators
     state = dict(request.state)
     indicator = _chosen(indicators, state.get("karte"))
     filters = indicator_filters(indicator)
@@ -171,11 +208,13 @@ def build_dataset_map(  # the page's services and state, all keyword-only
     figures = _figures(rows, table, query, len(keys))
     unit = indicator.unit or ""
     title = indicator.label + (f", {period_text(period)}" if period is not None else "")
-    model = linked_map(shapes, urls, figures, MapIndicator(title, unit))
+    model = linked_map(
+        shapes, urls, figures, MapIndicator(title, unit), attribution=found.attribution
+    )
     path = f"/datensaetze/{dataset}"
     return DatasetMap(
         map=model,
-        level=LEVEL_NAMES[level],
+        level=found.label,
         indicators=[
             Option(indicator_label(i), indicator_label(i), i == indicator) for i in indicators
         ],
@@ -183,12 +222,55 @@ def build_dataset_map(  # the page's services and state, all keyword-only
         areas=sorted(model.map.areas, key=lambda a: a.name),
         table_url=PreviewRequest(
             resource=request.resource,
-            filters=(*filters, *period_filter),
+            filters=(*filters, *period_filter, *_own_places(found, table, keys)),
             state=request.state,
         ).url(path),
         api_url=f"{urls.resource(dataset, resource)}/rows?{urlencode(query)}",
         hidden=_kept(request),
     )
+
+
+def missing_map_note(  # the page's services and table, all keyword-only
+    *,
+    regions: RegionService,
+    boundaries: BoundaryShapes,
+    rows: ReleaseRows,
+    dataset: str,
+    resource: str,
+) -> str:
+    """Why the own areas of a table are not on a map (no published boundaries), else ``""``.
+
+    Only own areas get words; an official level without boundaries simply has no geography
+    deployed.
+    """
+    release = rows.release
+    table = _region_table(regions, release, dataset, resource)
+    if table is None:
+        return ""
+    places = regions.directory(release).regions
+    own = [places[k] for k in regions.places(release, table) if k in places]
+    missing = [
+        r for r in own if r.level in AREA_LEVELS and not _has_boundary(boundaries, r, release)
+    ]
+    if not missing:
+        return ""
+    levels = [lv for lv in AREA_LEVELS if any(r.level == lv for r in missing)]
+    gemeinden = sorted({gemeinde_of(r.key) for r in missing})
+    names = ", ".join(places[g].name if g in places else g for g in gemeinden)
+    return (
+        f"Die Tabelle enthält Werte für {level_title_list(levels, names)}; für sie sind keine "
+        "Grenzen veröffentlicht, eine Karte von ihnen gibt es deshalb nicht."
+    )
+
+
+def _has_boundary(boundaries: BoundaryShapes, region: Region, release: ReleaseInfo) -> bool:
+    geometry = boundaries.geometry(release, region.level, [gemeinde_of(region.key)])
+    return geometry is not None and region.key in geometry.features
+
+
+def _own_places(found: Found, table: RegionTable, keys: Sequence[str]) -> list[tuple[str, str]]:
+    """The filter naming the mapped places of an own level (its table holds every level)."""
+    return [] if found.level in LEVELS else [(f"{table.key_field}__in", ",".join(keys))]
 
 
 def _figures(

@@ -192,19 +192,24 @@ def _input_view(number: int, item: IndexInput, total: float, urls: Urls) -> Inpu
     )
 
 
-def _map(result: IndexResult, shapes: MapShapes | None, urls: Urls) -> LinkedMap | None:
+def _map(
+    result: IndexResult, shapes: MapShapes | None, urls: Urls, attribution: str | None
+) -> LinkedMap | None:
     if shapes is None:
         return None
     figures = {p.region.key: Point(None, round(p.index, DECIMALS), None) for p in result.places}
     title = f"Index, {LEVEL_LABELS.get(result.level, result.level)} ({LABEL})"
     note = "Jede Fläche führt zum Steckbrief ihres Gebiets; schraffiert: nicht im Index."
-    return linked_map(
-        shapes, urls, figures, MapIndicator(title, "", higher_is_better=False), note=note
-    )
+    indicator = MapIndicator(title, "", higher_is_better=False)
+    return linked_map(shapes, urls, figures, indicator, note=note, attribution=attribution)
 
 
 def _with_result(
-    base: IndexPageView, result: IndexResult, shapes: MapShapes | None, urls: Urls
+    base: IndexPageView,
+    result: IndexResult,
+    shapes: MapShapes | None,
+    urls: Urls,
+    attribution: str | None,
 ) -> IndexPageView:
     total = sum(i.weight for i in result.inputs)
     query = index_query(result)
@@ -233,7 +238,7 @@ def _with_result(
         typology_reason=typology.reason,
         types=tuple((label, typology.counts.get(c, 0)) for c, label in TYPES.items()),
         median=number_text(typology.median),
-        map=_map(result, shapes, urls),
+        map=_map(result, shapes, urls, attribution),
         csv_url=urls.region_index(".csv", query),
         json_url=urls.region_index("", query),
         page_url=urls.region_index_page(query),
@@ -258,8 +263,12 @@ def build_index_page(
     form: FormState,
     result: IndexResult | None,
     shapes: MapShapes | None,
+    attribution: str | None = None,
 ) -> IndexPageView:
-    """The builder page; with ``result``, the index as map, ranking, method and inputs."""
+    """The builder page; with ``result``, the index as map, ranking, method and inputs.
+
+    ``attribution``: whom the boundaries are credited to (``None``: the official geometry).
+    """
     level, method = form.level, form.method
     base = IndexPageView(
         levels=[Option(v, LEVEL_LABELS.get(v, v), v == level) for v in form.levels],
@@ -269,4 +278,4 @@ def build_index_page(
         error=form.error,
         has_result=False,
     )
-    return base if result is None else _with_result(base, result, shapes, urls)
+    return base if result is None else _with_result(base, result, shapes, urls, attribution)

@@ -160,7 +160,6 @@ class RegionPageView:
     compare_url: str
     sources: list[tuple[str, str]]
     licence: tuple[str, str] = (LICENCE_NAME, LICENCE_URL)
-    attribution: str = ATTRIBUTION
     excel_url: str = ""
     xlsx_url: str = ""
     neighbours: list[PlaceLink] = field(default_factory=list)
@@ -168,6 +167,49 @@ class RegionPageView:
     """The comparison of the place with its neighbours (10 places at most)."""
     jsonld: dict[str, Any] = field(default_factory=dict)
     citations: list[str] = field(default_factory=list)
+    map_note: str = ""
+    """Why the place has no map (its own level has no published boundaries), else empty."""
+    area_maps: "AreaMaps | None" = None
+    """A Gemeinde's own areas (Stadtbezirke …) on a map, or why there is none."""
+
+    @property
+    def map_credits(self) -> list[str]:
+        """Whom the boundaries of the page's maps are credited to, each once."""
+        maps = [self.map, self.area_maps.map if self.area_maps else None]
+        return list(dict.fromkeys(m.map.attribution for m in maps if m is not None))
+
+
+@dataclass(frozen=True)
+class AreaMapChoice:
+    """A level of a Gemeinde's own areas as a link to its map."""
+
+    label: str
+    url: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class AreaMaps:
+    """A Gemeinde's own areas on a map, one level at a time (``views/area_maps.py``)."""
+
+    map: LinkedMap | None
+    choices: list[AreaMapChoice]
+    note: str
+    """What is missing: levels without boundaries (or every level: then ``map`` is ``None``)."""
+
+
+@dataclass(frozen=True)
+class PlaceMaps:
+    """The maps of a Steckbrief and what goes with them.
+
+    The place among its level, the menu of its indicators, a note why there is no map (own
+    areas without boundaries) and a Gemeinde's own areas.
+    """
+
+    level_map: LinkedMap | None
+    choices: list[Option]
+    note: str = ""
+    areas: AreaMaps | None = None
 
 
 @dataclass(frozen=True)
@@ -256,10 +298,22 @@ def linked_map(
     *,
     highlight: str | None = None,
     note: str = "",
+    id_prefix: str = "karte",
+    attribution: str | None = None,
 ) -> LinkedMap:
-    """A map of ``shapes`` linking each area to its Steckbrief, coloured by ``figures`` if any."""
+    """A map of ``shapes`` linking each area to its Steckbrief, coloured by ``figures`` if any.
+
+    ``attribution``: whom the boundaries are credited to (``None``: the official BKG geometry).
+    """
     values = {k: p.value if p.value is not None else p.status for k, p in (figures or {}).items()}
-    model = choropleth(shapes, values, indicator, highlight_key=highlight, id_prefix="karte")
+    model = choropleth(
+        shapes,
+        values,
+        indicator,
+        highlight_key=highlight,
+        id_prefix=id_prefix,
+        attribution=attribution or ATTRIBUTION,
+    )
     links = {s.key: urls.region_page(s.key) for s in shapes.shapes}
     return LinkedMap(model, links, figures is not None, note)
 
@@ -458,16 +512,15 @@ def build_region_page(
     children: Sequence[Region],
     urls: Urls,
     *,
-    level_map: LinkedMap | None,
-    choices: list[Option],
+    maps: PlaceMaps,
     neighbours: Sequence[Region] = (),
     box: BoundingBox | None = None,
     citations: Sequence[str] = (),
 ) -> RegionPageView:
     """The Steckbrief: facts, every indicator by dataset with charts and table, map, sources.
 
-    ``neighbours``: the places of the level bordering it; ``box``: its bounding box (JSON-LD);
-    ``citations``: how to cite each source dataset.
+    ``maps``: the place's maps; ``neighbours``: the places of the level bordering it; ``box``:
+    its bounding box (JSON-LD); ``citations``: how to cite each source dataset.
     """
     region = profile.region
     groups = _groups(profile, urls)
@@ -481,8 +534,8 @@ def build_region_page(
         groups=groups,
         parent_name=parent.name if parent else "",
         peers_label=_peers_label(profile),
-        map=level_map,
-        map_choices=choices,
+        map=maps.level_map,
+        map_choices=maps.choices,
         csv_url=urls.region_profile(region.key, ".csv"),
         json_url=urls.region_profile(region.key),
         api_url=urls.region(region.key),
@@ -496,6 +549,8 @@ def build_region_page(
         ),
         jsonld=place_jsonld(region, profile.parents, urls, box),
         citations=list(citations),
+        map_note=maps.note,
+        area_maps=maps.areas,
     )
 
 

@@ -28,7 +28,7 @@ from opendata_sozial.services.row_diff import MAX_STORED_ROWS
 from opendata_sozial.services.rows import RowService
 from opendata_sozial.services.search import SearchQuery
 from opendata_sozial.urls import Urls
-from opendata_sozial.views.dataset_map import build_dataset_map
+from opendata_sozial.views.dataset_map import build_dataset_map, missing_map_note
 from opendata_sozial.views.dataset_page import PageInputs, build_dataset_page
 from opendata_sozial.views.file_page import build_file_page, has_rows
 from opendata_sozial.views.region_maps import BoundaryShapes
@@ -179,8 +179,17 @@ class PageController(Controller):
             request=view.preview.request,
             resource=view.preview.resource,
         )
+        map_note = missing_map_note(
+            regions=map_sources.regions,
+            boundaries=map_sources.boundaries,
+            rows=inputs.rows,
+            dataset=name,
+            resource=view.preview.resource,
+        )
         versions = dataset_versions(releases.history(), name, urls)
-        return page.render("dataset.html.j2", view=view, versions=versions, data_map=data_map)
+        return page.render(
+            "dataset.html.j2", view=view, versions=versions, data_map=data_map, map_note=map_note
+        )
 
     @get("/datensaetze/{name:str}/versionen", name="page-versions", sync_to_thread=True)
     def versions(

@@ -16,9 +16,12 @@ from litestar.response import Template
 
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.region_index import available_ref, index_body, index_csv
+from opendata_sozial.model.dataset import AREA_LEVELS
+from opendata_sozial.services.region_directory import gemeinde_of
 from opendata_sozial.services.region_index import (
     DEFAULT_METHOD,
     IndexRequest,
+    IndexResult,
     RegionIndexService,
     parse_inputs,
 )
@@ -129,6 +132,13 @@ class RegionIndexController(Controller):
         }
 
 
+def _own_gemeinden(level: str, result: IndexResult | None) -> set[str] | None:
+    """For an own level (Stadtteile …): the Gemeinden of the index's places, drawn alone."""
+    if level not in AREA_LEVELS:
+        return None
+    return {gemeinde_of(p.region.key) for p in result.places} if result is not None else set()
+
+
 class RegionIndexPageController(Controller):
     """``/regionen/index``: the builder form and the index as map, ranking and method."""
 
@@ -163,5 +173,9 @@ class RegionIndexPageController(Controller):
         except InvalidParameter as problem:
             error, status = str(problem), 400
         form = FormState(levels, ebene, methode, texts, error)
-        view = build_index_page(available, urls, form, result, boundaries.shapes(held, ebene))
+        gemeinden = _own_gemeinden(ebene, result)
+        geometry = boundaries.geometry(held, ebene, gemeinden)
+        shapes = boundaries.shapes(held, ebene, gemeinden=gemeinden)
+        credit = geometry.attribution if geometry is not None else None
+        view = build_index_page(available, urls, form, result, shapes, credit)
         return render(request, "region_index.html.j2", status, view=view)

@@ -10,12 +10,17 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream
 
-from opendata_sozial.errors import GeometryNotFound
+from opendata_sozial.errors import GeometryNotFound, InvalidParameter
 from opendata_sozial.formats.export import render_chunks
-from opendata_sozial.formats.region_maps import map_geojson, map_values, region_feature
+from opendata_sozial.formats.region_maps import (
+    level_collection,
+    map_geojson,
+    map_values,
+    region_feature,
+)
 from opendata_sozial.media import GEOJSON, JSON
 from opendata_sozial.services.catalog import CatalogService, FileRecord
-from opendata_sozial.services.region_geometry import Geography
+from opendata_sozial.services.region_geometry import Geography, LevelGeometry
 from opendata_sozial.services.region_maps import MAP_PARAMETERS, MapRequest, RegionMapService
 from opendata_sozial.urls import Urls
 from opendata_sozial.web.downloads import Downloads, file_stream
@@ -33,7 +38,22 @@ ResourceParam = Annotated[
 ]
 LevelParam = Annotated[
     str | None,
-    QueryParameter(description="Ebene: kreis oder gemeinde; ohne: die mit den meisten Zeilen."),
+    QueryParameter(
+        description=(
+            "Ebene: kreis, gemeinde oder eine eigene Ebene mit Grenzen (stadtteil …); ohne: die "
+            "mit den meisten Zeilen."
+        )
+    ),
+]
+GemeindeParam = Annotated[
+    str | None,
+    QueryParameter(
+        description=(
+            "Nur für eigene Ebenen (stadtbezirk, stadtteil, sozialraum, quartier): die Gebiete "
+            "einer Gemeinde (AGS); ohne: die Gebiete aller Gemeinden der Ebene."
+        ),
+        examples=[Example(summary="Münster", value="05515000")],
+    ),
 ]
 PeriodParam = Annotated[
     str | None, QueryParameter(description="Zeitraum (z. B. 2023); ohne: der neueste.")
@@ -104,6 +124,21 @@ async def _file(region_map: RegionMapRequest, record: FileRecord, media_type: st
     return file_stream(rendered, media_type, headers)
 
 
+def _own_level(level: LevelGeometry, gemeinde: str | None) -> Response[bytes]:
+    """An own level's boundaries (of one Gemeinde, if asked) as a built FeatureCollection."""
+    name = level.level
+    if gemeinde is not None:
+        held = level.municipalities()
+        if gemeinde not in held:
+            raise GeometryNotFound(
+                f"Die Gemeinde {gemeinde!r} hat auf der Ebene {name!r} keine Grenzen; Gemeinden "
+                f"mit Grenzen dieser Ebene: {', '.join(held)}"
+            )
+        level, name = level.within([gemeinde]), f"{name}-{gemeinde}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}{GEOMETRY_SUFFIX}"'}
+    return Response(level_collection(level), media_type=GEOJSON, headers=headers)
+
+
 class RegionMapController(Controller):
     """Boundaries per level and region, and one indicator's figures joined to them."""
 
@@ -126,13 +161,26 @@ class RegionMapController(Controller):
         filename: Annotated[
             str, PathParameter(description="Ebene mit Endung .geojson, z. B. kreis.geojson")
         ],
-    ) -> Stream:
-        """The geography package's GeoJSON file of the level, byte for byte."""
+        gemeinde: GemeindeParam = None,
+    ) -> Stream | Response[bytes]:
+        """The geography package's GeoJSON file of an official level, byte for byte.
+
+        An own level (Stadtteile …) has no file of its own: its features, built from every
+        municipality's boundaries, in key order (``gemeinde``: one municipality's).
+        """
         geography = await _geography(region_map)
         if not filename.endswith(GEOMETRY_SUFFIX):
             valid = ", ".join(f"{level}{GEOMETRY_SUFFIX}" for level in geography.levels)
             raise GeometryNotFound(f"{filename!r}: Endung .geojson erwartet; vorhanden: {valid}")
         level = geography.level(filename.removesuffix(GEOMETRY_SUFFIX))
+        if level.file is None:
+            return _own_level(level, gemeinde)
+        if gemeinde is not None:
+            own = ", ".join(lv for lv, g in geography.levels.items() if g.is_own) or "keine"
+            raise InvalidParameter(
+                f"Parameter 'gemeinde' gilt nur für eigene Ebenen der Gemeinden (vorhanden: "
+                f"{own}); {level.level!r} ist eine amtliche Ebene"
+            )
         return await _file(region_map, level.file, GEOJSON)
 
     @get(
@@ -160,8 +208,11 @@ class RegionMapController(Controller):
         self, region_map: NamedDependency[RegionMapRequest], key: FromPath[str]
     ) -> Response[dict[str, Any]]:
         """The one feature of the region's level file with the region's key."""
-        region, feature = region_map.maps.region_feature(region_map.release.info(), key)
-        return Response(region_feature(region, feature, region_map.urls), media_type=GEOJSON)
+        held = region_map.release.info()
+        region, feature = region_map.maps.region_feature(held, key)
+        own = region_map.maps.geography(held).level(region.level).is_own
+        body = region_feature(region, feature, region_map.urls, own=own)
+        return Response(body, media_type=GEOJSON)
 
     @get(
         "/map",

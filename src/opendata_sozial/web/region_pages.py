@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from opendata_sozial.errors import OpendataError, RegionNotFound
 from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.place_data import BoundingBox, bounding_box
+from opendata_sozial.model.dataset import AREA_LEVELS
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
 from opendata_sozial.services.region_maps import RegionMapService
@@ -35,6 +36,7 @@ from opendata_sozial.services.regions import (
     RegionService,
 )
 from opendata_sozial.urls import Urls
+from opendata_sozial.views.area_maps import area_place_map, gemeinde_area_maps
 from opendata_sozial.views.choropleth import Indicator as MapIndicator
 from opendata_sozial.views.choropleth import MapShapes
 from opendata_sozial.views.region_maps import BoundaryShapes
@@ -42,6 +44,7 @@ from opendata_sozial.views.region_page import (
     DEFAULT_MAP_DATASET,
     LinkedMap,
     PlaceLink,
+    PlaceMaps,
     build_compare_page,
     build_index,
     build_region_page,
@@ -227,8 +230,12 @@ class RegionPageController(Controller):
         boundaries: NamedDependency[BoundaryShapes],
         key: KeyParam,
         indikator: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
+        gebiete: Annotated[str | None, QueryParameter(required=False, max_length=40)] = None,
     ) -> Template:
-        """The Steckbrief: facts, indicators with charts and table, map, neighbours, sources."""
+        """The Steckbrief: facts, indicators with charts and table, map, neighbours, sources.
+
+        ``gebiete``: the own level (Stadtteile …) whose map a Gemeinde's page shows.
+        """
         urls, regions, info = places.urls, places.regions, places.info()
         try:
             profile = regions.profile(info, key)
@@ -236,23 +243,24 @@ class RegionPageController(Controller):
             return _missing(request, urls, error)
         choices = map_choices(profile, indikator)
         level = profile.region.level
-        level_map = (
-            _level_map(
-                boundaries.shapes(info, level),
-                urls,
-                level,
-                chosen_figures(profile, choices),
-                highlight=key,
-            )
-            if level in MAP_LEVELS
+        values = chosen_figures(profile, choices)
+        level_map, map_note = None, ""
+        if level in MAP_LEVELS:
+            shapes = boundaries.shapes(info, level)
+            level_map = _level_map(shapes, urls, level, values, highlight=key)
+        elif level in AREA_LEVELS:
+            level_map, map_note = area_place_map(boundaries, info, urls, profile, values)
+        directory = regions.directory(info)
+        area_maps = (
+            gemeinde_area_maps(boundaries, info, urls, directory, profile.region, gebiete)
+            if level == "gemeinde"
             else None
         )
         view = build_region_page(
             profile,
-            regions.directory(info).children.get(key, []),
+            directory.children.get(key, []),
             urls,
-            level_map=level_map,
-            choices=choices,
+            maps=PlaceMaps(level_map, choices, map_note, area_maps),
             neighbours=places.neighbours.of(info, profile.region),
             box=_box(places, info, key),
             citations=_citations(places, info, profile),

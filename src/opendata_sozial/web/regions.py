@@ -195,9 +195,7 @@ class RegionController(Controller):
         held = release.info()
         detail = regions.region(held, key)
         body = region_body(detail, urls, neighbours.of(held, detail.region))
-        boundaries = maps.geography(held).levels.get(detail.region.level)
-        has_boundary = boundaries is not None and key in boundaries.features
-        body["links"]["geometry"] = geometry_links(detail.region, has_boundary, urls)
+        body["links"]["geometry"] = geometry_links(detail.region, maps.geography(held), urls)
         return body
 
     @get(
