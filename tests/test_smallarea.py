@@ -388,6 +388,9 @@ def test_an_own_area_reads_as_its_level_and_an_unknown_key_is_explained(
     assert "<dt>Ebene</dt><dd>Quartier</dd>" in quartier.text
     assert "<dt>Art</dt>" not in quartier.text  # the kind of an own area is its level
     assert ">quartier<" not in quartier.text
+    licence = '<a href="https://creativecommons.org/publicdomain/zero/1.0/">Creative Commons CC0'
+    assert f"Lizenz: {licence}" in quartier.text  # the source's licence, not a fixed one
+    assert "dl-de/by-2-0" not in quartier.text.split('class="citation"')[1].split("</p>")[0]
     kreis = musterstadt.get("/regionen/05515")
     assert "<dt>Art</dt>" in kreis.text  # official places keep their kind (kreisfreie Stadt)
     missing = musterstadt.get(f"/api/v1/regions/{_key('zz')}")

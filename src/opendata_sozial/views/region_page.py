@@ -56,8 +56,6 @@ PEERS: Final = {
     "quartier": "Quartieren",
 }
 """The peers of a level in the dative plural: „Platz 5 von 53 Kreisen …“."""
-LICENCE_NAME: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
-LICENCE_URL: Final = "https://www.govdata.de/dl-de/by-2-0"
 DEFAULT_MAP_DATASET: Final = "arbeitslose-kreise"
 DEFAULT_MAP_LABEL: Final = "Arbeitslosenquote bez. auf alle zivilen Erwerbspersonen"
 """The figure of the overview map: the unemployment rate of all civilian labour, latest year."""
@@ -159,7 +157,8 @@ class RegionPageView:
     api_url: str
     compare_url: str
     sources: list[tuple[str, str]]
-    licence: tuple[str, str] = (LICENCE_NAME, LICENCE_URL)
+    licences: list[tuple[str, str | None]] = field(default_factory=list)
+    """The licences of the source datasets: (title, URL of its text if any), each once."""
     excel_url: str = ""
     xlsx_url: str = ""
     neighbours: list[PlaceLink] = field(default_factory=list)
@@ -516,11 +515,13 @@ def build_region_page(
     neighbours: Sequence[Region] = (),
     box: BoundingBox | None = None,
     citations: Sequence[str] = (),
+    licences: Sequence[tuple[str, str | None]] = (),
 ) -> RegionPageView:
     """The Steckbrief: facts, every indicator by dataset with charts and table, map, sources.
 
     ``maps``: the place's maps; ``neighbours``: the places of the level bordering it; ``box``:
-    its bounding box (JSON-LD); ``citations``: how to cite each source dataset.
+    its bounding box (JSON-LD); ``citations``: how to cite each source dataset; ``licences``:
+    theirs.
     """
     region = profile.region
     groups = _groups(profile, urls)
@@ -549,6 +550,7 @@ def build_region_page(
         ),
         jsonld=place_jsonld(region, profile.parents, urls, box),
         citations=list(citations),
+        licences=list(licences),
         map_note=maps.note,
         area_maps=maps.areas,
     )

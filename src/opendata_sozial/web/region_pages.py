@@ -24,7 +24,7 @@ from litestar.response import Redirect, Template
 from opendata_sozial.errors import OpendataError, RegionNotFound
 from opendata_sozial.formats.citation import citation
 from opendata_sozial.formats.place_data import BoundingBox, bounding_box
-from opendata_sozial.model.dataset import AREA_LEVELS
+from opendata_sozial.model.dataset import AREA_LEVELS, REGION_PACKAGE
 from opendata_sozial.services.catalog import ReleaseInfo
 from opendata_sozial.services.region_directory import Match, Region
 from opendata_sozial.services.region_maps import RegionMapService
@@ -264,6 +264,7 @@ class RegionPageController(Controller):
             neighbours=places.neighbours.of(info, profile.region),
             box=_box(places, info, key),
             citations=_citations(places, info, profile),
+            licences=_licences(places, info, profile),
         )
         return render(request, "region.html.j2", view=view)
 
@@ -287,6 +288,24 @@ def _citations(places: Places, release: ReleaseInfo, profile: RegionProfile) -> 
         )
         for name in names
     ]
+
+
+def _licences(
+    places: Places, release: ReleaseInfo, profile: RegionProfile
+) -> list[tuple[str, str | None]]:
+    """The licences of the profile's datasets (else the region directory's), each once."""
+    names = list(dict.fromkeys(i.indicator.table.dataset for i in profile.indicators))
+    if not names:
+        names = [REGION_PACKAGE[0]]
+    found: dict[tuple[str, str | None], None] = {}
+    for name in names:
+        try:
+            model = places.catalog.get_dataset(release, name).model
+        except OpendataError:  # no region directory published
+            continue
+        for licence in model.licences:
+            found.setdefault((licence.label, licence.path), None)
+    return list(found)
 
 
 WARM_UP_GRACE_SECONDS: Final = 30.0
