@@ -9,7 +9,7 @@ edge values, on both databases.
 - **PostgreSQL**: the server writes the CSV text with ``COPY (SELECT …) TO STDOUT (FORMAT
   csv)``. The SELECT spells each cell as text (``spelled_columns``); COPY quotes exactly the
   cells the ``csv`` writer quotes (separator, quote, CR or LF inside) once empty text is sent as
-  NULL. COPY ends a line with LF, the export with CRLF: ``_write_crlf`` adds the CR outside quoted
+  NULL. COPY ends a line with LF, the export with CRLF: ``write_crlf`` adds the CR outside quoted
   cells. The data messages are read with libpq's ``PQgetCopyData`` in non-blocking mode (about
   a third of the CPU of psycopg's ``Copy`` iterator, which does the same one message per row),
   waiting on the socket without the GIL.
@@ -162,14 +162,14 @@ def _copy_out(pgconn: Any, query: bytes, target: BinaryIO) -> None:  # noqa: ANN
         if size > 0:
             pending += data
             if len(pending) >= COPY_CHUNK:
-                inside = _write_crlf(target, pending, inside)
+                inside = write_crlf(target, pending, inside)
                 pending.clear()
         elif size == 0:
             _wait_readable(pgconn)
             pgconn.consume_input()
         else:
             break
-    _write_crlf(target, pending, inside)
+    write_crlf(target, pending, inside)
     final = _next_result(pgconn)
     while _next_result(pgconn) is not None:
         pass
@@ -209,7 +209,7 @@ def _raise_for(pgconn: Any, result: Any) -> None:  # noqa: ANN401  # PGconn, PGr
     raise psycopg.errors.error_from_result(result, encoding="utf-8")
 
 
-def _write_crlf(target: BinaryIO, data: bytearray, inside: bool) -> bool:
+def write_crlf(target: BinaryIO, data: bytearray, inside: bool) -> bool:
     """Write COPY's CSV with CRLF after each line; whether the end lies in a quoted cell.
 
     A line feed outside quotes ends a line; one inside a quoted cell is data and stays. The
