@@ -223,3 +223,19 @@ def test_line_ends_become_crlf_outside_quotes_wherever_a_chunk_ends() -> None:
         inside = write_crlf(target, bytearray(data[:cut]), False)
         write_crlf(target, bytearray(data[cut:]), inside)
         assert target.getvalue() == crlf.getvalue().encode(), cut
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"jahr__in": ["2015,2017"], "lebensform__notin": ["Ehepaare ohne Kind"]},
+        {"lebensform__contains": ["%'\"_"]},  # bound by psycopg into COPY's text, not pasted
+        {"lebensform__startswith": ["Ehe"], "wert__lt": ["2000.5"], "jahr__not": ["2016"]},
+        {"fussnote__isnull": ["true"], "_sort": ["einheit,-jahr"]},
+        {"wert__gte": ["100"], "_sort": ["-wert"], "_select": ["wert,jahr"]},
+    ],
+)
+def test_every_filter_operator_reaches_the_database_path(
+    service: tuple[CatalogService, ReleaseRows], query: dict[str, list[str]]
+) -> None:
+    _both_paths(service[1], "lebensformen", "lebensformen", query)
