@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, literal_column, select
+from sqlalchemy.exc import DBAPIError
 
-from opendata_sozial.db.csv_export import database_csv_writer, spelled_columns, write_crlf
+from opendata_sozial.db.csv_export import (
+    database_csv_writer,
+    spelled_columns,
+    write_crlf,
+    write_postgres_csv,
+)
 from opendata_sozial.db.data_tables import create_and_load, define_data_table
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.db.models import NO_TABLE
@@ -239,3 +245,19 @@ def test_every_filter_operator_reaches_the_database_path(
     service: tuple[CatalogService, ReleaseRows], query: dict[str, list[str]]
 ) -> None:
     _both_paths(service[1], "lebensformen", "lebensformen", query)
+
+
+def test_an_error_during_copy_is_a_database_error_and_the_pool_stays_usable(
+    edge_engine: Engine,
+) -> None:
+    if edge_engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    _load(edge_engine, "edge_error", _edge_rows(NUMBERS))
+    table = define_data_table("edge_error", SCHEMA)
+    failing = select(literal_column('1 / ("_row" - 5)'), table.c["text"]).order_by(table.c["_row"])
+    target = io.BytesIO()
+    with pytest.raises(DBAPIError, match="division by zero"):
+        write_postgres_csv(edge_engine, failing, target)
+    assert _compare(edge_engine, "edge_error", ["text", "zahl"]) is True  # the next export works
+    with edge_engine.connect() as conn:
+        assert conn.execute(select(literal_column("1"))).scalar_one() == 1

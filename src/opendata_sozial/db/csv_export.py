@@ -150,59 +150,61 @@ def _copy_out(pgconn: Any, query: bytes, target: BinaryIO) -> None:  # noqa: ANN
     """Run a ``COPY … TO STDOUT`` on the raw connection; write its data with CRLF line ends."""
     from psycopg import pq
 
-    pgconn.send_query(query)
-    result = _next_result(pgconn)
-    if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        _raise_for(pgconn, result)
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_READ)
+
+        def readable() -> None:  # a system call: other threads run on meanwhile
+            selector.select()
+            pgconn.consume_input()
+
+        pgconn.send_query(query)
+        result = _next_result(pgconn, readable)
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            _raise_for(pgconn, result, readable)
+        _copy_data(pgconn, target, readable)
+        final = _next_result(pgconn, readable)
+        while _next_result(pgconn, readable) is not None:
+            pass
+        if final is None or final.status != pq.ExecStatus.COMMAND_OK:
+            _raise_for(pgconn, final, readable)
+
+
+def _copy_data(pgconn: Any, target: BinaryIO, readable: Callable[[], None]) -> None:  # noqa: ANN401
+    """Write every data message of the COPY into ``target`` (1 MiB at a time, CRLF)."""
     pending = bytearray()
     inside = False  # within a quoted cell at the end of what was written
     get = pgconn.get_copy_data
     while True:
-        size, data = get(1)
+        size, data = get(1)  # 1: never block inside libpq (it would keep the GIL)
         if size > 0:
             pending += data
             if len(pending) >= COPY_CHUNK:
                 inside = write_crlf(target, pending, inside)
                 pending.clear()
         elif size == 0:
-            _wait_readable(pgconn)
-            pgconn.consume_input()
+            readable()
         else:
             break
     write_crlf(target, pending, inside)
-    final = _next_result(pgconn)
-    while _next_result(pgconn) is not None:
-        pass
-    if final is None or final.status != pq.ExecStatus.COMMAND_OK:
-        _raise_for(pgconn, final)
 
 
-def _next_result(pgconn: Any) -> Any:  # noqa: ANN401  # psycopg.pq.PGconn -> PGresult | None
-    """The next result, waiting on the socket (not in libpq, which would keep the GIL)."""
-    while pgconn.flush() != 0:
-        _wait(pgconn, selectors.EVENT_READ | selectors.EVENT_WRITE)
+def _next_result(pgconn: Any, readable: Callable[[], None]) -> Any:  # noqa: ANN401  # -> PGresult | None
+    """The next result of the connection, waiting on its socket until it is complete."""
+    while pgconn.flush() != 0:  # the query is short: this practically never waits
+        with selectors.DefaultSelector() as writable:
+            writable.register(pgconn.socket, selectors.EVENT_READ | selectors.EVENT_WRITE)
+            writable.select()
         pgconn.consume_input()
     while pgconn.is_busy():
-        _wait_readable(pgconn)
-        pgconn.consume_input()
+        readable()
     return pgconn.get_result()
 
 
-def _wait_readable(pgconn: Any) -> None:  # noqa: ANN401  # psycopg.pq.PGconn
-    _wait(pgconn, selectors.EVENT_READ)
-
-
-def _wait(pgconn: Any, events: int) -> None:  # noqa: ANN401  # psycopg.pq.PGconn
-    """Block until the connection's socket is ready (a system call: other threads run on)."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(pgconn.socket, events)
-        selector.select()
-
-
-def _raise_for(pgconn: Any, result: Any) -> None:  # noqa: ANN401  # PGconn, PGresult | None
+def _raise_for(pgconn: Any, result: Any, readable: Callable[[], None]) -> None:  # noqa: ANN401
+    """Raise the error of ``result`` (or of the connection), leaving the connection idle."""
     import psycopg.errors
 
-    while result is not None and pgconn.get_result() is not None:  # leave the connection idle
+    while result is not None and _next_result(pgconn, readable) is not None:
         pass
     if result is None:
         raise psycopg.OperationalError(pgconn.error_message.decode("utf-8", "replace"))
