@@ -16,16 +16,18 @@ edge values, on both databases.
   Not spelt in SQL, and so left to the Python path: a ``number`` column holding a value of at
   least 2**53 in size, infinity or NaN (PostgreSQL's shortest text for those differs from
   Python's ``repr``; checked per export with the columns' indexes), an export of a single
-  column (COPY quotes a lone end-of-data marker, backslash and dot, and writes a lone NULL unquoted, the ``csv`` writer does
-  neither), and a connection whose client encoding is not UTF-8.
+  column (COPY quotes a lone end-of-data marker, backslash and dot, and writes a lone NULL
+  unquoted; the ``csv`` writer does neither), and a connection whose client encoding is not
+  UTF-8 or that runs in autocommit mode.
 - **SQLite**: the SELECT turns integral doubles into integers and passes every other cell as
   the ``csv`` writer already spells it; the rare double that ``repr`` would write with an
   exponent goes through ``number_text`` as a SQL function. The rows are fetched from the
   driver's cursor in large batches (no SQLAlchemy row objects) and written with ``writerows``.
 
 The PostgreSQL statement time limit is lifted for the one ``COPY`` statement, as SQLite's limit
-never covered fetching an export's rows: the export's rows were counted under the limit before,
-and the rendering slots (``ODS_EXPORT_CONCURRENCY``) bound how many run at once.
+never covered fetching an export's rows: a filtered export's rows were counted under the limit
+before, an unfiltered one reads the table once, and the rendering slots
+(``ODS_EXPORT_CONCURRENCY``) bound how many run at once.
 """
 
 import csv
@@ -122,14 +124,17 @@ def number_columns_fit(engine: Engine, table: Table, numbers: Sequence[str]) -> 
 def write_postgres_csv(engine: Engine, statement: Select[Any], target: BinaryIO) -> bool:
     """Write the rows of ``statement`` as CSV into ``target`` with ``COPY … TO STDOUT``.
 
-    ``False`` (nothing written) when the connection's client encoding is not UTF-8.
+    ``False`` (nothing written) when the connection's client encoding is not UTF-8 or it runs
+    in autocommit mode (the spelling settings hold for one transaction).
     """
     import psycopg
 
     with engine.connect() as conn:
-        conn.exec_driver_sql(_PG_SETTINGS)
         driver = conn.connection.driver_connection
-        if not isinstance(driver, psycopg.Connection) or driver.info.encoding != "utf-8":
+        if not isinstance(driver, psycopg.Connection) or driver.autocommit:
+            return False
+        conn.exec_driver_sql(_PG_SETTINGS)
+        if driver.info.encoding != "utf-8":
             return False
         compiled = statement.compile(
             dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
