@@ -71,8 +71,10 @@ TARGETS = [
         ),
         "×",
         lambda v: v >= 20,
-        "A first, uncached export is bound by fetching rows through the DB driver into Python; "
-        "every later request for the same URL and release is a file read (next row).",
+        "On SQLite a first export is bound by the driver's Python objects and the C csv writer "
+        "(numbers are spelled in SQL, no Python per cell); PostgreSQL writes the CSV itself "
+        "with COPY (see the notes). Every later request for the same URL and release is a "
+        "file read (next row).",
     ),
     Target(
         "Filtered CSV export, rows/s, repeated (disk cache)",
@@ -93,7 +95,8 @@ TARGETS = [
         ),
         "×",
         lambda v: v >= 20,
-        "As for the filtered export: about 4 s of CPU for 1.2 M rows (driver rows + C csv writer).",
+        "As for the filtered export: on SQLite about 4 s of CPU for 1.2 M rows (1.6 s driver "
+        "objects, 2.2 s C csv writer); with COPY on PostgreSQL 0.9 s of ours.",
     ),
     Target(
         "Full CSV export, rows/s, repeated (disk cache)",

@@ -1,9 +1,11 @@
 """Plain values shared by every layer: code lists and validation issues. No I/O here."""
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 from urllib.parse import urlsplit
@@ -14,6 +16,32 @@ LICENSE_TITLE: Final = "Datenlizenz Deutschland – Namensnennung – Version 2.
 DATAPACKAGE_PROFILE: Final = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLESCHEMA_PROFILE: Final = "https://datapackage.org/profiles/2.0/tableschema.json"
 TABLEDIALECT_PROFILE: Final = "https://datapackage.org/profiles/2.0/tabledialect.json"
+
+
+EXACT_INTEGERS: Final = 2**53
+"""Below this size every integral double is an exact integer."""
+
+
+def plain_number(value: float) -> float:
+    """A ``number`` cell for JSON and spreadsheets: ``2016.0`` -> ``2016``, ``14.6`` stays."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < EXACT_INTEGERS:
+        return int(value)
+    return value
+
+
+def number_text(value: float) -> str:
+    """A ``number`` cell as CSV text: ``2016``, ``14.6``, ``0.00001`` (no exponent).
+
+    The one spelling of the canonical CSV (``formats/formatting.py`` explains it); here, at the
+    bottom of the layers, because the database export path (``db/csv_export.py``) needs it too.
+    """
+    plain = plain_number(value)
+    if isinstance(plain, int):
+        return str(plain)
+    text = repr(plain)
+    if "e" in text and math.isfinite(plain):
+        text = format(Decimal(text), "f")
+    return text
 
 
 def rfc3339(moment: datetime | str) -> str:

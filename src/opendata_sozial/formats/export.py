@@ -94,7 +94,20 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
     Each batch goes to the C ``csv`` writer in one call; only the columns of a type listed in
     ``RENDERED_TYPES`` are rendered cell by cell first.
     """
-    separator, line_end, prefix, render = PROFILES[profile]
+    yield csv_header(stream, profile)
+    yield from _csv_rows(stream, profile)
+
+
+def csv_header(stream: RowsStream, profile: str) -> bytes:
+    """The profile's prefix (the BOM of ``excel-de``) and the header line."""
+    separator, line_end, prefix, _ = PROFILES[profile]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=separator, lineterminator=line_end).writerow(stream.columns)
+    return prefix + buffer.getvalue().encode("utf-8")
+
+
+def _csv_rows(stream: RowsStream, profile: str) -> Iterator[bytes]:
+    separator, line_end, _, render = PROFILES[profile]
     types = {f.name: f.type for f in stream.resource.model.fields}
     rendered = {
         i: COLUMN_RENDERERS.get((profile, types[c]), _cells(render))
@@ -103,8 +116,6 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
     }
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator=line_end)
-    writer.writerow(stream.columns)
-    yield prefix + buffer.getvalue().encode("utf-8")
     for batch in stream.batches:
         if not batch:
             continue
@@ -112,6 +123,20 @@ def csv_chunks(stream: RowsStream, profile: str) -> Iterator[bytes]:
         buffer.truncate()
         writer.writerows(_render_columns(batch, rendered) if rendered else batch)
         yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(stream: RowsStream, target: BinaryIO, profile: str) -> None:
+    """The whole CSV into ``target``: spelled by the database where it can, else batch-wise.
+
+    The database writes the RFC 4180 profile (``RowsStream.database_csv``, byte for byte what
+    ``csv_chunks`` writes); ``excel-de`` (formula guard, decimal comma) is rendered here.
+    """
+    target.write(csv_header(stream, profile))
+    database = stream.database_csv if profile == DEFAULT_PROFILE else None
+    if database is not None and database(target):
+        return
+    for chunk in _csv_rows(stream, profile):
+        target.write(chunk)
 
 
 ColumnRenderer = Callable[[Sequence[Any]], list[Any]]
@@ -401,8 +426,9 @@ def render_rows(
     try:
         if fmt == "xlsx":
             return render(lambda target: write_xlsx(stream, target), folder)
+        if fmt == "csv":
+            return render(lambda target: write_csv(stream, target, profile), folder)
         chunks = {
-            "csv": lambda: csv_chunks(stream, profile),
             "json": lambda: json_chunks(stream),
             "ndjson": lambda: ndjson_chunks(stream),
         }[fmt]()

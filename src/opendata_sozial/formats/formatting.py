@@ -10,10 +10,11 @@ exponent. Nothing here knows about HTML.
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Final
 
-from opendata_sozial.domain import WITHHELD_STATUS
+from opendata_sozial.domain import EXACT_INTEGERS, WITHHELD_STATUS
+from opendata_sozial.domain import number_text as number_text  # in domain: db/csv_export uses it
+from opendata_sozial.domain import plain_number as plain_number
 from opendata_sozial.model.dataset import Resource
 
 NBSP: Final = "\u00a0"
@@ -32,28 +33,6 @@ MONTHS: Final = (
     "November",
     "Dezember",
 )
-
-
-EXACT_INTEGERS: Final = 2**53
-"""Below this size every integral double is an exact integer."""
-
-
-def plain_number(value: float) -> float:
-    """A ``number`` cell for JSON and spreadsheets: ``2016.0`` -> ``2016``, ``14.6`` stays."""
-    if math.isfinite(value) and value.is_integer() and abs(value) < EXACT_INTEGERS:
-        return int(value)
-    return value
-
-
-def number_text(value: float) -> str:
-    """A ``number`` cell as CSV text: ``2016``, ``14.6``, ``0.00001`` (no exponent)."""
-    plain = plain_number(value)
-    if isinstance(plain, int):
-        return str(plain)
-    text = repr(plain)
-    if "e" in text and math.isfinite(plain):
-        text = format(Decimal(text), "f")
-    return text
 
 
 PLAIN_REPR: Final = (1e-4, 1e16)

@@ -1,12 +1,13 @@
 """Row queries over a resource's data table: pages, full streams and distinct values."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, MetaData, Table
 
+from opendata_sozial.db.csv_export import database_csv_writer, spelled_columns
 from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table, stored_values
 from opendata_sozial.db.models import NO_TABLE
 from opendata_sozial.errors import InvalidParameter, ResourceNotFound
@@ -71,12 +72,17 @@ class RowsStream:
     The batches hold a database connection from the first batch until the last one or
     ``close()``: consume them at server speed (``formats/export.py`` renders them into a
     temporary file), never at a client's pace.
+
+    ``database_csv``, where there is one, writes the same rows as RFC 4180 CSV without a
+    header, spelled by the database (``db/csv_export.py``) instead of cell by cell in Python;
+    it returns ``False``, having written nothing, where the database cannot spell this export.
     """
 
     resource: ResourceRecord
     columns: list[str]
     total: int
     batches: Iterator[Batch]
+    database_csv: Callable[[BinaryIO], bool] | None = None
 
     def close(self) -> None:
         """Give the connection back now, even if not every batch was read."""
@@ -165,7 +171,29 @@ class RowService:
         with self._engine.connect() as conn:
             total = _total(conn, record, table, condition)
         statement = export_select(table, columns, condition, keys)
-        return RowsStream(record, columns, total, self._batches(statement))
+        return RowsStream(
+            record,
+            columns,
+            total,
+            self._batches(statement),
+            self._database_csv(record, table, columns, statement),
+        )
+
+    def _database_csv(
+        self,
+        record: ResourceRecord,
+        table: Table,
+        columns: list[str],
+        statement: Any,  # noqa: ANN401  # Select
+    ) -> Callable[[BinaryIO], bool] | None:
+        """The database's CSV writer for the export ``statement`` (its columns spelled)."""
+        types = {f.name: f.type for f in record.model.fields}
+        spelled = spelled_columns(table, columns, types, self._engine.dialect.name)
+        if spelled is None:
+            return None
+        numbers = [c for c in dict.fromkeys(columns) if types.get(c) == "number"]
+        text = statement.with_only_columns(*spelled).select_from(table)
+        return database_csv_writer(self._engine, table, text, numbers)
 
     def _batches(self, statement: Any) -> Iterator[Batch]:  # noqa: ANN401  # Select
         """The result in lists of rows, read from a server-side cursor where there is one.
