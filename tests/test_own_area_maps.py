@@ -253,6 +253,9 @@ def test_a_stadtteil_page_shows_its_stadtteile_with_itself_highlighted(
     assert "Grenzen: Erfundene Testdaten" in figure
     assert "© GeoBasis-DE" not in figure
     assert "Kartengrundlage: Erfundene Testdaten." in page.text
+    cc0 = '<a href="https://creativecommons.org/publicdomain/zero/1.0/">Creative Commons CC0'
+    assert f"Lizenz der Zahlen: {cc0}" in page.text  # the inputs' licence, not a fixed one
+    assert "Datenlizenz Deutschland" not in page.text.split('class="citation"')[1]
 
 
 def test_the_gemeinde_page_offers_the_map_of_its_own_areas(

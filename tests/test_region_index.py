@@ -339,6 +339,8 @@ def test_page_shows_the_api_numbers_and_links_each_steckbrief(
         assert excluded["reason"] in html
     assert body["links"]["csv"].replace("&", "&amp;") in html
     assert re.search(r'class="map__link" href="[^"]*/regionen/05513"', html)
+    licence = '<a href="https://www.govdata.de/dl-de/by-2-0">Datenlizenz Deutschland'
+    assert f"Lizenz der Zahlen: {licence}" in html  # the licence of the input datasets
 
 
 def test_form_without_javascript_builds_the_same_index(

@@ -1,7 +1,7 @@
 """Read the served catalog: the current release, its datasets and their original files."""
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -218,6 +218,21 @@ class CatalogService:
     def get_dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
         """One dataset of ``release``; ``DatasetNotFound`` names the valid ones."""
         return self._dataset(release, name)
+
+    def licences(self, release: ReleaseInfo, names: Iterable[str]) -> list[tuple[str, str | None]]:
+        """The licences of the datasets ``names`` (title, URL of the text), each once, in order.
+
+        A name not in ``release`` is passed over: the caller names what it drew figures from.
+        """
+        found: dict[tuple[str, str | None], None] = {}
+        for name in names:
+            try:
+                model = self._dataset(release, name).model
+            except DatasetNotFound:
+                continue
+            for licence in model.licences:
+                found.setdefault((licence.label, licence.path), None)
+        return list(found)
 
     def _dataset(self, release: ReleaseInfo, name: str) -> DatasetRecord:
         cached = self._records.get((release.id, name, ""))

@@ -118,6 +118,8 @@ class IndexPageView:
     json_url: str = ""
     page_url: str = ""
     indicators_url: str = ""
+    licences: tuple[tuple[str, str | None], ...] = ()
+    """The licences of the input datasets: (title, URL of the text if any)."""
 
 
 def form_inputs(
@@ -264,10 +266,12 @@ def build_index_page(
     result: IndexResult | None,
     shapes: MapShapes | None,
     attribution: str | None = None,
+    licences: Sequence[tuple[str, str | None]] = (),
 ) -> IndexPageView:
     """The builder page; with ``result``, the index as map, ranking, method and inputs.
 
-    ``attribution``: whom the boundaries are credited to (``None``: the official geometry).
+    ``attribution``: whom the boundaries are credited to (``None``: the official geometry);
+    ``licences``: those of the input datasets.
     """
     level, method = form.level, form.method
     base = IndexPageView(
@@ -278,4 +282,6 @@ def build_index_page(
         error=form.error,
         has_result=False,
     )
-    return base if result is None else _with_result(base, result, shapes, urls, attribution)
+    if result is None:
+        return base
+    return replace(_with_result(base, result, shapes, urls, attribution), licences=tuple(licences))

@@ -17,6 +17,7 @@ from litestar.response import Template
 from opendata_sozial.errors import InvalidParameter
 from opendata_sozial.formats.region_index import available_ref, index_body, index_csv
 from opendata_sozial.model.dataset import AREA_LEVELS
+from opendata_sozial.services.catalog import CatalogService
 from opendata_sozial.services.region_directory import gemeinde_of
 from opendata_sozial.services.region_index import (
     DEFAULT_METHOD,
@@ -154,6 +155,7 @@ class RegionIndexPageController(Controller):
         release: NamedDependency[RequestRelease],
         indices: NamedDependency[RegionIndexService],
         boundaries: NamedDependency[BoundaryShapes],
+        catalog: NamedDependency[CatalogService],
         ebene: Annotated[str, QueryParameter(required=False, max_length=40)] = DEFAULT_LEVEL,
         methode: Annotated[str, QueryParameter(required=False, max_length=20)] = DEFAULT_METHOD,
     ) -> Template:
@@ -177,5 +179,7 @@ class RegionIndexPageController(Controller):
         geometry = boundaries.geometry(held, ebene, gemeinden)
         shapes = boundaries.shapes(held, ebene, gemeinden=gemeinden)
         credit = geometry.attribution if geometry is not None else None
-        view = build_index_page(available, urls, form, result, shapes, credit)
+        names = [i.available.indicator.table.dataset for i in result.inputs] if result else []
+        licences = catalog.licences(held, dict.fromkeys(names))
+        view = build_index_page(available, urls, form, result, shapes, credit, licences)
         return render(request, "region_index.html.j2", status, view=view)

@@ -293,19 +293,9 @@ def _citations(places: Places, release: ReleaseInfo, profile: RegionProfile) -> 
 def _licences(
     places: Places, release: ReleaseInfo, profile: RegionProfile
 ) -> list[tuple[str, str | None]]:
-    """The licences of the profile's datasets (else the region directory's), each once."""
+    """The licences of the profile's datasets (else the region directory's)."""
     names = list(dict.fromkeys(i.indicator.table.dataset for i in profile.indicators))
-    if not names:
-        names = [REGION_PACKAGE[0]]
-    found: dict[tuple[str, str | None], None] = {}
-    for name in names:
-        try:
-            model = places.catalog.get_dataset(release, name).model
-        except OpendataError:  # no region directory published
-            continue
-        for licence in model.licences:
-            found.setdefault((licence.label, licence.path), None)
-    return list(found)
+    return places.catalog.licences(release, names or [REGION_PACKAGE[0]])
 
 
 WARM_UP_GRACE_SECONDS: Final = 30.0
