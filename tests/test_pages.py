@@ -64,7 +64,9 @@ class _Page(HTMLParser):
 def _rows(html: str) -> list[list[str]]:
     """Cell texts of the preview table, row by row."""
     body = html.split('<table class="data-table', 1)[1].split("</tbody>", 1)[0]
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", re.split(r"<tbody[^>]*>", body, 1)[1], flags=re.S)
+    rows = re.findall(
+        r"<tr[^>]*>(.*?)</tr>", re.split(r"<tbody[^>]*>", body, maxsplit=1)[1], flags=re.S
+    )
     return [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in rows]
 
 
