@@ -209,3 +209,44 @@ def test_wide_dataset_table_keeps_its_first_column_at_the_left_edge(desktop: Tab
 def test_no_table_has_an_empty_column(desktop: Tab, name: str) -> None:
     desktop.open(ALL_PAGES[name])
     assert desktop.page.evaluate(EMPTY_COLUMNS) == []
+
+
+@pytest.fixture
+def narrow(browser: Any, server: str) -> Iterator[Tab]:  # playwright Browser
+    yield from _tab(browser, server, NARROW)
+
+
+def _ax_roles(tab: Tab, selector: str) -> list[tuple[str, str]]:
+    """Role and name of the element at ``selector`` and its children in Chromium's own tree."""
+    cdp = tab.page.context.new_cdp_session(tab.page)
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    backend = cdp.send("DOM.describeNode", {"nodeId": node})["node"]["backendNodeId"]
+    nodes = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": True})
+    by_id = {n["nodeId"]: n for n in nodes["nodes"]}
+    element = next(n for n in nodes["nodes"] if n.get("backendDOMNodeId") == backend)
+    children = [by_id[c] for c in element.get("childIds", []) if c in by_id]
+    return [
+        (n.get("role", {}).get("value", ""), n.get("name", {}).get("value", ""))
+        for n in [element, *children]
+    ]
+
+
+def test_stacked_rows_keep_table_semantics(narrow: Tab) -> None:
+    """At 320 px Chromium still exposes rows and cells; a cell's name is its value alone."""
+    narrow.open("/datensaetze/lebensformen")
+    headers = narrow.page.locator(f"{ROWS_TABLE} thead th").count()
+    row = narrow.page.evaluate(
+        f"""() => [...document.querySelector('{ROWS_TABLE}').tBodies[0].rows[0].cells]
+            .map((c) => c.textContent.trim())"""
+    )
+    roles = _ax_roles(narrow, f"{ROWS_TABLE} tbody tr")
+    assert roles[0][0] == "row"
+    assert [role for role, _ in roles[1:]] == ["cell"] * headers
+    assert [name for _, name in roles[1:4]] == row[:3]  # no "Jahr" before "2015"
+    assert (
+        narrow.page.evaluate(
+            f"getComputedStyle(document.querySelector('{ROWS_TABLE} tbody tr')).display"
+        )
+        == "block"
+    )
