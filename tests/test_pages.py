@@ -63,8 +63,10 @@ class _Page(HTMLParser):
 
 def _rows(html: str) -> list[list[str]]:
     """Cell texts of the preview table, row by row."""
-    body = html.split('<table class="data-table">', 1)[1].split("</tbody>", 1)[0]
-    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
+    body = html.split('<table class="data-table', 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(
+        r"<tr[^>]*>(.*?)</tr>", re.split(r"<tbody[^>]*>", body, maxsplit=1)[1], flags=re.S
+    )
     return [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in rows]
 
 

@@ -244,6 +244,8 @@ class Column:
     sort_state: str | None
     sort_url: str
     sort_hint: str
+    is_value: bool = False
+    """The table's value column (its first number column): on a phone it stands out in each row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +274,8 @@ class PreviewTable:
     size_options: list[Option] = field(default_factory=list)
     referenced: frozenset[str] = frozenset()
     """Anchors of the footnotes the shown rows refer to (their ``↩`` link comes back here)."""
+    empty: list[str] = field(default_factory=list)
+    """Titles of columns left out because none of the shown rows has a value in them."""
 
 
 def _sort_state(request: PreviewRequest, name: str) -> str | None:
@@ -283,7 +287,25 @@ def _sort_state(request: PreviewRequest, name: str) -> str | None:
     return None
 
 
-def _column(spec: Field, request: PreviewRequest, path: str) -> Column:
+def _filled(page: RowsPage, names: Sequence[str], request: PreviewRequest) -> list[str]:
+    """The columns with a value (or status symbol) in at least one shown row.
+
+    All of them when no row is shown; the sorted column stays, so that its header still shows
+    and toggles the sort.
+    """
+    if not page.rows:
+        return list(names)
+    index = {n: i for i, n in enumerate(page.columns)}
+    sorted_by = (request.sort or "").split(",")[0].lstrip("-")
+
+    def has_value(name: str) -> bool:
+        places = [index[c] for c in (name, f"{name}_status") if c in index]
+        return any(row[i] not in (None, "") for row in page.rows for i in places)
+
+    return [n for n in names if n == sorted_by or has_value(n)]
+
+
+def _column(spec: Field, request: PreviewRequest, path: str, *, is_value: bool) -> Column:
     name = spec.name
     state = _sort_state(request, name)
     toggled = f"-{name}" if state == "ascending" else name
@@ -298,6 +320,7 @@ def _column(spec: Field, request: PreviewRequest, path: str) -> Column:
         sort_state=state,
         sort_url=unsorted.url(path),
         sort_hint=f"{title} {direction} sortieren",
+        is_value=is_value,
     )
 
 
@@ -306,11 +329,14 @@ def preview_table(
 ) -> PreviewTable:
     """Format one page of rows; status symbols are merged into their value cells.
 
-    Footnote markers link to ``targets`` (marker to anchor, see ``views.footnotes``).
+    Footnote markers link to ``targets`` (marker to anchor, see ``views.footnotes``). Columns
+    that are empty in every shown row are left out (named in ``empty``): no filler columns.
     """
     specs = {f.name: f for f in page.resource.model.fields}
     merged = {n for n in page.columns if n.endswith("_status") and n[:-7] in page.columns}
-    shown = [n for n in page.columns if n not in merged]
+    present = [n for n in page.columns if n not in merged]
+    shown = _filled(page, present, request)
+    value = next((n for n in shown if specs[n].type in NUMERIC_TYPES), None)
     index = {n: i for i, n in enumerate(page.columns)}
     decimals = {n: decimals_of(r[index[n]] for r in page.rows) for n in shown}
     seen: set[str] = set()
@@ -330,7 +356,7 @@ def preview_table(
         ]
         for row in page.rows
     ]
-    columns = [_column(specs[n], request, path) for n in shown]
+    columns = [_column(specs[n], request, path, is_value=n == value) for n in shown]
     sort_options = [Option("", "Reihenfolge der Datei", not request.sort)] + [
         Option(f"{sign}{c.name}", f"{c.title} {label}", request.sort == f"{sign}{c.name}")
         for c in columns
@@ -347,6 +373,7 @@ def preview_table(
         first_url=replace(request, cursor=None, start=1).url(path) if request.cursor else None,
         has_merged_status=bool(merged),
         referenced=frozenset(seen),
+        empty=[specs[n].label for n in present if n not in shown],
         sort_options=sort_options,
         size_options=[
             Option(str(s), str(s), s == request.size) for s in sorted({*SIZES, request.size})
