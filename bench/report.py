@@ -332,6 +332,45 @@ def region_section(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ENGINE_SERVERS = {
+    "ours_sqlite": "ours, SQLite",
+    "ours_postgres": "ours, PostgreSQL",
+    "datasette_default": "Datasette, defaults",
+    "datasette_tuned": "Datasette, `suggest_facets off`",
+}
+ENGINE_PAGE_RATIO = 1.2
+"""Issue 17: keyset page 50 at most 1.2 times page 1."""
+
+
+def engine_section(results: dict[str, Any]) -> str:
+    """Issue 17's uncached engine paths as a table (empty when the run had none)."""
+    engine = results.get("engine_paths")
+    if not engine:
+        return ""
+    lines = [
+        "## Uncached engine paths (issue 17)",
+        "",
+        "One client, p50 of repeated requests with `Cache-Control: no-cache` (our response cache",
+        "skipped; Datasette has none). *range + sort*: `wert__gte=20`, sorted by `wert`",
+        "descending, 100 rows. *page 1* / *page 50*: 100 rows sorted by `wert` descending, page 50",
+        "reached through the `next` links. Target: page 50 ≤ 1.2× page 1.",
+        "",
+        "| server | range + sort p50 | page 1 p50 | page 50 p50 | page 50 / page 1 | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, name in ENGINE_SERVERS.items():
+        row = engine.get(key)
+        if row is None:
+            continue
+        ratio = row["page_50_over_page_1"]
+        met = ("met" if ratio <= ENGINE_PAGE_RATIO else "not met") if key.startswith("ours") else ""
+        lines.append(
+            f"| {name} | {row['range_sort']['p50_ms']:.1f} ms | {row['sorted_page_1']['p50_ms']:.1f} ms"
+            f" | {row['sorted_page_50']['p50_ms']:.1f} ms | {ratio:.2f}× | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Write the report."""
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "bench" / "results.json"
@@ -401,6 +440,7 @@ release {scale["release_after"]} after it, with
 
 {results.get("search_relevance", {}).get("markdown", "")}
 {region_section(results)}
+{engine_section(results)}
 ## Method
 
 - `make bench` installs its peers (nginx, wrk and psql from Debian; Datasette, sqlite-utils and
