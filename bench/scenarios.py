@@ -147,6 +147,8 @@ class Bench:
                     "create-index",
                     str(peer_db),
                     TABLE,
+                    "--name",  # its own name would be the same for `wert` and `-wert`
+                    "idx_" + "_".join(c.replace("-", "desc_") for c in columns),
                     "--",
                     *columns,
                 ],
