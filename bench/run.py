@@ -212,7 +212,8 @@ def _engine_only(rows: int) -> None:
             found[f"publish_{backend}_s"] = round(run.seconds, 1)
         peer_db = None
         if (PEERS / "datasette").exists():
-            peer_db = WORK / "datasette-engine.db"
+            peer_db = WORK / "engine-peer" / "datasette.db"  # served as /datasette/…
+            peer_db.parent.mkdir(exist_ok=True)
             peer_db.unlink(missing_ok=True)
             insert = [str(PEERS / "sqlite-utils"), "insert", str(peer_db), scenarios.TABLE]
             subprocess.run(
