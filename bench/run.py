@@ -96,9 +96,18 @@ def main() -> None:
         action="store_true",
         help="only the region scenarios (issue 13; needs no peers), into var/bench/regions.json",
     )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="only the uncached engine paths of issue 17 (range + sort, keyset page 1 and 50 "
+        "by the measure; Datasette where var/bench/peers has it), into var/bench/engine.json",
+    )
     args = parser.parse_args()
     if args.regions_only:
         _regions_only(args.rows)
+        return
+    if args.engine_only:
+        _engine_only(args.rows)
         return
     for tool in ("wrk", "nginx", "psql"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
@@ -118,6 +127,11 @@ def main() -> None:
         results["region_index"] = bench.region_index()
         results["regions"] = scenarios.region_speed(bench)
         results["postgres"] = bench.serve_and_measure("postgres")
+        results["engine_paths"] = scenarios.engine_paths(
+            bench,
+            {"sqlite": f"sqlite:///{WORK / 'ods.sqlite'}", "postgres": _url_of("bench_ods")},
+            WORK / "datasette.db",
+        )
         results["scale_out"] = bench.scale_out(results["publish"]["ours_postgres"]["seconds"])
         relevance = search_relevance.measure()
         results["search_relevance"] = {
@@ -170,6 +184,56 @@ def _regions_only(rows: int) -> None:
     out = WORK / "regions.json"
     out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+
+
+def _engine_only(rows: int) -> None:
+    """Issue 17's engine paths alone: publish the scale package, then ``scenarios.engine_paths``.
+
+    Ours is published into a SQLite file and a PostgreSQL database of their own; Datasette
+    (when ``bench/peers.sh`` installed it) gets the same file through ``sqlite-utils insert``
+    with the equivalent indexes, as in the full run.
+    """
+    WORK.mkdir(parents=True, exist_ok=True)
+    package = WORK / "scale" / NAME
+    write_package(package, rows=rows, seed=20261127, regions=_regions())
+    bench = _bench(package, package, 0, rows)
+    sqlite_db = WORK / "engine.sqlite"
+    for path in WORK.glob("engine.sqlite*"):
+        path.unlink()
+    ours = {"sqlite": f"sqlite:///{sqlite_db}", "postgres": fresh_postgres("bench_engine")}
+    found: dict[str, Any] = {"machine_date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    try:
+        for backend, url in ours.items():
+            run = procs.timed(
+                [str(OURS), "publish", str(package)],
+                env={"ODS_DATABASE_URL": url},
+                timeout=900,
+                log=WORK / "logs" / f"publish-engine-{backend}.log",
+            )
+            found[f"publish_{backend}_s"] = round(run.seconds, 1)
+        peer_db = None
+        if (PEERS / "datasette").exists():
+            peer_db = WORK / "engine-peer" / "datasette.db"  # served as /datasette/…
+            peer_db.parent.mkdir(exist_ok=True)
+            peer_db.unlink(missing_ok=True)
+            insert = [str(PEERS / "sqlite-utils"), "insert", str(peer_db), scenarios.TABLE]
+            subprocess.run(
+                [*insert, str(bench.csv), "--csv"],
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
+            bench._index_peer_db(sqlite_db, peer_db)
+        found.update(scenarios.engine_paths(bench, ours, peer_db))
+    finally:
+        procs.stop_all()
+    out = WORK / "engine.json"
+    out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+
+
+def _url_of(database: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
 
 
 def _regions() -> Path:

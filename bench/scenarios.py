@@ -125,23 +125,33 @@ class Bench:
         return results
 
     def _index_peer_db(self, ours_db: Path, peer_db: Path) -> float:
-        """Give Datasette's table the same indexes as ours, so queries compare like with like."""
+        """Give Datasette's table the indexes of ours, so queries compare like with like."""
         import sqlite3
 
         with sqlite3.connect(ours_db) as conn:
             table = conn.execute("SELECT table_name FROM resource LIMIT 1").fetchone()[0]
-            indexes = [
-                [row[2] for row in conn.execute(f'PRAGMA index_info("{name}")')]
+            names = [
+                name
                 for (name,) in conn.execute(
                     "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? "
                     "AND name NOT LIKE 'sqlite_autoindex%'",
                     (table,),
                 )
             ]
+            indexes = {peer_index(conn, name): None for name in names}  # in order, once each
         started = time.perf_counter()
         for columns in indexes:
             subprocess.run(
-                [str(self.peers / "sqlite-utils"), "create-index", str(peer_db), TABLE, *columns],
+                [
+                    str(self.peers / "sqlite-utils"),
+                    "create-index",
+                    str(peer_db),
+                    TABLE,
+                    "--name",  # its own name would be the same for `wert` and `-wert`
+                    "idx_" + "_".join(c.replace("-", "desc_") for c in columns),
+                    "--",
+                    *columns,
+                ],
                 check=True,
                 capture_output=True,
                 timeout=600,
@@ -166,12 +176,7 @@ class Bench:
             log=self.logs / "copy.log",
         )
         started = time.perf_counter()
-        self.psql(
-            "bench_copy",
-            f"CREATE INDEX ON {TABLE} (indikator, jahr, bevoelkerungsgruppe, ags)",
-            f"CREATE INDEX ON {TABLE} (wert_status)",
-            f"CREATE INDEX ON {TABLE} (einheit)",
-        )
+        self.psql("bench_copy", *baseline_indexes(self.work / "ods.sqlite"))
         return {
             "copy": {"seconds": round(run.seconds, 2)},
             "copy_indexes_seconds": round(time.perf_counter() - started, 2),
@@ -411,6 +416,51 @@ class Bench:
         }
 
 
+def baseline_indexes(ours_db: Path) -> list[str]:
+    """``CREATE INDEX`` statements for the COPY baseline: the indexes ours built (SQLite file).
+
+    Column for column and in the same directions, without our hidden ``_row`` (the baseline
+    table has none), so "COPY plus the same indexes" stays the same work as ours.
+    """
+    import sqlite3
+
+    statements = []
+    with sqlite3.connect(ours_db) as conn:
+        table = conn.execute("SELECT table_name FROM resource LIMIT 1").fetchone()[0]
+        names = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? "
+            "AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+            (table,),
+        ).fetchall()
+        for (name,) in names:
+            columns = [
+                column + (" DESC NULLS LAST" if desc else " NULLS FIRST")
+                for _, _, column, desc, _, key in conn.execute(f'PRAGMA index_xinfo("{name}")')
+                if key and column is not None and column != "_row"
+            ]
+            statements.append(f"CREATE INDEX ON {TABLE} ({', '.join(columns)})")
+    return statements
+
+
+def peer_index(conn: Any, name: str) -> tuple[str, ...]:  # noqa: ANN401  # sqlite3.Connection
+    """Our index ``name`` as ``sqlite-utils create-index`` columns for Datasette's table.
+
+    A descending column gets a ``-``. Our hidden ``_row`` is Datasette's ``rowid``, which ends
+    every SQLite index anyway. A composite measure index (``…_asc``/``…_desc``: the measure,
+    the primary key, ``_row``) is in the order of our sort with its tie-breaker, the primary
+    key; Datasette breaks ties by ``rowid``, so its equivalent is the measure alone in that
+    direction.
+    """
+    columns = [
+        ("-" if desc else "") + column
+        for _, _, column, desc, _, key in conn.execute(f'PRAGMA index_xinfo("{name}")')
+        if key and column is not None and column != "_row"
+    ]
+    if name.endswith(("_asc", "_desc")):
+        columns = columns[:1]
+    return tuple(columns)
+
+
 def _median(runs: list[load.Download]) -> dict[str, Any]:
     return sorted((run.as_dict() for run in runs), key=lambda d: d["seconds"])[len(runs) // 2]
 
@@ -569,4 +619,96 @@ def measure_regions(bench: Bench, url: str) -> dict[str, Any]:
                 for name, path in paths.items():
                     results[name]["uncached_p50_ms"] = _p50(server.url(path), no_cache)
                     results[name]["cached_p50_ms"] = _p50(server.url(path), {})
+    return results
+
+
+# Issue 17: the uncached engine paths a researcher meets first, one client, ours and Datasette
+# (with its defaults and with `--setting suggest_facets off`, as a tuned deployment runs it).
+
+ENGINE_PORTS = {"ours": 8131, "datasette": 8132}
+"""Apart from the other scenarios' ports."""
+ENGINE_SAMPLES = 30
+ENGINE_DEEP_PAGE = 50
+ENGINE_RANGE = "20"
+"""``wert >= 20``: a bit more than half of the 1.2 M rows."""
+DATASETTE_SETUPS: dict[str, list[str]] = {
+    "datasette_default": [],
+    "datasette_tuned": ["--setting", "suggest_facets", "off"],
+}
+
+
+@dataclass(frozen=True)
+class PagingShape:
+    """How one server spells the scenarios: its rows URL, its sort and where ``next`` is."""
+
+    rows: str
+    sort_desc: dict[str, str]
+    next_key: str
+
+
+def engine_shapes() -> dict[str, PagingShape]:
+    """Ours (``_sort=-wert``, ``next``) and Datasette's (``_sort_desc=wert``, ``next_url``)."""
+    return {
+        "ours": PagingShape(
+            f"/api/v1/datasets/{NAME}/resources/{NAME}/rows", {"_sort": "-wert"}, "next"
+        ),
+        "datasette": PagingShape(f"/datasette/{TABLE}.json", {"_sort_desc": "wert"}, "next_url"),
+    }
+
+
+def measure_engine_paths(server: procs.Server, shape: PagingShape) -> dict[str, Any]:
+    """p50 of ``ENGINE_SAMPLES`` uncached requests: range + sort, page 1 and page 50 by -wert.
+
+    Page 50 is reached by following ``next`` as a client does; then the same URL is asked
+    again and again (``Cache-Control: no-cache``: our response cache is skipped; Datasette
+    has none).
+    """
+    no_cache = {"Cache-Control": "no-cache"}
+    sort = {**shape.sort_desc, "_size": "100"}
+    paths = {
+        "range_sort": f"{shape.rows}?{urlencode({'wert__gte': ENGINE_RANGE, **sort})}",
+        "sorted_page_1": f"{shape.rows}?{urlencode(sort)}",
+    }
+    url = server.url(paths["sorted_page_1"])
+    for _ in range(ENGINE_DEEP_PAGE - 1):
+        url = _get_json(url)[shape.next_key]
+        url = server.url(url.split(f":{server.port}", 1)[1]) if "://" in url else server.url(url)
+    paths["sorted_page_50"] = url.split(f":{server.port}", 1)[1]
+    out: dict[str, Any] = {"samples": ENGINE_SAMPLES}
+    for name, path in paths.items():
+        _timed_get(server.url(path), no_cache)  # warm the pages this path reads
+        times = sorted(_timed_get(server.url(path), no_cache) for _ in range(ENGINE_SAMPLES))
+        out[name] = {"path": path, "p50_ms": round(times[len(times) // 2], 2)}
+    out["page_50_over_page_1"] = round(
+        out["sorted_page_50"]["p50_ms"] / out["sorted_page_1"]["p50_ms"], 2
+    )
+    return out
+
+
+def engine_paths(bench: Bench, ours: dict[str, str], datasette_db: Path | None) -> dict[str, Any]:
+    """The issue 17 scenarios on ours (per database URL in ``ours``) and on Datasette twice."""
+    shapes = engine_shapes()
+    results: dict[str, Any] = {}
+    port = ENGINE_PORTS["ours"]
+    for backend, url in ours.items():
+        argv = [str(bench.ours), "serve", "--port", str(port)]
+        with procs.running(
+            f"ours-engine-{backend}",
+            argv,
+            port=port,
+            env=bench._ours_env(url, port),
+            logs=bench.logs,
+        ) as server:
+            procs.wait_for_200(server, shapes["ours"].rows + "?_size=1", timeout=300)
+            results[f"ours_{backend}"] = measure_engine_paths(server, shapes["ours"])
+    if datasette_db is None:
+        return results
+    port = ENGINE_PORTS["datasette"]
+    for label, settings in DATASETTE_SETUPS.items():
+        argv = [str(bench.peers / "datasette"), "serve", str(datasette_db), "--port", str(port)]
+        argv += ["--host", procs.LOOPBACK, *settings]
+        with procs.running(label, argv, port=port, env={}, logs=bench.logs) as server:
+            procs.wait_for_200(server, shapes["datasette"].rows + "?_size=1", timeout=300)
+            results[label] = measure_engine_paths(server, shapes["datasette"])
+            results[label]["settings"] = settings or "defaults"
     return results

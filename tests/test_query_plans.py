@@ -6,6 +6,9 @@ server really executes for a request are recorded at the driver (SQLAlchemy's
 (``SCAN <table>`` without an index on SQLite, ``Seq Scan`` on PostgreSQL).
 """
 
+import json
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +16,14 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.config import Settings
+from opendata_sozial.db.data_tables import define_data_table
 from opendata_sozial.db.engine import create_db_engine
 from opendata_sozial.web.app import create_app
+from tests.conftest import BACKENDS, DATAPACKAGES, backend_database
 from tests.publishing import Statement, publish_into, recording_statements
 from tests.publishing import scale_package as make_scale_package
 
@@ -127,3 +132,162 @@ def test_keyset_page_50_uses_an_index(
         assert len(last.json()["rows"]) == int(query.rsplit("=", 1)[1])
         filtered = query.startswith("jahr")
         assert _assert_no_full_scan(database_url, recorded, index_order=not filtered) >= 1
+
+
+# Sorted by the measure (issue 17): a seek into the composite index, the page in index order
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def scale_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    scale_package: Path,
+    catalog: CatalogInfo,
+) -> Iterator[str]:
+    """The 60 000-row package published once per backend, shared by the tests below."""
+    folder = tmp_path_factory.mktemp("sorted")
+    with backend_database(request.param, folder, f"ods_plans_{os.getpid()}") as url:
+        publish_into(url, [scale_package], catalog=catalog)
+        yield url
+
+
+def _page_plans(url: str, seen: list[Statement]) -> list[str]:
+    """The plans of the recorded page statements (those with an ORDER BY) on the data table."""
+    engine = create_db_engine(url)
+    try:
+        table = _table_name(engine)
+        return [
+            _plan(engine, sql, params)
+            for sql, params in _data_statements(seen, table)
+            if "ORDER BY" in sql
+        ]
+    finally:
+        engine.dispose()
+
+
+def _assert_index_ordered(plan: str, index_suffix: str, *, seek: bool) -> None:
+    """The page reads the composite index in order: no sort of any kind, no table scan."""
+    assert f"{index_suffix} " in plan + " " or f"{index_suffix}\n" in plan + "\n", plan
+    assert "TEMP B-TREE" not in plan, plan  # neither all rows nor the ties (RIGHT PART)
+    assert "Sort" not in plan, plan  # Sort, Incremental Sort
+    assert "Seq Scan" not in plan, plan
+    if seek:  # the cursor is a range of the index, not a filter of a walk from its start
+        assert "SEARCH" in plan or "Index Cond" in plan, plan
+
+
+def _follow_pages(client: TestClient[Litestar], first: str, pages: int) -> dict[str, Any]:
+    page = client.get(first).json()
+    for _ in range(pages - 1):
+        page = client.get(page["next"].removeprefix("http://testserver.local")).json()
+    return dict(page)
+
+
+@pytest.mark.parametrize(("sort", "index_suffix"), [("-wert", "_desc"), ("wert", "_asc")])
+def test_keyset_pages_sorted_by_the_measure_seek_into_its_composite_index(
+    scale_url: str, recorded: list[Statement], sort: str, index_suffix: str
+) -> None:
+    with _client(scale_url) as client:
+        recorded.clear()
+        first = client.get(f"{ROWS}?_sort={sort}&_size=100")
+        first_plans = _page_plans(scale_url, recorded)
+        page = _follow_pages(client, f"{ROWS}?_sort={sort}&_size=100", 49)
+        recorded.clear()
+        deep = client.get(page["next"].removeprefix("http://testserver.local"))
+        deep_plans = _page_plans(scale_url, recorded)
+    assert first.status_code == deep.status_code == 200
+    assert len(deep.json()["rows"]) == 100
+    assert len(first_plans) == 1
+    _assert_index_ordered(first_plans[0], index_suffix, seek=False)
+    assert deep_plans  # the first segment fills the page here: one statement
+    for plan in deep_plans:
+        _assert_index_ordered(plan, index_suffix, seek=True)
+
+
+def test_range_filter_and_sort_on_the_measure_read_the_range_in_index_order(
+    scale_url: str, recorded: list[Statement]
+) -> None:
+    with _client(scale_url) as client:
+        recorded.clear()
+        first = client.get(f"{ROWS}?wert__gte=20&_sort=-wert&_size=100")
+        second = client.get(first.json()["next"].removeprefix("http://testserver.local"))
+        plans = _page_plans(scale_url, recorded)
+    assert first.status_code == second.status_code == 200
+    assert len(plans) == 2
+    for plan in plans:
+        _assert_index_ordered(plan, "_desc", seek=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "_sort=-wert&_size=2500",  # 24 pages; the NULLs (withheld values) come last
+        "_sort=wert&_size=2500",  # NULLs first
+        # 1 980 rows, values 2.0 to 25.0 with one decimal: about 9 rows per value
+        "indikator=Mindestsicherungsquote&jahr=2015&_sort=-wert&_size=37",
+        # a second sort key before the primary key
+        "indikator=Mindestsicherungsquote&jahr__lte=2011&_sort=wert,-bevoelkerungsgruppe&_size=97",
+    ],
+)
+def test_next_links_of_a_measure_sort_give_every_row_once_in_order(
+    scale_url: str, query: str
+) -> None:
+    """Followed to the end, the pages are the unpaged answer: ties and NULLs included."""
+    with _client(scale_url) as client:
+        expected = client.get(f"{ROWS}.json?{query.rsplit('&', 1)[0]}").json()
+        rows: list[dict[str, Any]] = []
+        url: str | None = f"{ROWS}?{query}"
+        while url is not None:
+            page = client.get(url.removeprefix("http://testserver.local")).json()
+            rows += page["rows"]
+            url = page["next"]
+    values = [r["wert"] for r in expected]
+    assert None in values
+    assert len({v for v in values if v is not None}) < len(values) / 2  # many ties
+    assert rows == expected
+    keys = [(r["indikator"], r["jahr"], r["bevoelkerungsgruppe"], r["ags"]) for r in rows]
+    assert len(set(keys)) == len(keys)
+
+
+def _index_names(url: str, table: str) -> set[str]:
+    engine = create_db_engine(url)
+    try:
+        return {str(i["name"]) for i in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+def test_a_table_published_before_gets_the_composite_indexes_when_published_again(
+    database_url: str, catalog: CatalogInfo, tmp_path: Path
+) -> None:
+    """Data tables are reused by content: a publish meeting an older one adds what it lacks.
+
+    The second version of the package changes only its title, so its table (same file, same
+    schema) is the one the first publish built, here without the composite indexes, as a
+    publish before issue 17 left it.
+    """
+    package = shutil.copytree(DATAPACKAGES / "lebensformen", tmp_path / "lebensformen")
+    publish_into(database_url, [package], catalog=catalog)
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            name, schema = conn.execute(
+                text("SELECT table_name, schema FROM resource WHERE name = 'lebensformen'")
+            ).one()
+        schema = schema if isinstance(schema, dict) else json.loads(schema)
+        composite = {
+            str(i.name)
+            for i in define_data_table(name, schema).indexes
+            if str(i.name).endswith(("_asc", "_desc"))
+        }
+        assert len(composite) == 2
+        with engine.begin() as conn:
+            for index in sorted(composite):
+                conn.exec_driver_sql(f'DROP INDEX "{index}"')
+    finally:
+        engine.dispose()
+    assert not composite & _index_names(database_url, name)
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["title"] += " (neue Fassung)"
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert publish_into(database_url, [package], catalog=catalog).release == 2
+    assert composite <= _index_names(database_url, name)

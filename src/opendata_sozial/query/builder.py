@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -131,23 +133,89 @@ def _equal(column: ColumnElement[Any], value: Any) -> Condition:  # noqa: ANN401
 
 
 def keyset_condition(
-    table: Table, keys: Sequence[SortKey], values: Sequence[Any], dialect: str = ""
+    table: Table,
+    keys: Sequence[SortKey],
+    values: Sequence[Any],
+    dialect: str = "",
+    *,
+    filter_only: bool = False,
 ) -> Condition:
     """Lexicographic "after the last row" condition over the total order.
 
-    On SQLite an order of several keys compares ``+column`` (the same value, but no index): the
-    planner then walks the index of the first sort key in order and stops after the page,
-    instead of combining one index range per alternative of the ``OR`` (``MULTI-INDEX OR``)
-    and sorting every row they find (5 s for a page sorted by a measure of 1.2 M rows, issue
-    17). A single key (the default order, ``_row``) stays a seekable range.
+    On SQLite an order of several keys compares ``+column`` (the same value, but no index):
+    otherwise the planner combines one index range per alternative of the ``OR``
+    (``MULTI-INDEX OR``) and sorts every row they find (5 s for a page sorted by a measure of
+    1.2 M rows, issue 17). ``keyset_segments`` adds the seekable range in front; a single key
+    (the default order, ``_row``) stays a seekable range itself. ``filter_only`` compares
+    ``+column`` for a single key too.
     """
-    plain = dialect != "sqlite" or len(keys) == 1
+    plain = dialect != "sqlite" or (len(keys) == 1 and not filter_only)
     columns = [table.c[k.field] if plain else _unindexed(table.c[k.field]) for k in keys]
-    alternatives = []
-    for i, key in enumerate(keys):
-        equal = [_equal(c, v) for c, v in zip(columns[:i], values[:i], strict=True)]
-        alternatives.append(and_(*equal, _after(columns[i], values[i], key.is_descending)))
-    return or_(*alternatives)
+    # Nested from the last key: a > x OR (a = x AND (b > y OR (b = y AND …))), linear in the
+    # number of keys (the flat form repeats the equalities: 21 comparisons for six keys, and
+    # building them cost more than the page itself).
+    condition = _after(columns[-1], values[-1], keys[-1].is_descending)
+    for column, value, key in reversed(
+        list(zip(columns[:-1], values[:-1], keys[:-1], strict=True))
+    ):
+        condition = or_(
+            _after(column, value, key.is_descending), and_(_equal(column, value), condition)
+        )
+    return condition
+
+
+def keyset_segments(
+    table: Table, keys: Sequence[SortKey], values: Sequence[Any], dialect: str = ""
+) -> tuple[tuple[Condition, ...], dict[str, Any]]:
+    """The rows after the cursor as disjoint segments, each one range of the first sort key.
+
+    Read one after the other in the total order, each until the page is full, the segments
+    give exactly the rows of ``keyset_condition``. Each segment starts with a condition the
+    database can seek to in the index of the first key (``measure >= v``, ``measure <= v``,
+    ``IS NULL``, ``IS NOT NULL``); the rest of the lexicographic condition only filters the rows
+    that tie with the cursor there. With the composite measure indexes
+    (``db.data_tables.measure_indexes``) a page sorted by a measure is a seek plus the page's
+    rows in index order, whatever its depth (issue 17).
+
+    The cursor's values are bind parameters (returned with their values, to pass to
+    ``execute``): the conditions are built once per table, order and NULL pattern, since
+    building them cost more than the database's part of a page.
+    """
+    nulls = tuple(value is None for value in values)
+    params = {_cursor_param(i): v for i, v in enumerate(values) if v is not None}
+    return _segments(table, tuple(keys), nulls, dialect), params
+
+
+def _cursor_param(position: int) -> str:
+    return f"keyset_after_{position}"
+
+
+@lru_cache(maxsize=1024)
+def _segments(
+    table: Table, keys: tuple[SortKey, ...], nulls: tuple[bool, ...], dialect: str
+) -> tuple[Condition, ...]:
+    """``keyset_segments`` for one shape, with a bind parameter for every non-NULL value.
+
+    NULL is the smallest value, so it never lies in a range next to the other values: a
+    descending first key after a value ends with the segment of its NULLs, an ascending first
+    key after NULL continues with every non-NULL row. A single key (the default order,
+    ``_row``, never NULL) is one plain range.
+    """
+    values = [
+        None if null else bindparam(_cursor_param(i), type_=table.c[key.field].type)
+        for i, (key, null) in enumerate(zip(keys, nulls, strict=True))
+    ]
+    if len(keys) == 1 and keys[0].field == ROW_COLUMN:
+        return (keyset_condition(table, keys, values, dialect),)
+    first, value = keys[0], values[0]
+    column = table.c[first.field]
+    lexicographic = keyset_condition(table, keys, values, dialect, filter_only=True)
+    if value is None:
+        ties = and_(column.is_(None), lexicographic)
+        return (ties,) if first.is_descending else (ties, column.is_not(None))
+    if first.is_descending:
+        return (and_(column <= value, lexicographic), column.is_(None))
+    return (and_(column >= value, lexicographic),)
 
 
 def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -273,11 +341,16 @@ def _restore(value: Any, field_type: str) -> Any:  # noqa: ANN401
     return restored
 
 
+def selected_columns(columns: Sequence[str], keys: Sequence[SortKey]) -> list[str]:
+    """The columns ``rows_select`` returns, in order: the wanted ones, then missing sort keys."""
+    return list(dict.fromkeys([*columns, *(k.field for k in keys)]))
+
+
 def rows_select(
     table: Table, columns: Sequence[str], condition: Conditions, keys: Sequence[SortKey]
 ) -> Select[Any]:
     """SELECT the columns (plus sort keys) WHERE condition ORDER BY the total order."""
-    wanted = list(dict.fromkeys([*columns, *(k.field for k in keys)]))
+    wanted = selected_columns(columns, keys)
     return select(*(table.c[c] for c in wanted)).where(*condition).order_by(*order_by(table, keys))
 
 

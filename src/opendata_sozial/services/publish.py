@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, inspect, select,
 
 from opendata_sozial.catalog import CatalogInfo
 from opendata_sozial.db.data_tables import (
+    add_missing_indexes,
     analyze,
     create_and_load,
     define_data_table,
@@ -514,7 +515,8 @@ def _ensure_data_table(
 ) -> tuple[str, int]:
     """Create and fill the physical table unless a table with the same content exists.
 
-    An existing table published before its place facts were kept gets them now (once).
+    An existing table published before its place facts were kept gets them now (once), and
+    the indexes the code defines since it was built (``add_missing_indexes``).
     """
     res = resource[1]
     schema = _table_schema(res)
@@ -526,7 +528,9 @@ def _ensure_data_table(
             select(DATA_TABLE.c.status, DATA_TABLE.c.row_count).where(DATA_TABLE.c.name == name)
         ).first()
         if existing is not None and existing[0] == "ready":
-            _find_places(conn, define_data_table(name, schema), resource, missing_only=True)
+            table = define_data_table(name, schema)
+            add_missing_indexes(conn, table)
+            _find_places(conn, table, resource, missing_only=True)
             return name, int(existing[1])
         conn.execute(
             DATA_TABLE.insert().values(

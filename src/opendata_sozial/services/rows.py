@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, MetaData, Table
+from sqlalchemy import Connection, Engine, MetaData, Select, Table
 
 from opendata_sozial.db.csv_export import database_csv_writer, spelled_columns
 from opendata_sozial.db.data_tables import ROW_COLUMN, define_data_table, stored_values
@@ -19,8 +19,9 @@ from opendata_sozial.query.builder import (
     encode_cursor,
     export_select,
     fingerprint,
-    keyset_condition,
+    keyset_segments,
     rows_select,
+    selected_columns,
     total_order,
     values_select,
     where_clause,
@@ -131,23 +132,23 @@ class RowService:
         dialect = self._engine.dialect.name
         condition = where_clause(table, query.filters, dialect)
         print_ = fingerprint(record.table_name, query.filters, keys)
-        paged = condition
+        segments: list[Conditions] = [condition]
+        bound: dict[str, Any] = {}
         if query.cursor:
             types = {f.name: f.type for f in record.model.fields}
-            paged = (
-                *condition,
-                keyset_condition(
-                    table, keys, decode_cursor(query.cursor, keys, types, print_), dialect
-                ),
-            )
-        statement = rows_select(table, columns, paged, keys).limit(size + 1)
+            after = decode_cursor(query.cursor, keys, types, print_)
+            parts, bound = keyset_segments(table, keys, after, dialect)
+            segments = [(*condition, part) for part in parts]
         with self._engine.connect() as conn:
             total = _total(conn, record, table, condition)
-            fetched = conn.execute(statement).all()
+            fetched = _read_segments(
+                conn, rows_select(table, columns, (), keys), segments, bound, size + 1
+            )
         has_more = len(fetched) > size
         fetched = fetched[:size]
         width = len(columns)
-        key_index = [list(statement.selected_columns.keys()).index(k.field) for k in keys]
+        selected = selected_columns(columns, keys)
+        key_index = [selected.index(k.field) for k in keys]
         next_cursor = (
             encode_cursor([fetched[-1][i] for i in key_index], print_)
             if has_more and fetched
@@ -235,6 +236,23 @@ class RowService:
                 if stored is not None:
                     return record, stored
             return record, [(row[0], int(row[1])) for row in conn.execute(statement).all()]
+
+
+def _read_segments(
+    conn: Connection,
+    base: Select[Any],
+    segments: Sequence[Conditions],
+    bound: dict[str, Any],
+    wanted: int,
+) -> list[Any]:
+    """Up to ``wanted`` rows of ``base`` (ordered, unfiltered), segment after segment."""
+    fetched: list[Any] = []
+    for segment in segments:  # in the total order: a later segment only when this one ran out
+        if len(fetched) >= wanted:
+            break
+        statement = base.where(*segment).limit(wanted - len(fetched))
+        fetched += conn.execute(statement, bound).all()
+    return fetched
 
 
 def _total(conn: Connection, record: ResourceRecord, table: Table, condition: Conditions) -> int:
