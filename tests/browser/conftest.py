@@ -9,7 +9,7 @@ missing the tests are skipped, naming the missing path.
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,14 +62,13 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
-    """``opendata-sozial publish`` (packages and geography) into a fresh SQLite file, then ``serve``."""
-    folder = tmp_path_factory.mktemp("browser")
+def published_server(folder: Path, packages: Sequence[str]) -> Iterator[str]:
+    """``opendata-sozial publish`` of ``packages`` into a fresh SQLite file in ``folder``, then
+    ``serve`` it on a free port (links follow the port); yields its base URL."""
     database = f"sqlite:///{folder / 'ods.sqlite'}"
     cli = [sys.executable, "-m", "opendata_sozial"]
     published = subprocess.run(
-        [*cli, "publish", "datapackages", "geography"],  # as `make serve`: boundaries too
+        [*cli, "publish", *packages],
         cwd=ROOT,
         env={**os.environ, "ODS_DATABASE_URL": database},
         capture_output=True,
@@ -91,6 +90,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
 
     with serving(serve, env, folder / "logs") as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
+    """``opendata-sozial publish`` (packages and geography) into a fresh SQLite file, then ``serve``."""
+    # as `make serve`: boundaries too
+    yield from published_server(tmp_path_factory.mktemp("browser"), ["datapackages", "geography"])
 
 
 @pytest.fixture(scope="session")

@@ -7,18 +7,14 @@ Nordwestheide draws the Stadtteile of its Gemeinde with itself outlined; at 1280
 the same for the Gemeinde page with the map of its Stadtteile.
 """
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, Tab, _tab
+from tests.browser.conftest import DESKTOP, PHONE, Tab, _tab, published_server
 from tests.browser.test_page_types import _axe
 from tests.browser.test_reflow import _overflow
-from tests.servers import serving
 
 pytestmark = pytest.mark.browser
 
@@ -34,32 +30,7 @@ STADTTEIL = "/regionen/05515000-nw"
 @pytest.fixture(scope="module")
 def muster_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
     """``opendata-sozial publish`` of the Musterstadt packages into a fresh SQLite, ``serve``."""
-    folder = tmp_path_factory.mktemp("browser-musterstadt")
-    database = f"sqlite:///{folder / 'ods.sqlite'}"
-    cli = [sys.executable, "-m", "opendata_sozial"]
-    published = subprocess.run(
-        [*cli, "publish", *PACKAGES],
-        cwd=ROOT,
-        env={**os.environ, "ODS_DATABASE_URL": database},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert published.returncode == 0, published.stderr
-
-    def env(port: int) -> dict[str, str]:
-        return {
-            **os.environ,
-            "ODS_DATABASE_URL": database,
-            "ODS_BASE_URL": f"http://127.0.0.1:{port}",
-        }
-
-    def serve(port: int) -> list[str]:
-        return [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-
-    with serving(serve, env, folder / "logs") as port:
-        yield f"http://127.0.0.1:{port}"
+    yield from published_server(tmp_path_factory.mktemp("browser-musterstadt"), PACKAGES)
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "360"])
