@@ -181,9 +181,7 @@ def _regions_only(rows: int) -> None:
         found["region_index"] = bench.region_index()
     finally:
         procs.stop_all()
-    out = WORK / "regions.json"
-    out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    _write_results(WORK / "regions.json", found)
 
 
 def _engine_only(rows: int) -> None:
@@ -227,9 +225,14 @@ def _engine_only(rows: int) -> None:
         found.update(scenarios.engine_paths(bench, ours, peer_db))
     finally:
         procs.stop_all()
-    out = WORK / "engine.json"
-    out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    _write_results(WORK / "engine.json", found)
+
+
+def _write_results(out: Path, found: dict[str, Any]) -> None:
+    """The results of a partial run, as a file and on standard output."""
+    text = json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+    out.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
 
 
 def _url_of(database: str) -> str:
