@@ -321,6 +321,9 @@ def test_the_footer_of_every_page_type_links_to_the_three_statements(
         # what the privacy statement promises: no cookies, nothing loaded from elsewhere
         assert "set-cookie" not in response.headers, url
         assert _loaded_from_elsewhere(response.text) == [], url
+        # not every dataset is under DL-DE (Köln: CC BY): the footer points to each one's licence
+        assert "Jeder Datensatz nennt seine Lizenz" in response.text, url
+        assert "Die Daten stehen unter der" not in response.text, url
 
 
 def _loaded_from_elsewhere(page: str) -> list[str]:

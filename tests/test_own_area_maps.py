@@ -254,8 +254,7 @@ def test_a_stadtteil_page_shows_its_stadtteile_with_itself_highlighted(
     assert "© GeoBasis-DE" not in figure
     assert "Kartengrundlage: Erfundene Testdaten." in page.text
     cc0 = '<a href="https://creativecommons.org/publicdomain/zero/1.0/">Creative Commons CC0'
-    assert f"Lizenz der Zahlen: {cc0}" in page.text  # the inputs' licence, not a fixed one
-    assert "Datenlizenz Deutschland" not in page.text.split('class="citation"')[1]
+    assert f"Lizenz: {cc0}" in page.text  # the source's licence, not a fixed one
 
 
 def test_the_gemeinde_page_offers_the_map_of_its_own_areas(
@@ -385,6 +384,10 @@ def test_the_index_of_the_stadtteile_is_drawn_on_their_boundaries(
         shown = f"{place['index']:.2f}".replace(".", ",").replace("-", "\u2212")
         assert areas[place["key"]].endswith(f": {shown}"), areas
     assert "Kartengrundlage: Erfundene Testdaten." in page.text
+    cc0 = '<a href="https://creativecommons.org/publicdomain/zero/1.0/">Creative Commons CC0'
+    assert f"Lizenz der Zahlen: {cc0}" in page.text  # the inputs' licence, not a fixed one
+    citation = page.text.split('class="citation"')[1].split("</p>")[0]
+    assert "Datenlizenz Deutschland" not in citation
 
 
 # A municipality whose Quartiere have no boundaries (the other levels have)
