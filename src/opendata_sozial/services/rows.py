@@ -185,7 +185,7 @@ class RowService:
         record: ResourceRecord,
         table: Table,
         columns: list[str],
-        statement: Any,  # noqa: ANN401  # Select
+        statement: Select[Any],
     ) -> Callable[[BinaryIO], bool] | None:
         """The database's CSV writer for the export ``statement`` (its columns spelled)."""
         types = {f.name: f.type for f in record.model.fields}

@@ -23,7 +23,7 @@ from opendata_sozial.services.catalog import CatalogService, FileRecord
 from opendata_sozial.services.region_geometry import Geography, LevelGeometry
 from opendata_sozial.services.region_maps import MAP_PARAMETERS, MapRequest, RegionMapService
 from opendata_sozial.urls import Urls
-from opendata_sozial.web.downloads import Downloads, file_stream
+from opendata_sozial.web.downloads import Downloads, attachment, file_stream
 from opendata_sozial.web.request_release import RequestRelease
 
 DatasetParam = Annotated[
@@ -118,7 +118,7 @@ async def _file(region_map: RegionMapRequest, record: FileRecord, media_type: st
         lambda folder: render_chunks(catalog.file_chunks(record.hash), folder),
     )
     headers = {
-        "Content-Disposition": f'attachment; filename="{record.file_name}"',
+        **attachment(record.file_name),
         "Content-Type": media_type,  # the route's media type (OpenAPI) would win otherwise
     }
     return file_stream(rendered, media_type, headers)
@@ -135,7 +135,7 @@ def _own_level(level: LevelGeometry, gemeinde: str | None) -> Response[bytes]:
                 f"mit Grenzen dieser Ebene: {', '.join(held)}"
             )
         level, name = level.within([gemeinde]), f"{name}-{gemeinde}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}{GEOMETRY_SUFFIX}"'}
+    headers = attachment(f"{name}{GEOMETRY_SUFFIX}")
     return Response(level_collection(level), media_type=GEOJSON, headers=headers)
 
 
