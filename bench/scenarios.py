@@ -644,20 +644,40 @@ class PagingShape:
     rows: str
     sort_desc: dict[str, str]
     next_key: str
+    values: str
+    """Distinct values of ``ags`` with their counts, all of them (a query string follows)."""
+    pages: dict[str, str]
+    """Further paths of this server only (the dataset page and search: Datasette has no peer)."""
 
 
 def engine_shapes() -> dict[str, PagingShape]:
     """Ours (``_sort=-wert``, ``next``) and Datasette's (``_sort_desc=wert``, ``next_url``)."""
     return {
         "ours": PagingShape(
-            f"/api/v1/datasets/{NAME}/resources/{NAME}/rows", {"_sort": "-wert"}, "next"
+            f"/api/v1/datasets/{NAME}/resources/{NAME}/rows",
+            {"_sort": "-wert"},
+            "next",
+            f"/api/v1/datasets/{NAME}/resources/{NAME}/values/ags?",
+            {
+                "dataset_page": f"/datensaetze/{NAME}",
+                "search_api": "/api/v1/datasets?q=Armutsgef%C3%A4hrdung",
+                "search_page": "/suche?q=Hartz+IV",
+            },
         ),
-        "datasette": PagingShape(f"/datasette/{TABLE}.json", {"_sort_desc": "wert"}, "next_url"),
+        "datasette": PagingShape(
+            f"/datasette/{TABLE}.json",
+            {"_sort_desc": "wert"},
+            "next_url",
+            f"/datasette/{TABLE}.json?_facet=ags&_facet_size=max&_size=0&",
+            {},
+        ),
     }
 
 
 def measure_engine_paths(server: procs.Server, shape: PagingShape) -> dict[str, Any]:
-    """p50 of ``ENGINE_SAMPLES`` uncached requests: range + sort, page 1 and page 50 by -wert.
+    """p50 of ``ENGINE_SAMPLES`` uncached requests: range + sort, page 1 and page 50 by -wert,
+    the distinct values of ``ags`` (all rows, and under the range filter; Datasette's facet with
+    ``_facet_size=max``), and on ours the page of the 1.2 M-row dataset and search.
 
     Page 50 is reached by following ``next`` as a client does; then the same URL is asked
     again and again (``Cache-Control: no-cache``: our response cache is skipped; Datasette
@@ -674,6 +694,9 @@ def measure_engine_paths(server: procs.Server, shape: PagingShape) -> dict[str, 
         url = _get_json(url)[shape.next_key]
         url = server.url(url.split(f":{server.port}", 1)[1]) if "://" in url else server.url(url)
     paths["sorted_page_50"] = url.split(f":{server.port}", 1)[1]
+    paths["values_all"] = shape.values.rstrip("?&")
+    paths["values_range"] = shape.values + urlencode({"wert__gte": ENGINE_RANGE})
+    paths.update(shape.pages)
     out: dict[str, Any] = {"samples": ENGINE_SAMPLES}
     for name, path in paths.items():
         _timed_get(server.url(path), no_cache)  # warm the pages this path reads
